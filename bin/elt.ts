@@ -1,0 +1,3 @@
+import { main } from '../lib/cli/program.js';
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assertSafeKey } from '../../core/landing/object-keys.js';
+import type { ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
+
+/** Options of {@link FsObjectStore}. */
+export interface FsObjectStoreOptions {
+  /**
+   * fsync each object and its directory before the write counts as done, so a landed batch survives a
+   * crash of the machine, not only of the process. @default true
+   */
+  readonly durable?: boolean;
+}
+
+/**
+ * An object store on the local filesystem: key `a/b/c` is the file `<root>/a/b/c`. Writes go to a
+ * temporary file that is renamed into place, so a reader never sees half an object and a rewrite of the
+ * same key replaces it whole (what S3 PutObject guarantees).
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly root: string;
+  private readonly durable: boolean;
+
+  constructor(root: string, options: FsObjectStoreOptions = {}) {
+    this.root = resolve(root);
+    this.durable = options.durable ?? true;
+  }
+
+  describe(): string {
+    return pathToFileURL(this.root).href;
+  }
+
+  localPath(key: string): string {
+    assertSafeKey(key);
+    return join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, body: Uint8Array, _options?: PutObjectOptions): Promise<void> {
+    const path = this.localPath(key);
+    const dir = path.slice(0, path.lastIndexOf(sep));
+    await mkdir(dir, { recursive: true });
+    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(body);
+      if (this.durable) await file.datasync();
+    } finally {
+      await file.close();
+    }
+    try {
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    if (this.durable) {
+      const d = await open(dir, 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    return readFile(this.localPath(key));
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Walk only the directory the prefix names, then filter by the rest of the prefix.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    const start = dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
+    yield* this.walk(start, dirKey, prefix);
+  }
+
+  private async *walk(dir: string, dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) {
+          yield* this.walk(join(dir, entry.name), key, prefix);
+        }
+      } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.includes('.tmp-')) {
+        const info = await stat(join(dir, entry.name));
+        yield { key, size: info.size };
+      }
+    }
+  }
+}

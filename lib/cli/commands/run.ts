@@ -1,0 +1,87 @@
+import { Command, Option } from 'commander';
+import { EltRunFailedError, runElt } from '../../core/elt/run-elt.js';
+import { systemClock, type RunRecord } from '../../core/ports.js';
+import { loadModels } from '../../local/model-files.js';
+import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
+import { intInRange, n, Progress, secs, table } from '../output.js';
+
+/** Human-readable lines for one run. */
+function describeRun(run: RunRecord): string {
+  const lines = [
+    `run ${run.runId}: ${run.status.toUpperCase()} in ${secs(run.durationMs ?? 0)} — loaded ${n(run.objectsLoaded)} objects, ${n(run.eventsLoaded)} events`,
+  ];
+  if (run.models.length > 0)
+    lines.push('', table(run.models.map((m) => ({ model: m.name, rows: m.rows, ms: m.ms }))));
+  if (run.tests.length > 0) {
+    const failing = run.tests.filter((t) => t.failures > 0);
+    lines.push('', `data tests: ${run.tests.length - failing.length}/${run.tests.length} passed`);
+    for (const t of failing) lines.push(`  ✗ ${t.name}: ${n(t.failures)} failing row(s)`);
+  }
+  if (run.error) lines.push('', `error: ${run.error}`);
+  return lines.join('\n');
+}
+
+/** `elt run`: load what has landed and transform it. */
+export function runCommand(): Command {
+  return withCommonOptions(
+    new Command('run').description(
+      'Load the landed raw objects not loaded before into the warehouse, build the SQL models in dependency order and run the data tests. A rerun loads nothing twice.',
+    ),
+  ).action(async (options: CommonOptions) => {
+    const ctx = await openLocal(options, { mustExist: true });
+    const progress = new Progress(!options.json);
+    let run: RunRecord;
+    try {
+      run = await runElt({
+        warehouse: ctx.warehouse,
+        store: ctx.store,
+        clock: systemClock,
+        models: loadModels(),
+        onProgress: (m) => progress.update(m),
+      });
+    } catch (error) {
+      if (!(error instanceof EltRunFailedError)) throw error;
+      run = error.run;
+      process.exitCode = 1;
+    } finally {
+      progress.done();
+      await ctx.warehouse.close();
+    }
+    process.stdout.write(options.json ? `${JSON.stringify(run)}\n` : `${describeRun(run)}\n`);
+  });
+}
+
+/** `elt runs`: the run history. */
+export function runsCommand(): Command {
+  return withCommonOptions(
+    new Command('runs')
+      .description('Show the ELT run history, newest first.')
+      .addOption(new Option('--limit <n>', 'runs to show').default(20).argParser(intInRange(1, 10_000))),
+  ).action(async (options: CommonOptions & { limit: number }) => {
+    const ctx = await openLocal(options, { mustExist: true });
+    try {
+      await ctx.warehouse.ensureSchema();
+      const runs = await ctx.warehouse.listRuns(options.limit);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(runs)}\n`);
+      } else if (runs.length === 0) {
+        process.stdout.write('no runs yet: npx elt run\n');
+      } else {
+        const rows = runs.map((r) => ({
+          run: r.runId,
+          status: r.status,
+          started: r.startedAt,
+          seconds: r.durationMs === undefined ? null : Math.round(r.durationMs / 100) / 10,
+          objects: r.objectsLoaded,
+          events: r.eventsLoaded,
+          models: r.models.length,
+          'tests failed': r.tests.filter((t) => t.failures > 0).length,
+          error: r.error ?? '',
+        }));
+        process.stdout.write(`${table(rows)}\n`);
+      }
+    } finally {
+      await ctx.warehouse.close();
+    }
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * The event catalogue: every event type the product publishes, with a versioned JSON Schema for its
+ * `detail`. One definition feeds validation (landing), the generator, the generated docs (docs/events.md)
+ * and the bus rules in the CDK stacks.
+ */
+
+/** A JSON Schema document (draft 2020-12 subset, as Ajv compiles it). */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** One version of one event type. */
+export interface EventType {
+  /** EventBridge `source`, e.g. `marketplace.users`. */
+  readonly source: string;
+  /** EventBridge `detail-type`, e.g. `UserSignedUp`. */
+  readonly detailType: string;
+  /** Schema version of `detail`; a detail without `schemaVersion` is version 1. */
+  readonly version: number;
+  readonly description: string;
+  /** JSON Schema of `detail`. */
+  readonly schema: JsonSchema;
+  /** A valid `detail`, shown in the docs and checked against the schema by the tests. */
+  readonly example: Readonly<Record<string, unknown>>;
+}
+
+const uuid = { type: 'string', format: 'uuid', description: 'Producer-assigned idempotency key.' } as const;
+const userId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+const sessionId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+const itemId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+const currency = { enum: ['USD', 'EUR', 'GBP'] } as const;
+const schemaVersion = { type: 'integer', minimum: 1 } as const;
+
+/**
+ * Builds a detail schema: the fields every event shares plus the type's own. Extra properties are allowed
+ * (producers may add fields before the schema catches up; the whole event is kept in the raw table), but
+ * the declared ones are checked strictly.
+ */
+function detailSchema(
+  id: string,
+  required: readonly string[],
+  properties: Readonly<Record<string, unknown>>,
+): JsonSchema {
+  return {
+    $id: id,
+    type: 'object',
+    required: ['eventId', 'userId', ...required],
+    properties: { eventId: uuid, userId, schemaVersion, ...properties },
+    additionalProperties: true,
+  };
+}
+
+function schemaId(source: string, detailType: string, version: number): string {
+  return `urn:serverless-elt:events:${source}:${detailType}:v${version}`;
+}
+
+/** Sources of the product's own events. */
+export const SOURCES = {
+  users: 'marketplace.users',
+  web: 'marketplace.web',
+  auctions: 'marketplace.auctions',
+} as const;
+
+/** Every event type, every version. */
+export const EVENT_CATALOGUE: readonly EventType[] = [
+  {
+    source: SOURCES.users,
+    detailType: 'UserSignedUp',
+    version: 1,
+    description: 'A visitor created an account.',
+    schema: detailSchema(schemaId(SOURCES.users, 'UserSignedUp', 1), ['displayName', 'country', 'channel'], {
+      displayName: { type: 'string', minLength: 1, maxLength: 200 },
+      country: { type: 'string', pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2.' },
+      channel: { enum: ['web', 'ios', 'android'] },
+      referrer: { type: ['string', 'null'], maxLength: 2048 },
+    }),
+    example: {
+      eventId: '0b7f2f7e-6a4f-4b8e-9d0a-1f2e3d4c5b6a',
+      userId: 'u_1001',
+      displayName: 'Ada',
+      country: 'GB',
+      channel: 'web',
+      referrer: null,
+    },
+  },
+  {
+    source: SOURCES.users,
+    detailType: 'UserLoggedIn',
+    version: 1,
+    description: 'A user started a session by logging in.',
+    schema: detailSchema(schemaId(SOURCES.users, 'UserLoggedIn', 1), ['sessionId', 'method', 'device'], {
+      sessionId,
+      method: { enum: ['password', 'sso', 'magic_link', 'passkey'] },
+      device: { enum: ['desktop', 'mobile', 'tablet'] },
+    }),
+    example: {
+      eventId: '5c1a0d3e-2b4f-4c6d-8e9f-0a1b2c3d4e5f',
+      userId: 'u_1001',
+      sessionId: 's_77',
+      method: 'passkey',
+      device: 'mobile',
+    },
+  },
+  {
+    source: SOURCES.web,
+    detailType: 'PageViewed',
+    version: 1,
+    description: 'A user viewed a page of the marketplace.',
+    schema: detailSchema(schemaId(SOURCES.web, 'PageViewed', 1), ['sessionId', 'path', 'durationMs'], {
+      sessionId,
+      path: { type: 'string', pattern: '^/', maxLength: 2048 },
+      referrer: { type: ['string', 'null'], maxLength: 2048 },
+      durationMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
+    }),
+    example: {
+      eventId: '9d8c7b6a-5f4e-4d3c-8b2a-190817161514',
+      userId: 'u_1001',
+      sessionId: 's_77',
+      path: '/items/i_42',
+      referrer: 'https://search.example/?q=lamp',
+      durationMs: 5400,
+    },
+  },
+  {
+    source: SOURCES.auctions,
+    detailType: 'ItemListed',
+    version: 1,
+    description: 'A seller listed an item for auction.',
+    schema: detailSchema(
+      schemaId(SOURCES.auctions, 'ItemListed', 1),
+      ['itemId', 'title', 'category', 'startingPriceMinor', 'currency'],
+      {
+        itemId,
+        title: { type: 'string', minLength: 1, maxLength: 300 },
+        category: { enum: ['art', 'books', 'electronics', 'fashion', 'home', 'toys'] },
+        startingPriceMinor: { type: 'integer', minimum: 0, description: 'Price in minor units (cents).' },
+        currency,
+      },
+    ),
+    example: {
+      eventId: '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
+      userId: 'u_2002',
+      itemId: 'i_42',
+      title: 'Brass desk lamp, 1950s',
+      category: 'home',
+      startingPriceMinor: 2500,
+      currency: 'EUR',
+    },
+  },
+  {
+    source: SOURCES.auctions,
+    detailType: 'BidCreated',
+    version: 1,
+    description: 'A user placed a bid on an item.',
+    schema: detailSchema(
+      schemaId(SOURCES.auctions, 'BidCreated', 1),
+      ['sessionId', 'itemId', 'amountMinor', 'currency'],
+      {
+        sessionId,
+        itemId,
+        amountMinor: { type: 'integer', minimum: 1, description: 'Bid in minor units (cents).' },
+        currency,
+      },
+    ),
+    example: {
+      eventId: '7e6d5c4b-3a29-4817-a6f5-e4d3c2b1a090',
+      userId: 'u_1001',
+      sessionId: 's_77',
+      itemId: 'i_42',
+      amountMinor: 3100,
+      currency: 'EUR',
+    },
+  },
+];
+
+/** Finds the catalogue entry for a source, detail-type and version, if there is one. */
+export function findEventType(
+  source: string,
+  detailType: string,
+  version = 1,
+  catalogue: readonly EventType[] = EVENT_CATALOGUE,
+): EventType | undefined {
+  return catalogue.find((t) => t.source === source && t.detailType === detailType && t.version === version);
+}
+
+/** The distinct sources of a catalogue, in catalogue order. */
+export function catalogueSources(catalogue: readonly EventType[] = EVENT_CATALOGUE): string[] {
+  return [...new Set(catalogue.map((t) => t.source))];
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { TimePartition } from '../events/event-time.js';
+
+/** Landed, valid events: `raw/source=…/detail_type=…/dt=YYYY-MM-DD/hour=HH/part-….ndjson.gz`. */
+export const RAW_PREFIX = 'raw/';
+/** Rejected inputs with their reasons: `quarantine/stage=…/dt=…/hour=…/part-….ndjson.gz`. */
+export const QUARANTINE_PREFIX = 'quarantine/';
+/** Messages a queue gave up on after its retries: `dlq/queue=…/dt=…/part-….ndjson.gz`. */
+export const DLQ_PREFIX = 'dlq/';
+export const OBJECT_SUFFIX = '.ndjson.gz';
+
+// Every key segment: what S3, a filesystem and a Redshift COPY manifest all take without quoting.
+const SAFE_SEGMENT = /^[A-Za-z0-9._=-]{1,200}$/;
+
+/** A key that is not a safe, relative, `/`-separated path. */
+export class ObjectKeyInvalidError extends Error {
+  constructor(readonly key: string) {
+    super(
+      `object key ${JSON.stringify(key)} is not a safe relative key (segments of A-Z a-z 0-9 . _ = -, no "..")`,
+    );
+    this.name = 'ObjectKeyInvalidError';
+  }
+}
+
+/** Throws unless every segment of the key is safe. */
+export function assertSafeKey(key: string): void {
+  const segments = key.split('/');
+  for (const s of segments) {
+    if (!SAFE_SEGMENT.test(s) || s === '.' || s === '..') throw new ObjectKeyInvalidError(key);
+  }
+}
+
+/**
+ * The deterministic name of an object holding a set of events: a hash of their ids in sorted order. A
+ * retried batch produces the same name and overwrites its own object instead of adding a copy.
+ */
+export function objectNameFor(ids: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const id of [...ids].sort()) hash.update(id).update('\n');
+  return `part-${hash.digest('hex').slice(0, 32)}${OBJECT_SUFFIX}`;
+}
+
+/** The key of a raw object. `source` and `detailType` come from the catalogue, never from event text. */
+export function rawObjectKey(
+  source: string,
+  detailType: string,
+  partition: TimePartition,
+  name: string,
+): string {
+  const key = `${RAW_PREFIX}source=${source}/detail_type=${detailType}/dt=${partition.dt}/hour=${partition.hour}/${name}`;
+  assertSafeKey(key);
+  return key;
+}
+
+/** The key of a quarantine object for a stage (`publish`, `landing`), partitioned by processing time. */
+export function quarantineObjectKey(stage: string, partition: TimePartition, name: string): string {
+  const key = `${QUARANTINE_PREFIX}stage=${stage}/dt=${partition.dt}/hour=${partition.hour}/${name}`;
+  assertSafeKey(key);
+  return key;
+}
+
+/** The key of a dead-letter object for a queue. */
+export function dlqObjectKey(queue: string, partition: TimePartition, name: string): string {
+  const key = `${DLQ_PREFIX}queue=${queue}/dt=${partition.dt}/hour=${partition.hour}/${name}`;
+  assertSafeKey(key);
+  return key;
+}
+
+/** The Hive partition values of a raw key, or undefined when the key is not a raw object key. */
+export function parseRawKey(
+  key: string,
+): { source: string; detailType: string; dt: string; hour: string; name: string } | undefined {
+  const m =
+    /^raw\/source=([^/]+)\/detail_type=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/([^/]+\.ndjson\.gz)$/.exec(
+      key,
+    );
+  if (!m) return undefined;
+  return { source: m[1]!, detailType: m[2]!, dt: m[3]!, hour: m[4]!, name: m[5]! };
+}

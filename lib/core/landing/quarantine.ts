@@ -1,0 +1,66 @@
+import type { Rejection } from '../events/rejection.js';
+import { timePartition } from '../events/event-time.js';
+import type { Clock, ObjectStore } from '../ports.js';
+import { gzipNdjson } from './ndjson-gzip.js';
+import { objectNameFor, quarantineObjectKey } from './object-keys.js';
+
+/** Where in the pipeline an input was rejected. */
+export type QuarantineStage = 'publish' | 'landing';
+
+/**
+ * One line of a quarantine object: the reason beside the input exactly as it arrived (`input` is the
+ * original text: a line that is not JSON is kept as it was).
+ */
+export interface QuarantineRecord {
+  readonly quarantinedAt: string;
+  readonly stage: QuarantineStage;
+  readonly code: Rejection['code'];
+  readonly reason: string;
+  /** Identifies the input where it came from: a message id, `file:line`, `topic-partition@offset`. */
+  readonly ref: string;
+  /** The envelope id, when the input got as far as being an envelope. */
+  readonly eventId?: string;
+  readonly input: string;
+}
+
+/** Builds a quarantine record. */
+export function quarantineRecord(
+  stage: QuarantineStage,
+  rejection: Rejection,
+  ref: string,
+  input: string,
+  at: Date,
+  eventId?: string,
+): QuarantineRecord {
+  return {
+    quarantinedAt: at.toISOString(),
+    stage,
+    code: rejection.code,
+    reason: rejection.reason,
+    ref,
+    ...(eventId ? { eventId } : {}),
+    input,
+  };
+}
+
+/**
+ * Writes quarantine records as one gzip NDJSON object, named by the hash of their refs and inputs so a
+ * retried batch overwrites its own object. Returns the key.
+ */
+export async function writeQuarantine(
+  store: ObjectStore,
+  stage: QuarantineStage,
+  records: readonly QuarantineRecord[],
+  clock: Clock,
+): Promise<string> {
+  const key = quarantineObjectKey(
+    stage,
+    timePartition(clock.now()),
+    objectNameFor(records.map((r) => `${r.ref}\n${r.input}`)),
+  );
+  await store.put(key, await gzipNdjson(records.map((r) => JSON.stringify(r))), {
+    contentType: 'application/x-ndjson',
+    contentEncoding: 'gzip',
+  });
+  return key;
+}

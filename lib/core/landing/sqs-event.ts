@@ -1,0 +1,43 @@
+import { landBatch, type LandingDeps, type LandingResult } from './land-batch.js';
+
+/**
+ * One record of the event an SQS event source mapping hands to Lambda.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+ */
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly messageAttributes: Readonly<Record<string, unknown>>;
+  readonly md5OfBody: string;
+  readonly eventSource: string;
+  readonly eventSourceARN: string;
+  readonly awsRegion: string;
+}
+
+/** The event an SQS-triggered Lambda receives. */
+export interface SqsEvent {
+  readonly Records: readonly SqsRecord[];
+}
+
+/** The partial batch response Lambda expects when `ReportBatchItemFailures` is on. */
+export interface SqsBatchResponse {
+  readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];
+}
+
+/**
+ * Lands an SQS batch and maps the outcome to Lambda's partial batch response: the messages whose events
+ * were not durably written are reported, so SQS redelivers them (and, after maxReceiveCount, moves them
+ * to the DLQ); everything else is deleted by the event source mapping.
+ */
+export async function landSqsEvent(
+  event: SqsEvent,
+  deps: LandingDeps,
+): Promise<{ response: SqsBatchResponse; result: LandingResult }> {
+  const result = await landBatch(
+    event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+    deps,
+  );
+  return { response: { batchItemFailures: result.failedIds.map((id) => ({ itemIdentifier: id })) }, result };
+}

@@ -1,0 +1,98 @@
+/**
+ * The ports: the only way the core reaches the outside world. Each has one adapter per backend
+ * (lib/adapters, lib/local); use cases take them as arguments so the CLI, the Lambdas and the tests
+ * compose the same code with different adapters.
+ */
+import type { Dialect } from './elt/dialect.js';
+import type { PutEventsEntry, PutEventsResult } from './events/envelope.js';
+
+/** An event bus with PutEvents semantics: ≤ 10 entries a call, per-entry results, partial failure. */
+export interface Bus {
+  /** Publishes up to {@link PUT_EVENTS_MAX_ENTRIES} entries; never throws for a bad entry, reports it. */
+  putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult>;
+  /** A short description for logs and summaries, e.g. `in-process` or `eventbridge:my-bus`. */
+  describe(): string;
+}
+
+/** What a listing returns about one object. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** Metadata written with an object. */
+export interface PutObjectOptions {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+}
+
+/**
+ * An object store (S3, a local directory). Keys are `/`-separated, relative, and built only from
+ * catalogue values, dates and hashes (see object-keys.ts): never from event text.
+ */
+export interface ObjectStore {
+  /** Writes the whole object atomically: readers see the old object or the new one, never a part. */
+  put(key: string, body: Uint8Array, options?: PutObjectOptions): Promise<void>;
+  get(key: string): Promise<Uint8Array>;
+  /** Lists every object under a prefix (order unspecified). */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** The path of the object on this machine, when the store is a local directory (bulk loaders read it in place). */
+  localPath?(key: string): string;
+  /** Where the objects live, e.g. `file:///data/store` or `s3://bucket`. */
+  describe(): string;
+}
+
+/** A source of the current time, injected so tests and replays are deterministic. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The machine's clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A value bound to a statement parameter (`$1`, `$2`, …). */
+export type SqlValue = string | number | boolean | null | readonly string[] | readonly number[];
+
+/** A result row, with JSON-friendly values (timestamps as ISO-like text, integers as numbers when exact). */
+export type Row = Record<string, unknown>;
+
+/** What the warehouse keeps about one ELT run (table `elt_runs`). */
+export interface RunRecord {
+  readonly runId: string;
+  readonly status: 'running' | 'succeeded' | 'failed';
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly durationMs?: number;
+  readonly objectsLoaded: number;
+  readonly eventsLoaded: number;
+  readonly models: readonly { readonly name: string; readonly rows: number; readonly ms: number }[];
+  readonly tests: readonly { readonly name: string; readonly failures: number }[];
+  readonly error?: string;
+}
+
+/**
+ * A warehouse the ELT loads into and transforms inside. Statements use positional parameters; values are
+ * always bound, never spliced into SQL.
+ */
+export interface Warehouse {
+  readonly dialect: Dialect;
+  describe(): string;
+  execute(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Creates the pipeline's own tables (raw_events, the load ledger, elt_runs) when missing. */
+  ensureSchema(): Promise<void>;
+  /** Keys of every object already loaded (the ledger). */
+  loadedObjectKeys(): Promise<Set<string>>;
+  /**
+   * Bulk-loads whole raw objects into raw_events and records them in the ledger, in one transaction, so
+   * an object is either loaded and recorded or neither. Returns the number of events loaded.
+   */
+  loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number>;
+  /** Inserts or updates a run in the history. */
+  recordRun(run: RunRecord): Promise<void>;
+  /** Recent runs, newest first. */
+  listRuns(limit: number): Promise<RunRecord[]>;
+  close(): Promise<void>;
+}

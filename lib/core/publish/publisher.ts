@@ -1,0 +1,220 @@
+import { PUT_EVENTS_MAX_ENTRIES } from '../bus/put-events.js';
+import type { PutEventsEntry } from '../events/envelope.js';
+import type { Rejection } from '../events/rejection.js';
+import { quarantineRecord, writeQuarantine, type QuarantineRecord } from '../landing/quarantine.js';
+import type { Bus, Clock, ObjectStore } from '../ports.js';
+import { entryFromLine, entryFromValue } from './entry-input.js';
+
+/** One thing to publish: a raw NDJSON line or an already parsed value, with a reference for quarantine. */
+export type PublishInput =
+  | { readonly ref: string; readonly line: string }
+  | { readonly ref: string; readonly value: unknown; readonly text?: string };
+
+/** What a publish did. */
+export interface PublishSummary {
+  readonly read: number;
+  readonly accepted: number;
+  readonly quarantined: number;
+  /** Quarantined inputs by rejection code. */
+  readonly rejections: Readonly<Partial<Record<Rejection['code'] | 'BUS_REJECTED', number>>>;
+  /** Entries sent again after a retryable per-entry failure. */
+  readonly retriedEntries: number;
+  readonly putEventsCalls: number;
+  readonly quarantineKeys: readonly string[];
+}
+
+/** Options of {@link publishEvents}. */
+export interface PublishOptions {
+  readonly bus: Bus;
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  /** PutEvents calls in flight at once. @default 4 */
+  readonly maxInFlight?: number;
+  /** Attempts for entries the bus fails with a retryable code (throttling, internal errors). @default 5 */
+  readonly maxAttempts?: number;
+  /** First retry delay; doubles each attempt, with full jitter. @default 100 */
+  readonly baseDelayMs?: number;
+  /** Quarantine records buffered before they are written as one object. @default 5000 */
+  readonly quarantineFlushEvery?: number;
+  readonly maxEntryBytes?: number;
+  /** Called every `progressEvery` inputs. */
+  readonly onProgress?: (read: number, accepted: number, quarantined: number) => void;
+  readonly progressEvery?: number;
+}
+
+/** Raised when the bus keeps failing valid entries: they are not invalid, so they are not quarantined. */
+export class PublishFailedError extends Error {
+  constructor(
+    message: string,
+    readonly summary: PublishSummary,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PublishFailedError';
+  }
+}
+
+// Per-entry error codes worth retrying (PutEvents API reference: throttling and internal failures).
+const RETRYABLE = new Set([
+  'ThrottlingException',
+  'InternalFailure',
+  'InternalException',
+  'ServiceUnavailable',
+]);
+
+/**
+ * Publishes a stream of inputs to a bus: each input is checked and turned into an entry, entries go out
+ * in PutEvents calls of up to 10, entries the bus fails with a retryable code are retried alone (never
+ * the whole call), and every input that cannot be published is written to quarantine with its reason.
+ */
+export async function publishEvents(
+  inputs: AsyncIterable<PublishInput> | Iterable<PublishInput>,
+  options: PublishOptions,
+): Promise<PublishSummary> {
+  const maxInFlight = options.maxInFlight ?? 4;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseDelayMs = options.baseDelayMs ?? 100;
+  const flushEvery = options.quarantineFlushEvery ?? 5000;
+  const progressEvery = options.progressEvery ?? 10_000;
+  const counts: Partial<Record<Rejection['code'] | 'BUS_REJECTED', number>> = {};
+  const quarantineKeys: string[] = [];
+  let read = 0;
+  let accepted = 0;
+  let quarantined = 0;
+  let retriedEntries = 0;
+  let putEventsCalls = 0;
+  let pendingQuarantine: QuarantineRecord[] = [];
+  let fatal: Error | undefined;
+
+  const summary = (): PublishSummary => ({
+    read,
+    accepted,
+    quarantined,
+    rejections: { ...counts },
+    retriedEntries,
+    putEventsCalls,
+    quarantineKeys: [...quarantineKeys],
+  });
+
+  const flushQuarantine = async (): Promise<void> => {
+    if (pendingQuarantine.length === 0) return;
+    const records = pendingQuarantine;
+    pendingQuarantine = [];
+    quarantineKeys.push(await writeQuarantine(options.store, 'publish', records, options.clock));
+  };
+
+  const quarantine = async (
+    code: Rejection['code'] | 'BUS_REJECTED',
+    rejection: Rejection,
+    ref: string,
+    input: string,
+  ): Promise<void> => {
+    counts[code] = (counts[code] ?? 0) + 1;
+    quarantined++;
+    pendingQuarantine.push(quarantineRecord('publish', rejection, ref, input, options.clock.now()));
+    if (pendingQuarantine.length >= flushEvery) await flushQuarantine();
+  };
+
+  type Pending = { entry: PutEventsEntry; ref: string; text: () => string };
+
+  const send = async (batch: Pending[]): Promise<void> => {
+    let todo = batch;
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      let result;
+      try {
+        putEventsCalls++;
+        result = await options.bus.putEvents(todo.map((p) => p.entry));
+      } catch (error) {
+        if (attempt >= maxAttempts) {
+          throw new PublishFailedError(
+            `the bus (${options.bus.describe()}) failed PutEvents ${attempt} times: ${(error as Error).message}`,
+            summary(),
+            { cause: error },
+          );
+        }
+        await sleep(backoff(attempt, baseDelayMs));
+        continue;
+      }
+      const retry: Pending[] = [];
+      for (let i = 0; i < todo.length; i++) {
+        const r = result.Entries[i];
+        const p = todo[i] as Pending;
+        if (r?.EventId) {
+          accepted++;
+        } else if (r?.ErrorCode && RETRYABLE.has(r.ErrorCode) && attempt < maxAttempts) {
+          retry.push(p);
+        } else {
+          const why = r ? `${r.ErrorCode}: ${r.ErrorMessage}` : 'the bus returned no result for this entry';
+          await quarantine(
+            'BUS_REJECTED',
+            { code: 'MALFORMED_DETAIL', reason: `the bus rejected the entry (${why})` },
+            p.ref,
+            p.text(),
+          );
+        }
+      }
+      retriedEntries += retry.length;
+      todo = retry;
+      if (todo.length > 0) await sleep(backoff(attempt, baseDelayMs));
+    }
+  };
+
+  // Bounded in-flight PutEvents calls: a slow bus slows the reader instead of growing memory.
+  const inFlight = new Set<Promise<void>>();
+  const dispatch = async (batch: Pending[]): Promise<void> => {
+    const p = send(batch).catch((error: Error) => {
+      fatal ??= error;
+    });
+    const tracked = p.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+  };
+
+  let batch: Pending[] = [];
+  for await (const input of inputs) {
+    if (fatal) break;
+    read++;
+    const checked =
+      'line' in input
+        ? entryFromLine(input.line, options.maxEntryBytes)
+        : entryFromValue(input.value, options.maxEntryBytes);
+    const text = (): string => ('line' in input ? input.line : (input.text ?? safeStringify(input.value)));
+    if (!checked.ok) {
+      await quarantine(checked.rejection.code, checked.rejection, input.ref, text());
+    } else {
+      batch.push({ entry: checked.entry, ref: input.ref, text });
+      if (batch.length === PUT_EVENTS_MAX_ENTRIES) {
+        await dispatch(batch);
+        batch = [];
+      }
+    }
+    if (options.onProgress && read % progressEvery === 0) options.onProgress(read, accepted, quarantined);
+  }
+  if (batch.length > 0 && !fatal) await dispatch(batch);
+  await Promise.all(inFlight);
+  await flushQuarantine();
+  if (fatal)
+    throw fatal instanceof PublishFailedError
+      ? fatal
+      : new PublishFailedError(fatal.message, summary(), { cause: fatal });
+  options.onProgress?.(read, accepted, quarantined);
+  return summary();
+}
+
+/** Exponential backoff with full jitter: a random delay up to base × 2^(attempt-1), capped at 20 s. */
+function backoff(attempt: number, baseMs: number): number {
+  return Math.random() * Math.min(20_000, baseMs * 2 ** (attempt - 1));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** JSON text of a value for quarantine, even one too deep to serialize. */
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch (error) {
+    return `<not serializable: ${(error as Error).message}>`;
+  }
+}

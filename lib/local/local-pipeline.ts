@@ -1,0 +1,147 @@
+import { createEventValidator, type EventValidator } from '../core/events/validator.js';
+import { landSqsEvent } from '../core/landing/sqs-event.js';
+import { timePartition } from '../core/events/event-time.js';
+import { gzipNdjson } from '../core/landing/ndjson-gzip.js';
+import { dlqObjectKey, objectNameFor } from '../core/landing/object-keys.js';
+import type { Clock, ObjectStore } from '../core/ports.js';
+import { systemClock } from '../core/ports.js';
+import { RULES, type RuleDefinition } from '../core/rules.js';
+import { InProcessBus } from './in-process-bus.js';
+import { InProcessQueue, type QueueMessage } from './in-process-queue.js';
+import { SqsEventSource } from './sqs-event-source.js';
+
+/** Options of {@link LocalPipeline}: the embedded runtime's equivalents of the AWS settings. */
+export interface LocalPipelineOptions {
+  readonly store: ObjectStore;
+  readonly clock?: Clock;
+  readonly rules?: readonly RuleDefinition[];
+  readonly validator?: EventValidator;
+  /** Records per landing invocation. @default 10_000 */
+  readonly batchSize?: number;
+  /** Batching window. @default 1000 */
+  readonly batchWindowMs?: number;
+  /** Landing invocations at once. @default 2 */
+  readonly concurrency?: number;
+  /** Messages the landing queue holds before the bus waits. @default 50_000 */
+  readonly queueCapacity?: number;
+  /** Deliveries before a message goes to the dead-letter objects. @default 3 */
+  readonly maxReceiveCount?: number;
+  /** Delay before a failed message is delivered again. @default 1000 */
+  readonly retryDelayMs?: number;
+  readonly gzipLevel?: number;
+}
+
+/** What the embedded pipeline did, for summaries. */
+export interface LocalPipelineStats {
+  landedEvents: number;
+  /** Distinct object keys written (a retried batch rewrites its own key). */
+  readonly landedObjectKeys: Set<string>;
+  quarantined: number;
+  failedRecords: number;
+  deadLettered: number;
+}
+
+/**
+ * The embedded pipeline: an in-process bus with the rule catalogue, a bounded landing queue with SQS
+ * semantics, and an event source that feeds the landing handler (the same code as the Lambda) in
+ * batches. Messages that keep failing are written under `dlq/` so nothing is lost.
+ */
+export class LocalPipeline {
+  readonly bus: InProcessBus;
+  readonly queue: InProcessQueue;
+  readonly eventSource: SqsEventSource;
+  readonly stats: LocalPipelineStats = {
+    landedEvents: 0,
+    landedObjectKeys: new Set(),
+    quarantined: 0,
+    failedRecords: 0,
+    deadLettered: 0,
+  };
+  private readonly deadLetters: { message: QueueMessage; reason: string }[] = [];
+  private readonly store: ObjectStore;
+  private readonly clock: Clock;
+
+  constructor(options: LocalPipelineOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    const validator = options.validator ?? createEventValidator();
+    this.queue = new InProcessQueue('landing', {
+      capacity: options.queueCapacity ?? 50_000,
+      maxReceiveCount: options.maxReceiveCount ?? 3,
+      retryDelayMs: options.retryDelayMs ?? 1000,
+      onDeadLetter: (message, reason) => {
+        this.stats.deadLettered++;
+        this.deadLetters.push({ message, reason });
+      },
+    });
+    this.bus = new InProcessBus({
+      rules: options.rules ?? RULES,
+      targets: { landing: this.queue },
+      clock: this.clock,
+    });
+    const deps = {
+      store: this.store,
+      validator,
+      clock: this.clock,
+      ...(options.gzipLevel !== undefined ? { gzipLevel: options.gzipLevel } : {}),
+    };
+    this.eventSource = new SqsEventSource(
+      this.queue,
+      async (event) => {
+        const { response, result } = await landSqsEvent(event, deps);
+        this.stats.landedEvents += result.landedEvents;
+        for (const o of result.objects) this.stats.landedObjectKeys.add(o.key);
+        this.stats.quarantined += result.quarantined;
+        this.stats.failedRecords += result.failedIds.length;
+        return response;
+      },
+      {
+        batchSize: options.batchSize ?? 10_000,
+        maxBatchingWindowMs: options.batchWindowMs ?? 1000,
+        maxConcurrency: options.concurrency ?? 2,
+      },
+    );
+  }
+
+  /** Starts the landing event source. */
+  start(): this {
+    this.eventSource.start();
+    return this;
+  }
+
+  /** Lands everything queued (without waiting out batching windows) and writes dead letters. */
+  async flush(): Promise<void> {
+    await this.eventSource.drain();
+    await this.writeDeadLetters();
+  }
+
+  /** Flushes, then stops the event source. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.eventSource.stop();
+    this.queue.close();
+  }
+
+  private async writeDeadLetters(): Promise<void> {
+    if (this.deadLetters.length === 0) return;
+    const letters = this.deadLetters.splice(0);
+    const key = dlqObjectKey(
+      'landing',
+      timePartition(this.clock.now()),
+      objectNameFor(letters.map((l) => l.message.messageId)),
+    );
+    const lines = letters.map((l) =>
+      JSON.stringify({
+        messageId: l.message.messageId,
+        receiveCount: l.message.receiveCount,
+        reason: l.reason,
+        deadLetteredAt: this.clock.now().toISOString(),
+        body: l.message.body,
+      }),
+    );
+    await this.store.put(key, await gzipNdjson(lines), {
+      contentType: 'application/x-ndjson',
+      contentEncoding: 'gzip',
+    });
+  }
+}

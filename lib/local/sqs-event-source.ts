@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/landing/sqs-event.js';
+import type { InProcessQueue, ReceivedMessage } from './in-process-queue.js';
+
+/** A Lambda-style handler of SQS batches. */
+export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse | void>;
+
+/** Options of {@link SqsEventSource}; names and limits follow Lambda's SQS event source mapping. */
+export interface SqsEventSourceOptions {
+  /** Records per invocation (Lambda: 1–10,000). @default 10 */
+  readonly batchSize?: number;
+  /** Wait up to this long to fill a batch (Lambda: 0–300 s). @default 0 */
+  readonly maxBatchingWindowMs?: number;
+  /** Invocations at the same time (Lambda's `ScalingConfig.MaximumConcurrency`). @default 2 */
+  readonly maxConcurrency?: number;
+  /** Lambda's 6 MB synchronous invocation payload limit caps a batch before batchSize does. */
+  readonly maxPayloadBytes?: number;
+  readonly region?: string;
+  readonly account?: string;
+}
+
+/** Counters of an event source, for summaries and tests. */
+export interface SqsEventSourceStats {
+  invocations: number;
+  records: number;
+  failedRecords: number;
+  failedInvocations: number;
+}
+
+// Lambda adds per-record JSON around each body; budget for it when applying the payload limit.
+const RECORD_OVERHEAD_BYTES = 600;
+
+/**
+ * Plays Lambda's SQS event source mapping in-process: polls the queue, builds the exact event shape,
+ * invokes the handler, deletes what succeeded and releases what the handler reported in
+ * `batchItemFailures` (or the whole batch when it throws), so the queue redelivers and eventually
+ * dead-letters it.
+ */
+export class SqsEventSource {
+  readonly stats: SqsEventSourceStats = {
+    invocations: 0,
+    records: 0,
+    failedRecords: 0,
+    failedInvocations: 0,
+  };
+  private readonly batchSize: number;
+  private readonly windowMs: number;
+  private readonly maxConcurrency: number;
+  private readonly maxPayloadBytes: number;
+  private readonly arn: string;
+  private readonly region: string;
+  private active = 0;
+  private running = false;
+  private flushing = false;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> | undefined;
+  private readonly errors: string[] = [];
+
+  constructor(
+    private readonly queue: InProcessQueue,
+    private readonly handler: SqsHandler,
+    options: SqsEventSourceOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 10;
+    this.windowMs = options.maxBatchingWindowMs ?? 0;
+    this.maxConcurrency = options.maxConcurrency ?? 2;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 6 * 1024 * 1024;
+    this.region = options.region ?? 'us-east-1';
+    this.arn = `arn:aws:sqs:${this.region}:${options.account ?? '000000000000'}:${queue.name}`;
+    if (this.batchSize < 1 || this.batchSize > 10_000) throw new RangeError('batchSize must be 1–10,000');
+    if (this.windowMs < 0 || this.windowMs > 300_000)
+      throw new RangeError('maxBatchingWindowMs must be 0–300,000');
+  }
+
+  /** The last handler errors (most recent last), for diagnostics. */
+  get recentErrors(): readonly string[] {
+    return this.errors;
+  }
+
+  /** Starts polling. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /**
+   * Processes everything the queue holds without waiting for batching windows and resolves when the queue
+   * is empty (every message deleted or dead-lettered).
+   */
+  async drain(): Promise<void> {
+    this.flushing = true;
+    this.poke();
+    await this.queue.whenEmpty();
+    this.flushing = false;
+  }
+
+  /** Stops polling after the invocations in flight finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loopDone;
+    while (this.active > 0) await this.sleepUntilPoked();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      if (this.active >= this.maxConcurrency) {
+        await this.sleepUntilPoked();
+        continue;
+      }
+      if (this.queue.visibleCount === 0) {
+        await Promise.race([this.queue.whenVisible(1), this.sleepUntilPoked()]);
+        continue;
+      }
+      if (!this.flushing && this.windowMs > 0 && this.queue.visibleCount < this.batchSize) {
+        await Promise.race([
+          this.queue.whenVisible(this.batchSize),
+          sleep(this.windowMs),
+          this.sleepUntilPoked(),
+        ]);
+        if (!this.running) break;
+      }
+      const received = this.queue.receive(this.batchSize, this.maxPayloadBytes, RECORD_OVERHEAD_BYTES);
+      if (received.length > 0) void this.invoke(received);
+    }
+  }
+
+  private async invoke(received: ReceivedMessage[]): Promise<void> {
+    this.active++;
+    this.stats.invocations++;
+    this.stats.records += received.length;
+    const byId = new Map<string, ReceivedMessage>();
+    const records = received.map((r) => {
+      byId.set(r.message.messageId, r);
+      return this.toRecord(r);
+    });
+    let failed: Set<string> | 'all';
+    let reason = 'reported in batchItemFailures';
+    try {
+      const response = await this.handler({ Records: records });
+      const failures = response?.batchItemFailures ?? [];
+      // Lambda fails the whole batch when a reported identifier is empty or not in the batch.
+      failed = failures.some((f) => !f.itemIdentifier || !byId.has(f.itemIdentifier))
+        ? 'all'
+        : new Set(failures.map((f) => f.itemIdentifier));
+    } catch (error) {
+      failed = 'all';
+      reason = `handler threw: ${(error as Error).message}`;
+      this.stats.failedInvocations++;
+      this.errors.push(reason);
+      if (this.errors.length > 20) this.errors.shift();
+    }
+    for (const r of received) {
+      if (failed === 'all' || failed.has(r.message.messageId)) {
+        this.stats.failedRecords++;
+        this.queue.release(r.receiptHandle, reason);
+      } else {
+        this.queue.delete(r.receiptHandle);
+      }
+    }
+    this.active--;
+    this.poke();
+  }
+
+  private toRecord({ message, receiptHandle }: ReceivedMessage): SqsRecord {
+    return {
+      messageId: message.messageId,
+      receiptHandle,
+      body: message.body,
+      attributes: {
+        ApproximateReceiveCount: String(message.receiveCount),
+        SentTimestamp: String(message.sentAt),
+        SenderId: 'in-process-bus',
+        ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
+      },
+      messageAttributes: {},
+      // Computed on first read: nothing on the landing path needs it, and hashing every body costs.
+      get md5OfBody() {
+        return createHash('md5').update(message.body).digest('hex');
+      },
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.arn,
+      awsRegion: this.region,
+    };
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private sleepUntilPoked(): Promise<void> {
+    return new Promise((resolve) => {
+      const previous = this.wake;
+      this.wake = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,41 @@
+-- description: One row per event, deduplicated on the producer's idempotency key (detail.eventId). A
+-- description: republished event has a new bus id but the same eventId; the earliest copy wins.
+-- test: unique event_id
+-- test: not_null event_id, bus_event_id, event_time, user_id, detail_type, source
+-- test: accepted_values detail_type UserSignedUp|UserLoggedIn|PageViewed|ItemListed|BidCreated
+select
+  event_id,
+  bus_event_id,
+  source,
+  detail_type,
+  event_time,
+  user_id,
+  session_id,
+  item_id,
+  amount_minor,
+  currency,
+  detail,
+  object_key,
+  loaded_at
+from (
+  select
+    {{ json_text(event, 'detail.eventId') }} as event_id,
+    id as bus_event_id,
+    source,
+    detail_type,
+    event_time,
+    {{ json_text(event, 'detail.userId') }} as user_id,
+    {{ json_text(event, 'detail.sessionId') }} as session_id,
+    {{ json_text(event, 'detail.itemId') }} as item_id,
+    {{ json_bigint(event, 'detail.amountMinor') }} as amount_minor,
+    {{ json_text(event, 'detail.currency') }} as currency,
+    {{ json_value(event, 'detail') }} as detail,
+    object_key,
+    loaded_at,
+    row_number() over (
+      partition by {{ json_text(event, 'detail.eventId') }}
+      order by event_time, id
+    ) as copy_number
+  from {{ source('raw_events') }}
+) ranked
+where copy_number = 1

@@ -40,7 +40,8 @@ export interface InProcessQueueOptions {
  */
 export class InProcessQueue {
   readonly deadLetters: QueueMessage[] = [];
-  private readonly visible: QueueMessage[] = [];
+  // Received slots are cleared so a deleted message can be collected before the array is compacted.
+  private readonly visible: (QueueMessage | undefined)[] = [];
   private head = 0;
   private readonly inFlight = new Map<string, QueueMessage>();
   private delayed = 0;
@@ -109,7 +110,7 @@ export class InProcessQueue {
     while (out.length < max && this.head < this.visible.length) {
       const message = this.visible[this.head] as QueueMessage;
       if (out.length > 0 && bytes + message.body.length + overheadBytes > maxBytes) break;
-      this.head++;
+      this.visible[this.head++] = undefined;
       bytes += message.body.length + overheadBytes;
       message.receiveCount++;
       message.firstReceivedAt ??= now;

@@ -22,7 +22,7 @@ export interface LocalPipelineOptions {
   readonly batchWindowMs?: number;
   /** Landing invocations at once. @default 2 */
   readonly concurrency?: number;
-  /** Messages the landing queue holds before the bus waits. @default 50_000 */
+  /** Messages the landing queue holds before the bus waits: about two full batches. @default 20_000 */
   readonly queueCapacity?: number;
   /** Deliveries before a message goes to the dead-letter objects. @default 3 */
   readonly maxReceiveCount?: number;
@@ -66,7 +66,7 @@ export class LocalPipeline {
     this.clock = options.clock ?? systemClock;
     const validator = options.validator ?? createEventValidator();
     this.queue = new InProcessQueue('landing', {
-      capacity: options.queueCapacity ?? 50_000,
+      capacity: options.queueCapacity ?? 20_000,
       maxReceiveCount: options.maxReceiveCount ?? 3,
       retryDelayMs: options.retryDelayMs ?? 1000,
       onDeadLetter: (message, reason) => {

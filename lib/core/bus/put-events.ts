@@ -20,6 +20,18 @@ export function putEventsEntrySize(entry: PutEventsEntry): number {
   return size;
 }
 
+/**
+ * An in-process shortcut: a publisher that made `Detail` with `JSON.stringify(value)` (after checking the
+ * value's depth) can attach the value under this symbol, and the in-process bus uses it instead of parsing
+ * `Detail` again. Other buses never see it (a symbol key is not serialized).
+ */
+export const PARSED_DETAIL: unique symbol = Symbol('parsedDetail');
+
+/** An entry that may carry the {@link PARSED_DETAIL} shortcut. */
+export interface ParsedDetailHint {
+  readonly [PARSED_DETAIL]?: unknown;
+}
+
 /** An entry the bus accepted: the envelope it will deliver and that envelope as compact JSON text. */
 export interface AcceptedEntry {
   readonly ok: true;
@@ -141,10 +153,27 @@ export function acceptEntry(
   // text, but a body must stay on one line (it becomes an NDJSON line), so only then re-serialize.
   const detailText =
     entry.Detail.includes('\n') || entry.Detail.includes('\r') ? JSON.stringify(detail) : entry.Detail;
-  const body =
-    `{"version":"0","id":${JSON.stringify(id)},"detail-type":${JSON.stringify(entry.DetailType)},` +
-    `"source":${JSON.stringify(entry.Source)},"account":${JSON.stringify(ctx.account)},"time":"${time}",` +
-    `"region":${JSON.stringify(ctx.region)},"resources":${JSON.stringify(resources)},"detail":${detailText}}`;
+  // Joined rather than concatenated: a `+` chain leaves a rope of ~17 string nodes per body, which
+  // triples the memory of every queued message.
+  const body = [
+    '{"version":"0","id":',
+    JSON.stringify(id),
+    ',"detail-type":',
+    JSON.stringify(entry.DetailType),
+    ',"source":',
+    JSON.stringify(entry.Source),
+    ',"account":',
+    JSON.stringify(ctx.account),
+    ',"time":"',
+    time,
+    '","region":',
+    JSON.stringify(ctx.region),
+    ',"resources":',
+    JSON.stringify(resources),
+    ',"detail":',
+    detailText,
+    '}',
+  ].join('');
   return { ok: true, envelope, body };
 }
 

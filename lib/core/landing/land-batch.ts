@@ -1,11 +1,11 @@
 import type { EventType } from '../events/catalogue.js';
-import { timePartition } from '../events/event-time.js';
+import { eventTimePartition } from '../events/event-time.js';
 import type { EventValidator } from '../events/validator.js';
 import type { Clock, ObjectStore } from '../ports.js';
 import { DEFAULT_GZIP_LEVEL, gzipNdjson } from './ndjson-gzip.js';
 import { objectNameFor, rawObjectKey } from './object-keys.js';
 import { forEachBounded } from '../util/concurrency.js';
-import { quarantineRecord, writeQuarantine, type QuarantineRecord } from './quarantine.js';
+import { quarantineRecord, writeQuarantine } from './quarantine.js';
 
 /**
  * One message to land, whatever carried it: `id` is what the carrier needs back to report a failure (an
@@ -64,7 +64,7 @@ export async function landBatch(
   deps: LandingDeps,
 ): Promise<LandingResult> {
   const groups = new Map<string, PartitionGroup>();
-  const rejected: QuarantineRecord[] = [];
+  const rejected: string[] = [];
   const rejectedIds: string[] = [];
   const now = deps.clock.now();
 
@@ -72,13 +72,15 @@ export async function landBatch(
     const result = deps.validator.validateText(record.body);
     if (!result.ok) {
       rejected.push(
-        quarantineRecord('landing', result.rejection, record.id, record.body, now, result.envelope?.id),
+        JSON.stringify(
+          quarantineRecord('landing', result.rejection, record.id, record.body, now, result.envelope?.id),
+        ),
       );
       rejectedIds.push(record.id);
       continue;
     }
     const { eventType: type, envelope, time } = result;
-    const { dt, hour } = timePartition(time);
+    const { dt, hour } = eventTimePartition(envelope.time, time);
     const groupKey = `${type.source}\u0000${type.detailType}\u0000${dt}\u0000${hour}`;
     let group = groups.get(groupKey);
     if (!group) {

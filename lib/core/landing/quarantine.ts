@@ -44,21 +44,20 @@ export function quarantineRecord(
 }
 
 /**
- * Writes quarantine records as one gzip NDJSON object, named by the hash of their refs and inputs so a
- * retried batch overwrites its own object. Returns the key.
+ * Writes quarantine records, each already serialized as one JSON line, as one gzip NDJSON object named by
+ * the hash of the lines, so a retried batch overwrites its own object. Returns the key.
+ *
+ * Callers serialize a record as soon as they make it: the line is a new string, so buffering it does not
+ * keep alive the much larger input chunk the rejected text was sliced from.
  */
 export async function writeQuarantine(
   store: ObjectStore,
   stage: QuarantineStage,
-  records: readonly QuarantineRecord[],
+  lines: readonly string[],
   clock: Clock,
 ): Promise<string> {
-  const key = quarantineObjectKey(
-    stage,
-    timePartition(clock.now()),
-    objectNameFor(records.map((r) => `${r.ref}\n${r.input}`)),
-  );
-  await store.put(key, await gzipNdjson(records.map((r) => JSON.stringify(r))), {
+  const key = quarantineObjectKey(stage, timePartition(clock.now()), objectNameFor(lines));
+  await store.put(key, await gzipNdjson(lines), {
     contentType: 'application/x-ndjson',
     contentEncoding: 'gzip',
   });

@@ -133,15 +133,18 @@ function expandObject(
 function splitAbsenceAlternatives(branch: MutableBranch): PatternBranch[] {
   let results: Map<string, BranchCondition>[] = [new Map()];
   for (const [fieldPath, leaf] of branch) {
-    const conditions: BranchCondition[] = [];
-    if (leaf.test !== undefined) conditions.push({ kind: 'present', test: leaf.test });
-    if (leaf.matchesAbsence) conditions.push({ kind: 'absent' });
-    results =
-      conditions.length === 1
-        ? results.map((result) => result.set(fieldPath, conditions[0] as BranchCondition))
-        : results.flatMap((result) =>
-            conditions.map((condition) => new Map(result).set(fieldPath, condition)),
-          );
+    const present: BranchCondition | undefined = leaf.test && { kind: 'present', test: leaf.test };
+    const absent: BranchCondition | undefined = leaf.matchesAbsence ? { kind: 'absent' } : undefined;
+    if (present !== undefined && absent !== undefined) {
+      results = results.flatMap((result) => [
+        new Map(result).set(fieldPath, present),
+        result.set(fieldPath, absent),
+      ]);
+    } else {
+      const only = present ?? absent;
+      // compileLeaf never yields a leaf with neither: its array is non-empty.
+      if (only !== undefined) for (const result of results) result.set(fieldPath, only);
+    }
     assertWithinBound(results.length, '$');
   }
   return results;

@@ -1,4 +1,4 @@
-import { putEventsEntrySize } from '../bus/put-events.js';
+import { PARSED_DETAIL, putEventsEntrySize, type ParsedDetailHint } from '../bus/put-events.js';
 import type { PutEventsEntry } from '../events/envelope.js';
 import { parseEventTime } from '../events/event-time.js';
 import { jsonDepthExceeds } from '../events/json-depth.js';
@@ -69,12 +69,13 @@ export function entryFromValue(
       `"detail" nests deeper than ${EVENT_LIMITS.maxBusNestingDepth} levels, the most PutEvents processes`,
     );
   }
-  const entry: PutEventsEntry = {
+  const entry: PutEventsEntry & ParsedDetailHint = {
     Source: v.source,
     DetailType: detailType,
     Detail: JSON.stringify(detail),
     ...(time ? { Time: time } : {}),
     ...(resources ? { Resources: resources } : {}),
+    [PARSED_DETAIL]: detail,
   };
   const size = putEventsEntrySize(entry);
   if (size > maxEntryBytes) {

@@ -1,7 +1,7 @@
 import { PUT_EVENTS_MAX_ENTRIES } from '../bus/put-events.js';
 import type { PutEventsEntry } from '../events/envelope.js';
 import type { Rejection } from '../events/rejection.js';
-import { quarantineRecord, writeQuarantine, type QuarantineRecord } from '../landing/quarantine.js';
+import { quarantineRecord, writeQuarantine } from '../landing/quarantine.js';
 import type { Bus, Clock, ObjectStore } from '../ports.js';
 import { entryFromLine, entryFromValue } from './entry-input.js';
 
@@ -34,7 +34,7 @@ export interface PublishOptions {
   readonly maxAttempts?: number;
   /** First retry delay; doubles each attempt, with full jitter. @default 100 */
   readonly baseDelayMs?: number;
-  /** Quarantine records buffered before they are written as one object. @default 5000 */
+  /** Quarantine records buffered before they are written as one object (also flushed at 8 MiB). @default 5000 */
   readonly quarantineFlushEvery?: number;
   readonly maxEntryBytes?: number;
   /** Called every `progressEvery` inputs. */
@@ -83,7 +83,8 @@ export async function publishEvents(
   let quarantined = 0;
   let retriedEntries = 0;
   let putEventsCalls = 0;
-  let pendingQuarantine: QuarantineRecord[] = [];
+  let pendingQuarantine: string[] = [];
+  let pendingQuarantineBytes = 0;
   let fatal: Error | undefined;
 
   const summary = (): PublishSummary => ({
@@ -98,9 +99,10 @@ export async function publishEvents(
 
   const flushQuarantine = async (): Promise<void> => {
     if (pendingQuarantine.length === 0) return;
-    const records = pendingQuarantine;
+    const lines = pendingQuarantine;
     pendingQuarantine = [];
-    quarantineKeys.push(await writeQuarantine(options.store, 'publish', records, options.clock));
+    pendingQuarantineBytes = 0;
+    quarantineKeys.push(await writeQuarantine(options.store, 'publish', lines, options.clock));
   };
 
   const quarantine = async (
@@ -111,8 +113,11 @@ export async function publishEvents(
   ): Promise<void> => {
     counts[code] = (counts[code] ?? 0) + 1;
     quarantined++;
-    pendingQuarantine.push(quarantineRecord('publish', rejection, ref, input, options.clock.now()));
-    if (pendingQuarantine.length >= flushEvery) await flushQuarantine();
+    const line = JSON.stringify(quarantineRecord('publish', rejection, ref, input, options.clock.now()));
+    pendingQuarantine.push(line);
+    pendingQuarantineBytes += line.length;
+    if (pendingQuarantine.length >= flushEvery || pendingQuarantineBytes >= 8 * 1024 * 1024)
+      await flushQuarantine();
   };
 
   type Pending = { entry: PutEventsEntry; ref: string; text: () => string };

@@ -34,7 +34,8 @@ export const NULL_AND_EMPTY = `${USER_GUIDE}/eb-event-patterns-null-values.html`
 export const FIELD_VALUES = `${USER_GUIDE}/eb-filtering-data-types.html`;
 
 /** The `TestEventPattern` API reference. */
-export const TEST_EVENT_PATTERN_API = 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html';
+export const TEST_EVENT_PATTERN_API =
+  'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html';
 
 /** event-ruler, the matching library behind EventBridge: "JSON Array Matching". */
 export const RULER_ARRAY_MATCHING = 'https://github.com/aws/event-ruler#json-array-matching';

@@ -18,6 +18,9 @@ export function envelope(fields: Readonly<Record<string, unknown>> = {}): Record
 }
 
 /** A complete envelope whose `detail` is `detail`. */
-export function withDetail(detail: unknown, fields: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+export function withDetail(
+  detail: unknown,
+  fields: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
   return envelope({ ...fields, detail });
 }

@@ -85,9 +85,9 @@ describe('exact value matching', () => {
 
     // https://github.com/localstack/localstack/blob/main/tests/aws/services/events/event_pattern_templates/null_value_NEG.json5 (AWS-validated)
     it('does not match the string "null" with [null]', () => {
-      expect(matchesPattern({ detail: { responseElements: [null] } }, withDetail({ responseElements: 'null' }))).toBe(
-        false,
-      );
+      expect(
+        matchesPattern({ detail: { responseElements: [null] } }, withDetail({ responseElements: 'null' })),
+      ).toBe(false);
     });
 
     it('does not match a missing field with [null]', () => {
@@ -109,9 +109,9 @@ describe('exact value matching', () => {
       const event = envelope({ source: 'aws.macie', detail: { severity: { score: 1, description: 'Low' } } });
 
       expect(matchesPattern(pattern, event)).toBe(true);
-      expect(matchesPattern(pattern, envelope({ source: 'aws.macie', detail: { severity: { score: 2 } } }))).toBe(
-        false,
-      );
+      expect(
+        matchesPattern(pattern, envelope({ source: 'aws.macie', detail: { severity: { score: 2 } } })),
+      ).toBe(false);
     });
 
     // https://github.com/localstack/localstack/blob/main/tests/aws/services/events/event_pattern_templates/number_comparison_float.json5 (AWS-validated)
@@ -139,7 +139,9 @@ describe('exact value matching', () => {
 
     // https://github.com/localstack/localstack/blob/main/tests/aws/services/events/event_pattern_templates/nested_json_NEG.json5 (AWS-validated)
     it('does not parse JSON held in a string field', () => {
-      expect(matchesPattern({ detail: { 'my-key': ['my-value'] } }, withDetail('{"my-key": "my-value"}'))).toBe(false);
+      expect(
+        matchesPattern({ detail: { 'my-key': ['my-value'] } }, withDetail('{"my-key": "my-value"}')),
+      ).toBe(false);
     });
 
     // https://github.com/localstack/localstack/blob/main/tests/aws/services/events/event_pattern_templates/dynamodb.json5 (AWS-validated)

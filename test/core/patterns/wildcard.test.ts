@@ -39,8 +39,12 @@ describe('wildcard matching', () => {
   it('lets one * span several path segments', () => {
     const pattern = { FileName: [{ wildcard: '/Users/*/doc.txt' }] };
 
-    expect(matchesPattern(pattern, envelope({ FileName: '/Users/ls_user/dir/dir/dir/dir/dir/doc.txt' }))).toBe(true);
-    expect(matchesPattern(pattern, envelope({ FileName: '/Users/ls_user/dir/notmatchingdoc.txt' }))).toBe(false);
+    expect(
+      matchesPattern(pattern, envelope({ FileName: '/Users/ls_user/dir/dir/dir/dir/dir/doc.txt' })),
+    ).toBe(true);
+    expect(matchesPattern(pattern, envelope({ FileName: '/Users/ls_user/dir/notmatchingdoc.txt' }))).toBe(
+      false,
+    );
   });
 
   it('requires the middle literals in order', () => {

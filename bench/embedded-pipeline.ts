@@ -30,7 +30,10 @@ async function* lines(file: string): AsyncGenerator<PublishInput> {
 export async function measureEmbeddedPipeline(file: string, storeDir: string): Promise<RunMeasure> {
   const store = new FsObjectStore(storeDir);
   const t0 = process.hrtime.bigint();
-  const pipeline = new LocalPipeline({ store }).start();
+  const pipeline = new LocalPipeline({
+    store,
+    landingWorkers: { storeRoot: storeDir, count: Number(process.env.W ?? 1) },
+  }).start();
   let summary;
   try {
     summary = await publishEvents(lines(file), { bus: pipeline.bus, store, clock: systemClock });

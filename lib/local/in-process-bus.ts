@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { acceptEntry, PUT_EVENTS_MAX_ENTRIES, type BusContext } from '../core/bus/put-events.js';
+import { EntryAcceptor, PUT_EVENTS_MAX_ENTRIES, type BusContext } from '../core/bus/put-events.js';
 import type { PutEventsEntry, PutEventsResult, PutEventsResultEntry } from '../core/events/envelope.js';
 import { compilePattern, type CompiledPattern } from '../core/patterns/index.js';
 import type { Bus, Clock } from '../core/ports.js';
@@ -36,18 +36,18 @@ export interface InProcessBusOptions extends Partial<BusContext> {
  */
 export class InProcessBus implements Bus {
   private readonly routes: { rule: RuleDefinition; pattern: CompiledPattern; target: BusTargetQueue }[];
-  private readonly ctx: BusContext;
+  private readonly acceptor: EntryAcceptor;
   private readonly clock: Clock;
   private readonly newId: () => string;
   /** Events accepted and deliveries made, for summaries. */
   readonly stats = { accepted: 0, rejected: 0, delivered: 0, unmatched: 0 };
 
   constructor(options: InProcessBusOptions) {
-    this.ctx = {
+    this.acceptor = new EntryAcceptor({
       account: options.account ?? '000000000000',
       region: options.region ?? 'us-east-1',
       ...(options.maxEntryBytes ? { maxEntryBytes: options.maxEntryBytes } : {}),
-    };
+    });
     this.clock = options.clock ?? systemClock;
     this.newId = options.newId ?? randomUUID;
     this.routes = options.rules.map((rule) => {
@@ -73,7 +73,7 @@ export class InProcessBus implements Bus {
     let failed = 0;
     for (const entry of entries) {
       const id = this.newId();
-      const accepted = acceptEntry(entry, id, now, this.ctx);
+      const accepted = this.acceptor.accept(entry, id, now);
       if (!accepted.ok) {
         failed++;
         this.stats.rejected++;

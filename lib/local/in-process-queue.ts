@@ -55,6 +55,7 @@ export class InProcessQueue {
   private visibleWaiter: { count: number; resolve: () => void } | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private receipts = 0;
 
   constructor(
     readonly name: string,
@@ -114,7 +115,8 @@ export class InProcessQueue {
       bytes += message.body.length + overheadBytes;
       message.receiveCount++;
       message.firstReceivedAt ??= now;
-      const receiptHandle = randomUUID();
+      // Opaque and unique, like an SQS receipt handle; a counter is enough in one process.
+      const receiptHandle = `${this.name}#${++this.receipts}`;
       this.inFlight.set(receiptHandle, message);
       out.push({ message, receiptHandle });
     }

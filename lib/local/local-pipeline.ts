@@ -1,5 +1,6 @@
 import { createEventValidator, type EventValidator } from '../core/events/validator.js';
 import { landSqsEvent } from '../core/landing/sqs-event.js';
+import type { LandingResult } from '../core/landing/land-batch.js';
 import { timePartition } from '../core/events/event-time.js';
 import { gzipNdjson } from '../core/landing/ndjson-gzip.js';
 import { dlqObjectKey, objectNameFor } from '../core/landing/object-keys.js';
@@ -8,6 +9,7 @@ import { systemClock } from '../core/ports.js';
 import { RULES, type RuleDefinition } from '../core/rules.js';
 import { InProcessBus } from './in-process-bus.js';
 import { InProcessQueue, type QueueMessage } from './in-process-queue.js';
+import { inProcessInvoker, WorkerLandingInvoker, type SqsInvoker } from './landing-invoker.js';
 import { SqsEventSource } from './sqs-event-source.js';
 
 /** Options of {@link LocalPipeline}: the embedded runtime's equivalents of the AWS settings. */
@@ -29,6 +31,11 @@ export interface LocalPipelineOptions {
   /** Delay before a failed message is delivered again. @default 1000 */
   readonly retryDelayMs?: number;
   readonly gzipLevel?: number;
+  /**
+   * Run landing in worker threads (each batch crosses to the worker as data, like a Lambda invocation).
+   * Needs the store to be a local directory, given as `storeRoot`. @default in this thread
+   */
+  readonly landingWorkers?: { readonly storeRoot: string; readonly count?: number };
 }
 
 /** What the embedded pipeline did, for summaries. */
@@ -79,28 +86,34 @@ export class LocalPipeline {
       targets: { landing: this.queue },
       clock: this.clock,
     });
-    const deps = {
-      store: this.store,
-      validator,
-      clock: this.clock,
-      ...(options.gzipLevel !== undefined ? { gzipLevel: options.gzipLevel } : {}),
-    };
-    this.eventSource = new SqsEventSource(
-      this.queue,
-      async (event) => {
+    const gzip = options.gzipLevel !== undefined ? { gzipLevel: options.gzipLevel } : {};
+    let invoker: SqsInvoker;
+    if (options.landingWorkers) {
+      invoker = new WorkerLandingInvoker(
+        { storeRoot: options.landingWorkers.storeRoot, ...gzip },
+        options.landingWorkers.count,
+      );
+    } else {
+      const deps = { store: this.store, validator, clock: this.clock, ...gzip };
+      invoker = inProcessInvoker(async (event) => {
         const { response, result } = await landSqsEvent(event, deps);
-        this.stats.landedEvents += result.landedEvents;
-        for (const o of result.objects) this.stats.landedObjectKeys.add(o.key);
-        this.stats.quarantined += result.quarantined;
-        this.stats.failedRecords += result.failedIds.length;
+        this.count(result);
         return response;
-      },
-      {
-        batchSize: options.batchSize ?? 10_000,
-        maxBatchingWindowMs: options.batchWindowMs ?? 1000,
-        maxConcurrency: options.concurrency ?? 2,
-      },
-    );
+      });
+    }
+    this.eventSource = new SqsEventSource(this.queue, invoker, {
+      batchSize: options.batchSize ?? 10_000,
+      maxBatchingWindowMs: options.batchWindowMs ?? 1000,
+      maxConcurrency: options.concurrency ?? 2,
+      ...(options.landingWorkers ? { onOutcome: (o) => o.result && this.count(o.result) } : {}),
+    });
+  }
+
+  private count(result: LandingResult): void {
+    this.stats.landedEvents += result.landedEvents;
+    for (const o of result.objects) this.stats.landedObjectKeys.add(o.key);
+    this.stats.quarantined += result.quarantined;
+    this.stats.failedRecords += result.failedIds.length;
   }
 
   /** Starts the landing event source. */

@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/landing/sqs-event.js';
 import type { InProcessQueue, ReceivedMessage } from './in-process-queue.js';
-
-/** A Lambda-style handler of SQS batches. */
-export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse | void>;
+import {
+  inProcessInvoker,
+  type InvocationOutcome,
+  type SqsHandler,
+  type SqsInvoker,
+} from './landing-invoker.js';
+import type { ReceivedMessageData, SqsSourceInfo } from './sqs-records.js';
 
 /** Options of {@link SqsEventSource}; names and limits follow Lambda's SQS event source mapping. */
 export interface SqsEventSourceOptions {
@@ -17,6 +19,8 @@ export interface SqsEventSourceOptions {
   readonly maxPayloadBytes?: number;
   readonly region?: string;
   readonly account?: string;
+  /** Called with every invocation's outcome (for counters). */
+  readonly onOutcome?: (outcome: InvocationOutcome) => void;
 }
 
 /** Counters of an event source, for summaries and tests. */
@@ -47,8 +51,9 @@ export class SqsEventSource {
   private readonly windowMs: number;
   private readonly maxConcurrency: number;
   private readonly maxPayloadBytes: number;
-  private readonly arn: string;
-  private readonly region: string;
+  private readonly source: SqsSourceInfo;
+  private readonly invoker: SqsInvoker;
+  private readonly onOutcome: ((outcome: InvocationOutcome) => void) | undefined;
   private active = 0;
   private running = false;
   private flushing = false;
@@ -58,15 +63,17 @@ export class SqsEventSource {
 
   constructor(
     private readonly queue: InProcessQueue,
-    private readonly handler: SqsHandler,
+    handler: SqsHandler | SqsInvoker,
     options: SqsEventSourceOptions = {},
   ) {
+    this.invoker = typeof handler === 'function' ? inProcessInvoker(handler) : handler;
+    this.onOutcome = options.onOutcome;
     this.batchSize = options.batchSize ?? 10;
     this.windowMs = options.maxBatchingWindowMs ?? 0;
     this.maxConcurrency = options.maxConcurrency ?? 2;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 6 * 1024 * 1024;
-    this.region = options.region ?? 'us-east-1';
-    this.arn = `arn:aws:sqs:${this.region}:${options.account ?? '000000000000'}:${queue.name}`;
+    const region = options.region ?? 'us-east-1';
+    this.source = { region, arn: `arn:aws:sqs:${region}:${options.account ?? '000000000000'}:${queue.name}` };
     if (this.batchSize < 1 || this.batchSize > 10_000) throw new RangeError('batchSize must be 1–10,000');
     if (this.windowMs < 0 || this.windowMs > 300_000)
       throw new RangeError('maxBatchingWindowMs must be 0–300,000');
@@ -95,12 +102,13 @@ export class SqsEventSource {
     this.flushing = false;
   }
 
-  /** Stops polling after the invocations in flight finish. */
+  /** Stops polling after the invocations in flight finish, and releases the invoker. */
   async stop(): Promise<void> {
     this.running = false;
     this.poke();
     await this.loopDone;
     while (this.active > 0) await this.sleepUntilPoked();
+    await this.invoker.close();
   }
 
   private async loop(): Promise<void> {
@@ -130,16 +138,24 @@ export class SqsEventSource {
     this.active++;
     this.stats.invocations++;
     this.stats.records += received.length;
-    const byId = new Map<string, ReceivedMessage>();
-    const records = received.map((r) => {
-      byId.set(r.message.messageId, r);
-      return this.toRecord(r);
+    const byId = new Set<string>();
+    const messages: ReceivedMessageData[] = received.map(({ message, receiptHandle }) => {
+      byId.add(message.messageId);
+      return {
+        messageId: message.messageId,
+        receiptHandle,
+        body: message.body,
+        receiveCount: message.receiveCount,
+        sentAt: message.sentAt,
+        firstReceivedAt: message.firstReceivedAt ?? message.sentAt,
+      };
     });
     let failed: Set<string> | 'all';
     let reason = 'reported in batchItemFailures';
     try {
-      const response = await this.handler({ Records: records });
-      const failures = response?.batchItemFailures ?? [];
+      const outcome = await this.invoker.invoke(messages, this.source);
+      this.onOutcome?.(outcome);
+      const failures = outcome.response?.batchItemFailures ?? [];
       // Lambda fails the whole batch when a reported identifier is empty or not in the batch.
       failed = failures.some((f) => !f.itemIdentifier || !byId.has(f.itemIdentifier))
         ? 'all'
@@ -161,28 +177,6 @@ export class SqsEventSource {
     }
     this.active--;
     this.poke();
-  }
-
-  private toRecord({ message, receiptHandle }: ReceivedMessage): SqsRecord {
-    return {
-      messageId: message.messageId,
-      receiptHandle,
-      body: message.body,
-      attributes: {
-        ApproximateReceiveCount: String(message.receiveCount),
-        SentTimestamp: String(message.sentAt),
-        SenderId: 'in-process-bus',
-        ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
-      },
-      messageAttributes: {},
-      // Computed on first read: nothing on the landing path needs it, and hashing every body costs.
-      get md5OfBody() {
-        return createHash('md5').update(message.body).digest('hex');
-      },
-      eventSource: 'aws:sqs',
-      eventSourceARN: this.arn,
-      awsRegion: this.region,
-    };
   }
 
   private poke(): void {

@@ -8,7 +8,7 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Z
  * required, so the result never depends on the machine's time zone. Returns undefined when invalid.
  */
 export function parseEventTime(text: string): Date | undefined {
-  if (isCanonical(text)) return parseCanonical(text);
+  if (isEnvelopeTime(text)) return parseCanonical(text);
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m;
@@ -41,12 +41,15 @@ export function timePartition(date: Date): TimePartition {
 
 /** Partition of a valid event time, read straight from the text when it is already in envelope form. */
 export function eventTimePartition(text: string, parsed: Date): TimePartition {
-  return isCanonical(text) ? { dt: text.slice(0, 10), hour: text.slice(11, 13) } : timePartition(parsed);
+  return isEnvelopeTime(text) ? { dt: text.slice(0, 10), hour: text.slice(11, 13) } : timePartition(parsed);
 }
 
-// The form EventBridge writes in envelopes, `YYYY-MM-DDTHH:MM:SSZ`: by far the most common input, so it
-// gets a parser without regular expressions or Date string parsing (the landing hot path).
-function isCanonical(t: string): boolean {
+/**
+ * Whether a text has the shape EventBridge writes in envelopes, `YYYY-MM-DDTHH:MM:SSZ` (the field values
+ * are not checked). By far the most common input, so it gets a parser without regular expressions or
+ * Date string parsing: the landing hot path.
+ */
+export function isEnvelopeTime(t: string): boolean {
   return (
     t.length === 20 &&
     t.charCodeAt(4) === 45 &&

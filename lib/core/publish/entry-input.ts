@@ -1,6 +1,7 @@
-import { PARSED_DETAIL, putEventsEntrySize, type ParsedDetailHint } from '../bus/put-events.js';
+import { CHECKED_ENTRY, putEventsEntrySize, type MaybeCheckedEntry } from '../bus/put-events.js';
 import type { PutEventsEntry } from '../events/envelope.js';
-import { parseEventTime } from '../events/event-time.js';
+import { formatEventTime } from '../events/envelope.js';
+import { isEnvelopeTime, parseEventTime } from '../events/event-time.js';
 import { jsonDepthExceeds } from '../events/json-depth.js';
 import { EVENT_LIMITS, type Rejection } from '../events/rejection.js';
 import { describeJsonType } from '../events/validator.js';
@@ -69,13 +70,22 @@ export function entryFromValue(
       `"detail" nests deeper than ${EVENT_LIMITS.maxBusNestingDepth} levels, the most PutEvents processes`,
     );
   }
-  const entry: PutEventsEntry & ParsedDetailHint = {
+  const entry: MaybeCheckedEntry = {
     Source: v.source,
     DetailType: detailType,
     Detail: JSON.stringify(detail),
-    ...(time ? { Time: time } : {}),
-    ...(resources ? { Resources: resources } : {}),
-    [PARSED_DETAIL]: detail,
+    Time: time,
+    Resources: resources,
+    [CHECKED_ENTRY]: {
+      detail,
+      // The envelope carries whole seconds in UTC: reuse the input's text when it is already that.
+      time:
+        time === undefined
+          ? undefined
+          : isEnvelopeTime(v.time as string)
+            ? (v.time as string)
+            : formatEventTime(time),
+    },
   };
   const size = putEventsEntrySize(entry);
   if (size > maxEntryBytes) {

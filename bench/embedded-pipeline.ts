@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { FsObjectStore } from '../lib/adapters/store/fs-object-store.js';
 import { systemClock } from '../lib/core/ports.js';
 import { publishEvents, type PublishInput } from '../lib/core/publish/publisher.js';
 import { LocalPipeline } from '../lib/local/local-pipeline.js';
+import { readLineChunks } from '../lib/local/ndjson-reader.js';
 
 /** What one measured run reports. */
 export interface RunMeasure {
@@ -16,27 +16,27 @@ export interface RunMeasure {
   readonly quarantined?: number;
 }
 
-async function* lines(file: string): AsyncGenerator<PublishInput> {
-  let n = 0;
-  for await (const line of createInterface({
-    input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }),
-    crlfDelay: Infinity,
-  })) {
-    yield { ref: `bench:${++n}`, line };
+async function* inputs(file: string): AsyncGenerator<PublishInput[]> {
+  for await (const chunk of readLineChunks(createReadStream(file, { highWaterMark: 1 << 20 }))) {
+    yield chunk.lines.map((line, i) => ({ ref: `bench:${chunk.firstLine + i}`, line }));
   }
 }
 
-/** `elt publish` of a file through the embedded pipeline into a fresh store: publish → bus → queue → land. */
-export async function measureEmbeddedPipeline(file: string, storeDir: string): Promise<RunMeasure> {
+/**
+ * `elt publish` of a file through the embedded pipeline with its defaults (landing workers) into a fresh
+ * store: read → check → PutEvents → rules → queue → landing (validate, partition, gzip, write).
+ */
+export async function measureEmbeddedPipeline(
+  file: string,
+  storeDir: string,
+  gzipLevel: number,
+): Promise<RunMeasure> {
   const store = new FsObjectStore(storeDir);
   const t0 = process.hrtime.bigint();
-  const pipeline = new LocalPipeline({
-    store,
-    landingWorkers: { storeRoot: storeDir, count: Number(process.env.W ?? 1) },
-  }).start();
+  const pipeline = new LocalPipeline({ store, landingWorkers: { storeRoot: storeDir }, gzipLevel }).start();
   let summary;
   try {
-    summary = await publishEvents(lines(file), { bus: pipeline.bus, store, clock: systemClock });
+    summary = await publishEvents(inputs(file), { bus: pipeline.bus, store, clock: systemClock });
   } finally {
     await pipeline.close();
   }

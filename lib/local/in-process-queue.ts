@@ -1,18 +1,22 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** A message in an {@link InProcessQueue}. */
 export interface QueueMessage {
-  readonly messageId: string;
+  /** Unique within the queue; the SQS message id is derived from it ({@link InProcessQueue.messageId}). */
+  readonly seq: number;
   readonly body: string;
   readonly sentAt: number;
   receiveCount: number;
-  firstReceivedAt?: number;
+  firstReceivedAt: number;
 }
 
-/** A message handed out by {@link InProcessQueue.receive}; it stays in flight until deleted or released. */
-export interface ReceivedMessage {
-  readonly message: QueueMessage;
-  readonly receiptHandle: string;
+/**
+ * Messages handed out together by {@link InProcessQueue.receiveBatch}: hidden from other receivers until
+ * the lease is settled, like the receipt of one SQS ReceiveMessage call.
+ */
+export interface Lease {
+  readonly id: number;
+  readonly messages: readonly QueueMessage[];
 }
 
 /** Where a queue puts a message it gives up on. */
@@ -22,7 +26,7 @@ export type DeadLetterHandler = (message: QueueMessage, reason: string) => void;
 export interface InProcessQueueOptions {
   /** Most messages held (visible, in flight or waiting for redelivery). @default 100_000 */
   readonly capacity?: number;
-  /** Most bytes of message bodies held. @default 128 MiB */
+  /** Most bytes (UTF-16 code units) of message bodies held. @default 128 MiB */
   readonly capacityBytes?: number;
   /** Deliveries before a message is dead-lettered (SQS redrive `maxReceiveCount`). @default 3 */
   readonly maxReceiveCount?: number;
@@ -32,21 +36,30 @@ export interface InProcessQueueOptions {
   readonly onDeadLetter?: DeadLetterHandler;
 }
 
+const UUID_SUFFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-([0-9a-f]{12})$/;
+
 /**
  * A bounded in-memory queue with SQS delivery semantics: at-least-once, a receive hides messages until
- * they are deleted or released, released messages come back after a delay with a higher receive count,
- * and after `maxReceiveCount` deliveries they go to the dead-letter handler. Producers wait when it is
- * full, which is how backpressure reaches the bus and the publisher.
+ * they are settled, failed messages come back after a delay with a higher receive count, and after
+ * `maxReceiveCount` deliveries they go to the dead-letter handler. Producers wait when it is full, which
+ * is how backpressure reaches the bus and the publisher.
+ *
+ * Built for the embedded pipeline's hot path: messages carry a number rather than an id string, and
+ * receipts are per batch rather than per message.
  */
 export class InProcessQueue {
   readonly deadLetters: QueueMessage[] = [];
-  // Received slots are cleared so a deleted message can be collected before the array is compacted.
+  // Received slots are cleared so a settled message can be collected before the array is compacted.
   private readonly visible: (QueueMessage | undefined)[] = [];
   private head = 0;
-  private readonly inFlight = new Map<string, QueueMessage>();
+  private readonly leases = new Map<number, QueueMessage[]>();
+  private inFlight = 0;
   private delayed = 0;
   private held = 0;
   private heldBytes = 0;
+  private nextSeq = 1;
+  private nextLease = 1;
+  private readonly idPrefix: string;
   private readonly capacity: number;
   private readonly capacityBytes: number;
   private readonly maxReceiveCount: number;
@@ -55,7 +68,6 @@ export class InProcessQueue {
   private visibleWaiter: { count: number; resolve: () => void } | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  private receipts = 0;
 
   constructor(
     readonly name: string,
@@ -65,6 +77,8 @@ export class InProcessQueue {
     this.capacityBytes = options.capacityBytes ?? 128 * 1024 * 1024;
     this.maxReceiveCount = options.maxReceiveCount ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
+    const r = randomBytes(10).toString('hex');
+    this.idPrefix = `${r.slice(0, 8)}-${r.slice(8, 12)}-4${r.slice(12, 15)}-${'89ab'[parseInt(r[15]!, 16) & 3]}${r.slice(16, 19)}-`;
   }
 
   /** Messages ready to receive. */
@@ -74,12 +88,24 @@ export class InProcessQueue {
 
   /** Messages held in any state: what still has to be processed. */
   get depth(): { visible: number; inFlight: number; delayed: number; total: number } {
-    return {
-      visible: this.visibleCount,
-      inFlight: this.inFlight.size,
-      delayed: this.delayed,
-      total: this.held,
-    };
+    return { visible: this.visibleCount, inFlight: this.inFlight, delayed: this.delayed, total: this.held };
+  }
+
+  /** The prefix every message id of this queue starts with (random per queue, UUID-shaped ids). */
+  get messageIdPrefix(): string {
+    return this.idPrefix;
+  }
+
+  /** The SQS-style message id (a version-4-shaped UUID) of a message. */
+  messageId(seq: number): string {
+    return messageIdFor(this.idPrefix, seq);
+  }
+
+  /** The sequence number behind a message id of this queue, or undefined for a foreign id. */
+  seqOf(messageId: string): number | undefined {
+    if (!messageId.startsWith(this.idPrefix)) return undefined;
+    const m = UUID_SUFFIX.exec(messageId);
+    return m ? parseInt(m[1]!, 16) : undefined;
   }
 
   /** Enqueues unless the queue is full. An empty queue takes any message, so one large message cannot wedge it. */
@@ -89,7 +115,7 @@ export class InProcessQueue {
     }
     this.held++;
     this.heldBytes += body.length;
-    this.pushVisible({ messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 });
+    this.pushVisible({ seq: this.nextSeq++, body, sentAt: Date.now(), receiveCount: 0, firstReceivedAt: 0 });
     return true;
   }
 
@@ -102,55 +128,62 @@ export class InProcessQueue {
 
   /**
    * Takes up to `max` visible messages, stopping before their bodies plus `overheadBytes` each would
-   * exceed `maxBytes` (at least one message is always returned when any is visible).
+   * exceed `maxBytes` (at least one message when any is visible). Undefined when none is visible.
    */
-  receive(max: number, maxBytes = Number.POSITIVE_INFINITY, overheadBytes = 0): ReceivedMessage[] {
-    const out: ReceivedMessage[] = [];
+  receiveBatch(max: number, maxBytes = Number.POSITIVE_INFINITY, overheadBytes = 0): Lease | undefined {
+    if (this.head >= this.visible.length) return undefined;
+    const messages: QueueMessage[] = [];
     let bytes = 0;
     const now = Date.now();
-    while (out.length < max && this.head < this.visible.length) {
+    while (messages.length < max && this.head < this.visible.length) {
       const message = this.visible[this.head] as QueueMessage;
-      if (out.length > 0 && bytes + message.body.length + overheadBytes > maxBytes) break;
+      if (messages.length > 0 && bytes + message.body.length + overheadBytes > maxBytes) break;
       this.visible[this.head++] = undefined;
       bytes += message.body.length + overheadBytes;
       message.receiveCount++;
-      message.firstReceivedAt ??= now;
-      // Opaque and unique, like an SQS receipt handle; a counter is enough in one process.
-      const receiptHandle = `${this.name}#${++this.receipts}`;
-      this.inFlight.set(receiptHandle, message);
-      out.push({ message, receiptHandle });
+      if (message.firstReceivedAt === 0) message.firstReceivedAt = now;
+      messages.push(message);
     }
     this.compact();
-    return out;
+    const id = this.nextLease++;
+    this.leases.set(id, messages);
+    this.inFlight += messages.length;
+    return { id, messages };
   }
 
-  /** Removes a processed message. */
-  delete(receiptHandle: string): void {
-    const message = this.inFlight.get(receiptHandle);
-    if (!message) return;
-    this.inFlight.delete(receiptHandle);
-    this.forget(message);
-  }
-
-  /** Returns a failed message: redelivered after the retry delay, or dead-lettered after its last delivery. */
-  release(receiptHandle: string, reason: string): void {
-    const message = this.inFlight.get(receiptHandle);
-    if (!message) return;
-    this.inFlight.delete(receiptHandle);
-    if (message.receiveCount >= this.maxReceiveCount) {
-      this.forget(message);
-      const why = `${reason} (delivered ${message.receiveCount} times; maxReceiveCount ${this.maxReceiveCount})`;
-      if (this.options.onDeadLetter) this.options.onDeadLetter(message, why);
-      else this.deadLetters.push(message);
-      return;
+  /**
+   * Ends a lease: the messages at the `failed` indexes (or all of them) are released for redelivery after
+   * the retry delay, or dead-lettered after their last allowed delivery; the rest are deleted.
+   */
+  settle(leaseId: number, failed: ReadonlySet<number> | 'all' | 'none', reason: string): void {
+    const messages = this.leases.get(leaseId);
+    if (!messages) return;
+    this.leases.delete(leaseId);
+    this.inFlight -= messages.length;
+    const retry: QueueMessage[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      if (failed === 'none' || (failed !== 'all' && !failed.has(i))) {
+        this.forget(message);
+      } else if (message.receiveCount >= this.maxReceiveCount) {
+        this.forget(message);
+        const why = `${reason} (delivered ${message.receiveCount} times; maxReceiveCount ${this.maxReceiveCount})`;
+        if (this.options.onDeadLetter) this.options.onDeadLetter(message, why);
+        else this.deadLetters.push(message);
+      } else {
+        retry.push(message);
+      }
     }
-    this.delayed++;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.delayed--;
-      this.pushVisible(message);
-    }, this.retryDelayMs);
-    this.timers.add(timer);
+    if (retry.length > 0) {
+      this.delayed += retry.length;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.delayed -= retry.length;
+        for (const m of retry) this.pushVisible(m);
+      }, this.retryDelayMs);
+      this.timers.add(timer);
+    }
+    this.notify();
   }
 
   /** Resolves once at least `count` messages are visible (one waiter at a time: the event source). */
@@ -185,6 +218,9 @@ export class InProcessQueue {
   private forget(message: QueueMessage): void {
     this.held--;
     this.heldBytes -= message.body.length;
+  }
+
+  private notify(): void {
     if (this.spaceWaiters.length > 0) {
       const waiters = this.spaceWaiters;
       this.spaceWaiters = [];
@@ -203,4 +239,9 @@ export class InProcessQueue {
       this.head = 0;
     }
   }
+}
+
+/** A UUID-shaped message id from a queue's prefix and a message's sequence number (48 bits of hex). */
+export function messageIdFor(prefix: string, seq: number): string {
+  return prefix + seq.toString(16).padStart(12, '0');
 }

@@ -2,7 +2,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LandingResult } from '../core/landing/land-batch.js';
 import type { SqsBatchResponse, SqsEvent } from '../core/landing/sqs-event.js';
-import { toSqsRecords, type ReceivedMessageData, type SqsSourceInfo } from './sqs-records.js';
+import {
+  packBatch,
+  toSqsRecords,
+  type PackedBatch,
+  type ReceivedBatch,
+  type SqsSourceInfo,
+} from './sqs-records.js';
 
 /** What an invocation returned: Lambda's response and, when the handler is the landing code, its result. */
 export interface InvocationOutcome {
@@ -12,7 +18,7 @@ export interface InvocationOutcome {
 
 /** Runs the handler for a batch of received messages, the way Lambda runs a function for an event. */
 export interface SqsInvoker {
-  invoke(messages: readonly ReceivedMessageData[], source: SqsSourceInfo): Promise<InvocationOutcome>;
+  invoke(batch: ReceivedBatch, source: SqsSourceInfo): Promise<InvocationOutcome>;
   close(): Promise<void>;
 }
 
@@ -22,9 +28,7 @@ export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse | void>;
 /** Invokes a handler in this thread. */
 export function inProcessInvoker(handler: SqsHandler): SqsInvoker {
   return {
-    invoke: async (messages, source) => ({
-      response: await handler({ Records: toSqsRecords(messages, source) }),
-    }),
+    invoke: async (batch, source) => ({ response: await handler({ Records: toSqsRecords(batch, source) }) }),
     close: async () => undefined,
   };
 }
@@ -36,12 +40,14 @@ export interface WorkerLandingConfig {
   readonly gzipLevel?: number;
 }
 
-/** A request to a landing worker and its answer. */
+/** A request to a landing worker. */
 export interface WorkerRequest {
   readonly id: number;
-  readonly messages: readonly ReceivedMessageData[];
+  readonly batch: PackedBatch;
   readonly source: SqsSourceInfo;
 }
+
+/** A landing worker's answer. */
 export type WorkerReply =
   | {
       readonly id: number;
@@ -51,70 +57,94 @@ export type WorkerReply =
     }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
+interface Pending {
+  readonly id: number;
+  readonly resolve: (o: InvocationOutcome) => void;
+  readonly reject: (e: Error) => void;
+}
+
 /**
- * Runs the landing handler in worker threads, one batch per worker at a time: each invocation is
- * isolated like a Lambda execution environment (the event crosses as data, the handler shares no state
- * with the bus), and landing uses the other cores while this thread publishes.
+ * Runs the landing handler in worker threads, one batch per worker at a time. Each invocation is isolated
+ * like a Lambda execution environment: the event crosses as data and the handler shares no state with
+ * the bus. A worker that dies fails its batch (which the queue redelivers) and is replaced, as Lambda
+ * replaces a crashed environment. Landing then runs on the other cores while this thread publishes.
  */
 export class WorkerLandingInvoker implements SqsInvoker {
   private readonly idle: Worker[] = [];
-  private readonly all: Worker[] = [];
+  private readonly busy = new Map<Worker, Pending>();
   private readonly waiting: ((w: Worker) => void)[] = [];
-  private readonly pending = new Map<
-    number,
-    { resolve: (o: InvocationOutcome) => void; reject: (e: Error) => void }
-  >();
   private nextId = 1;
+  private closing = false;
+  private readonly url: URL;
+  private readonly fromSource: boolean;
 
-  constructor(config: WorkerLandingConfig, workers = defaultWorkerCount()) {
+  constructor(
+    private readonly config: WorkerLandingConfig,
+    workers = defaultWorkerCount(),
+  ) {
     const self = import.meta.url;
-    const fromSource = self.endsWith('.ts');
-    const url = new URL(`./landing-worker.${fromSource ? 'ts' : 'js'}`, self);
-    for (let i = 0; i < workers; i++) {
-      // Running from TypeScript sources (tests), the worker needs the same TypeScript loader.
-      const worker = new Worker(url, {
-        workerData: config,
-        ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
-      });
-      worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
-      worker.on('error', (error) => this.fail(error));
-      this.all.push(worker);
-      this.idle.push(worker);
-    }
+    this.fromSource = self.endsWith('.ts');
+    this.url = new URL(`./landing-worker.${this.fromSource ? 'ts' : 'js'}`, self);
+    for (let i = 0; i < workers; i++) this.release(this.spawn());
   }
 
-  async invoke(messages: readonly ReceivedMessageData[], source: SqsSourceInfo): Promise<InvocationOutcome> {
+  async invoke(batch: ReceivedBatch, source: SqsSourceInfo): Promise<InvocationOutcome> {
+    if (this.closing) throw new Error('the landing workers are closed');
     const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
     const id = this.nextId++;
     return new Promise<InvocationOutcome>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const request: WorkerRequest = { id, messages, source };
-      worker.postMessage(request);
+      this.busy.set(worker, { id, resolve, reject });
+      const request: WorkerRequest = { id, batch: packBatch(batch), source };
+      worker.postMessage(request, [request.batch.numbers.buffer as ArrayBuffer]);
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all.map((w) => w.terminate()));
+    this.closing = true;
+    const workers = [...this.idle, ...this.busy.keys()];
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private settle(worker: Worker, reply: WorkerReply): void {
-    const p = this.pending.get(reply.id);
-    this.pending.delete(reply.id);
+  private spawn(): Worker {
+    const worker = new Worker(this.url, {
+      workerData: this.config,
+      // Running from TypeScript sources (the tests), the worker needs the same TypeScript loader.
+      ...(this.fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+    });
+    worker.on('message', (reply: WorkerReply) => {
+      const pending = this.busy.get(worker);
+      if (!pending || pending.id !== reply.id) return;
+      this.busy.delete(worker);
+      this.release(worker);
+      if (reply.ok) pending.resolve({ response: reply.response, result: reply.result });
+      else pending.reject(new Error(reply.error));
+    });
+    let gone = false;
+    const lost = (why: string): void => {
+      // 'error' is followed by 'exit': replace the worker once.
+      if (this.closing || gone) return;
+      gone = true;
+      const pending = this.busy.get(worker);
+      this.busy.delete(worker);
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+      pending?.reject(new Error(`landing worker ${why}`));
+      this.release(this.spawn());
+    };
+    worker.on('error', (error) => lost(`failed: ${error.message}`));
+    worker.on('exit', (code) => lost(`exited with code ${code}`));
+    return worker;
+  }
+
+  private release(worker: Worker): void {
     const next = this.waiting.shift();
     if (next) next(worker);
     else this.idle.push(worker);
-    if (!p) return;
-    if (reply.ok) p.resolve({ response: reply.response, result: reply.result });
-    else p.reject(new Error(reply.error));
-  }
-
-  private fail(error: Error): void {
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
   }
 }
 
-/** One landing worker per core beyond the one that publishes, at least one, at most four. */
+/** One landing worker per core (the publishing thread mostly waits on them), at most four. */
 export function defaultWorkerCount(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  return Math.max(1, Math.min(4, availableParallelism()));
 }

@@ -5,7 +5,7 @@ import { createEventValidator } from '../core/events/validator.js';
 import { landSqsEvent } from '../core/landing/sqs-event.js';
 import { systemClock } from '../core/ports.js';
 import type { WorkerLandingConfig, WorkerReply, WorkerRequest } from './landing-invoker.js';
-import { toSqsRecords } from './sqs-records.js';
+import { toSqsRecords, unpackBatch } from './sqs-records.js';
 
 const config = workerData as WorkerLandingConfig;
 const deps = {
@@ -16,7 +16,7 @@ const deps = {
 };
 
 parentPort?.on('message', (request: WorkerRequest) => {
-  landSqsEvent({ Records: toSqsRecords(request.messages, request.source) }, deps).then(
+  landSqsEvent({ Records: toSqsRecords(unpackBatch(request.batch), request.source) }, deps).then(
     ({ response, result }) =>
       parentPort?.postMessage({ id: request.id, ok: true, response, result } satisfies WorkerReply),
     (error: unknown) =>

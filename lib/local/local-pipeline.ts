@@ -137,15 +137,17 @@ export class LocalPipeline {
 
   private async writeDeadLetters(): Promise<void> {
     if (this.deadLetters.length === 0) return;
-    const letters = this.deadLetters.splice(0);
+    const letters = this.deadLetters
+      .splice(0)
+      .map((l) => ({ ...l, messageId: this.queue.messageId(l.message.seq) }));
     const key = dlqObjectKey(
       'landing',
       timePartition(this.clock.now()),
-      objectNameFor(letters.map((l) => l.message.messageId)),
+      objectNameFor(letters.map((l) => l.messageId)),
     );
     const lines = letters.map((l) =>
       JSON.stringify({
-        messageId: l.message.messageId,
+        messageId: l.messageId,
         receiveCount: l.message.receiveCount,
         reason: l.reason,
         deadLetteredAt: this.clock.now().toISOString(),

@@ -1,11 +1,11 @@
-import type { InProcessQueue, ReceivedMessage } from './in-process-queue.js';
+import type { InProcessQueue, Lease } from './in-process-queue.js';
 import {
   inProcessInvoker,
   type InvocationOutcome,
   type SqsHandler,
   type SqsInvoker,
 } from './landing-invoker.js';
-import type { ReceivedMessageData, SqsSourceInfo } from './sqs-records.js';
+import { batchOf, type SqsSourceInfo } from './sqs-records.js';
 
 /** Options of {@link SqsEventSource}; names and limits follow Lambda's SQS event source mapping. */
 export interface SqsEventSourceOptions {
@@ -129,37 +129,21 @@ export class SqsEventSource {
         ]);
         if (!this.running) break;
       }
-      const received = this.queue.receive(this.batchSize, this.maxPayloadBytes, RECORD_OVERHEAD_BYTES);
-      if (received.length > 0) void this.invoke(received);
+      const lease = this.queue.receiveBatch(this.batchSize, this.maxPayloadBytes, RECORD_OVERHEAD_BYTES);
+      if (lease) void this.invoke(lease);
     }
   }
 
-  private async invoke(received: ReceivedMessage[]): Promise<void> {
+  private async invoke(lease: Lease): Promise<void> {
     this.active++;
     this.stats.invocations++;
-    this.stats.records += received.length;
-    const byId = new Set<string>();
-    const messages: ReceivedMessageData[] = received.map(({ message, receiptHandle }) => {
-      byId.add(message.messageId);
-      return {
-        messageId: message.messageId,
-        receiptHandle,
-        body: message.body,
-        receiveCount: message.receiveCount,
-        sentAt: message.sentAt,
-        firstReceivedAt: message.firstReceivedAt ?? message.sentAt,
-      };
-    });
-    let failed: Set<string> | 'all';
+    this.stats.records += lease.messages.length;
+    let failed: ReadonlySet<number> | 'all' | 'none' = 'none';
     let reason = 'reported in batchItemFailures';
     try {
-      const outcome = await this.invoker.invoke(messages, this.source);
+      const outcome = await this.invoker.invoke(batchOf(lease, this.queue.messageIdPrefix), this.source);
       this.onOutcome?.(outcome);
-      const failures = outcome.response?.batchItemFailures ?? [];
-      // Lambda fails the whole batch when a reported identifier is empty or not in the batch.
-      failed = failures.some((f) => !f.itemIdentifier || !byId.has(f.itemIdentifier))
-        ? 'all'
-        : new Set(failures.map((f) => f.itemIdentifier));
+      failed = this.failedIndexes(lease, outcome.response?.batchItemFailures ?? []);
     } catch (error) {
       failed = 'all';
       reason = `handler threw: ${(error as Error).message}`;
@@ -167,16 +151,28 @@ export class SqsEventSource {
       this.errors.push(reason);
       if (this.errors.length > 20) this.errors.shift();
     }
-    for (const r of received) {
-      if (failed === 'all' || failed.has(r.message.messageId)) {
-        this.stats.failedRecords++;
-        this.queue.release(r.receiptHandle, reason);
-      } else {
-        this.queue.delete(r.receiptHandle);
-      }
-    }
+    this.stats.failedRecords +=
+      failed === 'all' ? lease.messages.length : failed === 'none' ? 0 : failed.size;
+    this.queue.settle(lease.id, failed, reason);
     this.active--;
     this.poke();
+  }
+
+  /** Maps reported failures to positions in the lease; Lambda fails the whole batch on an unknown identifier. */
+  private failedIndexes(
+    lease: Lease,
+    failures: readonly { readonly itemIdentifier: string }[],
+  ): ReadonlySet<number> | 'all' | 'none' {
+    if (failures.length === 0) return 'none';
+    const index = new Map(lease.messages.map((m, i) => [m.seq, i]));
+    const failed = new Set<number>();
+    for (const f of failures) {
+      const seq = f.itemIdentifier ? this.queue.seqOf(f.itemIdentifier) : undefined;
+      const i = seq === undefined ? undefined : index.get(seq);
+      if (i === undefined) return 'all';
+      failed.add(i);
+    }
+    return failed;
   }
 
   private poke(): void {

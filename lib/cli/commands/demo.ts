@@ -41,6 +41,7 @@ export function demoCommand(): Command {
         store: ctx.store,
         warehouse: ctx.warehouse,
         models: loadModels(),
+        pipeline: { landingWorkers: { storeRoot: ctx.dataDir.storeRoot } },
         onProgress: (stage, message) => progress.update(`[${stage}] ${message}`),
       });
     } finally {

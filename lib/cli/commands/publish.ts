@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { publishEvents, type PublishInput } from '../../core/publish/publisher.js';
 import { systemClock } from '../../core/ports.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
+import { readLineChunks } from '../../local/ndjson-reader.js';
 import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
 import { CliError, n, Progress, table } from '../output.js';
 
@@ -12,18 +12,17 @@ interface PublishCliOptions extends CommonOptions {
   readonly file: string;
 }
 
-/** Reads NDJSON lines from a file or stdin (`-`), skipping blank lines. */
-async function* ndjsonInputs(file: string, counters: { blank: number }): AsyncGenerator<PublishInput> {
-  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === '') {
-      counters.blank++;
-      continue;
+/** Reads NDJSON from a file or stdin (`-`) in chunks of inputs, skipping blank lines. */
+async function* ndjsonInputs(file: string, counters: { blank: number }): AsyncGenerator<PublishInput[]> {
+  const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  const name = file === '-' ? 'stdin' : file;
+  for await (const chunk of readLineChunks(input)) {
+    const inputs: PublishInput[] = [];
+    for (const [i, line] of chunk.lines.entries()) {
+      if (line.trim() === '') counters.blank++;
+      else inputs.push({ ref: `${name}:${chunk.firstLine + i}`, line });
     }
-    yield { ref: `${file === '-' ? 'stdin' : file}:${lineNo}`, line };
+    yield inputs;
   }
 }
 
@@ -44,7 +43,10 @@ export function publishCommand(): Command {
     const ctx = await openLocal(options);
     await ctx.warehouse.close();
     const progress = new Progress(!options.json);
-    const pipeline = new LocalPipeline({ store: ctx.store }).start();
+    const pipeline = new LocalPipeline({
+      store: ctx.store,
+      landingWorkers: { storeRoot: ctx.dataDir.storeRoot },
+    }).start();
     const counters = { blank: 0 };
     let summary;
     try {

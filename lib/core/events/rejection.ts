@@ -26,7 +26,9 @@ export type RejectionCode =
   /** `detail.eventId`, the idempotency key, is missing or empty. */
   | 'MISSING_EVENT_ID'
   /** `detail` does not match the type's JSON Schema; the reason names the field. */
-  | 'SCHEMA_VIOLATION';
+  | 'SCHEMA_VIOLATION'
+  /** The bus refused an entry the publisher's own checks let through (its error code is in the reason). */
+  | 'BUS_REJECTED';
 
 /** A rejected input: a code for counting and a reason for people. */
 export interface Rejection {

@@ -1,6 +1,6 @@
 import { PUT_EVENTS_MAX_ENTRIES } from '../bus/put-events.js';
 import type { PutEventsEntry } from '../events/envelope.js';
-import type { Rejection } from '../events/rejection.js';
+import type { Rejection, RejectionCode } from '../events/rejection.js';
 import { quarantineRecord, writeQuarantine } from '../landing/quarantine.js';
 import type { Bus, Clock, ObjectStore } from '../ports.js';
 import { entryFromLine, entryFromValue } from './entry-input.js';
@@ -10,13 +10,17 @@ export type PublishInput =
   | { readonly ref: string; readonly line: string }
   | { readonly ref: string; readonly value: unknown; readonly text?: string };
 
+/** Inputs one by one or in chunks (chunks avoid an await per input on the hot path). */
+export type PublishSource =
+  AsyncIterable<PublishInput | readonly PublishInput[]> | Iterable<PublishInput | readonly PublishInput[]>;
+
 /** What a publish did. */
 export interface PublishSummary {
   readonly read: number;
   readonly accepted: number;
   readonly quarantined: number;
   /** Quarantined inputs by rejection code. */
-  readonly rejections: Readonly<Partial<Record<Rejection['code'] | 'BUS_REJECTED', number>>>;
+  readonly rejections: Readonly<Partial<Record<RejectionCode, number>>>;
   /** Entries sent again after a retryable per-entry failure. */
   readonly retriedEntries: number;
   readonly putEventsCalls: number;
@@ -37,7 +41,7 @@ export interface PublishOptions {
   /** Quarantine records buffered before they are written as one object (also flushed at 8 MiB). @default 5000 */
   readonly quarantineFlushEvery?: number;
   readonly maxEntryBytes?: number;
-  /** Called every `progressEvery` inputs. */
+  /** Called about every `progressEvery` inputs, and once at the end. */
   readonly onProgress?: (read: number, accepted: number, quarantined: number) => void;
   readonly progressEvery?: number;
 }
@@ -61,24 +65,30 @@ const RETRYABLE = new Set([
   'InternalException',
   'ServiceUnavailable',
 ]);
+const QUARANTINE_FLUSH_BYTES = 8 * 1024 * 1024;
+
+interface Pending {
+  readonly entry: PutEventsEntry;
+  readonly input: PublishInput;
+}
 
 /**
  * Publishes a stream of inputs to a bus: each input is checked and turned into an entry, entries go out
  * in PutEvents calls of up to 10, entries the bus fails with a retryable code are retried alone (never
  * the whole call), and every input that cannot be published is written to quarantine with its reason.
+ * Valid entries the bus keeps failing are not quarantined (they are not invalid): the publish fails with
+ * {@link PublishFailedError} instead.
  */
-export async function publishEvents(
-  inputs: AsyncIterable<PublishInput> | Iterable<PublishInput>,
-  options: PublishOptions,
-): Promise<PublishSummary> {
+export async function publishEvents(inputs: PublishSource, options: PublishOptions): Promise<PublishSummary> {
   const maxInFlight = options.maxInFlight ?? 4;
   const maxAttempts = options.maxAttempts ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 100;
   const flushEvery = options.quarantineFlushEvery ?? 5000;
   const progressEvery = options.progressEvery ?? 10_000;
-  const counts: Partial<Record<Rejection['code'] | 'BUS_REJECTED', number>> = {};
+  const counts: Partial<Record<RejectionCode, number>> = {};
   const quarantineKeys: string[] = [];
   let read = 0;
+  let nextProgress = progressEvery;
   let accepted = 0;
   let quarantined = 0;
   let retriedEntries = 0;
@@ -105,22 +115,18 @@ export async function publishEvents(
     quarantineKeys.push(await writeQuarantine(options.store, 'publish', lines, options.clock));
   };
 
-  const quarantine = async (
-    code: Rejection['code'] | 'BUS_REJECTED',
-    rejection: Rejection,
-    ref: string,
-    input: string,
-  ): Promise<void> => {
-    counts[code] = (counts[code] ?? 0) + 1;
+  const quarantine = async (rejection: Rejection, input: PublishInput): Promise<void> => {
+    counts[rejection.code] = (counts[rejection.code] ?? 0) + 1;
     quarantined++;
-    const line = JSON.stringify(quarantineRecord('publish', rejection, ref, input, options.clock.now()));
+    const text = 'line' in input ? input.line : (input.text ?? safeStringify(input.value));
+    // Serialized now: the line is a new string, so buffering it does not pin the input's read chunk.
+    const line = JSON.stringify(quarantineRecord('publish', rejection, input.ref, text, options.clock.now()));
     pendingQuarantine.push(line);
     pendingQuarantineBytes += line.length;
-    if (pendingQuarantine.length >= flushEvery || pendingQuarantineBytes >= 8 * 1024 * 1024)
+    if (pendingQuarantine.length >= flushEvery || pendingQuarantineBytes >= QUARANTINE_FLUSH_BYTES) {
       await flushQuarantine();
+    }
   };
-
-  type Pending = { entry: PutEventsEntry; ref: string; text: () => string };
 
   const send = async (batch: Pending[]): Promise<void> => {
     let todo = batch;
@@ -150,12 +156,7 @@ export async function publishEvents(
           retry.push(p);
         } else {
           const why = r ? `${r.ErrorCode}: ${r.ErrorMessage}` : 'the bus returned no result for this entry';
-          await quarantine(
-            'BUS_REJECTED',
-            { code: 'MALFORMED_DETAIL', reason: `the bus rejected the entry (${why})` },
-            p.ref,
-            p.text(),
-          );
+          await quarantine({ code: 'BUS_REJECTED', reason: `the bus rejected the entry (${why})` }, p.input);
         }
       }
       retriedEntries += retry.length;
@@ -166,42 +167,58 @@ export async function publishEvents(
 
   // Bounded in-flight PutEvents calls: a slow bus slows the reader instead of growing memory.
   const inFlight = new Set<Promise<void>>();
-  const dispatch = async (batch: Pending[]): Promise<void> => {
-    const p = send(batch).catch((error: Error) => {
-      fatal ??= error;
-    });
-    const tracked = p.finally(() => inFlight.delete(tracked));
+  const dispatch = (batch: Pending[]): Promise<void> | undefined => {
+    const tracked: Promise<void> = send(batch)
+      .catch((error: Error) => {
+        fatal ??= error;
+      })
+      .finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
-    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    return inFlight.size >= maxInFlight ? Promise.race(inFlight) : undefined;
   };
 
+  // take() returns a promise only when the caller must wait (a full dispatch window, a quarantine
+  // flush): awaiting every input would cost a microtask turn per event on the hot path.
   let batch: Pending[] = [];
-  for await (const input of inputs) {
-    if (fatal) break;
+  const take = (input: PublishInput): Promise<void> | undefined => {
     read++;
+    if (read >= nextProgress) {
+      nextProgress += progressEvery;
+      options.onProgress?.(read, accepted, quarantined);
+    }
     const checked =
       'line' in input
         ? entryFromLine(input.line, options.maxEntryBytes)
         : entryFromValue(input.value, options.maxEntryBytes);
-    const text = (): string => ('line' in input ? input.line : (input.text ?? safeStringify(input.value)));
-    if (!checked.ok) {
-      await quarantine(checked.rejection.code, checked.rejection, input.ref, text());
-    } else {
-      batch.push({ entry: checked.entry, ref: input.ref, text });
-      if (batch.length === PUT_EVENTS_MAX_ENTRIES) {
-        await dispatch(batch);
-        batch = [];
+    if (!checked.ok) return quarantine(checked.rejection, input);
+    batch.push({ entry: checked.entry, input });
+    if (batch.length < PUT_EVENTS_MAX_ENTRIES) return undefined;
+    const full = batch;
+    batch = [];
+    return dispatch(full);
+  };
+
+  for await (const item of inputs) {
+    if (fatal) break;
+    if (Array.isArray(item)) {
+      for (const input of item as readonly PublishInput[]) {
+        const wait = take(input);
+        if (wait) await wait;
+        if (fatal) break;
       }
+    } else {
+      const wait = take(item as PublishInput);
+      if (wait) await wait;
     }
-    if (options.onProgress && read % progressEvery === 0) options.onProgress(read, accepted, quarantined);
   }
-  if (batch.length > 0 && !fatal) await dispatch(batch);
+  if (batch.length > 0 && !fatal) dispatch(batch);
   await Promise.all(inFlight);
   await flushQuarantine();
-  if (fatal)
+  if (fatal) {
     throw fatal instanceof PublishFailedError
       ? fatal
       : new PublishFailedError(fatal.message, summary(), { cause: fatal });
+  }
   options.onProgress?.(read, accepted, quarantined);
   return summary();
 }

@@ -3,7 +3,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '.services/', '.venv/', 'elt-data/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'cdk.out/',
+      'coverage/',
+      '.services/',
+      '.venv/',
+      'elt-data/',
+      '.tmp/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,7 +32,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', '@duckdb/*', 'pg'], message: 'The core imports no SDK: put I/O behind a port in lib/adapters.' },
+            {
+              group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', '@duckdb/*', 'pg'],
+              message: 'The core imports no SDK: put I/O behind a port in lib/adapters.',
+            },
           ],
         },
       ],

@@ -1,7 +1,6 @@
 // `npm run bench`: the benchmarks, side by side in one run, medians of repeated runs. Prints a table and
 // writes JSON and Markdown under docs/benchmarks/. Not a test: it reports, and says whether targets hold.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,11 +70,10 @@ const options = program.opts<{
 
 const work = join(packageRoot(), '.tmp', 'bench');
 await mkdir(work, { recursive: true });
-const file = join(work, `workload-${options.events}.ndjson`);
-if (!existsSync(file)) {
-  process.stderr.write(`generating ${n(options.events)} events → ${file}\n`);
-  await writeWorkload(file, benchWorkload(options.events));
-}
+// Generated afresh every time (a few seconds), so it always matches the generator's current code.
+const file = join(work, 'workload.ndjson');
+process.stderr.write(`generating ${n(options.events)} events → ${file}\n`);
+await writeWorkload(file, benchWorkload(options.events));
 
 const results: Measured[] = [];
 for (let run = 1; run <= options.runs; run++) {

@@ -21,6 +21,7 @@ export function benchWorkload(events: number, seed = 'bench'): WorkloadOptions {
       ['schema-violation', 2],
       ['missing-event-id', 1],
       ['deep-nesting', 0.5],
+      ['unpaired-surrogate', 0.5],
     ],
   };
 }

@@ -22,6 +22,8 @@ export interface DemoSummary {
   readonly quarantinedAtPublish: number;
   readonly quarantinedAtLanding: number;
   readonly deadLettered: number;
+  /** Why landing failed, when it did (the last errors of the landing event source). */
+  readonly landingErrors: readonly string[];
   readonly warehouseUniqueEvents: number;
   readonly dau: readonly { readonly day: string; readonly users: number }[];
   readonly run: Pick<RunRecord, 'runId' | 'status' | 'objectsLoaded' | 'eventsLoaded'>;
@@ -114,6 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     quarantinedAtPublish: published.quarantined,
     quarantinedAtLanding: pipeline.stats.quarantined,
     deadLettered: pipeline.stats.deadLettered,
+    landingErrors: [...pipeline.landingErrors],
     warehouseUniqueEvents: Number(unique?.n ?? 0),
     dau: dau.map((r) => ({ day: String(r.day), users: Number(r.users) })),
     run: {

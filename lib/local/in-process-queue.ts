@@ -127,19 +127,25 @@ export class InProcessQueue {
   }
 
   /**
-   * Takes up to `max` visible messages, stopping before their bodies plus `overheadBytes` each would
-   * exceed `maxBytes` (at least one message when any is visible). Undefined when none is visible.
+   * Takes up to `max` visible messages, stopping before their sizes (`sizeOf`, by default the body's
+   * length) would add up to more than `maxBytes`; at least one message when any is visible. Undefined
+   * when none is visible.
    */
-  receiveBatch(max: number, maxBytes = Number.POSITIVE_INFINITY, overheadBytes = 0): Lease | undefined {
+  receiveBatch(
+    max: number,
+    maxBytes = Number.POSITIVE_INFINITY,
+    sizeOf: (body: string) => number = (body) => body.length,
+  ): Lease | undefined {
     if (this.head >= this.visible.length) return undefined;
     const messages: QueueMessage[] = [];
     let bytes = 0;
     const now = Date.now();
     while (messages.length < max && this.head < this.visible.length) {
       const message = this.visible[this.head] as QueueMessage;
-      if (messages.length > 0 && bytes + message.body.length + overheadBytes > maxBytes) break;
+      const size = sizeOf(message.body);
+      if (messages.length > 0 && bytes + size > maxBytes) break;
       this.visible[this.head++] = undefined;
-      bytes += message.body.length + overheadBytes;
+      bytes += size;
       message.receiveCount++;
       if (message.firstReceivedAt === 0) message.firstReceivedAt = now;
       messages.push(message);

@@ -63,6 +63,17 @@ interface Pending {
   readonly reject: (e: Error) => void;
 }
 
+/** The landing workers keep dying before they answer: starting more would only spin. */
+export class LandingWorkersUnavailableError extends Error {
+  constructor(readonly why: string) {
+    super(`landing workers cannot run: ${why}`);
+    this.name = 'LandingWorkersUnavailableError';
+  }
+}
+
+// Workers that die before answering anything, in a row, before the invoker stops replacing them.
+const MAX_START_FAILURES = 3;
+
 /**
  * Runs the landing handler in worker threads, one batch per worker at a time. Each invocation is isolated
  * like a Lambda execution environment: the event crosses as data and the handler shares no state with
@@ -72,9 +83,11 @@ interface Pending {
 export class WorkerLandingInvoker implements SqsInvoker {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
-  private readonly waiting: ((w: Worker) => void)[] = [];
+  private readonly waiting: { resolve: (w: Worker) => void; reject: (e: Error) => void }[] = [];
   private nextId = 1;
   private closing = false;
+  private startFailures = 0;
+  private broken: LandingWorkersUnavailableError | undefined;
   private readonly url: URL;
   private readonly fromSource: boolean;
 
@@ -89,8 +102,11 @@ export class WorkerLandingInvoker implements SqsInvoker {
   }
 
   async invoke(batch: ReceivedBatch, source: SqsSourceInfo): Promise<InvocationOutcome> {
+    if (this.broken) throw this.broken;
     if (this.closing) throw new Error('the landing workers are closed');
-    const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
+    const worker =
+      this.idle.pop() ??
+      (await new Promise<Worker>((resolve, reject) => this.waiting.push({ resolve, reject })));
     const id = this.nextId++;
     return new Promise<InvocationOutcome>((resolve, reject) => {
       this.busy.set(worker, { id, resolve, reject });
@@ -101,20 +117,29 @@ export class WorkerLandingInvoker implements SqsInvoker {
 
   async close(): Promise<void> {
     this.closing = true;
+    for (const w of this.waiting.splice(0)) w.reject(new Error('the landing workers are closed'));
     const workers = [...this.idle, ...this.busy.keys()];
     this.idle.length = 0;
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.url, {
-      workerData: this.config,
-      // Running from TypeScript sources (the tests), the worker needs the same TypeScript loader.
-      ...(this.fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
-    });
+    // Running from TypeScript sources (the tests), the worker needs the same TypeScript loader. On Node 20,
+    // `--import tsx` in execArgv does not reach a worker (tsx registers its hooks on the main thread only
+    // there), so the worker registers them through tsx's API before it imports the landing module.
+    const worker = this.fromSource
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
+            `.then((tsx) => { tsx.register(); return import(${JSON.stringify(this.url.href)}); });`,
+          { eval: true, workerData: this.config },
+        )
+      : new Worker(this.url, { workerData: this.config });
+    let served = false;
     worker.on('message', (reply: WorkerReply) => {
       const pending = this.busy.get(worker);
       if (!pending || pending.id !== reply.id) return;
+      served = true;
+      this.startFailures = 0;
       this.busy.delete(worker);
       this.release(worker);
       if (reply.ok) pending.resolve({ response: reply.response, result: reply.result });
@@ -130,6 +155,13 @@ export class WorkerLandingInvoker implements SqsInvoker {
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
       pending?.reject(new Error(`landing worker ${why}`));
+      if (!served && ++this.startFailures >= MAX_START_FAILURES) {
+        this.broken = new LandingWorkersUnavailableError(
+          `${MAX_START_FAILURES} workers in a row ${why} before answering`,
+        );
+        for (const w of this.waiting.splice(0)) w.reject(this.broken);
+        return;
+      }
       this.release(this.spawn());
     };
     worker.on('error', (error) => lost(`failed: ${error.message}`));
@@ -139,7 +171,7 @@ export class WorkerLandingInvoker implements SqsInvoker {
 
   private release(worker: Worker): void {
     const next = this.waiting.shift();
-    if (next) next(worker);
+    if (next) next.resolve(worker);
     else this.idle.push(worker);
   }
 }

@@ -116,6 +116,11 @@ export class LocalPipeline {
     this.stats.failedRecords += result.failedIds.length;
   }
 
+  /** The last landing failures (most recent last): why messages were redelivered or dead-lettered. */
+  get landingErrors(): readonly string[] {
+    return this.eventSource.recentErrors;
+  }
+
   /** Starts the landing event source. */
   start(): this {
     this.eventSource.start();
@@ -130,16 +135,19 @@ export class LocalPipeline {
 
   /** Flushes, then stops the event source. */
   async close(): Promise<void> {
-    await this.flush();
-    await this.eventSource.stop();
-    this.queue.close();
+    try {
+      await this.flush();
+    } finally {
+      // Stopped even when the flush fails: live landing workers would keep the process from exiting.
+      await this.eventSource.stop();
+      this.queue.close();
+    }
   }
 
   private async writeDeadLetters(): Promise<void> {
     if (this.deadLetters.length === 0) return;
-    const letters = this.deadLetters
-      .splice(0)
-      .map((l) => ({ ...l, messageId: this.queue.messageId(l.message.seq) }));
+    const taken = this.deadLetters.splice(0);
+    const letters = taken.map((l) => ({ ...l, messageId: this.queue.messageId(l.message.seq) }));
     const key = dlqObjectKey(
       'landing',
       timePartition(this.clock.now()),
@@ -154,9 +162,15 @@ export class LocalPipeline {
         body: l.message.body,
       }),
     );
-    await this.store.put(key, await gzipNdjson(lines), {
-      contentType: 'application/x-ndjson',
-      contentEncoding: 'gzip',
-    });
+    try {
+      await this.store.put(key, await gzipNdjson(lines), {
+        contentType: 'application/x-ndjson',
+        contentEncoding: 'gzip',
+      });
+    } catch (error) {
+      // The queue has already let go of these messages: kept here, a later flush can still write them.
+      this.deadLetters.unshift(...taken);
+      throw error;
+    }
   }
 }

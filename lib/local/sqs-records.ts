@@ -75,7 +75,8 @@ export interface PackedBatch extends Omit<ReceivedBatch, 'bodies'> {
  * thousands of small strings.
  */
 export function packBatch(batch: ReceivedBatch): PackedBatch {
-  const oneLine = batch.bodies.every((b) => !b.includes('\n'));
+  // An empty batch stays an array: '' would split back into one empty body.
+  const oneLine = batch.bodies.length > 0 && batch.bodies.every((b) => !b.includes('\n'));
   return { ...batch, bodies: oneLine ? batch.bodies.join('\n') : batch.bodies };
 }
 

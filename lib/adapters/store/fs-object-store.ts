@@ -41,7 +41,8 @@ export class FsObjectStore implements ObjectStore {
     const path = this.localPath(key);
     const dir = path.slice(0, path.lastIndexOf(sep));
     await mkdir(dir, { recursive: true });
-    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+    // `~` is never in a key (object-keys.ts), so a temporary file can neither pass for an object nor hide one.
+    const tmp = `${path}~${randomBytes(6).toString('hex')}.tmp`;
     const file = await open(tmp, 'w');
     try {
       await file.writeFile(body);
@@ -73,6 +74,8 @@ export class FsObjectStore implements ObjectStore {
     // Walk only the directory the prefix names, then filter by the rest of the prefix.
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    // A directory part that is not a safe key (`../`, `/etc/`) would walk outside the root.
+    if (dirKey) assertSafeKey(dirKey);
     const start = dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
     yield* this.walk(start, dirKey, prefix);
   }
@@ -82,7 +85,9 @@ export class FsObjectStore implements ObjectStore {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      // No directory (or an object where the prefix wants one): nothing is under the prefix.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw error;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -92,7 +97,7 @@ export class FsObjectStore implements ObjectStore {
         if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) {
           yield* this.walk(join(dir, entry.name), key, prefix);
         }
-      } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.includes('.tmp-')) {
+      } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.includes('~')) {
         const info = await stat(join(dir, entry.name));
         yield { key, size: info.size };
       }

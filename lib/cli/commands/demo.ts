@@ -73,6 +73,9 @@ export function demoCommand(): Command {
         `  daily active users ${summary.dau.map((d) => `${d.day}: ${n(d.users)}`).join(' · ')}`,
         `  took               ${secs(summary.durationMs)} (publish + land ${secs(summary.publishAndLandMs)}, ELT ${secs(summary.eltMs)})`,
         '',
+        ...(summary.landingErrors.length > 0
+          ? [`  landing errors     ${summary.landingErrors.at(-1)}`, '']
+          : []),
         ...checks.map(
           (c) =>
             `  ${c.ok === null ? '–' : c.ok ? '✓' : '✗'} ${c.name}${c.ok === null ? ' (not checked with --keep)' : ''}`,

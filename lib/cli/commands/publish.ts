@@ -76,6 +76,13 @@ export function publishCommand(): Command {
       rejections: summary.rejections,
       dataDir: ctx.dataDir.root,
     };
+    if (result.deadLettered > 0) {
+      // Valid events that could not be landed are not lost (they are under dlq/), but the publish failed.
+      process.exitCode = 1;
+      process.stderr.write(
+        `elt: ${n(result.deadLettered)} message(s) could not be landed after repeated attempts and were written under ${ctx.dataDir.storeRoot}/dlq/. Last error: ${pipeline.landingErrors.at(-1) ?? 'unknown'}\n`,
+      );
+    }
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;

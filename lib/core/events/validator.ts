@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { EVENT_CATALOGUE, type EventType } from './catalogue.js';
 import type { EventEnvelope } from './envelope.js';
 import { parseEventTime } from './event-time.js';
-import { jsonDepthExceeds } from './json-depth.js';
+import { hasMalformedString, jsonDepthExceeds, malformedStringPath } from './json-depth.js';
 import { EVENT_LIMITS, type Rejection } from './rejection.js';
 
 /** An envelope that passed every check, with its parsed time and catalogue entry. */
@@ -99,6 +99,13 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
       );
     if (jsonDepthExceeds(detail, maxDepth)) {
       return reject('NESTING_TOO_DEEP', `detail nests deeper than ${maxDepth} levels`, envelope);
+    }
+    if (hasMalformedString(value)) {
+      return reject(
+        'MALFORMED_STRING',
+        `${malformedStringPath(value, 'event')} contains an unpaired UTF-16 surrogate, which warehouse JSON parsers reject`,
+        envelope,
+      );
     }
     const versions = index.get(envelope.source)?.get(envelope['detail-type']);
     if (!versions) {

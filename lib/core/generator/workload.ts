@@ -15,6 +15,7 @@ export const INVALID_KINDS = {
   'missing-event-id': 'MISSING_EVENT_ID',
   'deep-nesting': 'NESTING_TOO_DEEP',
   'very-deep-nesting': 'NESTING_TOO_DEEP',
+  'unpaired-surrogate': 'MALFORMED_STRING',
   oversized: 'ENTRY_TOO_LARGE',
 } as const satisfies Record<string, RejectionCode>;
 
@@ -75,6 +76,7 @@ const DEFAULT_INVALID_WEIGHTS: readonly (readonly [InvalidKind, number])[] = [
   ['missing-event-id', 1],
   ['deep-nesting', 0.5],
   ['very-deep-nesting', 0.2],
+  ['unpaired-surrogate', 0.5],
   ['oversized', 0.1],
 ];
 
@@ -292,6 +294,10 @@ export function* generateWorkload(options: WorkloadOptions): Generator<Generated
         return { value: { ...base(), detail: { ...base().detail, extra: nest(40) } } };
       case 'very-deep-nesting':
         return { value: { ...base(), detail: { ...base().detail, extra: nest(1500) } } };
+      case 'unpaired-surrogate':
+        return {
+          value: { ...base(), detail: { ...base().detail, referrer: `half an emoji ${'🎉'.slice(0, 1)}` } },
+        };
       case 'oversized':
         return { value: { ...base(), detail: { ...base().detail, padding: 'x'.repeat(1024 * 1024 + 10) } } };
     }

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { duckdbDialect, SqlIdentifierError } from '../../../lib/core/elt/dialect.js';
+import {
+  ModelDefinitionError,
+  orderModels,
+  parseModel,
+  renderDataTest,
+  renderModel,
+} from '../../../lib/core/elt/models.js';
+import { splitStatements } from '../../../lib/core/elt/sql-text.js';
+import { loadModels } from '../../../lib/local/model-files.js';
+
+describe('parseModel', () => {
+  it('reads description, tests and refs from a model file', () => {
+    const m = parseModel(
+      'mart_x',
+      [
+        '-- description: One row per day.',
+        '-- description: Second line.',
+        '-- test: unique day',
+        '-- test: not_null day, users',
+        "-- test: accepted_values kind a|b|it's",
+        "select day, users, kind from {{ ref('stg_events') }} join {{ ref('other') }} using (day)",
+      ].join('\n'),
+    );
+    expect(m.description).toBe('One row per day. Second line.');
+    expect(m.dependsOn).toEqual(['stg_events', 'other']);
+    expect(m.tests).toEqual([
+      { kind: 'unique', column: 'day' },
+      { kind: 'not_null', column: 'day' },
+      { kind: 'not_null', column: 'users' },
+      { kind: 'accepted_values', column: 'kind', values: ['a', 'b', "it's"] },
+    ]);
+  });
+
+  it('rejects an unknown test kind', () => {
+    expect(() => parseModel('m', '-- test: fresh day\nselect 1')).toThrow(ModelDefinitionError);
+  });
+
+  it('rejects a test column that is not a plain identifier', () => {
+    expect(() => parseModel('m', '-- test: unique day; drop table x\nselect 1')).toThrow(SqlIdentifierError);
+  });
+});
+
+describe('orderModels', () => {
+  const m = (name: string, refs: string[]) =>
+    parseModel(name, `select 1 ${refs.map((r) => `{{ ref('${r}') }}`).join(' ')}`);
+
+  it('puts every model after the models it reads', () => {
+    const ordered = orderModels([m('c', ['b']), m('a', []), m('b', ['a']), m('d', ['a', 'c'])]).map(
+      (x) => x.name,
+    );
+    expect(ordered.indexOf('a')).toBeLessThan(ordered.indexOf('b'));
+    expect(ordered.indexOf('b')).toBeLessThan(ordered.indexOf('c'));
+    expect(ordered.indexOf('c')).toBeLessThan(ordered.indexOf('d'));
+  });
+
+  it('rejects a cycle, naming it', () => {
+    expect(() => orderModels([m('a', ['b']), m('b', ['a'])])).toThrow('dependency cycle: a → b → a');
+  });
+
+  it('rejects a ref to a model that does not exist', () => {
+    expect(() => orderModels([m('a', ['ghost'])])).toThrow("model a: ref('ghost') names no model");
+  });
+});
+
+describe('renderModel', () => {
+  it('expands refs, sources and JSON macros for DuckDB', () => {
+    const model = parseModel(
+      'stg',
+      "-- description: x\nselect {{ json_text(event, 'detail.userId') }} as u, {{ json_bigint(event, 'detail.amountMinor') }} as a, {{ json_value(event, 'detail') }} as d from {{ source('raw_events') }};",
+    );
+    expect(renderModel(model, duckdbDialect, new Set(['stg']))).toBe(
+      "select json_extract_string(event, '$.detail.userId') as u, TRY_CAST(json_extract_string(event, '$.detail.amountMinor') AS BIGINT) as a, json_extract(event, '$.detail') as d from raw_events",
+    );
+  });
+
+  it('refuses JSON paths that could break out of the string literal', () => {
+    const model = parseModel('m', "select {{ json_text(event, 'a.b') }}".replace('a.b', 'a.b c'));
+    expect(() => renderModel(model, duckdbDialect, new Set())).toThrow(SqlIdentifierError);
+  });
+
+  it('refuses a source that is not a pipeline table', () => {
+    const model = parseModel('m', "select * from {{ source('pg_catalog') }}");
+    expect(() => renderModel(model, duckdbDialect, new Set())).toThrow(ModelDefinitionError);
+  });
+
+  it('refuses an unknown macro', () => {
+    expect(() => renderModel(parseModel('m', "select {{ shell('ls') }}"), duckdbDialect, new Set())).toThrow(
+      'unknown macro shell()',
+    );
+  });
+});
+
+describe('data tests', () => {
+  it('renders each test as a query counting offending rows', () => {
+    expect(renderDataTest('t', { kind: 'unique', column: 'c' })).toBe(
+      'SELECT COUNT(*) AS failures FROM (SELECT c FROM t WHERE c IS NOT NULL GROUP BY c HAVING COUNT(*) > 1) d',
+    );
+    expect(renderDataTest('t', { kind: 'not_null', column: 'c' })).toBe(
+      'SELECT COUNT(*) AS failures FROM t WHERE c IS NULL',
+    );
+    expect(renderDataTest('t', { kind: 'accepted_values', column: 'c', values: ['a', "b'c"] })).toBe(
+      "SELECT COUNT(*) AS failures FROM t WHERE c NOT IN ('a', 'b''c')",
+    );
+  });
+});
+
+describe('the repository models', () => {
+  it('load, order and render without errors, staging first', () => {
+    const models = orderModels(loadModels());
+    expect(models[0]!.name).toBe('stg_events');
+    expect(models.map((m) => m.name)).toEqual(
+      expect.arrayContaining([
+        'mart_daily_active_users',
+        'mart_logins_per_minute',
+        'mart_signup_funnel',
+        'mart_bids_per_item_hour',
+      ]),
+    );
+    const known = new Set(models.map((m) => m.name));
+    for (const m of models) expect(renderModel(m, duckdbDialect, known)).not.toMatch(/\{\{|\}\}/);
+  });
+});
+
+describe('splitStatements', () => {
+  it('drops comment lines and splits on semicolons at line ends', () => {
+    expect(splitStatements('-- c\nselect 1;\n\nselect 2 -- trailing\n;\nselect 3')).toEqual([
+      'select 1',
+      'select 2 -- trailing',
+      'select 3',
+    ]);
+  });
+});

@@ -1,0 +1,418 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
+import { DuckDbWarehouse } from '../../../lib/adapters/warehouse/duckdb-warehouse.js';
+import { parseModel, type Model } from '../../../lib/core/elt/models.js';
+import { EltRunFailedError, runElt, type EltRunOptions } from '../../../lib/core/elt/run-elt.js';
+import type { EventEnvelope } from '../../../lib/core/events/envelope.js';
+import { createEventValidator } from '../../../lib/core/events/validator.js';
+import { landBatch } from '../../../lib/core/landing/land-batch.js';
+import type { Clock, RunRecord } from '../../../lib/core/ports.js';
+import { loadModels } from '../../../lib/local/model-files.js';
+import { envelope } from '../../support/envelopes.js';
+import { useTempDirs } from '../../support/temp-dir.js';
+
+const tempDir = useTempDirs();
+const validator = createEventValidator();
+const models = loadModels();
+const opened: DuckDbWarehouse[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((w) => w.close()));
+});
+
+/** A clock one second further on at every reading, so runs are ordered and durations are exact. */
+function tickingClock(start = '2026-11-25T10:00:00Z'): Clock {
+  let t = new Date(start).getTime();
+  return {
+    now: () => {
+      const d = new Date(t);
+      t += 1000;
+      return d;
+    },
+  };
+}
+
+const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/** A valid envelope: bus id `bus-<n>`, detail.eventId from `n` unless given. */
+function event(
+  detailType: string,
+  n: number,
+  time: string,
+  detail: Record<string, unknown> = {},
+): EventEnvelope {
+  return envelope(detailType, { id: `bus-${n}`, time, detail: { eventId: uuid(n), ...detail } });
+}
+
+// One day of a small marketplace: two sign-ups (u_1 goes on to view and bid, u_2 bids without viewing),
+// logins, a listing and two bids on the same item in different hours.
+const FIRST_BATCH = [
+  event('ItemListed', 1, '2026-11-01T09:00:00Z', { userId: 'u_3', itemId: 'i_42' }),
+  event('UserSignedUp', 2, '2026-11-01T10:00:00Z', { userId: 'u_1' }),
+  event('UserLoggedIn', 3, '2026-11-01T10:01:00Z', { userId: 'u_1' }),
+  event('PageViewed', 4, '2026-11-01T10:05:00Z', { userId: 'u_1' }),
+  event('BidCreated', 5, '2026-11-01T10:10:00Z', { userId: 'u_1', itemId: 'i_42', amountMinor: 3100 }),
+  event('UserSignedUp', 6, '2026-11-01T10:30:00Z', { userId: 'u_2' }),
+  event('UserLoggedIn', 7, '2026-11-01T10:31:30Z', { userId: 'u_2' }),
+  event('BidCreated', 8, '2026-11-01T11:15:00Z', { userId: 'u_2', itemId: 'i_42', amountMinor: 3500 }),
+];
+// Six partitions: ItemListed/09, UserSignedUp/10, UserLoggedIn/10, PageViewed/10, BidCreated/10, BidCreated/11.
+const FIRST_BATCH_OBJECTS = 6;
+
+const SECOND_BATCH = [
+  event('UserSignedUp', 9, '2026-11-02T08:00:00Z', { userId: 'u_4' }),
+  event('UserLoggedIn', 10, '2026-11-02T08:00:30Z', { userId: 'u_4' }),
+];
+
+interface Pipeline {
+  readonly store: FsObjectStore;
+  readonly warehouse: DuckDbWarehouse;
+  readonly clock: Clock;
+  land(envelopes: readonly EventEnvelope[]): Promise<string[]>;
+  run(options?: Partial<EltRunOptions>): Promise<RunRecord>;
+}
+
+async function pipeline(): Promise<Pipeline> {
+  const store = new FsObjectStore(await tempDir(), { durable: false });
+  const warehouse = await DuckDbWarehouse.open(':memory:');
+  opened.push(warehouse);
+  const clock = tickingClock();
+  return {
+    store,
+    warehouse,
+    clock,
+    async land(envelopes) {
+      const result = await landBatch(
+        envelopes.map((e) => ({ id: `msg-${e.id}`, body: JSON.stringify(e) })),
+        { store, validator, clock: { now: () => new Date('2026-11-25T09:00:00Z') } },
+      );
+      if (result.failedIds.length > 0 || result.quarantined > 0)
+        throw new Error(`landing failed: ${result.errors.join('; ')}`);
+      return result.objects.map((o) => o.key).sort();
+    },
+    run: (options = {}) => runElt({ warehouse, store, clock, models, ...options }),
+  };
+}
+
+const MARTS = {
+  mart_daily_active_users:
+    'SELECT CAST(day AS VARCHAR) AS day, users FROM mart_daily_active_users ORDER BY day',
+  mart_logins_per_minute:
+    'SELECT CAST(minute AS VARCHAR) AS minute, logins FROM mart_logins_per_minute ORDER BY minute',
+  mart_bids_per_item_hour: `SELECT item_id, CAST(hour AS VARCHAR) AS hour, currency, bids, bidders,
+                              max_amount_minor, CAST(total_amount_minor AS BIGINT) AS total_amount_minor
+                            FROM mart_bids_per_item_hour ORDER BY item_id, hour`,
+  mart_signup_funnel: `SELECT CAST(signup_day AS VARCHAR) AS signup_day, signed_up, viewed_page, placed_bid
+                       FROM mart_signup_funnel ORDER BY signup_day`,
+} as const;
+
+async function marts(w: DuckDbWarehouse): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const [name, sql] of Object.entries(MARTS)) out[name] = await w.query(sql);
+  return out;
+}
+
+async function failure(promise: Promise<unknown>): Promise<EltRunFailedError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(EltRunFailedError);
+  return error as EltRunFailedError;
+}
+
+/** A copy of the model list with one more model. */
+const modelsWith = (name: string, text: string): Model[] => [...models, parseModel(name, text)];
+
+describe('runElt', () => {
+  describe('a first run', () => {
+    it('loads every landed object and event and records a succeeded run', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      const run = await p.run({ runId: 'run-1' });
+
+      expect(run).toMatchObject({
+        runId: 'run-1',
+        status: 'succeeded',
+        startedAt: '2026-11-25T10:00:00.000Z',
+        objectsLoaded: FIRST_BATCH_OBJECTS,
+        eventsLoaded: FIRST_BATCH.length,
+      });
+      expect(run.error).toBeUndefined();
+      expect(await p.warehouse.query('SELECT COUNT(*) AS n FROM raw_events')).toEqual([{ n: 8 }]);
+    });
+
+    it('builds every model, stg_events before the marts, and passes every data test', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      const run = await p.run();
+
+      expect(run.models.map((m) => [m.name, m.rows])).toEqual([
+        ['stg_events', 8],
+        ['mart_bids_per_item_hour', 2],
+        ['mart_daily_active_users', 1],
+        ['mart_logins_per_minute', 2],
+        ['mart_signup_funnel', 1],
+      ]);
+      const declared = models.reduce((n, m) => n + m.tests.length, 0);
+      expect(run.tests).toHaveLength(declared);
+      expect(run.tests.filter((t) => t.failures !== 0)).toEqual([]);
+    });
+
+    it('builds stg_events with one typed row per event', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      await p.run();
+
+      expect(
+        await p.warehouse.query(
+          `SELECT event_id, bus_event_id, source, detail_type, CAST(event_time AS VARCHAR) AS event_time,
+                  user_id, item_id, amount_minor, currency
+           FROM stg_events WHERE detail_type = 'BidCreated' ORDER BY event_time`,
+        ),
+      ).toEqual([
+        {
+          event_id: uuid(5),
+          bus_event_id: 'bus-5',
+          source: 'marketplace.auctions',
+          detail_type: 'BidCreated',
+          event_time: '2026-11-01 10:10:00',
+          user_id: 'u_1',
+          item_id: 'i_42',
+          amount_minor: 3100,
+          currency: 'EUR',
+        },
+        {
+          event_id: uuid(8),
+          bus_event_id: 'bus-8',
+          source: 'marketplace.auctions',
+          detail_type: 'BidCreated',
+          event_time: '2026-11-01 11:15:00',
+          user_id: 'u_2',
+          item_id: 'i_42',
+          amount_minor: 3500,
+          currency: 'EUR',
+        },
+      ]);
+    });
+
+    it('builds the marts from the landed events', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      await p.run();
+
+      expect(await marts(p.warehouse)).toEqual({
+        mart_daily_active_users: [{ day: '2026-11-01', users: 3 }],
+        mart_logins_per_minute: [
+          { minute: '2026-11-01 10:01:00', logins: 1 },
+          { minute: '2026-11-01 10:31:00', logins: 1 },
+        ],
+        mart_bids_per_item_hour: [
+          {
+            item_id: 'i_42',
+            hour: '2026-11-01 10:00:00',
+            currency: 'EUR',
+            bids: 1,
+            bidders: 1,
+            max_amount_minor: 3100,
+            total_amount_minor: 3100,
+          },
+          {
+            item_id: 'i_42',
+            hour: '2026-11-01 11:00:00',
+            currency: 'EUR',
+            bids: 1,
+            bidders: 1,
+            max_amount_minor: 3500,
+            total_amount_minor: 3500,
+          },
+        ],
+        mart_signup_funnel: [{ signup_day: '2026-11-01', signed_up: 2, viewed_page: 1, placed_bid: 1 }],
+      });
+    });
+
+    it('records the finished run in the run history', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      const run = await p.run();
+
+      expect(await p.warehouse.listRuns(10)).toEqual([run]);
+      expect(run.finishedAt).toBe('2026-11-25T10:00:01.000Z');
+      expect(run.durationMs).toBe(1000);
+    });
+
+    it('loads in chunks of at most maxObjectsPerLoad objects', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      const progress: string[] = [];
+
+      const run = await p.run({ maxObjectsPerLoad: 4, onProgress: (m) => progress.push(m) });
+
+      expect(progress.filter((m) => m.startsWith('load:'))).toEqual([
+        'load: 4/6 objects, 5 events',
+        'load: 6/6 objects, 8 events',
+      ]);
+      expect(run.eventsLoaded).toBe(8);
+    });
+  });
+
+  describe('reruns', () => {
+    it('loads nothing when nothing new has landed', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      await p.run();
+
+      const second = await p.run();
+
+      expect(second).toMatchObject({ status: 'succeeded', objectsLoaded: 0, eventsLoaded: 0 });
+      expect(await p.warehouse.query('SELECT COUNT(*) AS n FROM raw_events')).toEqual([{ n: 8 }]);
+    });
+
+    it('rebuilds the same mart rows when nothing new has landed', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      await p.run();
+      const before = await marts(p.warehouse);
+
+      await p.run();
+
+      expect(await marts(p.warehouse)).toEqual(before);
+    });
+
+    it('loads the objects landed since the last run, and only those', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      await p.run({ runId: 'run-1' });
+      const later = await p.land(SECOND_BATCH);
+
+      const run = await p.run({ runId: 'run-2' });
+
+      expect(run).toMatchObject({ objectsLoaded: later.length, eventsLoaded: SECOND_BATCH.length });
+      expect(
+        (
+          await p.warehouse.query(
+            `SELECT object_key FROM elt_loaded_objects WHERE run_id = 'run-2' ORDER BY 1`,
+          )
+        ).map((r) => r.object_key),
+      ).toEqual(later);
+      expect(await p.warehouse.query('SELECT COUNT(*) AS n FROM raw_events')).toEqual([{ n: 10 }]);
+      expect(await p.warehouse.query(MARTS.mart_daily_active_users)).toEqual([
+        { day: '2026-11-01', users: 3 },
+        { day: '2026-11-02', users: 1 },
+      ]);
+    });
+
+    it('lists runs newest first', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      await p.run({ runId: 'run-b' });
+      await p.run({ runId: 'run-a' });
+
+      expect((await p.warehouse.listRuns(10)).map((r) => r.runId)).toEqual(['run-a', 'run-b']);
+    });
+  });
+
+  describe('duplicates', () => {
+    it('keeps one stg_events row, the earliest copy, for an event republished with a new bus id', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      const original = FIRST_BATCH[4]!;
+      const republished: EventEnvelope = { ...original, id: 'bus-republished', time: '2026-11-01T10:10:05Z' };
+      await p.land([republished]);
+
+      await p.run();
+
+      expect(
+        await p.warehouse.query(
+          `SELECT COUNT(*) AS n FROM raw_events WHERE id IN ('bus-5', 'bus-republished')`,
+        ),
+      ).toEqual([{ n: 2 }]);
+      expect(
+        await p.warehouse.query(`SELECT bus_event_id FROM stg_events WHERE event_id = $1`, [uuid(5)]),
+      ).toEqual([{ bus_event_id: 'bus-5' }]);
+      expect(await p.warehouse.query(MARTS.mart_bids_per_item_hour)).toMatchObject([
+        { bids: 1 },
+        { bids: 1 },
+      ]);
+    });
+  });
+
+  describe('a model with an SQL error', () => {
+    const broken = "select no_such_column from {{ ref('stg_events') }}";
+
+    it('fails the run with EltRunFailedError naming the model', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      const error = await failure(p.run({ runId: 'run-1', models: modelsWith('mart_broken', broken) }));
+
+      expect(error.message).toMatch(/^ELT run run-1 failed: model mart_broken failed: /);
+      expect(error.run).toMatchObject({ runId: 'run-1', status: 'failed' });
+    });
+
+    it('records the failed run, with its error, in the run history', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      const error = await failure(p.run({ models: modelsWith('mart_broken', broken) }));
+
+      const [recorded] = await p.warehouse.listRuns(1);
+      expect(recorded).toEqual(error.run);
+      expect(recorded?.error).toMatch(/^model mart_broken failed: .*no_such_column/);
+    });
+
+    it('keeps the objects it loaded, so the next run does not load them again', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      await failure(p.run({ models: modelsWith('mart_broken', broken) }));
+
+      const next = await p.run();
+
+      expect(next).toMatchObject({ status: 'succeeded', objectsLoaded: 0 });
+      expect(await p.warehouse.query('SELECT COUNT(*) AS n FROM stg_events')).toEqual([{ n: 8 }]);
+    });
+  });
+
+  describe('a failing data test', () => {
+    const nullReferrer = [
+      '-- test: not_null user_id, referrer',
+      "select user_id, cast(null as varchar) as referrer from {{ ref('stg_events') }}",
+    ].join('\n');
+
+    it('fails the run naming the test and its failing row count', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+
+      const error = await failure(p.run({ models: modelsWith('mart_referrers', nullReferrer) }));
+
+      expect(error.run.error).toBe(
+        'data tests failed (models rolled back): not_null(mart_referrers.referrer): 8 row(s)',
+      );
+      expect(error.run.tests).toContainEqual({ name: 'not_null(mart_referrers.referrer)', failures: 8 });
+      expect(error.run.tests).toContainEqual({ name: 'not_null(mart_referrers.user_id)', failures: 0 });
+      expect((await p.warehouse.listRuns(1))[0]).toEqual(error.run);
+    });
+
+    it('rolls the models back, leaving the previous tables as they were', async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      await p.run();
+      const before = await marts(p.warehouse);
+      await p.land(SECOND_BATCH);
+
+      await failure(p.run({ models: modelsWith('mart_referrers', nullReferrer) }));
+
+      expect(await marts(p.warehouse)).toEqual(before);
+      expect(await p.warehouse.query('SELECT COUNT(*) AS n FROM stg_events')).toEqual([{ n: 8 }]);
+      expect(
+        await p.warehouse.query(
+          `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'mart_referrers'`,
+        ),
+      ).toEqual([{ n: 0 }]);
+    });
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { catalogueSources, EVENT_CATALOGUE, findEventType } from '../../../lib/core/events/catalogue.js';
+import { assertSafeKey } from '../../../lib/core/landing/object-keys.js';
+
+describe('event catalogue', () => {
+  it('has the product event types', () => {
+    const types = EVENT_CATALOGUE.map((t) => t.detailType);
+    expect(types).toEqual(
+      expect.arrayContaining(['UserSignedUp', 'UserLoggedIn', 'PageViewed', 'BidCreated']),
+    );
+  });
+
+  it('has one entry per source, detail-type and version', () => {
+    const keys = EVENT_CATALOGUE.map((t) => `${t.source}/${t.detailType}/${t.version}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('gives every schema a versioned $id and requires eventId and userId', () => {
+    for (const t of EVENT_CATALOGUE) {
+      expect(t.schema.$id).toBe(`urn:serverless-elt:events:${t.source}:${t.detailType}:v${t.version}`);
+      expect(t.schema.required).toEqual(expect.arrayContaining(['eventId', 'userId']));
+    }
+  });
+
+  it('uses sources and detail-types that are safe in object keys', () => {
+    for (const t of EVENT_CATALOGUE) {
+      expect(() => assertSafeKey(`source=${t.source}/detail_type=${t.detailType}`)).not.toThrow();
+    }
+  });
+
+  it('finds a type by source, detail-type and version', () => {
+    expect(findEventType('marketplace.auctions', 'BidCreated')?.version).toBe(1);
+    expect(findEventType('marketplace.auctions', 'BidCreated', 2)).toBeUndefined();
+  });
+
+  it('lists the distinct sources in order', () => {
+    expect(catalogueSources()).toEqual(['marketplace.users', 'marketplace.web', 'marketplace.auctions']);
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { InProcessQueue, type Lease } from '../../lib/local/in-process-queue.js';
+import {
+  batchOf,
+  packBatch,
+  toSqsRecords,
+  unpackBatch,
+  type ReceivedBatch,
+} from '../../lib/local/sqs-records.js';
+
+const SOURCE = { arn: 'arn:aws:sqs:eu-west-1:123456789012:landing', region: 'eu-west-1' };
+
+function leaseOf(queue: InProcessQueue, bodies: readonly string[]): Lease {
+  for (const b of bodies) queue.trySend(b);
+  const lease = queue.receiveBatch(bodies.length);
+  if (!lease) throw new Error('expected a lease');
+  return lease;
+}
+
+function received(bodies: readonly string[]): { queue: InProcessQueue; lease: Lease; batch: ReceivedBatch } {
+  const queue = new InProcessQueue('landing');
+  const lease = leaseOf(queue, bodies);
+  return { queue, lease, batch: batchOf(lease, queue.messageIdPrefix) };
+}
+
+describe('batchOf', () => {
+  it('lays out seq, receiveCount, sentAt and firstReceivedAt in four columns', () => {
+    const { lease, batch } = received(['a', 'b']);
+    const [m0, m1] = lease.messages;
+    expect(batch.leaseId).toBe(lease.id);
+    expect(batch.bodies).toEqual(['a', 'b']);
+    expect([...batch.numbers]).toEqual([
+      m0!.seq,
+      m1!.seq,
+      1,
+      1,
+      m0!.sentAt,
+      m1!.sentAt,
+      m0!.firstReceivedAt,
+      m1!.firstReceivedAt,
+    ]);
+  });
+});
+
+describe('toSqsRecords', () => {
+  it('builds each record in the shape Lambda’s SQS event source mapping delivers', () => {
+    const { queue, lease, batch } = received(['{"n":1}', '{"n":2}']);
+    const m = lease.messages[1]!;
+    const record = toSqsRecords(batch, SOURCE)[1]!;
+    expect({ ...record }).toEqual({
+      messageId: queue.messageId(m.seq),
+      receiptHandle: `${lease.id}.1`,
+      body: '{"n":2}',
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'in-process-bus',
+        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
+      },
+      messageAttributes: {},
+      md5OfBody: expect.stringMatching(/^[0-9a-f]{32}$/),
+      eventSource: 'aws:sqs',
+      eventSourceARN: SOURCE.arn,
+      awsRegion: 'eu-west-1',
+    });
+  });
+
+  it('keeps the order of the batch', () => {
+    const { batch } = received(['a', 'b', 'c']);
+    expect(toSqsRecords(batch, SOURCE).map((r) => r.body)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('writes timestamps as whole epoch milliseconds in decimal', () => {
+    const { batch } = received(['a']);
+    const { attributes } = toSqsRecords(batch, SOURCE)[0]!;
+    expect(attributes.SentTimestamp).toMatch(/^\d{13}$/);
+    expect(attributes.ApproximateFirstReceiveTimestamp).toMatch(/^\d{13}$/);
+  });
+
+  it('reports the receive count of a redelivered message', async () => {
+    const queue = new InProcessQueue('landing', { retryDelayMs: 1 });
+    const first = leaseOf(queue, ['a']);
+    queue.settle(first.id, 'all', 'failed');
+    await queue.whenVisible(1);
+    const again = queue.receiveBatch(1)!;
+    const [record] = toSqsRecords(batchOf(again, queue.messageIdPrefix), SOURCE);
+    expect(record!.attributes.ApproximateReceiveCount).toBe('2');
+    expect(record!.messageId).toBe(queue.messageId(first.messages[0]!.seq));
+  });
+
+  it.each([
+    ['hello', '5d41402abc4b2a76b9719d911017c592'],
+    ['{"price":"€5"}', '89a09fd589080e2a1f127e3ade6e600e'],
+    ['', 'd41d8cd98f00b204e9800998ecf8427e'],
+  ])('gives md5OfBody as the MD5 hex of the UTF-8 body %j', (body, md5) => {
+    const { batch } = received([body]);
+    expect(toSqsRecords(batch, SOURCE)[0]!.md5OfBody).toBe(md5);
+  });
+
+  it('computes md5OfBody only when it is read', () => {
+    const { batch } = received(['a']);
+    const record = toSqsRecords(batch, SOURCE)[0]!;
+    expect(Object.getOwnPropertyDescriptor(record, 'md5OfBody')?.get).toBeTypeOf('function');
+  });
+
+  it('serializes md5OfBody like any other field, as the event crosses to a function as JSON', () => {
+    const { batch } = received(['hello']);
+    const json = JSON.parse(JSON.stringify(toSqsRecords(batch, SOURCE)[0])) as Record<string, unknown>;
+    expect(json.md5OfBody).toBe('5d41402abc4b2a76b9719d911017c592');
+  });
+});
+
+describe('packBatch and unpackBatch', () => {
+  it('packs one-line bodies into one newline-joined string', () => {
+    const { batch } = received(['{"a":1}', '{"b":2}']);
+    expect(packBatch(batch).bodies).toBe('{"a":1}\n{"b":2}');
+  });
+
+  it('restores a batch of one-line bodies', () => {
+    const { batch } = received(['{"a":1}', '', '{"b":2}']);
+    const restored = unpackBatch(packBatch(batch));
+    expect(restored.bodies).toEqual(['{"a":1}', '', '{"b":2}']);
+    expect(restored.numbers).toEqual(batch.numbers);
+    expect(restored.leaseId).toBe(batch.leaseId);
+    expect(restored.idPrefix).toBe(batch.idPrefix);
+  });
+
+  it('restores bodies that contain a newline', () => {
+    const bodies = ['{"a":\n1}', 'plain', 'two\nnew\nlines\n'];
+    const { batch } = received(bodies);
+    expect(unpackBatch(packBatch(batch)).bodies).toEqual(bodies);
+  });
+
+  it('restores a batch with one empty body', () => {
+    const { batch } = received(['']);
+    expect(unpackBatch(packBatch(batch)).bodies).toEqual(['']);
+  });
+
+  it('restores an empty batch as empty', () => {
+    const batch: ReceivedBatch = { leaseId: 1, idPrefix: 'p', bodies: [], numbers: new Float64Array(0) };
+    expect(unpackBatch(packBatch(batch)).bodies).toEqual([]);
+  });
+
+  it('builds the same records from an unpacked batch as from the original', () => {
+    const { batch } = received(['{"a":1}', 'x\ny']);
+    const direct = toSqsRecords(batch, SOURCE).map((r) => ({ ...r }));
+    const viaPack = toSqsRecords(unpackBatch(structuredClone(packBatch(batch))), SOURCE).map((r) => ({
+      ...r,
+    }));
+    expect(viaPack).toEqual(direct);
+  });
+});

@@ -25,10 +25,14 @@ export function withCommonOptions(command: Command): Command {
     .option('--json', 'machine-readable output on stdout', false);
 }
 
-/** The local data directory, its object store and its warehouse. */
-export interface LocalContext {
+/** The local data directory and its object store. */
+export interface LocalStore {
   readonly dataDir: DataDir;
   readonly store: ReturnType<DataDir['store']>;
+}
+
+/** The local data directory, its object store and its warehouse. */
+export interface LocalContext extends LocalStore {
   readonly warehouse: DuckDbWarehouse;
 }
 
@@ -36,10 +40,10 @@ export interface LocalContext {
  * Opens the local data directory. `mustExist` is for commands that only read: they fail with a hint
  * instead of creating an empty directory.
  */
-export async function openLocal(
+export async function openDataDir(
   options: CommonOptions,
   mode: { mustExist?: boolean; reset?: boolean } = {},
-): Promise<LocalContext> {
+): Promise<LocalStore> {
   const dataDir = new DataDir(options.dataDir);
   if (mode.mustExist && !existsSync(dataDir.root)) {
     throw new CliError(
@@ -48,6 +52,14 @@ export async function openLocal(
   }
   if (mode.reset) await dataDir.reset();
   else await dataDir.ensure();
-  const warehouse = await DuckDbWarehouse.open(dataDir.warehousePath);
-  return { dataDir, store: dataDir.store(), warehouse };
+  return { dataDir, store: dataDir.store() };
+}
+
+/** Opens the local data directory and its warehouse (close it when done). */
+export async function openLocal(
+  options: CommonOptions,
+  mode: { mustExist?: boolean; reset?: boolean } = {},
+): Promise<LocalContext> {
+  const local = await openDataDir(options, mode);
+  return { ...local, warehouse: await DuckDbWarehouse.open(local.dataDir.warehousePath) };
 }

@@ -5,7 +5,7 @@ import { publishEvents, type PublishInput } from '../../core/publish/publisher.j
 import { systemClock } from '../../core/ports.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { readLineChunks } from '../../local/ndjson-reader.js';
-import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
+import { openDataDir, withCommonOptions, type CommonOptions } from '../context.js';
 import { CliError, n, Progress, table } from '../output.js';
 
 interface PublishCliOptions extends CommonOptions {
@@ -40,8 +40,7 @@ export function publishCommand(): Command {
         throw new CliError(`--file: cannot read ${options.file}`);
       });
     }
-    const ctx = await openLocal(options);
-    await ctx.warehouse.close();
+    const ctx = await openDataDir(options);
     const progress = new Progress(!options.json);
     const pipeline = new LocalPipeline({
       store: ctx.store,

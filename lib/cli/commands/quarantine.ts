@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { gunzipNdjson } from '../../core/landing/ndjson-gzip.js';
 import { QUARANTINE_PREFIX } from '../../core/landing/object-keys.js';
 import type { QuarantineRecord } from '../../core/landing/quarantine.js';
-import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
+import { openDataDir, withCommonOptions, type CommonOptions } from '../context.js';
 import { intInRange, n, table } from '../output.js';
 
 /** `elt quarantine`: what was rejected, and why. */
@@ -14,8 +14,7 @@ export function quarantineCommand(): Command {
         new Option('--examples <n>', 'examples to show per code').default(1).argParser(intInRange(0, 1000)),
       ),
   ).action(async (options: CommonOptions & { examples: number }) => {
-    const ctx = await openLocal(options, { mustExist: true });
-    await ctx.warehouse.close();
+    const ctx = await openDataDir(options, { mustExist: true });
     const groups = new Map<
       string,
       { stage: string; code: string; count: number; examples: QuarantineRecord[] }

@@ -1,6 +1,6 @@
 import type { EventEnvelope, PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
-import { jsonDepthExceeds } from '../events/json-depth.js';
+import { jsonDepthExceeds } from '../events/json-checks.js';
 import { EVENT_LIMITS, type Rejection } from '../events/rejection.js';
 
 /** At most this many entries in one PutEvents call (PutEvents API reference). */

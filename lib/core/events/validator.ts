@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { EVENT_CATALOGUE, type EventType } from './catalogue.js';
 import type { EventEnvelope } from './envelope.js';
 import { parseEventTime } from './event-time.js';
-import { hasMalformedString, jsonDepthExceeds, malformedStringPath } from './json-depth.js';
+import { hasMalformedString, jsonDepthExceeds, malformedStringPath } from './json-checks.js';
 import { EVENT_LIMITS, type Rejection } from './rejection.js';
 
 /** An envelope that passed every check, with its parsed time and catalogue entry. */

@@ -2,7 +2,7 @@ import { CHECKED_ENTRY, putEventsEntrySize, type MaybeCheckedEntry } from '../bu
 import type { PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
 import { isEnvelopeTime, parseEventTime } from '../events/event-time.js';
-import { jsonDepthExceeds } from '../events/json-depth.js';
+import { jsonDepthExceeds } from '../events/json-checks.js';
 import { EVENT_LIMITS, type Rejection } from '../events/rejection.js';
 import { describeJsonType } from '../events/validator.js';
 

@@ -3,7 +3,7 @@ import {
   hasMalformedString,
   jsonDepthExceeds,
   malformedStringPath,
-} from '../../../lib/core/events/json-depth.js';
+} from '../../../lib/core/events/json-checks.js';
 
 function nested(depth: number): unknown {
   let v: unknown = 1;

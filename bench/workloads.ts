@@ -1,6 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { generateWorkload, type WorkloadOptions } from '../lib/core/generator/workload.js';
+import {
+  DEFAULT_INVALID_WEIGHTS,
+  generateWorkload,
+  itemLine,
+  type WorkloadOptions,
+} from '../lib/core/generator/workload.js';
 
 /**
  * The benchmark's workload: the demo's defaults without the 1 MiB oversized entries (a few hundred of them
@@ -11,18 +16,7 @@ export function benchWorkload(events: number, seed = 'bench'): WorkloadOptions {
     events,
     seed,
     days: 7,
-    invalidKinds: [
-      ['not-json', 1],
-      ['not-an-object', 1],
-      ['missing-detail', 1],
-      ['detail-not-object', 1],
-      ['invalid-time', 1],
-      ['unknown-detail-type', 1],
-      ['schema-violation', 2],
-      ['missing-event-id', 1],
-      ['deep-nesting', 0.5],
-      ['unpaired-surrogate', 0.5],
-    ],
+    invalidKinds: DEFAULT_INVALID_WEIGHTS.filter(([kind]) => kind !== 'oversized'),
   };
 }
 
@@ -31,7 +25,7 @@ export async function writeWorkload(path: string, options: WorkloadOptions): Pro
   const out = createWriteStream(path);
   let bytes = 0;
   for (const item of generateWorkload(options)) {
-    const line = `${'line' in item.input ? item.input.line : JSON.stringify(item.input.value)}\n`;
+    const line = `${itemLine(item)}\n`;
     bytes += Buffer.byteLength(line);
     if (!out.write(line)) await once(out, 'drain');
   }

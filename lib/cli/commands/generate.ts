@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { generateWorkload } from '../../core/generator/workload.js';
+import { generateWorkload, itemLine } from '../../core/generator/workload.js';
 import { intInRange, n, Progress } from '../output.js';
 
 interface GenerateOptions {
@@ -53,7 +53,7 @@ export function generateCommand(): Command {
         invalidRate: options.invalidRate,
       })) {
         counts[item.truth.kind]++;
-        const line = 'line' in item.input ? item.input.line : JSON.stringify(item.input.value);
+        const line = itemLine(item);
         if (!out.write(`${line}\n`)) await once(out, 'drain');
         if (item.seq % 10_000 === 0) progress.update(`${n(item.seq)}/${n(options.events)} lines`);
       }

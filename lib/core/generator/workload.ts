@@ -42,6 +42,11 @@ export interface GeneratedItem {
   readonly truth: Truth;
 }
 
+/** An item as one line of the NDJSON that `elt publish` reads. */
+export function itemLine(item: GeneratedItem): string {
+  return 'line' in item.input ? item.input.line : JSON.stringify(item.input.value);
+}
+
 /** Options of {@link generateWorkload}. */
 export interface WorkloadOptions {
   /** Items to produce, duplicates and invalid ones included. */
@@ -65,7 +70,8 @@ export interface WorkloadOptions {
   readonly nastyRate?: number;
 }
 
-const DEFAULT_INVALID_WEIGHTS: readonly (readonly [InvalidKind, number])[] = [
+/** The invalid kinds a workload draws from by default, with their weights (1 MiB entries are rare). */
+export const DEFAULT_INVALID_WEIGHTS: readonly (readonly [InvalidKind, number])[] = [
   ['not-json', 1],
   ['not-an-object', 1],
   ['missing-detail', 1],

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../lib/adapters/store/s3-object-store.js';
 import { createEventValidator } from '../lib/core/events/validator.js';
 import { assertSafeKey } from '../lib/core/landing/object-keys.js';
+import type { LandingResult } from '../lib/core/landing/land-batch.js';
 import { landSqsEvent, type SqsBatchResponse, type SqsEvent } from '../lib/core/landing/sqs-event.js';
 import { systemClock, type Clock } from '../lib/core/ports.js';
 
@@ -59,6 +60,8 @@ export interface LandHandlerDeps {
   readonly s3?: S3Client;
   readonly clock?: Clock;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** Called with every batch's outcome, e.g. to publish metrics. */
+  readonly onResult?: (result: LandingResult) => void;
 }
 
 /**
@@ -84,6 +87,7 @@ export function createLandHandler(
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
   return async (event) => {
     const { response, result } = await landSqsEvent(event, landing);
+    deps.onResult?.(result);
     log({
       level: result.failedIds.length > 0 ? 'WARN' : 'INFO',
       message: 'batch landed',

@@ -20,13 +20,3 @@ export function packageRoot(): string {
   cached = dir;
   return dir;
 }
-
-/** The directory of SQL model files. */
-export function modelsDir(): string {
-  return join(packageRoot(), 'sql', 'models');
-}
-
-/** The directory of a warehouse's own SQL (setup, load). */
-export function warehouseSqlDir(dialect: string): string {
-  return join(packageRoot(), 'sql', 'warehouse', dialect);
-}

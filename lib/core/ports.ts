@@ -79,8 +79,8 @@ export interface Warehouse {
   describe(): string;
   execute(sql: string, params?: readonly SqlValue[]): Promise<void>;
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs statements (no results) as one transaction: all or nothing. */
+  executeBatch(statements: readonly string[]): Promise<void>;
   /** Creates the pipeline's own tables (raw_events, the load ledger, elt_runs) when missing. */
   ensureSchema(): Promise<void>;
   /** Keys of every object already loaded (the ledger). */

@@ -1,5 +1,6 @@
 -- description: Bids per item and UTC hour, with bidders and amounts in minor units of the bid currency.
 -- test: not_null item_id, hour, currency, bids
+-- sort_key: hour
 select
   item_id,
   date_trunc('hour', event_time) as hour,

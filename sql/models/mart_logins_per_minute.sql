@@ -1,6 +1,7 @@
 -- description: UserLoggedIn events per UTC minute (minutes without logins have no row).
 -- test: unique minute
 -- test: not_null minute, logins
+-- sort_key: minute
 select
   date_trunc('minute', event_time) as minute,
   count(*) as logins

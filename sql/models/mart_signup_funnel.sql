@@ -3,6 +3,7 @@
 -- description: first page view.
 -- test: unique signup_day
 -- test: not_null signup_day, signed_up, viewed_page, placed_bid
+-- sort_key: signup_day
 with signups as (
   select user_id, min(event_time) as signed_up_at
   from {{ ref('stg_events') }}

@@ -1,8 +1,10 @@
--- description: One row per event, deduplicated on the producer's idempotency key (detail.eventId). A
--- description: republished event has a new bus id but the same eventId; the earliest copy wins.
+-- description: One row per product event, deduplicated on the producer's idempotency key (detail.eventId).
+-- description: A republished event has a new bus id but the same eventId; the earliest copy wins. The
+-- description: pipeline's own events (source elt.pipeline) are in stg_pipeline_events.
 -- test: unique event_id
 -- test: not_null event_id, bus_event_id, event_time, user_id, detail_type, source
 -- test: accepted_values detail_type UserSignedUp|UserLoggedIn|PageViewed|ItemListed|BidCreated
+-- sort_key: event_time
 select
   event_id,
   bus_event_id,
@@ -37,5 +39,6 @@ from (
       order by event_time, id
     ) as copy_number
   from {{ source('raw_events') }}
+  where source <> 'elt.pipeline'
 ) ranked
 where copy_number = 1

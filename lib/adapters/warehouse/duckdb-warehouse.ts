@@ -1,13 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance, listValue, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { duckdbDialect } from '../../core/elt/dialect.js';
+import { renderTemplate } from '../../core/elt/models.js';
+import { maxParameter } from '../../core/elt/sql-text.js';
+import { runHistorySql, runParams, runsFromRows } from './run-history.js';
 import { namedParameters, splitStatements } from '../../core/elt/sql-text.js';
 import type { ObjectInfo, ObjectStore, Row, RunRecord, SqlValue, Warehouse } from '../../core/ports.js';
-import { warehouseSqlDir } from '../../package-paths.js';
+import { warehouseSql } from '../../core/elt/sql-sources.js';
 
 /** The warehouse file is locked by another process (DuckDB allows one writer per file). */
 export class WarehouseBusyError extends Error {
@@ -28,15 +30,19 @@ export class DuckDbWarehouse implements Warehouse {
   private inTransaction = false;
   private readonly setupSql: string[];
   private readonly loadSql: string[];
+  private readonly insertSql: string;
+  private readonly runHistory = runHistorySql(duckdbDialect);
 
   private constructor(
     private readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
   ) {
-    const dir = warehouseSqlDir('duckdb');
-    this.setupSql = splitStatements(readFileSync(join(dir, 'setup.sql'), 'utf8'));
-    this.loadSql = splitStatements(readFileSync(join(dir, 'load.sql'), 'utf8'));
+    this.setupSql = splitStatements(renderTemplate('setup', warehouseSql('setup'), duckdbDialect));
+    this.loadSql = splitStatements(warehouseSql('duckdb/load'));
+    this.insertSql = renderTemplate('insert-raw-events', warehouseSql('insert-raw-events'), duckdbDialect, {
+      sources: ['raw_load'],
+    });
   }
 
   /** Opens (or creates) a DuckDB file; `:memory:` for a throwaway warehouse. */
@@ -84,6 +90,12 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  async executeBatch(statements: readonly string[]): Promise<void> {
+    await this.transaction(async () => {
+      for (const statement of statements) await this.connection.run(statement);
+    });
+  }
+
   async ensureSchema(): Promise<void> {
     for (const statement of this.setupSql) await this.connection.run(statement);
   }
@@ -110,78 +122,44 @@ export class DuckDbWarehouse implements Warehouse {
       }
     }
     try {
-      const before = await this.count(runId);
       const values: Record<string, DuckDBValue> = {
         paths: listValue(paths),
         keys: listValue(objects.map((o) => o.key)),
         sizes: listValue(objects.map((o) => o.size)),
         run_id: runId,
       };
-      await this.transaction(async () => {
-        for (const statement of this.loadSql) {
-          const used = Object.fromEntries(
-            namedParameters(statement).map((n) => [n, values[n] as DuckDBValue]),
-          );
-          await this.connection.run(statement, used);
-        }
+      const named = (statement: string) =>
+        Object.fromEntries(namedParameters(statement).map((n) => [n, values[n] as DuckDBValue]));
+      // load.sql stages the objects in raw_load; the shared insert moves them into raw_events; the rest of
+      // load.sql writes the ledger rows and drops the stage. One transaction for all of it.
+      const [stage, ...ledger] = this.loadSql;
+      return await this.transaction(async () => {
+        await this.connection.run(stage!, named(stage!));
+        const counted = await this.connection.runAndReadAll('SELECT COUNT(*) FROM raw_load');
+        await this.connection.run(this.insertSql, [runId]);
+        for (const statement of ledger) await this.connection.run(statement, named(statement));
+        return Number(counted.getRows()[0]?.[0] ?? 0);
       });
-      return (await this.count(runId)) - before;
     } finally {
       if (staging) await rm(staging, { recursive: true, force: true });
     }
   }
 
   async recordRun(run: RunRecord): Promise<void> {
-    await this.connection.run(
-      `INSERT OR REPLACE INTO elt_runs
-       VALUES ($1, $2, CAST($3 AS TIMESTAMPTZ), CAST($4 AS TIMESTAMPTZ), $5, $6, $7, CAST($8 AS JSON), CAST($9 AS JSON), $10)`,
-      [
-        run.runId,
-        run.status,
-        run.startedAt,
-        run.finishedAt ?? null,
-        run.durationMs ?? null,
-        run.objectsLoaded,
-        run.eventsLoaded,
-        JSON.stringify(run.models),
-        JSON.stringify(run.tests),
-        run.error ?? null,
-      ],
-    );
+    const params = runParams(run);
+    await this.transaction(async () => {
+      for (const statement of this.runHistory.record)
+        await this.execute(statement, params.slice(0, maxParameter(statement)));
+    });
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
-    const result = await this.query(
-      `SELECT run_id, status, strftime(started_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS started_at,
-              strftime(finished_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS finished_at, duration_ms, objects_loaded,
-              events_loaded, models, tests, error
-       FROM elt_runs ORDER BY started_at DESC, run_id DESC LIMIT $1`,
-      [limit],
-    );
-    return result.map((r) => ({
-      runId: String(r.run_id),
-      status: r.status as RunRecord['status'],
-      startedAt: String(r.started_at),
-      ...(r.finished_at ? { finishedAt: String(r.finished_at) } : {}),
-      ...(r.duration_ms !== null ? { durationMs: Number(r.duration_ms) } : {}),
-      objectsLoaded: Number(r.objects_loaded),
-      eventsLoaded: Number(r.events_loaded),
-      models: JSON.parse(String(r.models)) as RunRecord['models'],
-      tests: JSON.parse(String(r.tests)) as RunRecord['tests'],
-      ...(r.error ? { error: String(r.error) } : {}),
-    }));
+    return runsFromRows(await this.query(this.runHistory.list, [limit]));
   }
 
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
-  }
-
-  private async count(runId: string): Promise<number> {
-    const r = await this.connection.runAndReadAll('SELECT COUNT(*) FROM raw_events WHERE run_id = $1', [
-      runId,
-    ]);
-    return Number(r.getRows()[0]?.[0] ?? 0);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { runDemo, type DemoSummary } from '../../local/demo.js';
-import { loadModels } from '../../local/model-files.js';
+import { loadModels } from '../../core/elt/sql-sources.js';
 import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
 import { intInRange, n, Progress, secs } from '../output.js';
 

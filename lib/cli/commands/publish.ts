@@ -1,15 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { Command } from 'commander';
-import { publishEvents, type PublishInput } from '../../core/publish/publisher.js';
+import { PublishFailedError, publishEvents, type PublishInput } from '../../core/publish/publisher.js';
+import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
 import { systemClock } from '../../core/ports.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { readLineChunks } from '../../local/ndjson-reader.js';
-import { openDataDir, withCommonOptions, type CommonOptions } from '../context.js';
+import { openDataDir, withCommonOptions, type CommonOptions, type LocalStore } from '../context.js';
 import { CliError, n, Progress, table } from '../output.js';
 
 interface PublishCliOptions extends CommonOptions {
   readonly file: string;
+  readonly bus: string;
 }
 
 /** Reads NDJSON from a file or stdin (`-`) in chunks of inputs, skipping blank lines. */
@@ -33,7 +35,12 @@ export function publishCommand(): Command {
       .description(
         'Publish events from an NDJSON file (one PutEvents entry per line: source, detail-type, detail, optional time and resources) through the in-process bus and land them. Inputs that cannot be published are quarantined with their reason.',
       )
-      .requiredOption('--file <path>', 'NDJSON file to publish, or - for stdin'),
+      .requiredOption('--file <path>', 'NDJSON file to publish, or - for stdin')
+      .option(
+        '--bus <bus>',
+        '"local" (the in-process bus, landing into --data-dir) or "eventbridge:<bus-name>" (a deployed bus; AWS credentials and region from the default chain)',
+        'local',
+      ),
   ).action(async (options: PublishCliOptions) => {
     if (options.file !== '-') {
       await access(options.file).catch(() => {
@@ -41,6 +48,7 @@ export function publishCommand(): Command {
       });
     }
     const ctx = await openDataDir(options);
+    if (options.bus !== 'local') return publishToEventBridge(options, ctx);
     const progress = new Progress(!options.json);
     const pipeline = new LocalPipeline({
       store: ctx.store,
@@ -99,4 +107,51 @@ export function publishCommand(): Command {
     lines.push('', `Next: npx elt run --data-dir ${options.dataDir}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
+}
+
+/** `elt publish --bus eventbridge:<name>`: PutEvents to a deployed bus; landing then happens in AWS. */
+async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore): Promise<void> {
+  const m = /^eventbridge:(.+)$/.exec(options.bus);
+  if (!m) throw new CliError(`--bus must be "local" or "eventbridge:<bus-name>", got "${options.bus}"`);
+  const bus = new EventBridgeBus({ busName: m[1]! });
+  const progress = new Progress(!options.json);
+  const counters = { blank: 0 };
+  let summary;
+  try {
+    summary = await publishEvents(ndjsonInputs(options.file, counters), {
+      bus,
+      store: ctx.store,
+      clock: systemClock,
+      onProgress: (read, accepted) =>
+        progress.update(`${n(read)} read, ${n(accepted)} accepted by ${bus.describe()}`),
+    });
+  } catch (error) {
+    throw new CliError(
+      error instanceof PublishFailedError
+        ? error.message
+        : `publishing to ${bus.describe()} failed: ${(error as Error).message}`,
+    );
+  } finally {
+    progress.done();
+  }
+  const result = {
+    bus: bus.describe(),
+    read: summary.read,
+    blankLines: counters.blank,
+    accepted: summary.accepted,
+    quarantined: summary.quarantined,
+    rejections: summary.rejections,
+    quarantineDir: `${ctx.dataDir.storeRoot}/quarantine`,
+  };
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = [
+    `read ${n(result.read)} entries: ${n(result.accepted)} accepted by ${result.bus}, ${n(result.quarantined)} quarantined locally (${result.quarantineDir})`,
+    'The deployed landing function writes them to the raw bucket within the batching window.',
+  ];
+  const byCode = Object.entries(summary.rejections).map(([code, count]) => ({ code, count }));
+  if (byCode.length > 0) lines.push('', table(byCode));
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

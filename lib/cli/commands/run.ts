@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { EltRunFailedError, runElt } from '../../core/elt/run-elt.js';
 import { systemClock, type RunRecord } from '../../core/ports.js';
-import { loadModels } from '../../local/model-files.js';
+import { loadModels } from '../../core/elt/sql-sources.js';
 import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
 import { intInRange, n, Progress, secs, table } from '../output.js';
 

@@ -1,23 +1,59 @@
 /**
- * The SQL dialect layer: the few constructs that differ between warehouses, rendered from one model
- * source. Every argument is an identifier or a JSON path checked against a whitelist pattern before it is
- * rendered; values never pass through here (they are bound as parameters).
+ * The SQL dialect layer: the few constructs that differ between the warehouses, so that each model and
+ * each of the pipeline's own SQL files is written once and rendered for DuckDB, PostgreSQL or Redshift.
+ * Every argument is an identifier or a JSON path checked against a whitelist before it is rendered;
+ * values never pass through here (they are bound as parameters).
+ *
+ * | construct              | DuckDB                         | PostgreSQL                    | Redshift                                  |
+ * | ---------------------- | ------------------------------ | ----------------------------- | ----------------------------------------- |
+ * | JSON column type       | JSON                           | JSONB                         | SUPER                                     |
+ * | field as text          | json_extract_string(c, '$.a')  | c #>> '{a}'                   | CAST(c."a" AS VARCHAR)                     |
+ * | field as BIGINT        | TRY_CAST(… AS BIGINT)          | CASE WHEN … ~ digits THEN …   | CAST(c."a" AS BIGINT)                      |
+ * | sub-document           | json_extract(c, '$.a')         | c #> '{a}'                    | c."a"                                      |
+ * | UTC timestamp of text  | CAST(CAST(… AS TIMESTAMPTZ) …) | (…)::timestamptz AT TIME ZONE | CONVERT_TIMEZONE('UTC', CAST(… AS TIMESTAMPTZ)) |
+ * | parse JSON text        | CAST(x AS JSON)                | CAST(x AS JSONB)              | JSON_PARSE(x)                             |
+ * | (re)build a table      | CREATE OR REPLACE TABLE … AS   | DROP + CREATE TABLE … AS      | DROP + CREATE TABLE … [SORTKEY (…)] AS    |
+ *
+ * Redshift navigates SUPER with case-sensitive, quoted names only when `enable_case_sensitive_identifier`
+ * is on; the Redshift Data API adapter sets it for every statement it sends.
  */
 
 /** Names of the warehouses a model renders for. */
 export type DialectName = 'duckdb' | 'postgres' | 'redshift';
 
+/** Options of a table built from a SELECT. */
+export interface TableOptions {
+  /** Redshift-only: the sort key column. Ignored elsewhere. */
+  readonly sortKey?: string;
+}
+
 /** What differs between warehouses. */
 export interface Dialect {
   readonly name: DialectName;
+  /** The column type that holds a JSON document. */
+  readonly jsonType: string;
   /** A JSON field as text (SQL NULL when absent). */
   jsonText(column: string, path: readonly string[]): string;
   /** A JSON field as a 64-bit integer (SQL NULL when absent or not an integer). */
   jsonBigint(column: string, path: readonly string[]): string;
   /** A JSON sub-document, kept as JSON. */
   jsonValue(column: string, path: readonly string[]): string;
-  /** Statements that (re)build a table from a SELECT, atomically inside the run's transaction. */
-  createTableAs(table: string, select: string): string[];
+  /** An RFC 3339 text field as a TIMESTAMP in UTC. */
+  jsonTimestamp(column: string, path: readonly string[]): string;
+  /** JSON text (a bound parameter or a column) as the JSON column type. */
+  parseJson(expression: string): string;
+  /** The current time as a TIMESTAMP in UTC. */
+  readonly nowUtc: string;
+  /** A JSON column as JSON text. */
+  jsonToText(expression: string): string;
+  /** A TIMESTAMP (UTC) as ISO 8601 text with milliseconds and `Z`. */
+  timestampText(expression: string): string;
+  /** Statements that (re)build a table from a SELECT. */
+  createTableAs(table: string, select: string, options?: TableOptions): string[];
+  /** Drops a table when it exists. */
+  dropTableIfExists(table: string): string;
+  /** Renames a table (same schema). */
+  renameTable(from: string, to: string): string;
 }
 
 /** An identifier or JSON path segment that does not fit the whitelist. */
@@ -31,6 +67,8 @@ export class SqlIdentifierError extends Error {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+// JSON keys of envelopes include `detail-type`: a hyphen is allowed inside a path segment.
+const PATH_SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 
 /** Returns the identifier if it is on the whitelist pattern, else throws. */
 export function identifier(value: string, what = 'identifier'): string {
@@ -40,17 +78,90 @@ export function identifier(value: string, what = 'identifier'): string {
 
 /** Splits and checks a dotted JSON path such as `detail.userId`. */
 export function jsonPath(path: string): string[] {
-  return path.split('.').map((p) => identifier(p, 'JSON path segment'));
+  return path.split('.').map((p) => {
+    if (!PATH_SEGMENT.test(p)) throw new SqlIdentifierError('JSON path segment', p);
+    return p;
+  });
 }
+
+const checked = (path: readonly string[]): readonly string[] => path.map((p) => jsonPath(p)[0]!);
+const duckPath = (path: readonly string[]): string =>
+  `'$.${checked(path)
+    .map((p) => (IDENTIFIER.test(p) ? p : `"${p}"`))
+    .join('.')}'`;
+const pgPath = (path: readonly string[]): string => `'{${checked(path).join(',')}}'`;
+const superPath = (column: string, path: readonly string[]): string =>
+  `${identifier(column)}.${checked(path)
+    .map((p) => `"${p}"`)
+    .join('.')}`;
 
 /** DuckDB: JSON type and `json_extract*` functions. */
 export const duckdbDialect: Dialect = {
   name: 'duckdb',
-  jsonText: (column, path) =>
-    `json_extract_string(${identifier(column)}, '$.${path.map((p) => identifier(p)).join('.')}')`,
+  jsonType: 'JSON',
+  jsonText: (column, path) => `json_extract_string(${identifier(column)}, ${duckPath(path)})`,
   jsonBigint: (column, path) =>
-    `TRY_CAST(json_extract_string(${identifier(column)}, '$.${path.map((p) => identifier(p)).join('.')}') AS BIGINT)`,
-  jsonValue: (column, path) =>
-    `json_extract(${identifier(column)}, '$.${path.map((p) => identifier(p)).join('.')}')`,
+    `TRY_CAST(json_extract_string(${identifier(column)}, ${duckPath(path)}) AS BIGINT)`,
+  jsonValue: (column, path) => `json_extract(${identifier(column)}, ${duckPath(path)})`,
+  jsonTimestamp: (column, path) =>
+    `CAST(CAST(json_extract_string(${identifier(column)}, ${duckPath(path)}) AS TIMESTAMPTZ) AS TIMESTAMP)`,
+  parseJson: (expression) => `CAST(${expression} AS JSON)`,
+  nowUtc: 'CAST(now() AS TIMESTAMP)',
+  jsonToText: (expression) => `CAST(${expression} AS VARCHAR)`,
+  timestampText: (expression) => `strftime(${expression}, '%Y-%m-%dT%H:%M:%S.%gZ')`,
   createTableAs: (table, select) => [`CREATE OR REPLACE TABLE ${identifier(table)} AS\n${select}`],
+  dropTableIfExists: (table) => `DROP TABLE IF EXISTS ${identifier(table)}`,
+  renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
 };
+
+/** PostgreSQL: JSONB and its path operators. */
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  jsonType: 'JSONB',
+  jsonText: (column, path) => `(${identifier(column)} #>> ${pgPath(path)})`,
+  jsonBigint: (column, path) => {
+    const text = `(${identifier(column)} #>> ${pgPath(path)})`;
+    return `(CASE WHEN ${text} ~ '^-?[0-9]{1,18}$' THEN CAST(${text} AS BIGINT) END)`;
+  },
+  jsonValue: (column, path) => `(${identifier(column)} #> ${pgPath(path)})`,
+  jsonTimestamp: (column, path) =>
+    `(CAST((${identifier(column)} #>> ${pgPath(path)}) AS TIMESTAMPTZ) AT TIME ZONE 'UTC')`,
+  parseJson: (expression) => `CAST(${expression} AS JSONB)`,
+  nowUtc: "(now() AT TIME ZONE 'UTC')",
+  jsonToText: (expression) => `CAST(${expression} AS TEXT)`,
+  timestampText: (expression) => `to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  createTableAs: (table, select) => [
+    `DROP TABLE IF EXISTS ${identifier(table)}`,
+    `CREATE TABLE ${identifier(table)} AS\n${select}`,
+  ],
+  dropTableIfExists: (table) => `DROP TABLE IF EXISTS ${identifier(table)}`,
+  renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
+};
+
+/** Redshift: SUPER with PartiQL navigation; sort keys on built tables. */
+export const redshiftDialect: Dialect = {
+  name: 'redshift',
+  jsonType: 'SUPER',
+  jsonText: (column, path) => `CAST(${superPath(column, path)} AS VARCHAR(65535))`,
+  jsonBigint: (column, path) => `CAST(${superPath(column, path)} AS BIGINT)`,
+  jsonValue: (column, path) => superPath(column, path),
+  jsonTimestamp: (column, path) =>
+    `CONVERT_TIMEZONE('UTC', CAST(CAST(${superPath(column, path)} AS VARCHAR(64)) AS TIMESTAMPTZ))`,
+  parseJson: (expression) => `JSON_PARSE(${expression})`,
+  nowUtc: 'GETDATE()',
+  jsonToText: (expression) => `JSON_SERIALIZE(${expression})`,
+  timestampText: (expression) => `TO_CHAR(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  createTableAs: (table, select, options) => [
+    `DROP TABLE IF EXISTS ${identifier(table)}`,
+    `CREATE TABLE ${identifier(table)}${options?.sortKey ? ` SORTKEY (${identifier(options.sortKey)})` : ''} AS\n${select}`,
+  ],
+  dropTableIfExists: (table) => `DROP TABLE IF EXISTS ${identifier(table)}`,
+  renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
+};
+
+/** The dialect of a warehouse by name. */
+export function dialectNamed(name: string): Dialect {
+  const d = { duckdb: duckdbDialect, postgres: postgresDialect, redshift: redshiftDialect }[name];
+  if (!d) throw new Error(`unknown SQL dialect "${name}" (known: duckdb, postgres, redshift)`);
+  return d;
+}

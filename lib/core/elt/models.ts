@@ -15,6 +15,8 @@ export interface Model {
   /** Models this one reads, from its `ref()` calls. */
   readonly dependsOn: readonly string[];
   readonly tests: readonly DataTest[];
+  /** `-- sort_key: <column>`: the Redshift sort key of the built table (ignored elsewhere). */
+  readonly sortKey?: string;
 }
 
 /** A model file that cannot be used: bad header, unknown macro, unknown ref, a cycle. */
@@ -32,6 +34,8 @@ export class ModelDefinitionError extends Error {
 export const SOURCE_TABLES = ['raw_events'] as const;
 
 const MACRO = /\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}/g;
+const KNOWN_MACROS =
+  'ref, source, json_text, json_bigint, json_value, json_timestamp, json_type, now_utc, json_param, json_to_text, timestamp_text';
 
 /**
  * Parses a model file. Header lines: `-- description: …` and `-- test: unique <col>`,
@@ -41,11 +45,16 @@ export function parseModel(name: string, text: string): Model {
   identifier(name, 'model name');
   const tests: DataTest[] = [];
   const description: string[] = [];
+  let sortKey: string | undefined;
   for (const line of text.split('\n')) {
-    const m = /^--\s*(description|test):\s*(.*)$/.exec(line.trim());
+    const m = /^--\s*(description|test|sort_key):\s*(.*)$/.exec(line.trim());
     if (!m) continue;
     if (m[1] === 'description') {
       description.push(m[2]!.trim());
+      continue;
+    }
+    if (m[1] === 'sort_key') {
+      sortKey = identifier(m[2]!.trim(), `sort key of ${name}`);
       continue;
     }
     const [kind, ...rest] = m[2]!.trim().split(/\s+/);
@@ -77,7 +86,14 @@ export function parseModel(name: string, text: string): Model {
   for (const m of text.matchAll(MACRO)) {
     if (m[1] === 'ref') dependsOn.add(parseArgs(name, m[2]!)[0] ?? '');
   }
-  return { name, description: description.join(' '), source: text, dependsOn: [...dependsOn], tests };
+  return {
+    name,
+    description: description.join(' '),
+    source: text,
+    dependsOn: [...dependsOn],
+    tests,
+    ...(sortKey ? { sortKey } : {}),
+  };
 }
 
 /** Orders models so each comes after the models it reads; rejects unknown refs and cycles. */
@@ -103,39 +119,69 @@ export function orderModels(models: readonly Model[]): Model[] {
   return ordered;
 }
 
-/** Renders a model's SELECT for a dialect: expands `ref`, `source`, `json_text`, `json_bigint`, `json_value`. */
-export function renderModel(model: Model, dialect: Dialect, known: ReadonlySet<string>): string {
-  const sql = model.source.replace(MACRO, (_all, macro: string, rawArgs: string) => {
-    const args = parseArgs(model.name, rawArgs);
+/** What a template may refer to besides the dialect's macros. */
+export interface TemplateScope {
+  /** Resolves `{{ ref('model') }}` to a table name; without it, `ref` is an error. */
+  readonly ref?: (model: string) => string;
+  /** Tables `{{ source('…') }}` may name. @default SOURCE_TABLES */
+  readonly sources?: readonly string[];
+}
+
+/**
+ * Renders SQL text for a dialect: expands `ref`, `source`, `json_text`, `json_bigint`, `json_value`,
+ * `json_timestamp` and `json_type()`; drops full-line comments and a trailing semicolon. `name` is the
+ * model (or file) named in errors.
+ */
+export function renderTemplate(
+  name: string,
+  text: string,
+  dialect: Dialect,
+  scope: TemplateScope = {},
+): string {
+  const sql = text.replace(MACRO, (_all, macro: string, rawArgs: string) => {
+    const args = parseArgs(name, rawArgs);
     const arg = (i: number): string => {
       const a = args[i];
-      if (a === undefined)
-        throw new ModelDefinitionError(model.name, `${macro}() needs ${i + 1} argument(s)`);
+      if (a === undefined) throw new ModelDefinitionError(name, `${macro}() needs ${i + 1} argument(s)`);
       return a;
     };
     switch (macro) {
       case 'ref':
-        if (!known.has(arg(0))) throw new ModelDefinitionError(model.name, `ref('${arg(0)}') names no model`);
-        return identifier(arg(0));
-      case 'source':
-        if (!(SOURCE_TABLES as readonly string[]).includes(arg(0))) {
+        if (!scope.ref) throw new ModelDefinitionError(name, 'ref() is only for models');
+        return scope.ref(arg(0));
+      case 'source': {
+        const sources = scope.sources ?? SOURCE_TABLES;
+        if (!sources.includes(arg(0))) {
           throw new ModelDefinitionError(
-            model.name,
-            `source('${arg(0)}') is not a pipeline table (${SOURCE_TABLES.join(', ')})`,
+            name,
+            `source('${arg(0)}') is not a pipeline table (${sources.join(', ')})`,
           );
         }
         return arg(0);
+      }
       case 'json_text':
         return dialect.jsonText(arg(0), jsonPath(arg(1)));
       case 'json_bigint':
         return dialect.jsonBigint(arg(0), jsonPath(arg(1)));
       case 'json_value':
         return dialect.jsonValue(arg(0), jsonPath(arg(1)));
+      case 'json_timestamp':
+        return dialect.jsonTimestamp(arg(0), jsonPath(arg(1)));
+      case 'json_type':
+        return dialect.jsonType;
+      case 'now_utc':
+        return dialect.nowUtc;
+      case 'json_param':
+        // A numbered statement parameter holding JSON text, as the JSON type.
+        if (!/^[1-9][0-9]?$/.test(arg(0)))
+          throw new ModelDefinitionError(name, `json_param() takes a parameter number, got ${arg(0)}`);
+        return dialect.parseJson(`$${arg(0)}`);
+      case 'json_to_text':
+        return dialect.jsonToText(identifier(arg(0)));
+      case 'timestamp_text':
+        return dialect.timestampText(identifier(arg(0)));
       default:
-        throw new ModelDefinitionError(
-          model.name,
-          `unknown macro ${macro}() (known: ref, source, json_text, json_bigint, json_value)`,
-        );
+        throw new ModelDefinitionError(name, `unknown macro ${macro}() (known: ${KNOWN_MACROS})`);
     }
   });
   // Model files end with their SELECT; a trailing semicolon would break CREATE TABLE … AS.
@@ -145,6 +191,24 @@ export function renderModel(model: Model, dialect: Dialect, known: ReadonlySet<s
     .join('\n')
     .trim()
     .replace(/;\s*$/, '');
+}
+
+/**
+ * Renders a model's SELECT for a dialect. `tableOf` names the table a `ref` reads (by default the
+ * model's own name).
+ */
+export function renderModel(
+  model: Model,
+  dialect: Dialect,
+  known: ReadonlySet<string>,
+  tableOf: (model: string) => string = identifier,
+): string {
+  return renderTemplate(model.name, model.source, dialect, {
+    ref: (ref) => {
+      if (!known.has(ref)) throw new ModelDefinitionError(model.name, `ref('${ref}') names no model`);
+      return tableOf(ref);
+    },
+  });
 }
 
 /** The SQL of a data test: a query returning one row with `failures`, the count of offending rows. */
@@ -173,7 +237,7 @@ function parseArgs(model: string, raw: string): string[] {
     .map((a) => a.trim())
     .filter((a) => a.length > 0)
     .map((a) => {
-      const m = /^'([^']*)'$/.exec(a) ?? /^([A-Za-z_][A-Za-z0-9_.]*)$/.exec(a);
+      const m = /^'([^']*)'$/.exec(a) ?? /^([A-Za-z_][A-Za-z0-9_.]*|[0-9]+)$/.exec(a);
       if (!m)
         throw new ModelDefinitionError(model, `macro argument ${a} must be a 'quoted string' or a name`);
       return m[1]!;

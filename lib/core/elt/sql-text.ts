@@ -17,3 +17,8 @@ export function splitStatements(text: string): string[] {
 export function namedParameters(sql: string): string[] {
   return [...new Set([...sql.matchAll(/\$([a-z_][a-z0-9_]*)/g)].map((m) => m[1]!))];
 }
+
+/** The highest positional parameter (`$n`) a statement uses: how many values to bind to it. */
+export function maxParameter(sql: string): number {
+  return Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+}

@@ -38,12 +38,16 @@ function detailSchema(
   id: string,
   required: readonly string[],
   properties: Readonly<Record<string, unknown>>,
+  about: 'user' | 'system' = 'user',
 ): JsonSchema {
   return {
     $id: id,
     type: 'object',
-    required: ['eventId', 'userId', ...required],
-    properties: { eventId: uuid, userId, schemaVersion, ...properties },
+    required: about === 'user' ? ['eventId', 'userId', ...required] : ['eventId', ...required],
+    properties:
+      about === 'user'
+        ? { eventId: uuid, userId, schemaVersion, ...properties }
+        : { eventId: uuid, schemaVersion, ...properties },
     additionalProperties: true,
   };
 }
@@ -51,6 +55,9 @@ function detailSchema(
 function schemaId(source: string, detailType: string, version: number): string {
   return `urn:serverless-elt:events:${source}:${detailType}:v${version}`;
 }
+
+/** The source of the pipeline's own events (ELT run outcomes); they are not about a user. */
+export const ELT_EVENT_SOURCE = 'elt.pipeline';
 
 /** Sources of the product's own events. */
 export const SOURCES = {
@@ -169,7 +176,52 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
       currency: 'EUR',
     },
   },
+  {
+    source: ELT_EVENT_SOURCE,
+    detailType: 'EltRunSucceeded',
+    version: 1,
+    description: 'An ELT run loaded, transformed and tested the data, and promoted the new tables.',
+    schema: detailSchema(
+      schemaId(ELT_EVENT_SOURCE, 'EltRunSucceeded', 1),
+      ['runId', 'status'],
+      {
+        runId: { type: 'string', pattern: '^run-[0-9A-Za-z-]{1,64}$' },
+        status: { const: 'succeeded' },
+        executionArn: { type: 'string' },
+      },
+      'system',
+    ),
+    example: {
+      eventId: '3f1e2d3c-4b5a-4968-8776-655443322110',
+      runId: 'run-20261125T100000Z-1a2b3c',
+      status: 'succeeded',
+    },
+  },
+  {
+    source: ELT_EVENT_SOURCE,
+    detailType: 'EltRunFailed',
+    version: 1,
+    description: 'An ELT run failed; the run history says at which step and why.',
+    schema: detailSchema(
+      schemaId(ELT_EVENT_SOURCE, 'EltRunFailed', 1),
+      ['runId', 'status'],
+      {
+        runId: { type: 'string', pattern: '^run-[0-9A-Za-z-]{1,64}$' },
+        status: { const: 'failed' },
+        executionArn: { type: 'string' },
+      },
+      'system',
+    ),
+    example: {
+      eventId: '4a2f3e4d-5c6b-4a79-8887-766554433221',
+      runId: 'run-20261125T100000Z-1a2b3c',
+      status: 'failed',
+    },
+  },
 ];
+
+/** Sources of events about users: what the analytics models read. */
+export const PRODUCT_SOURCES: readonly string[] = Object.values(SOURCES);
 
 /** Finds the catalogue entry for a source, detail-type and version, if there is one. */
 export function findEventType(

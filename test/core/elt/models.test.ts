@@ -8,7 +8,7 @@ import {
   renderModel,
 } from '../../../lib/core/elt/models.js';
 import { splitStatements } from '../../../lib/core/elt/sql-text.js';
-import { loadModels } from '../../../lib/local/model-files.js';
+import { loadModels } from '../../../lib/core/elt/sql-sources.js';
 
 describe('parseModel', () => {
   it('reads description, tests and refs from a model file', () => {

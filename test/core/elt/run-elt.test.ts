@@ -7,7 +7,7 @@ import type { EventEnvelope } from '../../../lib/core/events/envelope.js';
 import { createEventValidator } from '../../../lib/core/events/validator.js';
 import { landBatch } from '../../../lib/core/landing/land-batch.js';
 import type { Clock, RunRecord } from '../../../lib/core/ports.js';
-import { loadModels } from '../../../lib/local/model-files.js';
+import { loadModels } from '../../../lib/core/elt/sql-sources.js';
 import { envelope } from '../../support/envelopes.js';
 import { useTempDirs } from '../../support/temp-dir.js';
 
@@ -154,6 +154,7 @@ describe('runElt', () => {
         ['mart_daily_active_users', 1],
         ['mart_logins_per_minute', 2],
         ['mart_signup_funnel', 1],
+        ['stg_pipeline_events', 0],
       ]);
       const declared = models.reduce((n, m) => n + m.tests.length, 0);
       expect(run.tests).toHaveLength(declared);
@@ -390,7 +391,7 @@ describe('runElt', () => {
       const error = await failure(p.run({ models: modelsWith('mart_referrers', nullReferrer) }));
 
       expect(error.run.error).toBe(
-        'data tests failed (models rolled back): not_null(mart_referrers.referrer): 8 row(s)',
+        'data tests failed (nothing published): not_null(mart_referrers.referrer): 8 row(s)',
       );
       expect(error.run.tests).toContainEqual({ name: 'not_null(mart_referrers.referrer)', failures: 8 });
       expect(error.run.tests).toContainEqual({ name: 'not_null(mart_referrers.user_id)', failures: 0 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { catalogueSources, EVENT_CATALOGUE, findEventType } from '../../../lib/core/events/catalogue.js';
+import {
+  catalogueSources,
+  ELT_EVENT_SOURCE,
+  EVENT_CATALOGUE,
+  findEventType,
+  PRODUCT_SOURCES,
+} from '../../../lib/core/events/catalogue.js';
 import { assertSafeKey } from '../../../lib/core/landing/object-keys.js';
 
 describe('event catalogue', () => {
@@ -15,10 +21,12 @@ describe('event catalogue', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('gives every schema a versioned $id and requires eventId and userId', () => {
+  it('gives every schema a versioned $id and requires eventId everywhere and userId on product events', () => {
     for (const t of EVENT_CATALOGUE) {
       expect(t.schema.$id).toBe(`urn:serverless-elt:events:${t.source}:${t.detailType}:v${t.version}`);
-      expect(t.schema.required).toEqual(expect.arrayContaining(['eventId', 'userId']));
+      expect(t.schema.required).toContain('eventId');
+      if (PRODUCT_SOURCES.includes(t.source)) expect(t.schema.required).toContain('userId');
+      else expect(t.source).toBe(ELT_EVENT_SOURCE);
     }
   });
 
@@ -34,6 +42,11 @@ describe('event catalogue', () => {
   });
 
   it('lists the distinct sources in order', () => {
-    expect(catalogueSources()).toEqual(['marketplace.users', 'marketplace.web', 'marketplace.auctions']);
+    expect(catalogueSources()).toEqual([
+      'marketplace.users',
+      'marketplace.web',
+      'marketplace.auctions',
+      'elt.pipeline',
+    ]);
   });
 });

@@ -1,0 +1,100 @@
+import { S3ObjectStore } from '../../lib/adapters/store/s3-object-store.js';
+import {
+  RedshiftDataWarehouse,
+  type RedshiftTarget,
+} from '../../lib/adapters/warehouse/redshift-data-warehouse.js';
+import { dialectNamed } from '../../lib/core/elt/dialect.js';
+import type { EltContext, RunState } from '../../lib/core/elt/elt-steps.js';
+import { loadModels } from '../../lib/core/elt/sql-sources.js';
+import { systemClock } from '../../lib/core/ports.js';
+
+/** A setting of the ELT functions that is missing or invalid; the message names it. */
+export class EltConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EltConfigError';
+  }
+}
+
+/** The ELT functions' settings, from their environment. */
+export interface EltFunctionConfig {
+  readonly bucket: string;
+  readonly keyPrefix: string;
+  readonly target: RedshiftTarget;
+  readonly database: string;
+  readonly secretArn?: string;
+  readonly copyRoleArn: string;
+  /** `redshift`, or `postgres` against a local Data API endpoint backed by PostgreSQL. */
+  readonly dialect: string;
+}
+
+/** Reads and checks the settings once, at cold start. */
+export function readEltConfig(env: Readonly<Record<string, string | undefined>>): EltFunctionConfig {
+  const need = (name: string, what: string): string => {
+    const v = env[name];
+    if (!v) throw new EltConfigError(`${name} is not set: ${what}`);
+    return v;
+  };
+  const workgroup = env.REDSHIFT_WORKGROUP;
+  const cluster = env.REDSHIFT_CLUSTER;
+  if (!workgroup === !cluster) {
+    throw new EltConfigError(
+      'set exactly one of REDSHIFT_WORKGROUP (Serverless) and REDSHIFT_CLUSTER (provisioned)',
+    );
+  }
+  const dialect = env.REDSHIFT_SQL_DIALECT ?? 'redshift';
+  dialectNamed(dialect);
+  return {
+    bucket: need('RAW_BUCKET', 'the raw bucket name'),
+    keyPrefix: env.RAW_KEY_PREFIX ?? '',
+    target: workgroup
+      ? { workgroupName: workgroup }
+      : { clusterIdentifier: cluster!, ...(env.REDSHIFT_DB_USER ? { dbUser: env.REDSHIFT_DB_USER } : {}) },
+    database: need('REDSHIFT_DATABASE', 'the database name'),
+    ...(env.REDSHIFT_SECRET_ARN ? { secretArn: env.REDSHIFT_SECRET_ARN } : {}),
+    copyRoleArn: need('REDSHIFT_COPY_ROLE_ARN', 'the IAM role Redshift COPY assumes'),
+    dialect,
+  };
+}
+
+/** The ELT context of the functions: S3 for objects, Redshift through the Data API, the bundled models. */
+export function eltContext(config: EltFunctionConfig): EltContext {
+  const store = new S3ObjectStore({ bucket: config.bucket, prefix: config.keyPrefix });
+  const warehouse = new RedshiftDataWarehouse({
+    target: config.target,
+    database: config.database,
+    ...(config.secretArn ? { secretArn: config.secretArn } : {}),
+    dialect: dialectNamed(config.dialect),
+    copy: {
+      bucket: config.bucket,
+      keyPrefix: config.keyPrefix,
+      roleArn: config.copyRoleArn,
+      manifestStore: store,
+    },
+  });
+  return { warehouse, store, clock: systemClock, models: loadModels() };
+}
+
+/** What Step Functions passes a step: the run so far and, on the failure path, the error it caught. */
+export interface StepInput {
+  readonly run?: RunState;
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+}
+
+/** The run state a step needs, or a clear error when the state machine passed none. */
+export function runOf(input: StepInput): RunState {
+  if (!input.run) throw new Error('the step input has no "run": it must follow the plan step');
+  return input.run;
+}
+
+/** The message of an error Step Functions caught (a Lambda error's Cause is JSON with errorMessage). */
+export function causeOf(error: StepInput['error']): string {
+  if (!error) return 'unknown error';
+  try {
+    const cause = JSON.parse(error.Cause ?? '') as { errorMessage?: string; errorType?: string };
+    if (cause.errorMessage) return `${cause.errorType ?? error.Error ?? 'Error'}: ${cause.errorMessage}`;
+  } catch {
+    // Not JSON: a States.* error with a plain-text cause.
+  }
+  return [error.Error, error.Cause].filter(Boolean).join(': ') || 'unknown error';
+}

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { OBJECT_SUFFIX, RAW_PREFIX, parseRawKey } from '../landing/object-keys.js';
+import type { Clock, ObjectInfo, ObjectStore, RunRecord, Warehouse } from '../ports.js';
+import { identifier } from './dialect.js';
+import { describeDataTest, orderModels, renderDataTest, renderModel, type Model } from './models.js';
+
+/** What the ELT steps share: where the data is, the models, a clock. */
+export interface EltContext {
+  readonly warehouse: Warehouse;
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly models: readonly Model[];
+  /** Most objects per load transaction. @default 500 */
+  readonly maxObjectsPerLoad?: number;
+  /** Most compressed bytes per load transaction. @default 512 MiB */
+  readonly maxBytesPerLoad?: number;
+  readonly onProgress?: (message: string) => void;
+}
+
+/**
+ * The state of one run as it moves through the steps: small and JSON-serializable, because on AWS it
+ * travels between Lambda invocations inside a Step Functions execution (≤ 256 KB). The list of objects to
+ * load is in the plan file, not here.
+ */
+export interface RunState {
+  readonly runId: string;
+  readonly startedAt: string;
+  /** The plan: `manifests/<runId>/plan.json` in the object store. */
+  readonly planKey: string;
+  readonly pendingObjects: number;
+  readonly pendingBytes: number;
+  readonly objectsLoaded: number;
+  readonly eventsLoaded: number;
+  readonly models: RunRecord['models'];
+  readonly tests: RunRecord['tests'];
+  /** Names of failing data tests; the run must not be promoted when there is one. */
+  readonly failedTests: readonly string[];
+}
+
+/** The plan file of a run: the raw objects it loads. */
+export interface RunPlan {
+  readonly runId: string;
+  readonly objects: readonly ObjectInfo[];
+}
+
+/** The suffix of the tables a run builds before its tests pass. */
+export const BUILD_SUFFIX = '__build';
+
+/** A new run id, sortable by start time: `run-20261125T120000Z-1a2b3c`. */
+export function newRunId(now: Date): string {
+  return `run-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${randomBytes(3).toString('hex')}`;
+}
+
+/** The plan file's key for a run. */
+export function planKey(runId: string): string {
+  return `manifests/${identifier(runId.replace(/-/g, '_'), 'run id')}/plan.json`;
+}
+
+const buildTable = (model: string): string => identifier(`${model}${BUILD_SUFFIX}`, 'model table');
+
+/**
+ * Step 1, plan: creates the pipeline's tables if needed, opens the run in the history, and writes the
+ * plan — every raw object the load ledger has not seen — so that a rerun loads nothing twice.
+ */
+export async function planRun(ctx: EltContext, runId?: string): Promise<RunState> {
+  const started = ctx.clock.now();
+  const id = runId ?? newRunId(started);
+  await ctx.warehouse.ensureSchema();
+  const loaded = await ctx.warehouse.loadedObjectKeys();
+  const objects: ObjectInfo[] = [];
+  for await (const object of ctx.store.list(RAW_PREFIX)) {
+    if (object.key.endsWith(OBJECT_SUFFIX) && parseRawKey(object.key) && !loaded.has(object.key))
+      objects.push(object);
+  }
+  objects.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const key = planKey(id);
+  const plan: RunPlan = { runId: id, objects };
+  await ctx.store.put(key, Buffer.from(JSON.stringify(plan)), { contentType: 'application/json' });
+  const state: RunState = {
+    runId: id,
+    startedAt: started.toISOString(),
+    planKey: key,
+    pendingObjects: objects.length,
+    pendingBytes: objects.reduce((n, o) => n + o.size, 0),
+    objectsLoaded: 0,
+    eventsLoaded: 0,
+    models: [],
+    tests: [],
+    failedTests: [],
+  };
+  await ctx.warehouse.recordRun(toRecord(state, 'running'));
+  ctx.onProgress?.(`plan: ${objects.length} new object(s) of ${objects.length + loaded.size} landed`);
+  return state;
+}
+
+/**
+ * Step 2, load: bulk-loads the planned objects in bounded chunks, each chunk in one transaction with its
+ * ledger rows. Safe to retry: objects the ledger already has are skipped.
+ */
+export async function loadRun(ctx: EltContext, state: RunState): Promise<RunState> {
+  const plan = JSON.parse(Buffer.from(await ctx.store.get(state.planKey)).toString('utf8')) as RunPlan;
+  const loaded = await ctx.warehouse.loadedObjectKeys();
+  const pending = plan.objects.filter((o) => !loaded.has(o.key));
+  const maxObjects = ctx.maxObjectsPerLoad ?? 500;
+  const maxBytes = ctx.maxBytesPerLoad ?? 512 * 1024 * 1024;
+  let objectsLoaded = state.objectsLoaded;
+  let eventsLoaded = state.eventsLoaded;
+  for (let i = 0; i < pending.length;) {
+    const chunk: ObjectInfo[] = [];
+    let bytes = 0;
+    while (
+      i < pending.length &&
+      chunk.length < maxObjects &&
+      (chunk.length === 0 || bytes + pending[i]!.size <= maxBytes)
+    ) {
+      bytes += pending[i]!.size;
+      chunk.push(pending[i++]!);
+    }
+    eventsLoaded += await ctx.warehouse.loadObjects(chunk, ctx.store, state.runId);
+    objectsLoaded += chunk.length;
+    ctx.onProgress?.(`load: ${objectsLoaded}/${plan.objects.length} objects, ${eventsLoaded} events`);
+  }
+  return { ...state, objectsLoaded, eventsLoaded };
+}
+
+/**
+ * Step 3, transform: builds every model, in dependency order, into a table of its own
+ * (`<model>__build`), reading the other models' new tables. Nothing readers use changes yet.
+ */
+export async function transformRun(ctx: EltContext, state: RunState): Promise<RunState> {
+  const ordered = orderModels(ctx.models);
+  const known = new Set(ordered.map((m) => m.name));
+  const models: { name: string; rows: number; ms: number }[] = [];
+  for (const model of ordered) {
+    const t0 = Date.now();
+    const select = renderModel(model, ctx.warehouse.dialect, known, buildTable);
+    try {
+      await ctx.warehouse.executeBatch(
+        ctx.warehouse.dialect.createTableAs(
+          buildTable(model.name),
+          select,
+          model.sortKey ? { sortKey: model.sortKey } : {},
+        ),
+      );
+    } catch (error) {
+      throw new ModelFailedError(model.name, (error as Error).message, { cause: error });
+    }
+    const [row] = await ctx.warehouse.query(`SELECT COUNT(*) AS n FROM ${buildTable(model.name)}`);
+    models.push({ name: model.name, rows: Number(row?.n ?? 0), ms: Date.now() - t0 });
+    ctx.onProgress?.(`model: ${model.name} (${models.at(-1)!.rows} rows)`);
+  }
+  return { ...state, models };
+}
+
+/** Step 4, test: runs every model's data tests on its new table and names the ones that fail. */
+export async function testRun(ctx: EltContext, state: RunState): Promise<RunState> {
+  const tests: { name: string; failures: number }[] = [];
+  for (const model of orderModels(ctx.models)) {
+    for (const test of model.tests) {
+      const [row] = await ctx.warehouse.query(renderDataTest(buildTable(model.name), test));
+      tests.push({ name: describeDataTest(model.name, test), failures: Number(row?.failures ?? 0) });
+    }
+  }
+  const failedTests = tests.filter((t) => t.failures > 0).map((t) => `${t.name}: ${t.failures} row(s)`);
+  ctx.onProgress?.(
+    failedTests.length === 0 ? `tests: ${tests.length} passed` : `tests: ${failedTests.length} failed`,
+  );
+  return { ...state, tests, failedTests };
+}
+
+/**
+ * Step 5, publish: swaps every tested table in for the old one in a single transaction (readers see the
+ * previous run's tables or this run's, never a mix) and records the run as succeeded.
+ */
+export async function publishRun(ctx: EltContext, state: RunState): Promise<RunRecord> {
+  if (state.failedTests.length > 0)
+    throw new Error(`run ${state.runId} has failing data tests and cannot be published`);
+  const d = ctx.warehouse.dialect;
+  const statements = orderModels(ctx.models).flatMap((m) => [
+    d.dropTableIfExists(m.name),
+    d.renameTable(buildTable(m.name), m.name),
+  ]);
+  await ctx.warehouse.executeBatch(statements);
+  const record = toRecord(state, 'succeeded', ctx.clock.now());
+  await ctx.warehouse.recordRun(record);
+  return record;
+}
+
+/**
+ * The failure path: drops the tables the run built but did not publish, and records the run as failed
+ * with the reason. The published tables stay as the previous run left them.
+ */
+export async function failRun(ctx: EltContext, state: RunState, reason: string): Promise<RunRecord> {
+  const d = ctx.warehouse.dialect;
+  await ctx.warehouse.executeBatch(
+    orderModels(ctx.models).map((m) => d.dropTableIfExists(buildTable(m.name))),
+  );
+  const record = toRecord(state, 'failed', ctx.clock.now(), reason);
+  await ctx.warehouse.recordRun(record);
+  return record;
+}
+
+/** A model whose SQL the warehouse rejected. */
+export class ModelFailedError extends Error {
+  constructor(
+    readonly model: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`model ${model} failed: ${message}`, options);
+    this.name = 'ModelFailedError';
+  }
+}
+
+function toRecord(state: RunState, status: RunRecord['status'], finished?: Date, error?: string): RunRecord {
+  return {
+    runId: state.runId,
+    status,
+    startedAt: state.startedAt,
+    ...(finished
+      ? { finishedAt: finished.toISOString(), durationMs: finished.getTime() - Date.parse(state.startedAt) }
+      : {}),
+    objectsLoaded: state.objectsLoaded,
+    eventsLoaded: state.eventsLoaded,
+    models: state.models,
+    tests: state.tests,
+    ...(error ? { error } : {}),
+  };
+}

@@ -1,0 +1,107 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { packageRoot } from '../../package-paths.js';
+
+/** Props of {@link EltFunction}. */
+export interface EltFunctionProps {
+  /** The handler module, relative to `lambdas/`, without extension (e.g. `land`, `elt/plan`). */
+  readonly handler: string;
+  readonly description: string;
+  /** Powertools service name (logs and metrics dimension). */
+  readonly serviceName: string;
+  /** Powertools metrics namespace. */
+  readonly metricsNamespace: string;
+  readonly logRetention: logs.RetentionDays;
+  /** @default 512 */
+  readonly memoryMb?: number;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The one way this project makes a Lambda function: Node.js 22 on arm64, bundled by the local esbuild
+ * (never Docker) as ESM with source maps, structured JSON logs into a log group of its own with a
+ * retention, and a role that starts with nothing but writing to that log group. Permissions come from
+ * `bind…`/`grant…` helpers on the resources it uses.
+ */
+export class EltFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: EltFunctionProps) {
+    super(scope, id);
+    if (!/^[a-z0-9-]+(\/[a-z0-9-]+)*$/.test(props.handler)) {
+      throw new Error(
+        `EltFunction: handler must be a module path under lambdas/ such as "land" or "elt/plan", got "${props.handler}"`,
+      );
+    }
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup.grantWrite(this.role);
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Writes to the log streams of its own log group, whose names Lambda chooses at run time.',
+          appliesTo: [{ regex: '/^Resource::<.*LogsC?[0-9A-F]*\\.Arn>:\\*$/g' }],
+        },
+      ],
+      true,
+    );
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: join(packageRoot(), 'lambdas', `${props.handler}.ts`),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      depsLockFilePath: join(packageRoot(), 'package-lock.json'),
+      projectRoot: packageRoot(),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // The AWS SDK is bundled too: the version is the one the tests ran against, not the runtime's.
+        externalModules: [],
+        // Some dependencies still call require(); give ESM output a require that works.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    NagSuppressions.addResourceSuppressions(this.function, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'Pinned to nodejs22.x on purpose: the runtime the project targets and tests; upgrades are deliberate.',
+      },
+    ]);
+  }
+}

@@ -1,0 +1,215 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { TimeZone } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { ELT_EVENT_SOURCE } from '../../core/events/catalogue.js';
+import { RAW_PREFIX } from '../../core/landing/object-keys.js';
+import { grantBucketAccess } from './bucket-access.js';
+import { EltFunction } from './elt-function.js';
+import { MANIFEST_PREFIX, type Warehouse } from './warehouse.js';
+import { objectsUnderPrefixes } from '../nag-findings.js';
+
+/** The ELT steps, in order; each is a Lambda handler `lambdas/elt/<step>.ts`. */
+export const ELT_STEPS = ['plan', 'load', 'transform', 'test', 'publish', 'fail'] as const;
+export type EltStep = (typeof ELT_STEPS)[number];
+
+/** Props of {@link EltOrchestration}. */
+export interface EltOrchestrationProps {
+  readonly namePrefix: string;
+  readonly bus: events.IEventBus;
+  readonly rawBucket: s3.IBucket;
+  readonly warehouse: Warehouse;
+  /** EventBridge Scheduler expression (already validated by the config). */
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly metricsNamespace: string;
+}
+
+/**
+ * The scheduled ELT: an EventBridge Scheduler schedule starts a Step Functions state machine that plans
+ * the run (objects not in the load ledger), loads them, builds the models, runs the data tests, promotes
+ * the tested tables and records the run, then publishes `EltRunSucceeded` on the bus. Any failure records
+ * the run as failed and publishes `EltRunFailed`. Each step is a function of its own with only the
+ * permissions it needs.
+ */
+export class EltOrchestration extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly schedule: scheduler.Schedule;
+  readonly functions: Readonly<Record<EltStep, EltFunction>>;
+
+  constructor(scope: Construct, id: string, props: EltOrchestrationProps) {
+    super(scope, id);
+    const env = {
+      RAW_BUCKET: props.rawBucket.bucketName,
+      REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
+      REDSHIFT_DATABASE: props.warehouse.databaseName,
+      REDSHIFT_COPY_ROLE_ARN: props.warehouse.copyRole.roleArn,
+    };
+    const make = (step: EltStep, description: string, timeout: Duration): EltFunction => {
+      const f = new EltFunction(this, `Step-${step}`, {
+        handler: `elt/${step}`,
+        description,
+        serviceName: `elt-${step}`,
+        metricsNamespace: props.metricsNamespace,
+        logRetention: props.logRetention,
+        timeout,
+        environment: env,
+      });
+      props.warehouse.grantDataApi(f.role);
+      return f;
+    };
+    const functions: Record<EltStep, EltFunction> = {
+      plan: make('plan', 'ELT: list raw objects not loaded yet and write the run plan', Duration.minutes(5)),
+      load: make(
+        'load',
+        'ELT: COPY the planned objects into raw_events and record them in the ledger',
+        Duration.minutes(15),
+      ),
+      transform: make(
+        'transform',
+        'ELT: build every model into a new table, in dependency order',
+        Duration.minutes(15),
+      ),
+      test: make('test', 'ELT: run the data tests on the new tables', Duration.minutes(10)),
+      publish: make('publish', 'ELT: promote the tested tables and record the run', Duration.minutes(5)),
+      fail: make('fail', 'ELT: drop unpromoted tables and record the failed run', Duration.minutes(5)),
+    };
+    this.functions = functions;
+    // Plan lists raw/ and writes its plan under manifests/; load reads the plan and writes COPY manifests.
+    grantBucketAccess(props.rawBucket, functions.plan.role, { list: [RAW_PREFIX], put: [MANIFEST_PREFIX] });
+    grantBucketAccess(props.rawBucket, functions.load.role, {
+      get: [MANIFEST_PREFIX],
+      put: [MANIFEST_PREFIX],
+    });
+    for (const step of ['plan', 'load'] as const) {
+      NagSuppressions.addResourceSuppressions(
+        functions[step].role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Objects under manifests/ of the raw bucket only; their names (run ids) are made at run time.',
+            appliesTo: [objectsUnderPrefixes(MANIFEST_PREFIX)],
+          },
+        ],
+        true,
+      );
+    }
+    for (const f of Object.values(functions)) {
+      NagSuppressions.addResourceSuppressions(
+        f.role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              "Redshift Data API follow-up calls (DescribeStatement, GetStatementResult, …) take a statement id, not a resource ARN; they are limited to the caller's own statements by the statement-owner condition.",
+            appliesTo: ['Resource::*'],
+          },
+        ],
+        true,
+      );
+    }
+
+    const invoke = (step: EltStep, resultPath: string): tasks.LambdaInvoke =>
+      new tasks.LambdaInvoke(this, `Run-${step}`, {
+        lambdaFunction: functions[step].function,
+        payloadResponseOnly: true,
+        resultPath,
+        retryOnServiceExceptions: true,
+      });
+    const runEvent = (id: string, detailType: string): tasks.EventBridgePutEvents =>
+      new tasks.EventBridgePutEvents(this, id, {
+        entries: [
+          {
+            eventBus: props.bus,
+            source: ELT_EVENT_SOURCE,
+            detailType,
+            detail: sfn.TaskInput.fromObject({
+              eventId: sfn.JsonPath.uuid(),
+              runId: sfn.JsonPath.stringAt('$.run.runId'),
+              status: detailType === 'EltRunSucceeded' ? 'succeeded' : 'failed',
+              executionArn: sfn.JsonPath.executionId,
+            }),
+          },
+        ],
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+
+    const plan = invoke('plan', '$.run');
+    const load = invoke('load', '$.run');
+    const transform = invoke('transform', '$.run');
+    const test = invoke('test', '$.run');
+    const publish = invoke('publish', '$.run');
+    const fail = invoke('fail', '$.run');
+    const failed = new sfn.Fail(this, 'RunFailed', {
+      error: 'EltRunFailed',
+      cause: 'An ELT step failed; see the run history and the EltRunFailed event.',
+    });
+    const failure = fail.next(runEvent('PublishRunFailed', 'EltRunFailed')).next(failed);
+    for (const step of [plan, load, transform, test, publish]) {
+      step.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
+    }
+    const definition = plan.next(
+      new sfn.Choice(this, 'AnythingToLoad')
+        .when(sfn.Condition.numberGreaterThan('$.run.pendingObjects', 0), load.next(transform))
+        .otherwise(transform),
+    );
+    transform.next(test).next(
+      new sfn.Choice(this, 'TestsPassed')
+        // Failing data tests are not an error of the step: the run goes down the failure path unpublished.
+        .when(sfn.Condition.isPresent('$.run.failedTests[0]'), failure)
+        .otherwise(
+          publish
+            .next(runEvent('PublishRunSucceeded', 'EltRunSucceeded'))
+            .next(new sfn.Succeed(this, 'RunSucceeded')),
+        ),
+    );
+
+    const smLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: props.logRetention });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: `${props.namePrefix}-elt`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      logs: { destination: smLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    NagSuppressions.addResourceSuppressions(
+      this.stateMachine,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Invoking the step functions includes their versions (ARN:*), as the CDK grant does; X-Ray and log delivery actions do not support resource-level permissions.',
+          appliesTo: [{ regex: '/^Resource::<.*Function.*\\.Arn>:\\*$/g' }, 'Resource::*'],
+        },
+      ],
+      true,
+    );
+
+    // Scheduler role: start this state machine, nothing else.
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      scheduleName: `${props.namePrefix}-elt`,
+      description: 'Starts the ELT run',
+      schedule: scheduler.ScheduleExpression.expression(props.schedule, TimeZone.of(props.timezone)),
+      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+        role: schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        // A start that keeps failing for an hour is superseded by the next run, which loads the same objects.
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+  }
+}

@@ -1,0 +1,92 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { RULES } from '../core/rules.js';
+import type { EltConfig } from './config.js';
+import { EltEventBus } from './constructs/event-bus.js';
+import { LandingQueue } from './constructs/landing-queue.js';
+import { RawBucket } from './constructs/raw-bucket.js';
+import { Warehouse } from './constructs/warehouse.js';
+
+/** Props of {@link EltStatefulStack}. */
+export interface EltStatefulStackProps extends StackProps {
+  readonly config: EltConfig;
+}
+
+/** The resources that hold data, passed to the stateless stack as typed resources. */
+export interface EltStatefulResources {
+  readonly bus: EltEventBus;
+  readonly landingQueue: LandingQueue;
+  readonly rawBucket: RawBucket;
+  readonly warehouse: Warehouse;
+}
+
+/**
+ * Everything that keeps data: the bus and its archive, the routing rules, the landing queue and its
+ * DLQ, the raw bucket, Redshift Serverless. Deployed separately so the functions and the workflow can be
+ * replaced freely without touching data.
+ */
+export class EltStatefulStack extends Stack {
+  readonly resources: EltStatefulResources;
+  private readonly azs: readonly string[];
+
+  constructor(scope: Construct, id: string, props: EltStatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.azs = config.warehouse.availabilityZones;
+    const prefix = `elt-${config.envName}`;
+    const landingQueue = new LandingQueue(this, 'LandingQueue', {
+      consumerTimeout: Duration.seconds(config.landing.timeoutSeconds),
+      batchWindow: Duration.seconds(config.landing.batchWindowSeconds),
+      maxReceiveCount: config.landing.maxReceiveCount,
+    });
+    const bus = new EltEventBus(this, 'EventBus', {
+      busName: `${prefix}-bus`,
+      rules: RULES,
+      targets: { landing: landingQueue.queue },
+      archiveRetentionDays: config.bus.archiveRetentionDays,
+      retryAttempts: config.ruleTarget.retryAttempts,
+      maxEventAge: Duration.seconds(config.ruleTarget.maxEventAgeSeconds),
+    });
+    const rawBucket = new RawBucket(this, 'RawBucket', {
+      infrequentAccessAfterDays: config.rawBucket.infrequentAccessAfterDays,
+      quarantineExpireDays: config.rawBucket.quarantineExpireDays,
+      destroyOnRemoval: config.rawBucket.destroyOnRemoval,
+    });
+    const warehouse = new Warehouse(this, 'Warehouse', {
+      name: `${prefix}-warehouse`,
+      rawBucket: rawBucket.bucket,
+      baseCapacityRpu: config.warehouse.baseCapacityRpu,
+      databaseName: config.warehouse.databaseName,
+      adminUsername: config.warehouse.adminUsername,
+      availabilityZones: config.warehouse.availabilityZones,
+      vpcCidr: config.warehouse.vpcCidr,
+      logRetention: config.logs.retentionDays as logs.RetentionDays,
+    });
+    this.resources = { bus, landingQueue, rawBucket, warehouse };
+
+    new CfnOutput(this, 'BusName', {
+      value: bus.bus.eventBusName,
+      description: 'Publish here: elt publish --bus eventbridge:<name>',
+    });
+    new CfnOutput(this, 'RawBucketName', {
+      value: rawBucket.bucket.bucketName,
+      description: 'Landed events under raw/, rejects under quarantine/',
+    });
+    new CfnOutput(this, 'LandingQueueUrl', { value: landingQueue.queue.queueUrl });
+    new CfnOutput(this, 'LandingDeadLetterQueueUrl', { value: landingQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WorkgroupName', {
+      value: warehouse.workgroupName,
+      description: 'Redshift Serverless workgroup',
+    });
+    new CfnOutput(this, 'DatabaseName', { value: warehouse.databaseName });
+  }
+
+  /**
+   * The AZs come from the config instead of a lookup, so the app synthesizes without AWS credentials
+   * (a lookup would need them). The defaults, `<region>a`–`c`, exist in every account of most regions.
+   */
+  override get availabilityZones(): string[] {
+    return [...this.azs];
+  }
+}

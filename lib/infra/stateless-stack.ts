@@ -1,0 +1,105 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { QUARANTINE_PREFIX, RAW_PREFIX } from '../core/landing/object-keys.js';
+import type { EltConfig } from './config.js';
+import { grantBucketAccess } from './constructs/bucket-access.js';
+import { EltFunction } from './constructs/elt-function.js';
+import { EltOrchestration } from './constructs/elt-orchestration.js';
+import { Monitoring } from './constructs/monitoring.js';
+import type { EltStatefulResources } from './stateful-stack.js';
+import { objectsUnderPrefixes } from './nag-findings.js';
+
+/** Props of {@link EltStatelessStack}. */
+export interface EltStatelessStackProps extends StackProps {
+  readonly config: EltConfig;
+  readonly stateful: EltStatefulResources;
+}
+
+/** The Powertools metrics namespace of every function. */
+export const METRICS_NAMESPACE = 'ServerlessElt';
+
+/**
+ * What runs: the landing function behind the queue, the scheduled ELT workflow, alarms and a dashboard.
+ * Holds no data; it can be destroyed and redeployed at any time.
+ */
+export class EltStatelessStack extends Stack {
+  readonly landing: EltFunction;
+  readonly orchestration: EltOrchestration;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: EltStatelessStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const prefix = `elt-${config.envName}`;
+    const logRetention = config.logs.retentionDays as logs.RetentionDays;
+    const bucket = stateful.rawBucket.bucket;
+
+    this.landing = new EltFunction(this, 'Landing', {
+      handler: 'land',
+      description: 'Lands SQS batches of bus events as gzip NDJSON in the raw bucket',
+      serviceName: 'elt-landing',
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention,
+      memoryMb: config.landing.memoryMb,
+      timeout: Duration.seconds(config.landing.timeoutSeconds),
+      environment: { RAW_BUCKET: bucket.bucketName },
+    });
+    // Landing writes under raw/ and quarantine/ and nowhere else; it never reads or deletes.
+    grantBucketAccess(bucket, this.landing.role, { put: [RAW_PREFIX, QUARANTINE_PREFIX] });
+    NagSuppressions.addResourceSuppressions(
+      this.landing.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Writes objects under raw/ and quarantine/ only; object names (partition and batch hash) are made at run time.',
+          appliesTo: [objectsUnderPrefixes(RAW_PREFIX, QUARANTINE_PREFIX)],
+        },
+      ],
+      true,
+    );
+    this.landing.function.addEventSource(
+      new lambdaEventSources.SqsEventSource(stateful.landingQueue.queue, {
+        batchSize: config.landing.batchSize,
+        maxBatchingWindow: Duration.seconds(config.landing.batchWindowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: config.landing.maxConcurrency,
+      }),
+    );
+
+    this.orchestration = new EltOrchestration(this, 'Elt', {
+      namePrefix: prefix,
+      bus: stateful.bus.bus,
+      rawBucket: bucket,
+      warehouse: stateful.warehouse,
+      schedule: config.elt.schedule,
+      timezone: config.elt.timezone,
+      logRetention,
+      metricsNamespace: METRICS_NAMESPACE,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      dashboardName: `${prefix}-pipeline`,
+      landingFunction: this.landing.function,
+      landingQueue: stateful.landingQueue.queue,
+      landingDeadLetterQueue: stateful.landingQueue.deadLetterQueue,
+      busTargetDeadLetterQueue: stateful.bus.targetDeadLetterQueue,
+      eltStateMachine: this.orchestration.stateMachine,
+      metricsNamespace: METRICS_NAMESPACE,
+      landingService: 'elt-landing',
+      oldestMessageAge: Duration.seconds(config.alarms.oldestMessageAgeSeconds),
+      ...(config.alarms.email ? { alarmEmail: config.alarms.email } : {}),
+    });
+
+    new CfnOutput(this, 'LandingFunctionName', { value: this.landing.function.functionName });
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.orchestration.stateMachine.stateMachineArn,
+      description: 'Start an ELT run: aws stepfunctions start-execution --state-machine-arn <arn>',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: `${prefix}-pipeline` });
+  }
+}

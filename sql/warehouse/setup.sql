@@ -1,0 +1,38 @@
+-- The pipeline's own tables, for every warehouse ({{ json_type() }} is JSON, JSONB or SUPER).
+-- Idempotent: runs before every ELT run.
+CREATE TABLE IF NOT EXISTS raw_events (
+  object_key   VARCHAR(1024)  NOT NULL,  -- the landed object this row came from (Redshift: the COPY manifest)
+  id           VARCHAR(64)    NOT NULL,  -- envelope id, assigned by the bus
+  version      VARCHAR(16),
+  detail_type  VARCHAR(256)   NOT NULL,
+  source       VARCHAR(256)   NOT NULL,
+  account      VARCHAR(32),
+  region       VARCHAR(32),
+  event_time   TIMESTAMP      NOT NULL,  -- UTC
+  resources    {{ json_type() }},
+  event        {{ json_type() }} NOT NULL,  -- the whole envelope as landed
+  run_id       VARCHAR(64)    NOT NULL,
+  loaded_at    TIMESTAMP      NOT NULL
+);
+
+-- The load ledger: an object listed here is never loaded again.
+CREATE TABLE IF NOT EXISTS elt_loaded_objects (
+  object_key  VARCHAR(1024) PRIMARY KEY,
+  size_bytes  BIGINT        NOT NULL,
+  events      BIGINT,                    -- NULL on Redshift: COPY does not count rows per file
+  run_id      VARCHAR(64)   NOT NULL,
+  loaded_at   TIMESTAMP     NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS elt_runs (
+  run_id          VARCHAR(64) PRIMARY KEY,
+  status          VARCHAR(16) NOT NULL,
+  started_at      TIMESTAMP   NOT NULL,
+  finished_at     TIMESTAMP,
+  duration_ms     BIGINT,
+  objects_loaded  BIGINT      NOT NULL,
+  events_loaded   BIGINT      NOT NULL,
+  models          {{ json_type() }},
+  tests           {{ json_type() }},
+  error           VARCHAR(65535)
+);

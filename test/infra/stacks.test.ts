@@ -1,0 +1,445 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RULES } from '../../lib/core/rules.js';
+import { synthesize, type SynthesizedApp } from '../support/cdk-app.js';
+
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }
+>;
+
+let s: SynthesizedApp;
+beforeAll(() => {
+  s = synthesize();
+});
+
+const resourcesOf = (template: SynthesizedApp['statefulTemplate'], type: string): Resources =>
+  template.findResources(type) as Resources;
+const only = <T>(record: Record<string, T>): T => {
+  const values = Object.values(record);
+  expect(values).toHaveLength(1);
+  return values[0]!;
+};
+/** The logical id of the one resource of a type whose properties match. */
+const logicalId = (
+  template: SynthesizedApp['statefulTemplate'],
+  type: string,
+  props: Record<string, unknown> = {},
+): string => {
+  const ids = Object.keys(template.findResources(type, { Properties: props }));
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+};
+
+describe('stateful stack: bus, rules, queues', () => {
+  it('creates one EventBridge rule per catalogue rule with the catalogue pattern verbatim', () => {
+    const rules = resourcesOf(s.statefulTemplate, 'AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(RULES.length);
+    for (const rule of RULES) {
+      s.statefulTemplate.hasResourceProperties('AWS::Events::Rule', {
+        Name: `elt-dev-bus-${rule.name}`,
+        EventPattern: rule.pattern,
+        EventBusName: { Ref: Match.anyValue() },
+      });
+    }
+  });
+
+  it('targets the landing queue with an explicit retry policy and a target DLQ', () => {
+    const queue = logicalId(s.statefulTemplate, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+    s.statefulTemplate.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [queue, 'Arn'] },
+          Id: Match.anyValue(),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventBusTargetDeadLetterQueue'), 'Arn'] },
+          },
+        },
+      ],
+    });
+  });
+
+  it('lets only the rules send to the landing queue, over TLS', () => {
+    s.statefulTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Condition: {
+              ArnEquals: {
+                'aws:SourceArn': { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventBusRule'), 'Arn'] },
+              },
+            },
+            Principal: { Service: 'events.amazonaws.com' },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('gives the landing queue its own DLQ and a visibility timeout of 6 × the function timeout + the window', () => {
+    s.statefulTemplate.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 60 + 30,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^LandingQueueDeadLetterQueue'), 'Arn'],
+        },
+        maxReceiveCount: 5,
+      },
+    });
+  });
+
+  it('archives every event of the bus for the configured retention', () => {
+    s.statefulTemplate.hasResourceProperties('AWS::Events::Archive', {
+      EventPattern: { account: ['123456789012'] },
+      RetentionDays: 7,
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventBus'), 'Arn'] },
+    });
+  });
+});
+
+describe('stateful stack: raw bucket', () => {
+  it('encrypts, blocks public access, versions, and logs access', () => {
+    s.statefulTemplate.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('^RawBucketAccessLogs') },
+        LogFilePrefix: 'raw-bucket/',
+      },
+    });
+  });
+
+  it('moves raw objects to Standard-IA and expires quarantine', () => {
+    s.statefulTemplate.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Id: 'raw-to-infrequent-access',
+            Prefix: 'raw/',
+            Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+          }),
+          Match.objectLike({ Id: 'expire-quarantine', Prefix: 'quarantine/', ExpirationInDays: 90 }),
+        ]),
+      },
+    });
+  });
+
+  it('denies every request that is not over TLS', () => {
+    s.statefulTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^RawBucket[0-9A-F]{8}$') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('retains the buckets by default and destroys them only behind the explicit flag', () => {
+    const retained = Object.values(resourcesOf(s.statefulTemplate, 'AWS::S3::Bucket')).map(
+      (b) => b.DeletionPolicy,
+    );
+    expect(retained).toEqual(['Retain', 'Retain']);
+    const destroyed = synthesize({ destroyOnRemoval: 'true' });
+    expect(
+      Object.values(resourcesOf(destroyed.statefulTemplate, 'AWS::S3::Bucket')).map((b) => b.DeletionPolicy),
+    ).toEqual(['Delete', 'Delete']);
+  });
+});
+
+describe('stateful stack: Redshift Serverless', () => {
+  it('has Redshift manage the admin password in Secrets Manager: no password in the template', () => {
+    const ns = only(resourcesOf(s.statefulTemplate, 'AWS::RedshiftServerless::Namespace'));
+    expect(ns.Properties).toMatchObject({
+      ManageAdminPassword: true,
+      AdminUsername: 'elt_admin',
+      DbName: 'analytics',
+    });
+    expect(ns.Properties.AdminUserPassword).toBeUndefined();
+  });
+
+  it('runs the workgroup private, with enhanced VPC routing, base capacity from config, in three subnets', () => {
+    const wg = only(resourcesOf(s.statefulTemplate, 'AWS::RedshiftServerless::Workgroup'));
+    expect(wg.Properties).toMatchObject({
+      BaseCapacity: 8,
+      PubliclyAccessible: false,
+      EnhancedVpcRouting: true,
+    });
+    expect(wg.Properties.SubnetIds).toHaveLength(3);
+    expect(
+      synthesize({ env: 'prod' }).statefulTemplate.findResources('AWS::RedshiftServerless::Workgroup', {
+        Properties: { BaseCapacity: 32 },
+      }),
+    ).not.toEqual({});
+  });
+
+  it('puts the VPC in isolated subnets with an S3 gateway endpoint and flow logs', () => {
+    s.statefulTemplate.resourceCountIs('AWS::EC2::NatGateway', 0);
+    s.statefulTemplate.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    s.statefulTemplate.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({}),
+    });
+    s.statefulTemplate.hasResourceProperties('AWS::EC2::FlowLog', {
+      TrafficType: 'ALL',
+      LogDestinationType: 'cloud-watch-logs',
+    });
+  });
+
+  it('limits the COPY role to reading raw/ and manifests/', () => {
+    const policies = Object.values(resourcesOf(s.statefulTemplate, 'AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('CopyRole'),
+    );
+    const statements = policies.flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    expect(statements.map((st) => st.Action)).toEqual([
+      's3:GetObject',
+      ['s3:GetBucketLocation', 's3:ListBucket'],
+    ]);
+    const readable = JSON.stringify(statements[0]!.Resource);
+    expect(readable).toContain('/raw/*');
+    expect(readable).toContain('/manifests/*');
+    expect(readable.match(/\/\*"/g)).toHaveLength(2);
+    expect(statements[1]!.Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*', 'manifests/*'] } });
+  });
+});
+
+describe('stateless stack: landing', () => {
+  it('runs the landing function on nodejs22.x, arm64, with JSON logs into its own log group', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 60,
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.stringLikeRegexp('^LandingLogs') } },
+      Environment: {
+        Variables: Match.objectLike({ RAW_BUCKET: Match.anyValue(), POWERTOOLS_SERVICE_NAME: 'elt-landing' }),
+      },
+    });
+    s.statelessTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+  });
+
+  it('every function of the pipeline uses the same runtime and architecture', () => {
+    const fns = Object.values(resourcesOf(s.statelessTemplate, 'AWS::Lambda::Function'));
+    expect(fns.length).toBe(7);
+    for (const f of fns)
+      expect([f.Properties.Runtime, f.Properties.Architectures]).toEqual(['nodejs22.x', ['arm64']]);
+  });
+
+  it('consumes the landing queue with the configured batching, partial batch responses and concurrency cap', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 30,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  it('lets landing put objects under raw/ and quarantine/ and do nothing else in the bucket', () => {
+    const landingPolicies = Object.values(resourcesOf(s.statelessTemplate, 'AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('LandingRole'),
+    );
+    const statements = landingPolicies.flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    const s3 = statements.filter((st) => JSON.stringify(st.Action).includes('s3:'));
+    expect(s3).toHaveLength(1);
+    expect(s3[0]!.Action).toBe('s3:PutObject');
+    const resources = JSON.stringify(s3[0]!.Resource);
+    expect(resources).toContain('/raw/*');
+    expect(resources).toContain('/quarantine/*');
+    expect(resources.match(/\/\*"/g)).toHaveLength(2);
+  });
+
+  it('has no IAM statement on Resource "*" except actions that have no resource ARNs', () => {
+    const allowedOnStar = new Set([
+      'redshift-data:DescribeStatement',
+      'redshift-data:GetStatementResult',
+      'redshift-data:CancelStatement',
+      'redshift-data:ListStatements',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
+    for (const template of [s.statefulTemplate, s.statelessTemplate]) {
+      for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+        for (const st of (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+          .Statement) {
+          if (st.Resource !== '*') continue;
+          for (const action of [st.Action].flat() as string[])
+            expect(allowedOnStar, action).toContain(action);
+          if (JSON.stringify(st.Action).includes('redshift-data')) {
+            expect(st.Condition).toEqual({
+              StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' },
+            });
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('stateless stack: ELT orchestration', () => {
+  const definition = (): string => {
+    const sm = only(resourcesOf(s.statelessTemplate, 'AWS::StepFunctions::StateMachine'));
+    return JSON.stringify(sm.Properties.DefinitionString);
+  };
+
+  it('runs plan → load → transform → test → publish, with a failure path that publishes EltRunFailed', () => {
+    const d = definition();
+    for (const state of [
+      'Run-plan',
+      'AnythingToLoad',
+      'Run-load',
+      'Run-transform',
+      'Run-test',
+      'TestsPassed',
+      'Run-publish',
+      'PublishRunSucceeded',
+      'Run-fail',
+      'PublishRunFailed',
+      'RunFailed',
+    ]) {
+      expect(d).toContain(`\\"${state}\\"`);
+    }
+    expect(d).toContain(':states:::events:putEvents');
+    expect(d).toContain('\\"Source\\":\\"elt.pipeline\\"');
+    expect(d).toContain('\\"DetailType\\":\\"EltRunSucceeded\\"');
+    expect(d).toContain('\\"DetailType\\":\\"EltRunFailed\\"');
+    expect(d).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
+  });
+
+  it('logs every state transition and traces with X-Ray', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('is started hourly by EventBridge Scheduler with a role that can start only this state machine', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({
+        Arn: { Ref: Match.stringLikeRegexp('^EltStateMachine') },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      }),
+    });
+    s.statelessTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'states:StartExecution',
+            Effect: 'Allow',
+            Resource: { Ref: Match.stringLikeRegexp('^EltStateMachine') },
+          },
+        ],
+      },
+    });
+  });
+
+  it('gives the ELT steps the Data API on the workgroup only, with IAM authentication', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: [
+              'redshift-data:BatchExecuteStatement',
+              'redshift-data:ExecuteStatement',
+              'redshift-serverless:GetCredentials',
+            ],
+            Effect: 'Allow',
+            Resource: { 'Fn::ImportValue': Match.stringLikeRegexp('WarehouseWorkgroup') },
+          },
+        ]),
+      },
+    });
+  });
+});
+
+describe('stateless stack: alarms and dashboard', () => {
+  it('alarms on both DLQs, landing errors, throttles and age, and failed ELT runs, all to the alarm topic', () => {
+    const alarms = Object.values(resourcesOf(s.statelessTemplate, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      'ApproximateAgeOfOldestMessage',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesVisible',
+      'Errors',
+      'ExecutionsFailed',
+      'Throttles',
+    ]);
+    const topic = logicalId(s.statelessTemplate, 'AWS::SNS::Topic');
+    for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+    s.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 900,
+    });
+  });
+
+  it('encrypts the alarm topic and requires TLS', () => {
+    expect(
+      JSON.stringify(only(resourcesOf(s.statelessTemplate, 'AWS::SNS::Topic')).Properties.KmsMasterKeyId),
+    ).toContain(':alias/aws/sns');
+    s.statelessTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('has a dashboard and the outputs a user needs', () => {
+    s.statelessTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    for (const output of ['StateMachineArn', 'AlarmTopicArn', 'DashboardName', 'LandingFunctionName'])
+      s.statelessTemplate.hasOutput(output, {});
+    for (const output of ['BusName', 'RawBucketName', 'WorkgroupName', 'DatabaseName', 'LandingQueueUrl'])
+      s.statefulTemplate.hasOutput(output, {});
+  });
+});
+
+describe('invalid config fails synthesis naming the setting', () => {
+  it.each([
+    [{ account: 'abc' }, 'account must be a 12-digit AWS account id'],
+    [{ env: 'nope' }, 'env names no block'],
+  ])('%j', (context, message) => {
+    expect(() => synthesize(context)).toThrow(message);
+  });
+});

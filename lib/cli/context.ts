@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { DuckDbWarehouse } from '../adapters/warehouse/duckdb-warehouse.js';
+import { WarehouseBusyError } from '../adapters/warehouse/duckdb-warehouse.js';
+import { openWarehouse, WarehouseUrlError } from '../adapters/warehouse/open-warehouse.js';
+import { WarehouseUnavailableError } from '../adapters/warehouse/postgres-warehouse.js';
+import type { Warehouse } from '../core/ports.js';
 import { DataDir } from '../local/data-dir.js';
 import { CliError } from './output.js';
 
@@ -9,6 +12,8 @@ import { CliError } from './output.js';
 export interface CommonOptions {
   readonly dataDir: string;
   readonly json: boolean;
+  /** Commands that use a warehouse: its URL. */
+  readonly warehouse?: string;
 }
 
 /** Default local data directory, relative to where elt runs. */
@@ -25,6 +30,18 @@ export function withCommonOptions(command: Command): Command {
     .option('--json', 'machine-readable output on stdout', false);
 }
 
+/** Adds `--warehouse` (default `$ELT_WAREHOUSE`, else the data directory's DuckDB file). */
+export function withWarehouseOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--warehouse <url>',
+      "duckdb (the data directory's file), duckdb:<file>, postgres://user@host:port/db, or redshift-data://workgroup/<name>/<db>?bucket=…&copyRole=…",
+    )
+      .env('ELT_WAREHOUSE')
+      .default('duckdb'),
+  );
+}
+
 /** The local data directory and its object store. */
 export interface LocalStore {
   readonly dataDir: DataDir;
@@ -33,7 +50,7 @@ export interface LocalStore {
 
 /** The local data directory, its object store and its warehouse. */
 export interface LocalContext extends LocalStore {
-  readonly warehouse: DuckDbWarehouse;
+  readonly warehouse: Warehouse;
 }
 
 /**
@@ -61,5 +78,19 @@ export async function openLocal(
   mode: { mustExist?: boolean; reset?: boolean } = {},
 ): Promise<LocalContext> {
   const local = await openDataDir(options, mode);
-  return { ...local, warehouse: await DuckDbWarehouse.open(local.dataDir.warehousePath) };
+  try {
+    return {
+      ...local,
+      warehouse: await openWarehouse(options.warehouse ?? 'duckdb', local.dataDir.warehousePath),
+    };
+  } catch (error) {
+    if (
+      error instanceof WarehouseUrlError ||
+      error instanceof WarehouseUnavailableError ||
+      error instanceof WarehouseBusyError
+    ) {
+      throw new CliError(error.message);
+    }
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ select
   count(*) as bids,
   count(distinct user_id) as bidders,
   max(amount_minor) as max_amount_minor,
-  sum(amount_minor) as total_amount_minor
+  cast(sum(amount_minor) as bigint) as total_amount_minor
 from {{ ref('stg_events') }}
 where detail_type = 'BidCreated'
 group by item_id, date_trunc('hour', event_time), currency

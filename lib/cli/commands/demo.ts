@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { runDemo, type DemoSummary } from '../../local/demo.js';
+import { dropPipelineTables } from '../../core/elt/elt-steps.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
-import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
+import { openLocal, withCommonOptions, withWarehouseOption, type CommonOptions } from '../context.js';
 import { intInRange, n, Progress, secs } from '../output.js';
 
 interface DemoOptions extends CommonOptions {
@@ -13,29 +14,33 @@ interface DemoOptions extends CommonOptions {
 
 /** `elt demo`: the whole pipeline on embedded defaults, with its invariants checked. */
 export function demoCommand(): Command {
-  return withCommonOptions(
-    new Command('demo')
-      .description(
-        'Generate a workload, publish it through the in-process bus, land it as gzip NDJSON, load it into DuckDB and build the marts; then check the invariants.',
-      )
-      .addOption(
-        new Option('--events <n>', 'events to generate (duplicates and invalid ones included)')
-          .default(100_000)
-          .argParser(intInRange(1, 100_000_000)),
-      )
-      .option('--seed <seed>', 'workload seed: the same seed gives the same events', '42')
-      .addOption(new Option('--days <n>', 'simulated days').default(3).argParser(intInRange(1, 365)))
-      .option('--keep', 'keep what the data directory already holds instead of starting fresh', false),
+  return withWarehouseOption(
+    withCommonOptions(
+      new Command('demo')
+        .description(
+          'Generate a workload, publish it through the in-process bus, land it as gzip NDJSON, load it into DuckDB and build the marts; then check the invariants.',
+        )
+        .addOption(
+          new Option('--events <n>', 'events to generate (duplicates and invalid ones included)')
+            .default(100_000)
+            .argParser(intInRange(1, 100_000_000)),
+        )
+        .option('--seed <seed>', 'workload seed: the same seed gives the same events', '42')
+        .addOption(new Option('--days <n>', 'simulated days').default(3).argParser(intInRange(1, 365)))
+        .option('--keep', 'keep what the data directory already holds instead of starting fresh', false),
+    ),
   ).action(async (options: DemoOptions) => {
     const progress = new Progress(true);
     const ctx = await openLocal(options, { reset: !options.keep });
     if (!options.json) {
       process.stderr.write(
-        `elt demo: ${n(options.events)} events, seed ${options.seed}, ${options.days} simulated days → ${ctx.dataDir.root}\n`,
+        `elt demo: ${n(options.events)} events, seed ${options.seed}, ${options.days} simulated days → ${ctx.dataDir.root}, warehouse ${ctx.warehouse.describe()}\n`,
       );
     }
     let summary: DemoSummary;
     try {
+      // A fresh data directory has a fresh DuckDB file; another warehouse is emptied of the pipeline's tables.
+      if (!options.keep) await dropPipelineTables(ctx.warehouse, loadModels());
       summary = await runDemo({
         workload: { events: options.events, seed: options.seed, days: options.days },
         store: ctx.store,

@@ -1,15 +1,17 @@
 import { Command } from 'commander';
-import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
+import { openLocal, withCommonOptions, withWarehouseOption, type CommonOptions } from '../context.js';
 import { CliError, n, table } from '../output.js';
 
 /** `elt query`: SQL against the local warehouse. */
 export function queryCommand(): Command {
-  return withCommonOptions(
-    new Command('query')
-      .description(
-        'Run SQL against the local DuckDB warehouse and print the result (tables: raw_events, stg_events, mart_*, elt_runs, elt_loaded_objects).',
-      )
-      .argument('<sql>', 'the SQL statement'),
+  return withWarehouseOption(
+    withCommonOptions(
+      new Command('query')
+        .description(
+          'Run SQL against the local DuckDB warehouse and print the result (tables: raw_events, stg_events, mart_*, elt_runs, elt_loaded_objects).',
+        )
+        .argument('<sql>', 'the SQL statement'),
+    ),
   ).action(async (sql: string, options: CommonOptions) => {
     const ctx = await openLocal(options, { mustExist: true });
     try {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { EltRunFailedError, runElt } from '../../core/elt/run-elt.js';
 import { systemClock, type RunRecord } from '../../core/ports.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
-import { openLocal, withCommonOptions, type CommonOptions } from '../context.js';
+import { openLocal, withCommonOptions, withWarehouseOption, type CommonOptions } from '../context.js';
 import { intInRange, n, Progress, secs, table } from '../output.js';
 
 /** Human-readable lines for one run. */
@@ -23,9 +23,11 @@ function describeRun(run: RunRecord): string {
 
 /** `elt run`: load what has landed and transform it. */
 export function runCommand(): Command {
-  return withCommonOptions(
-    new Command('run').description(
-      'Load the landed raw objects not loaded before into the warehouse, build the SQL models in dependency order and run the data tests. A rerun loads nothing twice.',
+  return withWarehouseOption(
+    withCommonOptions(
+      new Command('run').description(
+        'Load the landed raw objects not loaded before into the warehouse, build the SQL models in dependency order and run the data tests. A rerun loads nothing twice.',
+      ),
     ),
   ).action(async (options: CommonOptions) => {
     const ctx = await openLocal(options, { mustExist: true });
@@ -53,10 +55,12 @@ export function runCommand(): Command {
 
 /** `elt runs`: the run history. */
 export function runsCommand(): Command {
-  return withCommonOptions(
-    new Command('runs')
-      .description('Show the ELT run history, newest first.')
-      .addOption(new Option('--limit <n>', 'runs to show').default(20).argParser(intInRange(1, 10_000))),
+  return withWarehouseOption(
+    withCommonOptions(
+      new Command('runs')
+        .description('Show the ELT run history, newest first.')
+        .addOption(new Option('--limit <n>', 'runs to show').default(20).argParser(intInRange(1, 10_000))),
+    ),
   ).action(async (options: CommonOptions & { limit: number }) => {
     const ctx = await openLocal(options, { mustExist: true });
     try {

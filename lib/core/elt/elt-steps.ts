@@ -227,3 +227,18 @@ function toRecord(state: RunState, status: RunRecord['status'], finished?: Date,
     ...(error ? { error } : {}),
   };
 }
+
+/** The pipeline's own tables, which {@link dropPipelineTables} removes along with every model table. */
+export const PIPELINE_TABLES = ['raw_events', 'elt_loaded_objects', 'elt_runs'] as const;
+
+/**
+ * Drops everything the pipeline made in a warehouse — its own tables and every model's tables — so the
+ * next run starts from nothing. For `elt demo` on a shared warehouse; never called by a run.
+ */
+export async function dropPipelineTables(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
+  const d = warehouse.dialect;
+  await warehouse.executeBatch([
+    ...models.flatMap((m) => [d.dropTableIfExists(buildTable(m.name)), d.dropTableIfExists(m.name)]),
+    ...PIPELINE_TABLES.map((t) => d.dropTableIfExists(t)),
+  ]);
+}

@@ -28,6 +28,8 @@ const sessionId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const itemId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const currency = { enum: ['USD', 'EUR', 'GBP'] } as const;
 const schemaVersion = { type: 'integer', minimum: 1 } as const;
+// Integers stay within what every hop represents exactly: JavaScript numbers (2^53 - 1) and BIGINT.
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
  * Builds a detail schema: the fields every event shares plus the type's own. Extra properties are allowed
@@ -138,7 +140,12 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
         itemId,
         title: { type: 'string', minLength: 1, maxLength: 300 },
         category: { enum: ['art', 'books', 'electronics', 'fashion', 'home', 'toys'] },
-        startingPriceMinor: { type: 'integer', minimum: 0, description: 'Price in minor units (cents).' },
+        startingPriceMinor: {
+          type: 'integer',
+          minimum: 0,
+          maximum: MAX_SAFE,
+          description: 'Price in minor units (cents).',
+        },
         currency,
       },
     ),
@@ -163,7 +170,12 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
       {
         sessionId,
         itemId,
-        amountMinor: { type: 'integer', minimum: 1, description: 'Bid in minor units (cents).' },
+        amountMinor: {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_SAFE,
+          description: 'Bid in minor units (cents).',
+        },
         currency,
       },
     ),

@@ -23,12 +23,19 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
 }
 
 /**
- * Whether any string — value or key — is not well-formed UTF-16 (an unpaired surrogate, which JSON.parse
- * accepts from `"\ud800"` but warehouses' JSON parsers reject). Iterative and allocation-light: it runs
- * on every landed event; {@link malformedStringPath} names the place when this says yes.
+ * Whether a string would break a warehouse: an unpaired UTF-16 surrogate (JSON.parse accepts `"\ud800"`,
+ * warehouse JSON parsers do not) or a NUL character (PostgreSQL text and JSONB reject `\u0000`).
+ */
+export function isWarehouseSafe(s: string): boolean {
+  return s.isWellFormed() && !s.includes('\u0000');
+}
+
+/**
+ * Whether any string — value or key — is not {@link isWarehouseSafe}. Iterative and allocation-light: it
+ * runs on every landed event; {@link malformedStringPath} names the place when this says yes.
  */
 export function hasMalformedString(value: unknown): boolean {
-  if (typeof value === 'string') return !value.isWellFormed();
+  if (typeof value === 'string') return !isWarehouseSafe(value);
   if (value === null || typeof value !== 'object') return false;
   const stack: object[] = [value];
   while (stack.length > 0) {
@@ -36,15 +43,15 @@ export function hasMalformedString(value: unknown): boolean {
     if (Array.isArray(node)) {
       for (const child of node) {
         if (typeof child === 'string') {
-          if (!child.isWellFormed()) return true;
+          if (!isWarehouseSafe(child)) return true;
         } else if (child !== null && typeof child === 'object') stack.push(child);
       }
     } else {
       for (const key in node) {
-        if (!key.isWellFormed()) return true;
+        if (!isWarehouseSafe(key)) return true;
         const child = (node as Record<string, unknown>)[key];
         if (typeof child === 'string') {
-          if (!child.isWellFormed()) return true;
+          if (!isWarehouseSafe(child)) return true;
         } else if (child !== null && typeof child === 'object') stack.push(child);
       }
     }
@@ -53,26 +60,31 @@ export function hasMalformedString(value: unknown): boolean {
 }
 
 /**
- * The path (e.g. `detail.tags[2]`) of the first string — value or key — that is not well-formed UTF-16
- * (an unpaired surrogate, which JSON.parse accepts from `"\ud800"` but warehouses' JSON parsers reject),
- * or undefined when every string is well formed. Iterative, like {@link jsonDepthExceeds}.
+ * Where the first string that is not {@link isWarehouseSafe} is (e.g. `detail.tags[2]`) and what is wrong
+ * with it, or undefined when every string is safe. Iterative, like {@link jsonDepthExceeds}.
  */
 export function malformedStringPath(value: unknown, root = '$'): string | undefined {
   const stack: { node: unknown; path: string }[] = [{ node: value, path: root }];
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
     if (typeof node === 'string') {
-      if (!node.isWellFormed()) return path;
+      if (!isWarehouseSafe(node)) return `${path} ${problemOf(node)}`;
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], path: `${path}[${i}]` });
     } else if (node !== null && typeof node === 'object') {
       const keys = Object.keys(node);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i]!;
-        if (!key.isWellFormed()) return `${path} (a key)`;
+        if (!isWarehouseSafe(key)) return `${path} has a key that ${problemOf(key)}`;
         stack.push({ node: (node as Record<string, unknown>)[key], path: `${path}.${key}` });
       }
     }
   }
   return undefined;
+}
+
+function problemOf(s: string): string {
+  return s.isWellFormed()
+    ? 'contains a NUL character (\\u0000), which PostgreSQL text and JSONB reject'
+    : 'contains an unpaired UTF-16 surrogate, which warehouse JSON parsers reject';
 }

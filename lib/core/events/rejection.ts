@@ -17,7 +17,7 @@ export type RejectionCode =
   | 'INVALID_TIME'
   /** JSON nested deeper than the limit. */
   | 'NESTING_TOO_DEEP'
-  /** A string holds an unpaired UTF-16 surrogate: valid for JSON.parse, rejected by warehouses. */
+  /** A string holds an unpaired UTF-16 surrogate or a NUL: valid for JSON.parse, rejected by warehouses. */
   | 'MALFORMED_STRING'
   /** The body is JSON but not an EventBridge envelope (a required envelope field is missing or mistyped). */
   | 'MALFORMED_ENVELOPE'

@@ -103,7 +103,7 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
     if (hasMalformedString(value)) {
       return reject(
         'MALFORMED_STRING',
-        `${malformedStringPath(value, 'event')} contains an unpaired UTF-16 surrogate, which warehouse JSON parsers reject`,
+        malformedStringPath(value, 'event') ?? 'a string is malformed',
         envelope,
       );
     }

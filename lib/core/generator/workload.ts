@@ -16,6 +16,7 @@ export const INVALID_KINDS = {
   'deep-nesting': 'NESTING_TOO_DEEP',
   'very-deep-nesting': 'NESTING_TOO_DEEP',
   'unpaired-surrogate': 'MALFORMED_STRING',
+  'nul-character': 'MALFORMED_STRING',
   oversized: 'ENTRY_TOO_LARGE',
 } as const satisfies Record<string, RejectionCode>;
 
@@ -83,6 +84,7 @@ export const DEFAULT_INVALID_WEIGHTS: readonly (readonly [InvalidKind, number])[
   ['deep-nesting', 0.5],
   ['very-deep-nesting', 0.2],
   ['unpaired-surrogate', 0.5],
+  ['nul-character', 0.5],
   ['oversized', 0.1],
 ];
 
@@ -304,6 +306,8 @@ export function* generateWorkload(options: WorkloadOptions): Generator<Generated
         return {
           value: { ...base(), detail: { ...base().detail, referrer: `half an emoji ${'🎉'.slice(0, 1)}` } },
         };
+      case 'nul-character':
+        return { value: { ...base(), detail: { ...base().detail, referrer: 'a NUL \u0000 inside' } } };
       case 'oversized':
         return { value: { ...base(), detail: { ...base().detail, padding: 'x'.repeat(1024 * 1024 + 10) } } };
     }

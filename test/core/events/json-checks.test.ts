@@ -36,8 +36,19 @@ describe('malformed strings', () => {
   it('finds an unpaired surrogate in a value, an array element or a key, and names where', () => {
     expect(hasMalformedString({ a: ['ok', 'emoji 🎉'] })).toBe(false);
     expect(hasMalformedString(JSON.parse('{"a":{"b":["x","lone \\ud800"]}}'))).toBe(true);
-    expect(malformedStringPath(JSON.parse('{"a":{"b":["x","lone \\ud800"]}}'), 'event')).toBe('event.a.b[1]');
+    expect(malformedStringPath(JSON.parse('{"a":{"b":["x","lone \\ud800"]}}'), 'event')).toBe(
+      'event.a.b[1] contains an unpaired UTF-16 surrogate, which warehouse JSON parsers reject',
+    );
     expect(hasMalformedString(JSON.parse('{"\\udc00":1}'))).toBe(true);
-    expect(malformedStringPath(JSON.parse('{"k":{"\\udc00":1}}'))).toBe('$.k (a key)');
+    expect(malformedStringPath(JSON.parse('{"k":{"\\udc00":1}}'))).toBe(
+      '$.k has a key that contains an unpaired UTF-16 surrogate, which warehouse JSON parsers reject',
+    );
+  });
+
+  it('finds a NUL character, which PostgreSQL rejects', () => {
+    expect(hasMalformedString(JSON.parse('{"a":"x\\u0000y"}'))).toBe(true);
+    expect(malformedStringPath(JSON.parse('{"a":"x\\u0000y"}'), 'event')).toBe(
+      'event.a contains a NUL character (\\u0000), which PostgreSQL text and JSONB reject',
+    );
   });
 });

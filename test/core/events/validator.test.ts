@@ -142,6 +142,33 @@ describe('event validator and warehouse-hostile text', () => {
     });
   });
 
+  it('quarantines a NUL character, which PostgreSQL text and JSONB reject', () => {
+    const body = JSON.stringify(envelope('ItemListed')).replace('"title":"', '"title":"nul \\u0000 ');
+    const result = validator.validateText(body);
+    expect(!result.ok && result.rejection.code).toBe('MALFORMED_STRING');
+    expect(!result.ok && result.rejection.reason).toContain('NUL character');
+  });
+
+  it('rejects integers beyond what JavaScript and BIGINT hold exactly', () => {
+    const body = JSON.stringify(envelope('BidCreated')).replace(
+      /"amountMinor":\d+/,
+      '"amountMinor":100000000000000000000',
+    );
+    const result = validator.validateText(body);
+    expect(!result.ok && result.rejection).toEqual({
+      code: 'SCHEMA_VIOLATION',
+      reason: 'detail.amountMinor must be <= 9007199254740991',
+    });
+  });
+
+  it('accepts a 300 KB string in a free-text field (it fits the 1 MiB entry)', () => {
+    expect(
+      validator.validate(
+        envelope('ItemListed', { detail: { title: 'x'.repeat(300), note: 'y'.repeat(300 * 1024) } }),
+      ).ok,
+    ).toBe(true);
+  });
+
   it('accepts a correctly paired surrogate written as escapes', () => {
     const body = JSON.stringify(envelope('ItemListed')).replace('"title":"', '"title":"\\ud83c\\udf89 ');
     expect(validator.validateText(body).ok).toBe(true);

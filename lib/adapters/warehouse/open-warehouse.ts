@@ -1,0 +1,77 @@
+import { S3ObjectStore } from '../store/s3-object-store.js';
+import { dialectNamed } from '../../core/elt/dialect.js';
+import type { Warehouse } from '../../core/ports.js';
+import { DuckDbWarehouse } from './duckdb-warehouse.js';
+import { PostgresWarehouse } from './postgres-warehouse.js';
+import { RedshiftDataWarehouse } from './redshift-data-warehouse.js';
+
+/** A warehouse URL that does not parse; the message shows the accepted forms. */
+export class WarehouseUrlError extends Error {
+  constructor(url: string, why: string) {
+    super(
+      `--warehouse ${JSON.stringify(url.replace(/:[^:@/]*@/, ':****@'))} is not valid: ${why}. Use duckdb, duckdb:<file>, postgres://user@host:port/db, or redshift-data://workgroup/<name>/<database>?bucket=<raw-bucket>&copyRole=<role-arn>`,
+    );
+    this.name = 'WarehouseUrlError';
+  }
+}
+
+/**
+ * Opens the warehouse a URL names:
+ * - `duckdb` (the data directory's file) or `duckdb:<path>`;
+ * - `postgres://…` / `postgresql://…`;
+ * - `redshift-data://workgroup/<workgroup>/<database>?bucket=<raw bucket>&copyRole=<role ARN>` or
+ *   `redshift-data://cluster/<id>/<database>?…&dbUser=<user>`; optional `secretArn=`, `keyPrefix=`, and
+ *   `dialect=postgres` for a local Data API endpoint backed by PostgreSQL.
+ */
+export async function openWarehouse(url: string, defaultDuckDbPath: string): Promise<Warehouse> {
+  if (url === 'duckdb') return DuckDbWarehouse.open(defaultDuckDbPath);
+  if (url.startsWith('duckdb:')) {
+    const path = url.slice('duckdb:'.length);
+    if (!path) throw new WarehouseUrlError(url, 'no file after duckdb:');
+    return DuckDbWarehouse.open(path);
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return PostgresWarehouse.open(url);
+  if (url.startsWith('redshift-data://')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new WarehouseUrlError(url, 'not a URL');
+    }
+    const kind = parsed.hostname;
+    const [, name, database] = parsed.pathname.split('/');
+    if ((kind !== 'workgroup' && kind !== 'cluster') || !name || !database) {
+      throw new WarehouseUrlError(
+        url,
+        'expected redshift-data://workgroup/<name>/<database> or redshift-data://cluster/<id>/<database>',
+      );
+    }
+    const q = parsed.searchParams;
+    const bucket = q.get('bucket');
+    const copyRole = q.get('copyRole');
+    if (!bucket || !copyRole)
+      throw new WarehouseUrlError(
+        url,
+        'bucket= and copyRole= are required (COPY reads the raw bucket as that role)',
+      );
+    const keyPrefix = q.get('keyPrefix') ?? '';
+    const secretArn = q.get('secretArn');
+    const dbUser = q.get('dbUser');
+    return new RedshiftDataWarehouse({
+      target:
+        kind === 'workgroup'
+          ? { workgroupName: name }
+          : { clusterIdentifier: name, ...(dbUser ? { dbUser } : {}) },
+      database,
+      ...(secretArn ? { secretArn } : {}),
+      dialect: dialectNamed(q.get('dialect') ?? 'redshift'),
+      copy: {
+        bucket,
+        keyPrefix,
+        roleArn: copyRole,
+        manifestStore: new S3ObjectStore({ bucket, prefix: keyPrefix }),
+      },
+    });
+  }
+  throw new WarehouseUrlError(url, 'unknown kind');
+}

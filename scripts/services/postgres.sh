@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# A PostgreSQL server for the tests and for users (`elt run --warehouse postgres://…`), without Docker.
+#   scripts/services/postgres.sh up     start it (installing Debian's postgresql if missing), print its URL
+#   scripts/services/postgres.sh down   stop it
+#   scripts/services/postgres.sh url    print its URL
+# Listens on 127.0.0.1:${ELT_PG_PORT:-55432} only; data and log under .services/postgres (git-ignored). Tuned for
+# tests, not durability: fsync and synchronous commit are off.
+# PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+base="$root/.services/postgres"
+data="$base/data"
+log="$base/postgres.log"
+port="${ELT_PG_PORT:-55432}"
+url="postgres://postgres@127.0.0.1:$port/elt"
+
+find_bin() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  if [ -n "$dir" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return; fi
+  if command -v pg_ctl >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
+}
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+install_postgres() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "PostgreSQL is not installed. Install Debian's package (sudo apt-get install -y postgresql) or point ELT_PG_URL at a server." >&2
+    exit 3
+  fi
+  echo "installing PostgreSQL from Debian's packages (first run only)…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq postgresql >&2
+  # The package starts a cluster of its own on 5432; this script runs its own, so stop that one.
+  command -v pg_ctlcluster >/dev/null && for c in $(ls /etc/postgresql 2>/dev/null); do pg_ctlcluster "$c" main stop 2>/dev/null || true; done
+}
+
+up() {
+  bin="$(find_bin)"
+  if [ -z "$bin" ]; then install_postgres; bin="$(find_bin)"; fi
+  mkdir -p "$base"
+  exec 9>"$base/.lock"
+  flock 9
+  if as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then echo "$url"; return; fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    rm -rf "$data"
+    mkdir -p "$data"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$base"
+    as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$base/initdb.log" 2>&1 \
+      || { echo "initdb failed; see $base/initdb.log" >&2; exit 3; }
+  fi
+  [ "$(id -u)" = 0 ] && chown -R postgres "$base"
+  as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null 2>&1 9>&- </dev/null \
+    || { echo "PostgreSQL did not start; see $log" >&2; tail -n 20 "$log" >&2 || true; exit 3; }
+  for _ in $(seq 1 60); do
+    if "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q; then break; fi
+    sleep 1
+  done
+  "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'elt'" | grep -q 1 \
+    || "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres elt
+  echo "$url"
+}
+
+down() {
+  bin="$(find_bin)"
+  [ -n "$bin" ] && [ -d "$data" ] && as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+  echo "stopped"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  url) echo "$url" ;;
+  *) echo "usage: $0 up|down|url" >&2; exit 2 ;;
+esac

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
 import { S3ObjectStore } from '../../lib/adapters/store/s3-object-store.js';
 import {
   RedshiftDataWarehouse,
@@ -6,7 +8,7 @@ import {
 import { dialectNamed } from '../../lib/core/elt/dialect.js';
 import type { EltContext, RunState } from '../../lib/core/elt/elt-steps.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
-import { systemClock } from '../../lib/core/ports.js';
+import { systemClock, type ObjectStore } from '../../lib/core/ports.js';
 
 /** A setting of the ELT functions that is missing or invalid; the message names it. */
 export class EltConfigError extends Error {
@@ -26,6 +28,11 @@ export interface EltFunctionConfig {
   readonly copyRoleArn: string;
   /** `redshift`, or `postgres` against a local Data API endpoint backed by PostgreSQL. */
   readonly dialect: string;
+  /**
+   * Read and write the bucket's objects in a local directory instead of S3 (`file:///dir`): for running
+   * these functions on a workstation against `elt dataapi --bucket-dir <bucket>=<dir>`. Env RAW_STORE.
+   */
+  readonly localStoreDir?: string;
 }
 
 /** Reads and checks the settings once, at cold start. */
@@ -54,12 +61,20 @@ export function readEltConfig(env: Readonly<Record<string, string | undefined>>)
     ...(env.REDSHIFT_SECRET_ARN ? { secretArn: env.REDSHIFT_SECRET_ARN } : {}),
     copyRoleArn: need('REDSHIFT_COPY_ROLE_ARN', 'the IAM role Redshift COPY assumes'),
     dialect,
+    ...(env.RAW_STORE ? { localStoreDir: localDir(env.RAW_STORE) } : {}),
   };
+}
+
+function localDir(url: string): string {
+  if (!url.startsWith('file://')) throw new EltConfigError(`RAW_STORE must be a file:// URL, got ${JSON.stringify(url)}`);
+  return fileURLToPath(url);
 }
 
 /** The ELT context of the functions: S3 for objects, Redshift through the Data API, the bundled models. */
 export function eltContext(config: EltFunctionConfig): EltContext {
-  const store = new S3ObjectStore({ bucket: config.bucket, prefix: config.keyPrefix });
+  const store: ObjectStore = config.localStoreDir
+    ? new FsObjectStore(config.localStoreDir)
+    : new S3ObjectStore({ bucket: config.bucket, prefix: config.keyPrefix });
   const warehouse = new RedshiftDataWarehouse({
     target: config.target,
     database: config.database,

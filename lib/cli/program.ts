@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { catalogueCommand } from './commands/catalogue.js';
+import { dataApiCommand } from './commands/dataapi.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { publishCommand } from './commands/publish.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     generateCommand(),
     testPatternCommand(),
     catalogueCommand(),
+    dataApiCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }

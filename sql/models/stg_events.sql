@@ -4,6 +4,7 @@
 -- test: unique event_id
 -- test: not_null event_id, bus_event_id, event_time, user_id, detail_type, source
 -- test: accepted_values detail_type UserSignedUp|UserLoggedIn|PageViewed|ItemListed|BidCreated
+-- test: freshness loaded_at 48h
 -- sort_key: event_time
 select
   event_id,

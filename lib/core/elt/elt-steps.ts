@@ -157,7 +157,9 @@ export async function testRun(ctx: EltContext, state: RunState): Promise<RunStat
   const tests: { name: string; failures: number }[] = [];
   for (const model of orderModels(ctx.models)) {
     for (const test of model.tests) {
-      const [row] = await ctx.warehouse.query(renderDataTest(buildTable(model.name), test));
+      const [row] = await ctx.warehouse.query(
+        renderDataTest(buildTable(model.name), test, ctx.warehouse.dialect),
+      );
       tests.push({ name: describeDataTest(model.name, test), failures: Number(row?.failures ?? 0) });
     }
   }

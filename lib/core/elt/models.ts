@@ -4,7 +4,9 @@ import { identifier, jsonPath, type Dialect } from './dialect.js';
 export type DataTest =
   | { readonly kind: 'unique'; readonly column: string }
   | { readonly kind: 'not_null'; readonly column: string }
-  | { readonly kind: 'accepted_values'; readonly column: string; readonly values: readonly string[] };
+  | { readonly kind: 'accepted_values'; readonly column: string; readonly values: readonly string[] }
+  /** The newest value of a timestamp column is at most `hours` old (checked only when there are rows). */
+  | { readonly kind: 'freshness'; readonly column: string; readonly hours: number };
 
 /** A SQL model: one file, one table, built from a SELECT. */
 export interface Model {
@@ -39,7 +41,8 @@ const KNOWN_MACROS =
 
 /**
  * Parses a model file. Header lines: `-- description: …` and `-- test: unique <col>`,
- * `-- test: not_null <col>[, <col>…]`, `-- test: accepted_values <col> <v1>|<v2>|…`.
+ * `-- test: not_null <col>[, <col>…]`, `-- test: accepted_values <col> <v1>|<v2>|…`,
+ * `-- test: freshness <timestamp col> <hours>h`.
  */
 export function parseModel(name: string, text: string): Model {
   identifier(name, 'model name');
@@ -75,10 +78,14 @@ export function parseModel(name: string, text: string): Model {
         column: identifier(column, `column in test of ${name}`),
         values: values.split('|'),
       });
+    } else if (kind === 'freshness') {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+([1-9][0-9]{0,5})h$/.exec(args);
+      if (!m) throw new ModelDefinitionError(name, `freshness needs "<column> <hours>h", got "${args}"`);
+      tests.push({ kind, column: identifier(m[1]!, `column in test of ${name}`), hours: Number(m[2]) });
     } else {
       throw new ModelDefinitionError(
         name,
-        `unknown test "${kind}" (known: unique, not_null, accepted_values)`,
+        `unknown test "${kind}" (known: unique, not_null, accepted_values, freshness)`,
       );
     }
   }
@@ -211,8 +218,11 @@ export function renderModel(
   });
 }
 
-/** The SQL of a data test: a query returning one row with `failures`, the count of offending rows. */
-export function renderDataTest(model: string, test: DataTest): string {
+/**
+ * The SQL of a data test: a query returning one row with `failures`, the count of offending rows (for
+ * freshness, 1 when the newest row is too old).
+ */
+export function renderDataTest(model: string, test: DataTest, dialect: Dialect): string {
   const t = identifier(model);
   const c = identifier(test.column);
   switch (test.kind) {
@@ -223,12 +233,16 @@ export function renderDataTest(model: string, test: DataTest): string {
     case 'accepted_values':
       // The values come from the model file (code in the repository), never from events; quotes are escaped.
       return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} NOT IN (${test.values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`;
+    case 'freshness':
+      return `SELECT CASE WHEN COUNT(*) > 0 AND MAX(${c}) < ${dialect.nowUtc} - INTERVAL '${test.hours} hours' THEN 1 ELSE 0 END AS failures FROM ${t}`;
   }
 }
 
 /** A short name for a test, e.g. `unique(stg_events.event_id)`. */
 export function describeDataTest(model: string, test: DataTest): string {
-  return `${test.kind}(${model}.${test.column})`;
+  return test.kind === 'freshness'
+    ? `freshness(${model}.${test.column} ≤ ${test.hours}h)`
+    : `${test.kind}(${model}.${test.column})`;
 }
 
 function parseArgs(model: string, raw: string): string[] {

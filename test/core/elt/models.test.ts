@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duckdbDialect, SqlIdentifierError } from '../../../lib/core/elt/dialect.js';
+import { duckdbDialect, postgresDialect, SqlIdentifierError } from '../../../lib/core/elt/dialect.js';
 import {
   ModelDefinitionError,
   orderModels,
@@ -94,14 +94,30 @@ describe('renderModel', () => {
 
 describe('data tests', () => {
   it('renders each test as a query counting offending rows', () => {
-    expect(renderDataTest('t', { kind: 'unique', column: 'c' })).toBe(
+    expect(renderDataTest('t', { kind: 'unique', column: 'c' }, duckdbDialect)).toBe(
       'SELECT COUNT(*) AS failures FROM (SELECT c FROM t WHERE c IS NOT NULL GROUP BY c HAVING COUNT(*) > 1) d',
     );
-    expect(renderDataTest('t', { kind: 'not_null', column: 'c' })).toBe(
+    expect(renderDataTest('t', { kind: 'not_null', column: 'c' }, duckdbDialect)).toBe(
       'SELECT COUNT(*) AS failures FROM t WHERE c IS NULL',
     );
-    expect(renderDataTest('t', { kind: 'accepted_values', column: 'c', values: ['a', "b'c"] })).toBe(
-      "SELECT COUNT(*) AS failures FROM t WHERE c NOT IN ('a', 'b''c')",
+    expect(
+      renderDataTest('t', { kind: 'accepted_values', column: 'c', values: ['a', "b'c"] }, duckdbDialect),
+    ).toBe("SELECT COUNT(*) AS failures FROM t WHERE c NOT IN ('a', 'b''c')");
+  });
+});
+
+describe('freshness tests', () => {
+  it('parses hours and renders a check against the dialect clock that passes on an empty table', () => {
+    const m = parseModel('m', '-- test: freshness loaded_at 48h\nselect 1');
+    expect(m.tests).toEqual([{ kind: 'freshness', column: 'loaded_at', hours: 48 }]);
+    expect(renderDataTest('m', m.tests[0]!, postgresDialect)).toBe(
+      "SELECT CASE WHEN COUNT(*) > 0 AND MAX(loaded_at) < (now() AT TIME ZONE 'UTC') - INTERVAL '48 hours' THEN 1 ELSE 0 END AS failures FROM m",
+    );
+  });
+
+  it('rejects a freshness test without hours', () => {
+    expect(() => parseModel('m', '-- test: freshness loaded_at soon\nselect 1')).toThrow(
+      'freshness needs "<column> <hours>h"',
     );
   });
 });
@@ -130,5 +146,25 @@ describe('splitStatements', () => {
       'select 2 -- trailing',
       'select 3',
     ]);
+  });
+});
+
+describe('freshness on a real warehouse (DuckDB)', () => {
+  it('fails only when rows exist and the newest is older than the limit', async () => {
+    const { DuckDbWarehouse } = await import('../../../lib/adapters/warehouse/duckdb-warehouse.js');
+    const w = await DuckDbWarehouse.open(':memory:');
+    try {
+      const test = { kind: 'freshness', column: 'loaded_at', hours: 24 } as const;
+      const failures = async () =>
+        Number((await w.query(renderDataTest('t', test, duckdbDialect)))[0]!.failures);
+      await w.execute('CREATE TABLE t (loaded_at TIMESTAMP)');
+      expect(await failures()).toBe(0);
+      await w.execute("INSERT INTO t VALUES (CAST(now() AS TIMESTAMP) - INTERVAL '30 hours')");
+      expect(await failures()).toBe(1);
+      await w.execute("INSERT INTO t VALUES (CAST(now() AS TIMESTAMP) - INTERVAL '1 hours')");
+      expect(await failures()).toBe(0);
+    } finally {
+      await w.close();
+    }
   });
 });

@@ -1,0 +1,477 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import {
+  StatementRunner,
+  type DataApiColumn,
+  type DataApiField,
+  type ObjectReader,
+  type StatementOutcome,
+} from './statement-runner.js';
+
+/** Options of {@link DataApiServer}. */
+export interface DataApiServerOptions {
+  /** The PostgreSQL server statements run on. */
+  readonly postgresUrl: string;
+  /** Where COPY reads S3 objects. */
+  readonly objects: ObjectReader;
+  /** Rows per GetStatementResult page. @default 1000 */
+  readonly pageSize?: number;
+  /** Statements running at once (the pool size). @default 4 */
+  readonly maxConnections?: number;
+  /** Statements and their results are kept this long, like the service's 24 hours. @default 24 h */
+  readonly retentionMs?: number;
+}
+
+type Status = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'ABORTED' | 'FAILED';
+
+interface SubStatement {
+  id: string;
+  sql: string;
+  status: Status;
+  error?: string;
+  outcome?: StatementOutcome;
+  createdAt: number;
+  updatedAt: number;
+  duration?: number;
+}
+
+interface Statement {
+  id: string;
+  batch: boolean;
+  request: Record<string, unknown>;
+  parameters: { name: string; value: string }[];
+  subs: SubStatement[];
+  status: Status;
+  error?: string;
+  createdAt: number;
+  updatedAt: number;
+  pid?: number;
+  clientToken?: string;
+  statementName?: string;
+  cancel?: () => void;
+}
+
+/** An error the Data API returns, with its type. */
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+const epoch = (ms: number): number => ms / 1000;
+
+/**
+ * A local endpoint for the Amazon Redshift Data API (JSON 1.1 protocol) over PostgreSQL:
+ * ExecuteStatement, BatchExecuteStatement, DescribeStatement, GetStatementResult, ListStatements and
+ * CancelStatement. Statements run asynchronously and move through SUBMITTED → STARTED → FINISHED, FAILED
+ * or ABORTED; results page with NextToken; a repeated ClientToken returns the first statement instead of
+ * running it again; errors come back as the service shapes them (`__type`, `message`). SQL runs as
+ * PostgreSQL SQL, except COPY from S3, which the endpoint plays by reading the objects.
+ */
+export class DataApiServer {
+  private readonly pool: pg.Pool;
+  private readonly runner: StatementRunner;
+  private readonly statements = new Map<string, Statement>();
+  private readonly tokens = new Map<string, { id: string; fingerprint: string }>();
+  private readonly server: Server;
+  private readonly pageSize: number;
+  private readonly retentionMs: number;
+
+  constructor(private readonly options: DataApiServerOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.postgresUrl,
+      max: options.maxConnections ?? 4,
+      application_name: 'elt-dataapi',
+    });
+    this.runner = new StatementRunner(this.pool, options.objects);
+    this.pageSize = options.pageSize ?? 1000;
+    this.retentionMs = options.retentionMs ?? 24 * 3600_000;
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  /** Listens on 127.0.0.1; resolves with the endpoint URL. Port 0 picks a free port. */
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Stops accepting requests, waits for running statements, closes the pool. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await this.pool.end();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown, type?: string): void => {
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': randomUUID(),
+        ...(type ? { 'x-amzn-errortype': type } : {}),
+      });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      if (req.method !== 'POST')
+        throw new ApiError('UnknownOperationException', 'The Data API accepts POST requests only', 404);
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const operation = /^RedshiftData\.([A-Za-z]+)$/.exec(target)?.[1];
+      if (!operation)
+        throw new ApiError('UnknownOperationException', `Unknown target ${JSON.stringify(target)}`, 404);
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      let input: Record<string, unknown>;
+      try {
+        input = chunks.length
+          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+          : {};
+      } catch {
+        throw new ApiError('SerializationException', 'The request body is not valid JSON');
+      }
+      this.expire();
+      send(200, await this.dispatch(operation, input));
+    } catch (error) {
+      if (error instanceof ApiError)
+        send(error.status, { __type: error.type, message: error.message, ...error.extra }, error.type);
+      else
+        send(
+          500,
+          { __type: 'InternalServerException', message: (error as Error).message },
+          'InternalServerException',
+        );
+    }
+  }
+
+  private async dispatch(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    switch (operation) {
+      case 'ExecuteStatement':
+        return this.submit(input, false);
+      case 'BatchExecuteStatement':
+        return this.submit(input, true);
+      case 'DescribeStatement':
+        return this.describe(input);
+      case 'GetStatementResult':
+        return this.result(input);
+      case 'ListStatements':
+        return this.list(input);
+      case 'CancelStatement':
+        return this.cancel(input);
+      default:
+        throw new ApiError(
+          'UnknownOperationException',
+          `The local Data API endpoint does not implement ${operation}`,
+          400,
+        );
+    }
+  }
+
+  private submit(input: Record<string, unknown>, batch: boolean): unknown {
+    const sqls = batch ? input.Sqls : [input.Sql];
+    if (
+      !Array.isArray(sqls) ||
+      sqls.length === 0 ||
+      !sqls.every((s) => typeof s === 'string' && s.trim() !== '')
+    ) {
+      throw new ApiError(
+        'ValidationException',
+        batch ? 'Sqls must be a list of 1 to 40 non-empty SQL statements' : 'Sql is required',
+      );
+    }
+    if (batch && sqls.length > 40)
+      throw new ApiError('ValidationException', 'Sqls can contain at most 40 statements');
+    for (const s of sqls as string[]) {
+      if (Buffer.byteLength(s) > 100_000)
+        throw new ApiError('ValidationException', 'A SQL statement cannot exceed 100 KB');
+    }
+    const hasWorkgroup = typeof input.WorkgroupName === 'string';
+    const hasCluster = typeof input.ClusterIdentifier === 'string';
+    if (hasWorkgroup === hasCluster) {
+      throw new ApiError(
+        'ValidationException',
+        'Either ClusterIdentifier or WorkgroupName must be specified, but not both',
+      );
+    }
+    if (typeof input.Database !== 'string' && typeof input.SessionId !== 'string') {
+      throw new ApiError('ValidationException', 'Database is required');
+    }
+    const parameters = (input.Parameters ?? []) as { name?: unknown; value?: unknown }[];
+    if (
+      !Array.isArray(parameters) ||
+      !parameters.every((p) => typeof p.name === 'string' && typeof p.value === 'string')
+    ) {
+      throw new ApiError('ValidationException', 'Parameters must be a list of {name, value} strings');
+    }
+    const token = typeof input.ClientToken === 'string' ? input.ClientToken : undefined;
+    if (token !== undefined) {
+      if (token.length < 1 || token.length > 64)
+        throw new ApiError('ValidationException', 'ClientToken must be 1 to 64 characters');
+      const fingerprint = JSON.stringify({ ...input, ClientToken: undefined });
+      const seen = this.tokens.get(token);
+      if (seen) {
+        if (seen.fingerprint !== fingerprint) {
+          throw new ApiError(
+            'ValidationException',
+            'The ClientToken was already used with a different request',
+          );
+        }
+        return this.submission(this.statements.get(seen.id)!);
+      }
+    }
+    const now = Date.now();
+    const id = randomUUID();
+    const statement: Statement = {
+      id,
+      batch,
+      request: input,
+      parameters: parameters as { name: string; value: string }[],
+      subs: (sqls as string[]).map((sql, i) => ({
+        id: batch ? `${id}:${i + 1}` : id,
+        sql,
+        status: 'SUBMITTED',
+        createdAt: now,
+        updatedAt: now,
+      })),
+      status: 'SUBMITTED',
+      createdAt: now,
+      updatedAt: now,
+      ...(token ? { clientToken: token } : {}),
+      ...(typeof input.StatementName === 'string' ? { statementName: input.StatementName } : {}),
+    };
+    this.statements.set(id, statement);
+    if (token)
+      this.tokens.set(token, { id, fingerprint: JSON.stringify({ ...input, ClientToken: undefined }) });
+    void this.execute(statement);
+    return this.submission(statement);
+  }
+
+  private submission(s: Statement): unknown {
+    const r = s.request;
+    return {
+      Id: s.id,
+      CreatedAt: epoch(s.createdAt),
+      ...(typeof r.Database === 'string' ? { Database: r.Database } : {}),
+      ...(typeof r.WorkgroupName === 'string' ? { WorkgroupName: r.WorkgroupName } : {}),
+      ...(typeof r.ClusterIdentifier === 'string' ? { ClusterIdentifier: r.ClusterIdentifier } : {}),
+      ...(typeof r.DbUser === 'string' ? { DbUser: r.DbUser } : {}),
+      ...(typeof r.SecretArn === 'string' ? { SecretArn: r.SecretArn } : {}),
+    };
+  }
+
+  private async execute(s: Statement): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      if (aborted(s)) return;
+      const pidRow = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      s.pid = pidRow.rows[0]!.pid;
+      s.cancel = () => void this.pool.query('SELECT pg_cancel_backend($1)', [s.pid]).catch(() => undefined);
+      this.move(s, 'STARTED');
+      // A batch runs as one transaction, as BatchExecuteStatement does; a single statement autocommits.
+      if (s.batch) await client.query('BEGIN');
+      for (const sub of s.subs) {
+        if (aborted(s)) throw new Error('canceled');
+        sub.status = 'STARTED';
+        sub.updatedAt = Date.now();
+        const t0 = process.hrtime.bigint();
+        try {
+          sub.outcome = await this.runner.run(client, sub.sql, s.parameters);
+        } catch (error) {
+          sub.status = aborted(s) ? 'ABORTED' : 'FAILED';
+          sub.error = errorText(error);
+          sub.updatedAt = Date.now();
+          for (const rest of s.subs.filter((x) => x.status === 'SUBMITTED')) rest.status = 'ABORTED';
+          throw error;
+        }
+        sub.duration = Number(process.hrtime.bigint() - t0);
+        sub.status = 'FINISHED';
+        sub.updatedAt = Date.now();
+      }
+      if (s.batch) await client.query('COMMIT');
+      this.move(s, 'FINISHED');
+    } catch (error) {
+      if (s.batch && client) await client.query('ROLLBACK').catch(() => undefined);
+      const wasAborted =
+        aborted(s) || /canceling statement due to user request|canceled/.test((error as Error).message);
+      s.error = errorText(error);
+      this.move(s, wasAborted ? 'ABORTED' : 'FAILED');
+    } finally {
+      client?.release();
+    }
+  }
+
+  private move(s: Statement, status: Status): void {
+    s.status = status;
+    s.updatedAt = Date.now();
+  }
+
+  private find(id: unknown): { statement: Statement; sub?: SubStatement } {
+    if (typeof id !== 'string' || id === '') throw new ApiError('ValidationException', 'Id is required');
+    const [base, index] = id.split(':');
+    const statement = this.statements.get(base!);
+    if (!statement)
+      throw new ApiError('ResourceNotFoundException', `Query does not exist: ${id}`, 400, { ResourceId: id });
+    if (index === undefined) return { statement };
+    const sub = statement.subs.find((x) => x.id === id);
+    if (!sub)
+      throw new ApiError('ResourceNotFoundException', `Query does not exist: ${id}`, 400, { ResourceId: id });
+    return { statement, sub };
+  }
+
+  private describe(input: Record<string, unknown>): unknown {
+    const { statement: s, sub } = this.find(input.Id);
+    const r = s.request;
+    const common = {
+      ...(typeof r.Database === 'string' ? { Database: r.Database } : {}),
+      ...(typeof r.WorkgroupName === 'string' ? { WorkgroupName: r.WorkgroupName } : {}),
+      ...(typeof r.ClusterIdentifier === 'string' ? { ClusterIdentifier: r.ClusterIdentifier } : {}),
+      ...(typeof r.DbUser === 'string' ? { DbUser: r.DbUser } : {}),
+      ...(typeof r.SecretArn === 'string' ? { SecretArn: r.SecretArn } : {}),
+      ...(s.pid ? { RedshiftPid: s.pid } : {}),
+    };
+    const view = (x: SubStatement) => ({
+      Id: x.id,
+      Status: x.status,
+      QueryString: x.sql,
+      CreatedAt: epoch(x.createdAt),
+      UpdatedAt: epoch(x.updatedAt),
+      Duration: x.duration ?? -1,
+      HasResultSet: Boolean(x.outcome?.columns),
+      ResultRows: x.outcome ? x.outcome.rowCount : -1,
+      ResultSize: x.outcome?.records ? Buffer.byteLength(JSON.stringify(x.outcome.records)) : 0,
+      ...(x.error ? { Error: x.error } : {}),
+    });
+    if (sub) return { ...common, ...view(sub) };
+    if (!s.batch) {
+      const only = s.subs[0]!;
+      return {
+        ...common,
+        ...view(only),
+        Status: s.status,
+        ...(s.error ? { Error: s.error } : {}),
+        QueryParameters: s.parameters,
+      };
+    }
+    return {
+      ...common,
+      Id: s.id,
+      Status: s.status,
+      CreatedAt: epoch(s.createdAt),
+      UpdatedAt: epoch(s.updatedAt),
+      Duration: s.subs.reduce((n, x) => n + (x.duration ?? 0), 0),
+      HasResultSet: false,
+      ResultRows: s.subs.reduce((n, x) => n + (x.outcome?.rowCount ?? 0), 0),
+      ResultSize: 0,
+      QueryString: s.subs.map((x) => x.sql).join('; '),
+      SubStatements: s.subs.map(view),
+      ...(s.error ? { Error: s.error } : {}),
+    };
+  }
+
+  private result(input: Record<string, unknown>): unknown {
+    const { statement, sub } = this.find(input.Id);
+    const target = sub ?? (statement.batch ? undefined : statement.subs[0]);
+    if (!target)
+      throw new ApiError(
+        'ValidationException',
+        'A batch has no result of its own: ask for a sub-statement id (Id:N)',
+      );
+    if (target.status !== 'FINISHED') {
+      throw new ApiError('ValidationException', `Query has not finished: its status is ${target.status}`);
+    }
+    if (!target.outcome?.columns)
+      throw new ApiError(
+        'ResourceNotFoundException',
+        'Query does not have result. Please check query status with DescribeStatement.',
+        400,
+        { ResourceId: target.id },
+      );
+    const records = target.outcome.records ?? [];
+    const start =
+      input.NextToken === undefined
+        ? 0
+        : Number(Buffer.from(String(input.NextToken), 'base64url').toString('utf8'));
+    if (!Number.isInteger(start) || start < 0 || start > records.length)
+      throw new ApiError('ValidationException', 'NextToken is not valid');
+    const end = Math.min(records.length, start + this.pageSize);
+    return {
+      Records: records.slice(start, end) as DataApiField[][],
+      ColumnMetadata: target.outcome.columns as DataApiColumn[],
+      TotalNumRows: records.length,
+      ...(end < records.length ? { NextToken: Buffer.from(String(end)).toString('base64url') } : {}),
+    };
+  }
+
+  private list(input: Record<string, unknown>): unknown {
+    const max = typeof input.MaxResults === 'number' ? input.MaxResults : 100;
+    if (max < 0 || max > 100)
+      throw new ApiError('ValidationException', 'MaxResults must be between 0 and 100');
+    const all = [...this.statements.values()]
+      .filter((s) => input.Status === undefined || input.Status === 'ALL' || s.status === input.Status)
+      .filter(
+        (s) => input.StatementName === undefined || s.statementName?.startsWith(String(input.StatementName)),
+      )
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const start =
+      input.NextToken === undefined
+        ? 0
+        : Number(Buffer.from(String(input.NextToken), 'base64url').toString('utf8'));
+    const page = all.slice(start, start + (max || 100));
+    return {
+      Statements: page.map((s) => ({
+        Id: s.id,
+        Status: s.status,
+        CreatedAt: epoch(s.createdAt),
+        UpdatedAt: epoch(s.updatedAt),
+        IsBatchStatement: s.batch,
+        ...(s.batch ? { QueryStrings: s.subs.map((x) => x.sql) } : { QueryString: s.subs[0]!.sql }),
+        ...(s.statementName ? { StatementName: s.statementName } : {}),
+      })),
+      ...(start + page.length < all.length
+        ? { NextToken: Buffer.from(String(start + page.length)).toString('base64url') }
+        : {}),
+    };
+  }
+
+  private cancel(input: Record<string, unknown>): unknown {
+    const { statement: s } = this.find(input.Id);
+    if (s.status !== 'SUBMITTED' && s.status !== 'PICKED' && s.status !== 'STARTED') {
+      throw new ApiError(
+        'ValidationException',
+        `Could not cancel a query that is already in ${s.status} state`,
+      );
+    }
+    this.move(s, 'ABORTED');
+    s.cancel?.();
+    return { Status: true };
+  }
+
+  private expire(): void {
+    const before = Date.now() - this.retentionMs;
+    for (const [id, s] of this.statements) {
+      if (s.updatedAt < before) {
+        this.statements.delete(id);
+        if (s.clientToken) this.tokens.delete(s.clientToken);
+      }
+    }
+  }
+}
+
+// A function, not an inline comparison: the status changes under an await (CancelStatement).
+function aborted(s: Statement): boolean {
+  return s.status === 'ABORTED';
+}
+
+function errorText(error: unknown): string {
+  const e = error as { message?: string; code?: string };
+  return e.code ? `ERROR: ${e.message} (SQLSTATE ${e.code})` : `ERROR: ${e.message ?? String(error)}`;
+}

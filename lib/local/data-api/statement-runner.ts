@@ -1,0 +1,236 @@
+import { gunzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copySources, isCopy, parseCopy } from './copy-statement.js';
+
+/** A Data API field value. */
+export type DataApiField =
+  | { isNull: true }
+  | { stringValue: string }
+  | { longValue: number }
+  | { doubleValue: number }
+  | { booleanValue: boolean };
+
+/** Column metadata in the shape GetStatementResult returns. */
+export interface DataApiColumn {
+  readonly name: string;
+  readonly label: string;
+  readonly typeName: string;
+  readonly nullable: number;
+  readonly isCaseSensitive: boolean;
+  readonly isCurrency: boolean;
+  readonly isSigned: boolean;
+  readonly precision: number;
+  readonly scale: number;
+  readonly schemaName: string;
+  readonly tableName: string;
+}
+
+/** What one SQL statement produced. */
+export interface StatementOutcome {
+  readonly rowCount: number;
+  readonly columns?: readonly DataApiColumn[];
+  readonly records?: readonly DataApiField[][];
+}
+
+/** Reads the S3 objects a COPY names: from an S3 endpoint or directories standing in for buckets. */
+export interface ObjectReader {
+  read(bucket: string, key: string): Promise<Uint8Array>;
+  list(bucket: string, prefix: string): Promise<string[]>;
+}
+
+// PostgreSQL type OIDs and the Redshift type names the Data API reports for them.
+const TYPE_NAMES: Record<number, string> = {
+  16: 'bool',
+  20: 'int8',
+  21: 'int2',
+  23: 'int4',
+  25: 'varchar',
+  114: 'super',
+  700: 'float4',
+  701: 'float8',
+  1043: 'varchar',
+  1082: 'date',
+  1114: 'timestamp',
+  1184: 'timestamptz',
+  1700: 'numeric',
+  3802: 'super',
+};
+
+// Every value comes back as the server's text; conversion to Data API fields happens below, by type.
+const rawTypes = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
+
+function field(value: string | null, oid: number): DataApiField {
+  if (value === null) return { isNull: true };
+  switch (oid) {
+    case 16:
+      return { booleanValue: value === 't' || value === 'true' };
+    case 20:
+    case 21:
+    case 23:
+      return { longValue: Number(value) };
+    case 700:
+    case 701:
+      return { doubleValue: Number(value) };
+    default:
+      return { stringValue: value };
+  }
+}
+
+/** Statements a PostgreSQL server cannot run but Redshift sessions commonly send: accepted, no effect. */
+const REDSHIFT_ONLY_SETTINGS =
+  /^\s*SET\s+(enable_case_sensitive_identifier|query_group|statement_timeout|search_path\s+TO\s+'?\$user'?)\b/i;
+
+/**
+ * Runs Data API statements on PostgreSQL: plain SQL as is (parameters `:name` bound positionally), and
+ * COPY from S3 played by reading the objects and streaming their JSON lines into the table.
+ */
+export class StatementRunner {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly objects: ObjectReader,
+  ) {}
+
+  /** A client of its own for one statement or batch (temporary tables live as long as it). */
+  async connect(): Promise<pg.PoolClient> {
+    return this.pool.connect();
+  }
+
+  /** Runs one statement on a client; `parameters` are the Data API's named string parameters. */
+  async run(
+    client: pg.PoolClient,
+    sql: string,
+    parameters: readonly { name: string; value: string }[] = [],
+  ): Promise<StatementOutcome> {
+    if (REDSHIFT_ONLY_SETTINGS.test(sql)) return { rowCount: 0 };
+    if (isCopy(sql)) return { rowCount: await this.copy(client, sql) };
+    const { text, values } = positional(sql, parameters);
+    const result = await client.query({ text, values, rowMode: 'array', types: rawTypes });
+    const fields = result.fields ?? [];
+    if (fields.length === 0) return { rowCount: result.rowCount ?? 0 };
+    const columns: DataApiColumn[] = fields.map((f) => ({
+      name: f.name,
+      label: f.name,
+      typeName: TYPE_NAMES[f.dataTypeID] ?? 'varchar',
+      nullable: 1,
+      isCaseSensitive: true,
+      isCurrency: false,
+      isSigned: [20, 21, 23, 700, 701, 1700].includes(f.dataTypeID),
+      precision: 0,
+      scale: 0,
+      schemaName: '',
+      tableName: '',
+    }));
+    const records = (result.rows as (string | null)[][]).map((row) =>
+      row.map((v, i) => field(v, fields[i]!.dataTypeID)),
+    );
+    return { rowCount: records.length, columns, records };
+  }
+
+  private async copy(client: pg.PoolClient, sql: string): Promise<number> {
+    const copy = parseCopy(sql);
+    const sources = await copySources(
+      copy,
+      (b, k) => this.objects.read(b, k),
+      (b, p) => this.objects.list(b, p),
+    );
+    const columns = copy.columns ?? (await tableColumns(client, copy.table));
+    if (copy.jsonMode === 'noshred' && columns.length !== 1) {
+      throw new Error(
+        `COPY with FORMAT JSON 'noshred' needs a table with exactly one column; ${copy.table} has ${columns.length}`,
+      );
+    }
+    let count = 0;
+    const objects = this.objects;
+    async function* rows(): AsyncGenerator<string> {
+      for (const s of sources) {
+        const raw = await objects.read(s.bucket, s.key);
+        const text = (copy.gzip ? gunzipSync(raw) : Buffer.from(raw)).toString('utf8');
+        const out: string[] = [];
+        for (const line of text.split('\n')) {
+          if (line.trim() === '') continue;
+          count++;
+          if (copy.jsonMode === 'noshred') {
+            out.push(copyField(line));
+          } else {
+            const obj = JSON.parse(line) as Record<string, unknown>;
+            const lower = Object.fromEntries(Object.entries(obj).map(([k, v]) => [k.toLowerCase(), v]));
+            out.push(
+              columns
+                .map((c) => {
+                  const v = lower[c.toLowerCase()];
+                  return v === undefined || v === null
+                    ? '\\N'
+                    : copyField(typeof v === 'object' ? JSON.stringify(v) : String(v));
+                })
+                .join('\t'),
+            );
+          }
+        }
+        yield out.length > 0 ? `${out.join('\n')}\n` : '';
+      }
+    }
+    await pipeline(
+      Readable.from(rows()),
+      client.query(copyFrom(`COPY ${copy.table} (${columns.join(', ')}) FROM STDIN`)),
+    );
+    return count;
+  }
+}
+
+async function tableColumns(client: pg.PoolClient, table: string): Promise<string[]> {
+  const result = await client.query<{ attname: string }>(
+    `SELECT attname FROM pg_attribute WHERE attrelid = CAST($1 AS regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [table],
+  );
+  return result.rows.map((r) => r.attname);
+}
+
+/** COPY text format: backslash, tab, newline and carriage return are escaped in a field. */
+function copyField(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+/** The Data API's `:name` parameters as PostgreSQL's `$n`, outside string literals and `::` casts. */
+export function positional(
+  sql: string,
+  parameters: readonly { name: string; value: string }[],
+): { text: string; values: string[] } {
+  const values: string[] = [];
+  const index = new Map<string, number>();
+  let text = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'") {
+      const end = sql.indexOf("'", i + 1);
+      const stop = end < 0 ? sql.length : end + 1;
+      text += sql.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === ':' && sql[i + 1] === ':') {
+      text += '::';
+      i += 2;
+      continue;
+    }
+    const m = c === ':' ? /^:([A-Za-z_][A-Za-z0-9_]*)/.exec(sql.slice(i)) : null;
+    if (m) {
+      const name = m[1]!;
+      const p = parameters.find((x) => x.name === name);
+      if (!p) throw new Error(`The parameter ${name} is not defined`);
+      if (!index.has(name)) {
+        values.push(p.value);
+        index.set(name, values.length);
+      }
+      text += `$${index.get(name)}`;
+      i += m[0].length;
+      continue;
+    }
+    text += c;
+    i++;
+  }
+  return { text, values };
+}

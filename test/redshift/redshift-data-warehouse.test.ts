@@ -1,0 +1,282 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
+import {
+  namedParams,
+  RedshiftDataWarehouse,
+  StatementFailedError,
+  StatementTimeoutError,
+} from '../../lib/adapters/warehouse/redshift-data-warehouse.js';
+import { postgresDialect } from '../../lib/core/elt/dialect.js';
+import { createEventValidator } from '../../lib/core/events/validator.js';
+import { landBatch } from '../../lib/core/landing/land-batch.js';
+import { envelope } from '../support/envelopes.js';
+import { startDataApi, type LocalDataApi } from '../support/data-api.js';
+import { postgresServer, scratchDatabase } from '../support/postgres.js';
+
+const ROLE = 'arn:aws:iam::123456789012:role/elt-copy';
+
+describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK client)', () => {
+  let api: LocalDataApi;
+  let db: { url: string; drop: () => Promise<void> };
+  let dir: string;
+  let store: FsObjectStore;
+  let warehouse: RedshiftDataWarehouse;
+
+  beforeAll(async () => {
+    db = await scratchDatabase(await postgresServer());
+    dir = await mkdtemp(join(tmpdir(), 'elt-rs-'));
+    store = new FsObjectStore(dir, { durable: false });
+    api = await startDataApi(db.url, { bucketDirs: { 'raw-bucket': dir }, pageSize: 3 });
+    warehouse = new RedshiftDataWarehouse({
+      target: { workgroupName: 'elt-dev-warehouse' },
+      database: 'elt',
+      dialect: postgresDialect,
+      client: api.client,
+      copy: { bucket: 'raw-bucket', roleArn: ROLE, manifestStore: store },
+      pollInitialMs: 5,
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the pipeline tables, idempotently', async () => {
+    await warehouse.ensureSchema();
+    await warehouse.ensureSchema();
+    const rows = await warehouse.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_name IN ('raw_events', 'elt_loaded_objects', 'elt_runs') ORDER BY 1",
+    );
+    expect(rows.map((r) => r.table_name)).toEqual(['elt_loaded_objects', 'elt_runs', 'raw_events']);
+  });
+
+  it('loads landed objects with COPY from a manifest and records them in the ledger, in one batch', async () => {
+    const validator = createEventValidator();
+    const clock = { now: () => new Date('2026-11-25T10:00:00Z') };
+    const result = await landBatch(
+      [
+        { id: 'm1', body: JSON.stringify(envelope('PageViewed', { id: 'a', time: '2026-11-01T10:00:00Z' })) },
+        {
+          id: 'm2',
+          body: JSON.stringify(envelope('BidCreated', { id: 'b', time: '2026-11-01T11:00:00+01:00' })),
+        },
+      ],
+      { store, validator, clock },
+    );
+    const objects = await Promise.all(result.objects.map(async (o) => ({ key: o.key, size: o.bytes })));
+    const loaded = await warehouse.loadObjects(objects, store, 'run-20261125T100000Z-abcdef');
+    expect(loaded).toBe(2);
+    expect(await warehouse.loadedObjectKeys()).toEqual(new Set(objects.map((o) => o.key)));
+    const rows = await warehouse.query(
+      'SELECT id, detail_type, CAST(event_time AS VARCHAR) AS t, run_id FROM raw_events ORDER BY id',
+    );
+    expect(rows).toEqual([
+      { id: 'a', detail_type: 'PageViewed', t: '2026-11-01 10:00:00', run_id: 'run-20261125T100000Z-abcdef' },
+      { id: 'b', detail_type: 'BidCreated', t: '2026-11-01 10:00:00', run_id: 'run-20261125T100000Z-abcdef' },
+    ]);
+    const manifests = [];
+    for await (const o of store.list('manifests/run-20261125T100000Z-abcdef/')) manifests.push(o.key);
+    expect(manifests.some((k) => k.endsWith('.manifest'))).toBe(true);
+  });
+
+  it('reads results across pages', async () => {
+    const rows = await warehouse.query('SELECT g FROM generate_series(1, 7) AS g ORDER BY g');
+    expect(rows.map((r) => r.g)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('records and lists runs', async () => {
+    const run = {
+      runId: 'run-20261125T100000Z-abcdef',
+      status: 'failed' as const,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      finishedAt: '2026-11-25T10:01:00.500Z',
+      durationMs: 60_500,
+      objectsLoaded: 2,
+      eventsLoaded: 2,
+      models: [{ name: 'stg_events', rows: 2, ms: 5 }],
+      tests: [{ name: 'unique(stg_events.event_id)', failures: 0 }],
+      error: "model mart_x failed: it's broken",
+    };
+    await warehouse.recordRun(run);
+    await warehouse.recordRun({ ...run, status: 'succeeded', error: undefined } as never);
+    expect(await warehouse.listRuns(5)).toEqual(
+      [{ ...run, status: 'succeeded', error: undefined }].map(({ error: _e, ...r }) => r),
+    );
+  });
+
+  it('throws a typed error naming the database message when a statement fails', async () => {
+    const error = await warehouse.execute('SELECT * FROM missing_table').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatementFailedError);
+    expect((error as Error).message).toMatch(
+      /^statement [0-9a-f-]+ failed: ERROR: relation "missing_table" does not exist/,
+    );
+  });
+
+  it('gives up on a statement that runs past its deadline', async () => {
+    const hasty = new RedshiftDataWarehouse({
+      target: { workgroupName: 'elt-dev-warehouse' },
+      database: 'elt',
+      dialect: postgresDialect,
+      client: api.client,
+      copy: { bucket: 'raw-bucket', roleArn: ROLE, manifestStore: store },
+      statementTimeoutMs: 200,
+      pollInitialMs: 20,
+    });
+    await expect(hasty.execute('SELECT pg_sleep(2)')).rejects.toBeInstanceOf(StatementTimeoutError);
+  });
+});
+
+describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
+  const client = new RedshiftDataClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const mock = mockClient(client);
+  const store = new FsObjectStore(join(tmpdir(), 'elt-unused'));
+  const make = (extra: object = {}) =>
+    new RedshiftDataWarehouse({
+      target: { workgroupName: 'wg' },
+      database: 'analytics',
+      client,
+      copy: { bucket: 'raw-bucket', roleArn: ROLE, manifestStore: store },
+      sleep: async () => undefined,
+      retry: { sleep: async () => undefined, random: () => 0 },
+      ...extra,
+    });
+  beforeEach(() => mock.reset());
+
+  it('sends a statement with the workgroup, database, named parameters and a ClientToken', async () => {
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED' });
+    await make().execute('DELETE FROM t WHERE a = $1 AND b = $2', ['x', 3]);
+    const input = mock.commandCalls(ExecuteStatementCommand)[0]!.args[0].input;
+    expect(input).toEqual({
+      WorkgroupName: 'wg',
+      Database: 'analytics',
+      Sql: 'DELETE FROM t WHERE a = :p1 AND b = :p2',
+      Parameters: [
+        { name: 'p1', value: 'x' },
+        { name: 'p2', value: '3' },
+      ],
+      ClientToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('targets a provisioned cluster with a database user and a secret when configured', async () => {
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED' });
+    await make({
+      target: { clusterIdentifier: 'c1', dbUser: 'elt' },
+      secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
+    }).execute('SELECT 1');
+    expect(mock.commandCalls(ExecuteStatementCommand)[0]!.args[0].input).toMatchObject({
+      ClusterIdentifier: 'c1',
+      DbUser: 'elt',
+      SecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
+    });
+  });
+
+  it('retries throttling with the same ClientToken, so the statement is not run twice', async () => {
+    mock
+      .on(ExecuteStatementCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ Id: 's1' });
+    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED' });
+    await make().execute('SELECT 1');
+    const tokens = mock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input.ClientToken);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBe(tokens[1]);
+  });
+
+  it('does not retry a validation error', async () => {
+    mock
+      .on(ExecuteStatementCommand)
+      .rejects(Object.assign(new Error('bad'), { name: 'ValidationException' }));
+    await expect(make().execute('SELECT 1')).rejects.toThrow('bad');
+    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+  });
+
+  it('polls DescribeStatement with backoff until the statement finishes', async () => {
+    const waits: number[] = [];
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock
+      .on(DescribeStatementCommand)
+      .resolvesOnce({ Id: 's1', Status: 'SUBMITTED' })
+      .resolvesOnce({ Id: 's1', Status: 'STARTED' })
+      .resolvesOnce({ Id: 's1', Status: 'STARTED' })
+      .resolves({ Id: 's1', Status: 'FINISHED' });
+    await make({
+      sleep: async (ms: number) => void waits.push(ms),
+      pollInitialMs: 50,
+      pollMaxMs: 150,
+    }).execute('SELECT 1');
+    expect(waits).toEqual([50, 100, 150]);
+  });
+
+  it('masks the secret ARN in a failure message', async () => {
+    const secret = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-AbCdEf';
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock
+      .on(DescribeStatementCommand)
+      .resolves({ Id: 's1', Status: 'FAILED', Error: `could not read ${secret}` });
+    await expect(make({ secretArn: secret }).execute('SELECT 1')).rejects.toThrow(
+      'statement s1 failed: could not read ****',
+    );
+  });
+
+  it('sets case-sensitive identifiers first in every Redshift batch (SUPER navigation by "userId")', async () => {
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves({ Id: 'b1', Status: 'FINISHED' });
+    await make().executeBatch(['CREATE TABLE x AS SELECT 1']);
+    expect(mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Sqls).toEqual([
+      'SET enable_case_sensitive_identifier TO true',
+      'CREATE TABLE x AS SELECT 1',
+    ]);
+  });
+
+  it('reads every page of a result', async () => {
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED', HasResultSet: true });
+    mock
+      .on(GetStatementResultCommand, { Id: 's1' })
+      .resolvesOnce({ ColumnMetadata: [{ name: 'n' }], Records: [[{ longValue: 1 }]], NextToken: 't2' })
+      .resolvesOnce({ ColumnMetadata: [{ name: 'n' }], Records: [[{ longValue: 2 }]] });
+    expect(await make().query('SELECT n')).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(mock.commandCalls(GetStatementResultCommand)[1]!.args[0].input).toEqual({
+      Id: 's1',
+      NextToken: 't2',
+    });
+  });
+
+  it('refuses a transaction larger than one Data API batch', async () => {
+    await expect(make().executeBatch(Array.from({ length: 40 }, () => 'SELECT 1'))).rejects.toThrow(
+      'exceeds the Data API batch limit of 40',
+    );
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('writes NULL parameters as the NULL literal (the Data API has none)', () => {
+    expect(
+      namedParams('INSERT INTO t VALUES ($1, $2, $10)', ['a', null, ...Array(7).fill('x'), 'j']),
+    ).toEqual({
+      text: 'INSERT INTO t VALUES (:p1, NULL, :p10)',
+      parameters: [
+        { name: 'p1', value: 'a' },
+        { name: 'p10', value: 'j' },
+      ],
+    });
+  });
+});

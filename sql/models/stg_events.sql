@@ -6,6 +6,7 @@
 -- test: accepted_values detail_type UserSignedUp|UserLoggedIn|PageViewed|ItemListed|BidCreated
 -- test: freshness loaded_at 48h
 -- sort_key: event_time
+-- materialized: incremental event_id
 select
   event_id,
   bus_event_id,

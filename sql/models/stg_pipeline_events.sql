@@ -3,6 +3,7 @@
 -- test: not_null event_id, event_time, run_id
 -- test: accepted_values detail_type EltRunSucceeded|EltRunFailed
 -- sort_key: event_time
+-- materialized: incremental event_id
 select event_id, detail_type, event_time, run_id, status
 from (
   select

@@ -25,11 +25,17 @@ function describeRun(run: RunRecord): string {
 export function runCommand(): Command {
   return withWarehouseOption(
     withCommonOptions(
-      new Command('run').description(
-        'Load the landed raw objects not loaded before into the warehouse, build the SQL models in dependency order and run the data tests. A rerun loads nothing twice.',
-      ),
+      new Command('run')
+        .description(
+          'Load the landed raw objects not loaded before into the warehouse, build the SQL models in dependency order and run the data tests; publish the new tables only when every test passes. A rerun loads nothing twice.',
+        )
+        .option(
+          '--full-refresh',
+          'rebuild incremental models (stg_*) from all raw data, e.g. after changing their SQL',
+          false,
+        ),
     ),
-  ).action(async (options: CommonOptions) => {
+  ).action(async (options: CommonOptions & { fullRefresh: boolean }) => {
     const ctx = await openLocal(options, { mustExist: true });
     const progress = new Progress(!options.json);
     let run: RunRecord;
@@ -39,6 +45,7 @@ export function runCommand(): Command {
         store: ctx.store,
         clock: systemClock,
         models: loadModels(),
+        fullRefresh: options.fullRefresh,
         onProgress: (m) => progress.update(m),
       });
     } catch (error) {

@@ -54,6 +54,10 @@ export interface Dialect {
   dropTableIfExists(table: string): string;
   /** Renames a table (same schema). */
   renameTable(from: string, to: string): string;
+  /** Drops a view when it exists. */
+  dropViewIfExists(view: string): string;
+  /** Creates a view of a SELECT. */
+  createView(view: string, select: string): string;
 }
 
 /** An identifier or JSON path segment that does not fit the whitelist. */
@@ -112,6 +116,8 @@ export const duckdbDialect: Dialect = {
   createTableAs: (table, select) => [`CREATE OR REPLACE TABLE ${identifier(table)} AS\n${select}`],
   dropTableIfExists: (table) => `DROP TABLE IF EXISTS ${identifier(table)}`,
   renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
+  dropViewIfExists: (view) => `DROP VIEW IF EXISTS ${identifier(view)}`,
+  createView: (view, select) => `CREATE VIEW ${identifier(view)} AS\n${select}`,
 };
 
 /** PostgreSQL: JSONB and its path operators. */
@@ -136,6 +142,8 @@ export const postgresDialect: Dialect = {
   ],
   dropTableIfExists: (table) => `DROP TABLE IF EXISTS ${identifier(table)}`,
   renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
+  dropViewIfExists: (view) => `DROP VIEW IF EXISTS ${identifier(view)}`,
+  createView: (view, select) => `CREATE VIEW ${identifier(view)} AS\n${select}`,
 };
 
 /** Redshift: SUPER with PartiQL navigation; sort keys on built tables. */
@@ -157,6 +165,8 @@ export const redshiftDialect: Dialect = {
   ],
   dropTableIfExists: (table) => `DROP TABLE IF EXISTS ${identifier(table)}`,
   renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
+  dropViewIfExists: (view) => `DROP VIEW IF EXISTS ${identifier(view)}`,
+  createView: (view, select) => `CREATE VIEW ${identifier(view)} AS\n${select}`,
 };
 
 /** The dialect of a warehouse by name. */

@@ -15,6 +15,8 @@ export interface EltContext {
   /** Most compressed bytes per load transaction. @default 512 MiB */
   readonly maxBytesPerLoad?: number;
   readonly onProgress?: (message: string) => void;
+  /** Rebuild incremental models from all raw data (after changing their SQL). @default false */
+  readonly fullRefresh?: boolean;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface RunState {
   readonly tests: RunRecord['tests'];
   /** Names of failing data tests; the run must not be promoted when there is one. */
   readonly failedTests: readonly string[];
+  /** Incremental models this run appends to (their new rows are in `<model>__new`). */
+  readonly appended?: readonly string[];
 }
 
 /** The plan file of a run: the raw objects it loads. */
@@ -57,6 +61,35 @@ export function planKey(runId: string): string {
 }
 
 const buildTable = (model: string): string => identifier(`${model}${BUILD_SUFFIX}`, 'model table');
+/** The suffix of the table holding an incremental model's rows new in this run. */
+export const NEW_SUFFIX = '__new';
+const newTable = (model: string): string => identifier(`${model}${NEW_SUFFIX}`, 'model table');
+
+/**
+ * raw_events rows not yet merged into incremental models: those loaded by runs that have not been
+ * published (this one, and any that failed after loading). The unique-key check makes a second merge of
+ * the same rows harmless; this bound keeps each run's work proportional to what is new.
+ */
+const PENDING_RAW =
+  "(SELECT * FROM raw_events WHERE run_id NOT IN (SELECT run_id FROM elt_runs WHERE status = 'succeeded')) raw_events";
+
+/** Which of the given tables and views exist, by name and kind. */
+async function existing(
+  warehouse: Warehouse,
+  names: readonly string[],
+): Promise<Map<string, 'table' | 'view'>> {
+  if (names.length === 0) return new Map();
+  const list = names.map((n) => `'${identifier(n)}'`).join(', ');
+  const rows = await warehouse.query(
+    `SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (${list})`,
+  );
+  return new Map(
+    rows.map((r) => [
+      String(r.table_name),
+      String(r.table_type).toUpperCase().includes('VIEW') ? 'view' : 'table',
+    ]),
+  );
+}
 
 /**
  * Step 1, plan: creates the pipeline's tables if needed, opens the run in the history, and writes the
@@ -124,32 +157,50 @@ export async function loadRun(ctx: EltContext, state: RunState): Promise<RunStat
 }
 
 /**
- * Step 3, transform: builds every model, in dependency order, into a table of its own
- * (`<model>__build`), reading the other models' new tables. Nothing readers use changes yet.
+ * Step 3, transform: builds every model, in dependency order, under a name of its own (`<model>__build`),
+ * reading the other models' new versions. A table model is rebuilt in full. An incremental model that
+ * exists gets only its new rows (from raw data loaded since the last published run, keys it lacks) in
+ * `<model>__new`, and `<model>__build` is a view of the table plus them. Nothing readers use changes yet.
  */
 export async function transformRun(ctx: EltContext, state: RunState): Promise<RunState> {
+  const d = ctx.warehouse.dialect;
   const ordered = orderModels(ctx.models);
   const known = new Set(ordered.map((m) => m.name));
+  const present = await existing(
+    ctx.warehouse,
+    ordered.map((m) => m.name),
+  );
   const models: { name: string; rows: number; ms: number }[] = [];
+  const appended: string[] = [];
   for (const model of ordered) {
     const t0 = Date.now();
-    const select = renderModel(model, ctx.warehouse.dialect, known, buildTable);
+    const append = Boolean(model.incremental) && !ctx.fullRefresh && present.get(model.name) === 'table';
+    const select = renderModel(model, d, known, buildTable, append ? () => PENDING_RAW : undefined);
+    const statements = append
+      ? [
+          d.dropViewIfExists(buildTable(model.name)),
+          d.dropTableIfExists(newTable(model.name)),
+          ...d.createTableAs(
+            newTable(model.name),
+            `SELECT * FROM (${select}) candidate WHERE NOT EXISTS (SELECT 1 FROM ${identifier(model.name)} existing WHERE existing.${model.incremental!.uniqueKey} = candidate.${model.incremental!.uniqueKey})`,
+          ),
+          d.createView(
+            buildTable(model.name),
+            `SELECT * FROM ${identifier(model.name)} UNION ALL SELECT * FROM ${newTable(model.name)}`,
+          ),
+        ]
+      : d.createTableAs(buildTable(model.name), select, model.sortKey ? { sortKey: model.sortKey } : {});
     try {
-      await ctx.warehouse.executeBatch(
-        ctx.warehouse.dialect.createTableAs(
-          buildTable(model.name),
-          select,
-          model.sortKey ? { sortKey: model.sortKey } : {},
-        ),
-      );
+      await ctx.warehouse.executeBatch(statements);
     } catch (error) {
       throw new ModelFailedError(model.name, (error as Error).message, { cause: error });
     }
+    if (append) appended.push(model.name);
     const [row] = await ctx.warehouse.query(`SELECT COUNT(*) AS n FROM ${buildTable(model.name)}`);
     models.push({ name: model.name, rows: Number(row?.n ?? 0), ms: Date.now() - t0 });
-    ctx.onProgress?.(`model: ${model.name} (${models.at(-1)!.rows} rows)`);
+    ctx.onProgress?.(`model: ${model.name} (${models.at(-1)!.rows} rows${append ? ', incremental' : ''})`);
   }
-  return { ...state, models };
+  return { ...state, models, appended };
 }
 
 /** Step 4, test: runs every model's data tests on its new table and names the ones that fail. */
@@ -178,10 +229,17 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
   if (state.failedTests.length > 0)
     throw new Error(`run ${state.runId} has failing data tests and cannot be published`);
   const d = ctx.warehouse.dialect;
-  const statements = orderModels(ctx.models).flatMap((m) => [
-    d.dropTableIfExists(m.name),
-    d.renameTable(buildTable(m.name), m.name),
-  ]);
+  const appended = new Set(state.appended ?? []);
+  const statements = orderModels(ctx.models).flatMap((m) =>
+    appended.has(m.name)
+      ? [
+          // The merge: new rows into the live table (their keys were absent when built).
+          `INSERT INTO ${identifier(m.name)} SELECT * FROM ${newTable(m.name)}`,
+          d.dropViewIfExists(buildTable(m.name)),
+          d.dropTableIfExists(newTable(m.name)),
+        ]
+      : [d.dropTableIfExists(m.name), d.renameTable(buildTable(m.name), m.name)],
+  );
   await ctx.warehouse.executeBatch(statements);
   const record = toRecord(state, 'succeeded', ctx.clock.now());
   await ctx.warehouse.recordRun(record);
@@ -193,10 +251,7 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
  * with the reason. The published tables stay as the previous run left them.
  */
 export async function failRun(ctx: EltContext, state: RunState, reason: string): Promise<RunRecord> {
-  const d = ctx.warehouse.dialect;
-  await ctx.warehouse.executeBatch(
-    orderModels(ctx.models).map((m) => d.dropTableIfExists(buildTable(m.name))),
-  );
+  await dropUnpublished(ctx.warehouse, ctx.models);
   const record = toRecord(state, 'failed', ctx.clock.now(), reason);
   await ctx.warehouse.recordRun(record);
   return record;
@@ -230,6 +285,16 @@ function toRecord(state: RunState, status: RunRecord['status'], finished?: Date,
   };
 }
 
+/** Drops every `__build` table or view and `__new` table a run left behind. */
+async function dropUnpublished(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
+  const d = warehouse.dialect;
+  const names = models.flatMap((m) => [buildTable(m.name), newTable(m.name)]);
+  const found = await existing(warehouse, names);
+  const views = [...found].filter(([, kind]) => kind === 'view').map(([n]) => d.dropViewIfExists(n));
+  const tables = [...found].filter(([, kind]) => kind === 'table').map(([n]) => d.dropTableIfExists(n));
+  await warehouse.executeBatch([...views, ...tables]);
+}
+
 /** The pipeline's own tables, which {@link dropPipelineTables} removes along with every model table. */
 export const PIPELINE_TABLES = ['raw_events', 'elt_loaded_objects', 'elt_runs'] as const;
 
@@ -239,8 +304,9 @@ export const PIPELINE_TABLES = ['raw_events', 'elt_loaded_objects', 'elt_runs'] 
  */
 export async function dropPipelineTables(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
   const d = warehouse.dialect;
+  await dropUnpublished(warehouse, models);
   await warehouse.executeBatch([
-    ...models.flatMap((m) => [d.dropTableIfExists(buildTable(m.name)), d.dropTableIfExists(m.name)]),
+    ...models.map((m) => d.dropTableIfExists(m.name)),
     ...PIPELINE_TABLES.map((t) => d.dropTableIfExists(t)),
   ]);
 }

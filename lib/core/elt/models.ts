@@ -19,6 +19,11 @@ export interface Model {
   readonly tests: readonly DataTest[];
   /** `-- sort_key: <column>`: the Redshift sort key of the built table (ignored elsewhere). */
   readonly sortKey?: string;
+  /**
+   * `-- materialized: incremental <unique key>`: each run adds only rows from raw data loaded since the
+   * last published run whose key the table does not have yet, instead of rebuilding the table.
+   */
+  readonly incremental?: { readonly uniqueKey: string };
 }
 
 /** A model file that cannot be used: bad header, unknown macro, unknown ref, a cycle. */
@@ -49,8 +54,9 @@ export function parseModel(name: string, text: string): Model {
   const tests: DataTest[] = [];
   const description: string[] = [];
   let sortKey: string | undefined;
+  let incremental: { uniqueKey: string } | undefined;
   for (const line of text.split('\n')) {
-    const m = /^--\s*(description|test|sort_key):\s*(.*)$/.exec(line.trim());
+    const m = /^--\s*(description|test|sort_key|materialized):\s*(.*)$/.exec(line.trim());
     if (!m) continue;
     if (m[1] === 'description') {
       description.push(m[2]!.trim());
@@ -58,6 +64,16 @@ export function parseModel(name: string, text: string): Model {
     }
     if (m[1] === 'sort_key') {
       sortKey = identifier(m[2]!.trim(), `sort key of ${name}`);
+      continue;
+    }
+    if (m[1] === 'materialized') {
+      const how = /^(table|incremental\s+([A-Za-z_][A-Za-z0-9_]*))$/.exec(m[2]!.trim());
+      if (!how)
+        throw new ModelDefinitionError(
+          name,
+          `materialized must be "table" or "incremental <unique key>", got "${m[2]!.trim()}"`,
+        );
+      if (how[2]) incremental = { uniqueKey: identifier(how[2], `unique key of ${name}`) };
       continue;
     }
     const [kind, ...rest] = m[2]!.trim().split(/\s+/);
@@ -100,6 +116,7 @@ export function parseModel(name: string, text: string): Model {
     dependsOn: [...dependsOn],
     tests,
     ...(sortKey ? { sortKey } : {}),
+    ...(incremental ? { incremental } : {}),
   };
 }
 
@@ -132,6 +149,8 @@ export interface TemplateScope {
   readonly ref?: (model: string) => string;
   /** Tables `{{ source('…') }}` may name. @default SOURCE_TABLES */
   readonly sources?: readonly string[];
+  /** What `{{ source('…') }}` renders to (a table name, or a subquery with the table's name as alias). */
+  readonly sourceOf?: (table: string) => string;
 }
 
 /**
@@ -164,7 +183,7 @@ export function renderTemplate(
             `source('${arg(0)}') is not a pipeline table (${sources.join(', ')})`,
           );
         }
-        return arg(0);
+        return scope.sourceOf ? scope.sourceOf(arg(0)) : arg(0);
       }
       case 'json_text':
         return dialect.jsonText(arg(0), jsonPath(arg(1)));
@@ -209,12 +228,14 @@ export function renderModel(
   dialect: Dialect,
   known: ReadonlySet<string>,
   tableOf: (model: string) => string = identifier,
+  sourceOf?: (table: string) => string,
 ): string {
   return renderTemplate(model.name, model.source, dialect, {
     ref: (ref) => {
       if (!known.has(ref)) throw new ModelDefinitionError(model.name, `ref('${ref}') names no model`);
       return tableOf(ref);
     },
+    ...(sourceOf ? { sourceOf } : {}),
   });
 }
 

@@ -417,3 +417,62 @@ describe('runElt', () => {
     });
   });
 });
+
+describe('incremental staging', () => {
+  const stgCount = async (w: DuckDbWarehouse): Promise<number> =>
+    Number((await w.query('SELECT COUNT(*) AS n FROM stg_events'))[0]!.n);
+  const leftovers = async (w: DuckDbWarehouse) =>
+    w.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%\\_\\_build' ESCAPE '\\' OR table_name LIKE '%\\_\\_new' ESCAPE '\\'",
+    );
+
+  it('appends only the events new since the last published run, and a republished event not at all', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    await p.run({ runId: 'run-1' });
+    // A later batch with two new events and a republication (new bus id, same eventId) of one already staged.
+    await p.land([
+      ...SECOND_BATCH,
+      envelope('UserLoggedIn', {
+        id: 'bus-again',
+        time: '2026-11-01T10:01:00Z',
+        detail: { eventId: uuid(3), userId: 'u_1' },
+      }),
+    ]);
+    const run = await p.run({ runId: 'run-2' });
+    expect(await stgCount(p.warehouse)).toBe(FIRST_BATCH.length + SECOND_BATCH.length);
+    expect(run.models.find((m) => m.name === 'stg_events')?.rows).toBe(
+      FIRST_BATCH.length + SECOND_BATCH.length,
+    );
+    expect(await leftovers(p.warehouse)).toEqual([]);
+    // Only the second run's rows were candidates: the first run's raw rows were already merged.
+    const raw = await p.warehouse.query("SELECT COUNT(*) AS n FROM raw_events WHERE run_id = 'run-2'");
+    expect(raw[0]!.n).toBe(SECOND_BATCH.length + 1);
+  });
+
+  it('merges the rows of a run that loaded and then failed in the next run that publishes', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    await p.run({ runId: 'run-1' });
+    await p.land(SECOND_BATCH);
+    await failure(
+      p.run({ runId: 'run-2', models: modelsWith('mart_broken', 'select * from no_such_table') }),
+    );
+    expect(await stgCount(p.warehouse)).toBe(FIRST_BATCH.length);
+    expect(await leftovers(p.warehouse)).toEqual([]);
+    const run = await p.run({ runId: 'run-3' });
+    expect(run.objectsLoaded).toBe(0);
+    expect(await stgCount(p.warehouse)).toBe(FIRST_BATCH.length + SECOND_BATCH.length);
+  });
+
+  it('rebuilds incremental models from all raw data with fullRefresh', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    await p.run({ runId: 'run-1' });
+    await p.warehouse.execute('DELETE FROM stg_events');
+    await p.run({ runId: 'run-2' });
+    expect(await stgCount(p.warehouse)).toBe(0);
+    await p.run({ runId: 'run-3', fullRefresh: true });
+    expect(await stgCount(p.warehouse)).toBe(FIRST_BATCH.length);
+  });
+});

@@ -66,7 +66,8 @@ export function readEltConfig(env: Readonly<Record<string, string | undefined>>)
 }
 
 function localDir(url: string): string {
-  if (!url.startsWith('file://')) throw new EltConfigError(`RAW_STORE must be a file:// URL, got ${JSON.stringify(url)}`);
+  if (!url.startsWith('file://'))
+    throw new EltConfigError(`RAW_STORE must be a file:// URL, got ${JSON.stringify(url)}`);
   return fileURLToPath(url);
 }
 
@@ -87,7 +88,8 @@ export function eltContext(config: EltFunctionConfig): EltContext {
       manifestStore: store,
     },
   });
-  return { warehouse, store, clock: systemClock, models: loadModels() };
+  // Scheduled hourly: a quiet hour must not wake (and bill) Redshift Serverless.
+  return { warehouse, store, clock: systemClock, models: loadModels(), skipWhenNothingNew: true };
 }
 
 /** What Step Functions passes a step: the run so far and, on the failure path, the error it caught. */

@@ -18,6 +18,8 @@ export interface Bus {
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
+  /** When the object was last written, when the store knows. */
+  readonly lastModified?: Date;
 }
 
 /** Metadata written with an object. */

@@ -153,11 +153,14 @@ describe('FsObjectStore', () => {
       expect(await keys(store, 'raw/top.txt/')).toEqual([]);
     });
 
-    it('reports each object with its size in bytes', async () => {
+    it('reports each object with its size in bytes and when it was written', async () => {
       const listed = [];
       for await (const o of store.list('raw/top')) listed.push(o);
 
-      expect(listed).toEqual([{ key: 'raw/top.txt', size: 'raw/top.txt'.length }]);
+      expect(listed).toEqual([
+        { key: 'raw/top.txt', size: 'raw/top.txt'.length, lastModified: expect.any(Date) },
+      ]);
+      expect(Date.now() - listed[0]!.lastModified!.getTime()).toBeLessThan(60_000);
     });
 
     it('does not list a temporary file of a write in progress', async () => {

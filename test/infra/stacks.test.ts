@@ -322,6 +322,8 @@ describe('stateless stack: ELT orchestration', () => {
     const d = definition();
     for (const state of [
       'Run-plan',
+      'AnythingNew',
+      'NothingNew',
       'AnythingToLoad',
       'Run-load',
       'Run-transform',

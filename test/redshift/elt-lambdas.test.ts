@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -162,5 +162,19 @@ describe('the ELT step functions over the Data API', () => {
   it('records a run whose plan failed (no run yet) so the failure is in the history', async () => {
     const record = await steps.fail.handler({ error: { Error: 'States.Timeout', Cause: 'plan timed out' } });
     expect(record).toMatchObject({ status: 'failed', error: 'States.Timeout: plan timed out' });
+  });
+});
+
+describe('a scheduled run on a quiet pipeline', () => {
+  it('stops after listing S3 when nothing landed since the last published run, without a warehouse call', async () => {
+    // The first describe published a run, leaving its watermark; nothing has landed since. The objects
+    // are made an hour old so that they fall outside the watermark's safety margin.
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for await (const o of new FsObjectStore(dir).list('raw/'))
+      await utimes(new FsObjectStore(dir).localPath(o.key), hourAgo, hourAgo);
+    const before = await sql<{ n: string }>('SELECT COUNT(*) AS n FROM elt_runs');
+    const run = await steps.plan.handler();
+    expect(run).toMatchObject({ nothingNew: true, pendingObjects: 0 });
+    expect(await sql('SELECT COUNT(*) AS n FROM elt_runs')).toEqual(before);
   });
 });

@@ -99,7 +99,7 @@ export class FsObjectStore implements ObjectStore {
         }
       } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.includes('~')) {
         const info = await stat(join(dir, entry.name));
-        yield { key, size: info.size };
+        yield { key, size: info.size, lastModified: info.mtime };
       }
     }
   }

@@ -17,6 +17,12 @@ export interface EltContext {
   readonly onProgress?: (message: string) => void;
   /** Rebuild incremental models from all raw data (after changing their SQL). @default false */
   readonly fullRefresh?: boolean;
+  /**
+   * Finish the plan without touching the warehouse when nothing was landed since the last published run
+   * (judged from object timestamps against the watermark that run left). A scheduled run on a quiet
+   * pipeline then costs an S3 listing instead of waking Redshift Serverless. @default false
+   */
+  readonly skipWhenNothingNew?: boolean;
 }
 
 /**
@@ -39,7 +45,17 @@ export interface RunState {
   readonly failedTests: readonly string[];
   /** Incremental models this run appends to (their new rows are in `<model>__new`). */
   readonly appended?: readonly string[];
+  /** When the plan listed the raw objects: the watermark a published run leaves. */
+  readonly listedAt?: string;
+  /** Nothing was landed since the last published run: the run stops after the plan. */
+  readonly nothingNew?: boolean;
 }
+
+/** Where a published run leaves its watermark: when its plan listed the raw objects. */
+export const WATERMARK_KEY = 'manifests/watermark.json';
+// Objects written this close before the watermark still count as new: a write can finish (and be
+// listed) a little after the timestamp it carries.
+const WATERMARK_MARGIN_MS = 5 * 60_000;
 
 /** The plan file of a run: the raw objects it loads. */
 export interface RunPlan {
@@ -98,13 +114,30 @@ async function existing(
 export async function planRun(ctx: EltContext, runId?: string): Promise<RunState> {
   const started = ctx.clock.now();
   const id = runId ?? newRunId(started);
+  const landed: ObjectInfo[] = [];
+  for await (const object of ctx.store.list(RAW_PREFIX)) {
+    if (object.key.endsWith(OBJECT_SUFFIX) && parseRawKey(object.key)) landed.push(object);
+  }
+  if (ctx.skipWhenNothingNew && (await nothingSinceWatermark(ctx.store, landed))) {
+    ctx.onProgress?.('plan: nothing landed since the last published run');
+    return {
+      runId: id,
+      startedAt: started.toISOString(),
+      planKey: '',
+      pendingObjects: 0,
+      pendingBytes: 0,
+      objectsLoaded: 0,
+      eventsLoaded: 0,
+      models: [],
+      tests: [],
+      failedTests: [],
+      listedAt: started.toISOString(),
+      nothingNew: true,
+    };
+  }
   await ctx.warehouse.ensureSchema();
   const loaded = await ctx.warehouse.loadedObjectKeys();
-  const objects: ObjectInfo[] = [];
-  for await (const object of ctx.store.list(RAW_PREFIX)) {
-    if (object.key.endsWith(OBJECT_SUFFIX) && parseRawKey(object.key) && !loaded.has(object.key))
-      objects.push(object);
-  }
+  const objects = landed.filter((o) => !loaded.has(o.key));
   objects.sort((a, b) => (a.key < b.key ? -1 : 1));
   const key = planKey(id);
   const plan: RunPlan = { runId: id, objects };
@@ -120,6 +153,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
     models: [],
     tests: [],
     failedTests: [],
+    listedAt: started.toISOString(),
   };
   await ctx.warehouse.recordRun(toRecord(state, 'running'));
   ctx.onProgress?.(`plan: ${objects.length} new object(s) of ${objects.length + loaded.size} landed`);
@@ -243,7 +277,33 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
   await ctx.warehouse.executeBatch(statements);
   const record = toRecord(state, 'succeeded', ctx.clock.now());
   await ctx.warehouse.recordRun(record);
+  if (state.listedAt) {
+    await ctx.store.put(
+      WATERMARK_KEY,
+      Buffer.from(JSON.stringify({ listedAt: state.listedAt, runId: state.runId })),
+      {
+        contentType: 'application/json',
+      },
+    );
+  }
   return record;
+}
+
+/** Whether every landed object is older than the last published run's watermark (less the margin). */
+async function nothingSinceWatermark(store: ObjectStore, landed: readonly ObjectInfo[]): Promise<boolean> {
+  let watermark: number;
+  try {
+    const mark = JSON.parse(Buffer.from(await store.get(WATERMARK_KEY)).toString('utf8')) as {
+      listedAt?: string;
+    };
+    watermark = Date.parse(mark.listedAt ?? '');
+  } catch {
+    return false;
+  }
+  if (!Number.isFinite(watermark)) return false;
+  return landed.every(
+    (o) => o.lastModified !== undefined && o.lastModified.getTime() < watermark - WATERMARK_MARGIN_MS,
+  );
 }
 
 /**

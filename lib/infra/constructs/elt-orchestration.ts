@@ -159,9 +159,20 @@ export class EltOrchestration extends Construct {
       step.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
     }
     const definition = plan.next(
-      new sfn.Choice(this, 'AnythingToLoad')
-        .when(sfn.Condition.numberGreaterThan('$.run.pendingObjects', 0), load.next(transform))
-        .otherwise(transform),
+      new sfn.Choice(this, 'AnythingNew')
+        // Nothing landed since the last published run: stop before waking the warehouse.
+        .when(
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.run.nothingNew'),
+            sfn.Condition.booleanEquals('$.run.nothingNew', true),
+          ),
+          new sfn.Succeed(this, 'NothingNew'),
+        )
+        .otherwise(
+          new sfn.Choice(this, 'AnythingToLoad')
+            .when(sfn.Condition.numberGreaterThan('$.run.pendingObjects', 0), load.next(transform))
+            .otherwise(transform),
+        ),
     );
     transform.next(test).next(
       new sfn.Choice(this, 'TestsPassed')

@@ -4,7 +4,8 @@ import { Option } from 'commander';
 import { WarehouseBusyError } from '../adapters/warehouse/duckdb-warehouse.js';
 import { openWarehouse, WarehouseUrlError } from '../adapters/warehouse/open-warehouse.js';
 import { WarehouseUnavailableError } from '../adapters/warehouse/postgres-warehouse.js';
-import type { Warehouse } from '../core/ports.js';
+import { S3ObjectStore } from '../adapters/store/s3-object-store.js';
+import type { ObjectStore, Warehouse } from '../core/ports.js';
 import { DataDir } from '../local/data-dir.js';
 import { CliError } from './output.js';
 
@@ -35,11 +36,39 @@ export function withWarehouseOption(command: Command): Command {
   return command.addOption(
     new Option(
       '--warehouse <url>',
-      "duckdb (the data directory's file), duckdb:<file>, postgres://user@host:port/db, or redshift-data://workgroup/<name>/<db>?bucket=…&copyRole=…",
+      "duckdb (the data directory's file), duckdb:<file>, postgres://user@host:port/db, or redshift-data://workgroup/<name>/<db>[?bucket=…&copyRole=…&secretArn=…]",
     )
       .env('ELT_WAREHOUSE')
       .default('duckdb'),
   );
+}
+
+/** Adds `--store` (default `$ELT_STORE`, else the data directory's object store). */
+export function withStoreOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--store <url>',
+      "where landed objects are: local (the data directory's store) or s3://<bucket>[/<prefix>/], e.g. the deployed raw bucket (path-style addressing when AWS_ENDPOINT_URL(_S3) points at a local endpoint)",
+    )
+      .env('ELT_STORE')
+      .default('local'),
+  );
+}
+
+/** The object store a `--store` value names; `local` is the data directory's. */
+export function openStore(url: string, local: () => ObjectStore): ObjectStore {
+  if (url === 'local') return local();
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  if (!m) {
+    throw new CliError(
+      `--store ${JSON.stringify(url)} is not valid: use local or s3://<bucket>[/<prefix>/] (a bucket name of 3–63 lowercase letters, digits, dots and hyphens)`,
+    );
+  }
+  const prefix = m[2] ?? '';
+  if (prefix && !prefix.endsWith('/'))
+    throw new CliError(`--store ${JSON.stringify(url)}: the prefix must end with "/"`);
+  const localEndpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  return new S3ObjectStore({ bucket: m[1]!, prefix, forcePathStyle: localEndpoint });
 }
 
 /** The local data directory and its object store. */

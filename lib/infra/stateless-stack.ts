@@ -99,6 +99,10 @@ export class EltStatelessStack extends Stack {
       value: this.orchestration.stateMachine.stateMachineArn,
       description: 'Start an ELT run: aws stepfunctions start-execution --state-machine-arn <arn>',
     });
+    new CfnOutput(this, 'WarehouseRunnerUser', {
+      value: `IAMR:${this.orchestration.runnerRole.roleName}`,
+      description: 'The Redshift database user of the ELT steps, owner of the pipeline tables',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: `${prefix}-pipeline` });
   }

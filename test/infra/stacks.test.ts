@@ -373,6 +373,23 @@ describe('stateless stack: ELT orchestration', () => {
     });
   });
 
+  it('runs every ELT step as one named role, so one Redshift database user owns every pipeline table', () => {
+    const roleOf = (f: { Properties: Record<string, unknown> }): string =>
+      (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const steps = Object.values(resourcesOf(s.statelessTemplate, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties.Description).startsWith('ELT: '),
+    );
+    expect(steps).toHaveLength(6);
+    expect(new Set(steps.map(roleOf)).size).toBe(1);
+    const role = s.statelessTemplate.findResources('AWS::IAM::Role')[roleOf(steps[0]!)] as {
+      Properties: Record<string, unknown>;
+    };
+    expect(role.Properties.RoleName).toBe('elt-dev-eu-west-1-elt-runner');
+    s.statelessTemplate.hasOutput('WarehouseRunnerUser', {
+      Value: { 'Fn::Join': ['', ['IAMR:', { Ref: roleOf(steps[0]!) }]] },
+    });
+  });
+
   it('gives the ELT steps the Data API on the workgroup only, with IAM authentication', () => {
     s.statelessTemplate.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {

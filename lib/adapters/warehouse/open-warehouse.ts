@@ -9,7 +9,7 @@ import { RedshiftDataWarehouse } from './redshift-data-warehouse.js';
 export class WarehouseUrlError extends Error {
   constructor(url: string, why: string) {
     super(
-      `--warehouse ${JSON.stringify(url.replace(/:[^:@/]*@/, ':****@'))} is not valid: ${why}. Use duckdb, duckdb:<file>, postgres://user@host:port/db, or redshift-data://workgroup/<name>/<database>?bucket=<raw-bucket>&copyRole=<role-arn>`,
+      `--warehouse ${JSON.stringify(url.replace(/:[^:@/]*@/, ':****@'))} is not valid: ${why}. Use duckdb, duckdb:<file>, postgres://user@host:port/db, or redshift-data://workgroup/<name>/<database>[?bucket=<raw-bucket>&copyRole=<role-arn>]`,
     );
     this.name = 'WarehouseUrlError';
   }
@@ -20,8 +20,9 @@ export class WarehouseUrlError extends Error {
  * - `duckdb` (the data directory's file) or `duckdb:<path>`;
  * - `postgres://…` / `postgresql://…`;
  * - `redshift-data://workgroup/<workgroup>/<database>?bucket=<raw bucket>&copyRole=<role ARN>` or
- *   `redshift-data://cluster/<id>/<database>?…&dbUser=<user>`; optional `secretArn=`, `keyPrefix=`, and
- *   `dialect=postgres` for a local Data API endpoint backed by PostgreSQL.
+ *   `redshift-data://cluster/<id>/<database>?…&dbUser=<user>`; bucket and copyRole are needed to load
+ *   (leave both out to query only); optional `secretArn=`, `keyPrefix=`, and `dialect=postgres` for a
+ *   local Data API endpoint backed by PostgreSQL.
  */
 export async function openWarehouse(url: string, defaultDuckDbPath: string): Promise<Warehouse> {
   if (url === 'duckdb') return DuckDbWarehouse.open(defaultDuckDbPath);
@@ -49,10 +50,10 @@ export async function openWarehouse(url: string, defaultDuckDbPath: string): Pro
     const q = parsed.searchParams;
     const bucket = q.get('bucket');
     const copyRole = q.get('copyRole');
-    if (!bucket || !copyRole)
+    if (!bucket !== !copyRole)
       throw new WarehouseUrlError(
         url,
-        'bucket= and copyRole= are required (COPY reads the raw bucket as that role)',
+        'bucket= and copyRole= go together (COPY reads the raw bucket as that role); leave both out to query only',
       );
     const keyPrefix = q.get('keyPrefix') ?? '';
     const secretArn = q.get('secretArn');
@@ -65,12 +66,16 @@ export async function openWarehouse(url: string, defaultDuckDbPath: string): Pro
       database,
       ...(secretArn ? { secretArn } : {}),
       dialect: dialectNamed(q.get('dialect') ?? 'redshift'),
-      copy: {
-        bucket,
-        keyPrefix,
-        roleArn: copyRole,
-        manifestStore: new S3ObjectStore({ bucket, prefix: keyPrefix }),
-      },
+      ...(bucket && copyRole
+        ? {
+            copy: {
+              bucket,
+              keyPrefix,
+              roleArn: copyRole,
+              manifestStore: new S3ObjectStore({ bucket, prefix: keyPrefix }),
+            },
+          }
+        : {}),
     });
   }
   throw new WarehouseUrlError(url, 'unknown kind');

@@ -41,7 +41,8 @@ export interface RedshiftDataWarehouseOptions {
   readonly database: string;
   /** Secrets Manager secret with the database credentials; without it, IAM authentication. */
   readonly secretArn?: string;
-  readonly copy: RedshiftCopySource;
+  /** Where COPY reads landed objects. Without it the warehouse can be queried but not loaded. */
+  readonly copy?: RedshiftCopySource;
   /** @default a client from the default credential chain; `AWS_ENDPOINT_URL` is honoured */
   readonly client?: RedshiftDataClient;
   /**
@@ -121,9 +122,12 @@ export class RedshiftDataWarehouse implements Warehouse {
     this.timeoutMs = options.statementTimeoutMs ?? 15 * 60_000;
     this.pollInitialMs = options.pollInitialMs ?? 50;
     this.pollMaxMs = options.pollMaxMs ?? 2000;
-    if (!ROLE_ARN.test(options.copy.roleArn)) throw new Error(`not an IAM role ARN: ${options.copy.roleArn}`);
-    if (!BUCKET.test(options.copy.bucket)) throw new Error(`not an S3 bucket name: ${options.copy.bucket}`);
-    if (options.copy.keyPrefix) assertSafeKey(options.copy.keyPrefix.replace(/\/$/, ''));
+    if (options.copy) {
+      const { roleArn, bucket, keyPrefix } = options.copy;
+      if (!ROLE_ARN.test(roleArn)) throw new Error(`not an IAM role ARN: ${roleArn}`);
+      if (!BUCKET.test(bucket)) throw new Error(`not an S3 bucket name: ${bucket}`);
+      if (keyPrefix) assertSafeKey(keyPrefix.replace(/\/$/, ''));
+    }
     this.history = runHistorySql(this.dialect);
     this.setupSql = splitStatements(renderTemplate('setup', warehouseSql('setup'), this.dialect));
     this.insertSql = renderTemplate('insert-raw-events', warehouseSql('insert-raw-events'), this.dialect, {
@@ -203,6 +207,11 @@ export class RedshiftDataWarehouse implements Warehouse {
   }
 
   private async copy(objects: readonly ObjectInfo[], runId: string): Promise<number> {
+    if (!this.options.copy) {
+      throw new Error(
+        'loading into Redshift needs the raw bucket and the COPY role: add bucket=<raw bucket>&copyRole=<role ARN> to the warehouse URL',
+      );
+    }
     const { bucket, roleArn, manifestStore } = this.options.copy;
     const prefix = this.options.copy.keyPrefix ?? '';
     const tag = `${runId}/load-${randomUUID().slice(0, 8)}`;

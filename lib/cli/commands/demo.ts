@@ -18,7 +18,7 @@ export function demoCommand(): Command {
     withCommonOptions(
       new Command('demo')
         .description(
-          'Generate a workload, publish it through the in-process bus, land it as gzip NDJSON, load it into DuckDB and build the marts; then check the invariants.',
+          'Generate a workload, publish it through the in-process bus, land it as gzip NDJSON, load it into the warehouse (DuckDB unless --warehouse) and build the marts; then check the invariants.',
         )
         .addOption(
           new Option('--events <n>', 'events to generate (duplicates and invalid ones included)')

@@ -33,7 +33,7 @@ export function publishCommand(): Command {
   return withCommonOptions(
     new Command('publish')
       .description(
-        'Publish events from an NDJSON file (one PutEvents entry per line: source, detail-type, detail, optional time and resources) through the in-process bus and land them. Inputs that cannot be published are quarantined with their reason.',
+        'Publish events from an NDJSON file (one PutEvents entry per line: source, detail-type, detail, optional time and resources) through the in-process bus and land them, or to a deployed EventBridge bus (--bus). Inputs that cannot be published are quarantined with their reason.',
       )
       .requiredOption('--file <path>', 'NDJSON file to publish, or - for stdin')
       .option(

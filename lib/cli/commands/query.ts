@@ -8,7 +8,7 @@ export function queryCommand(): Command {
     withCommonOptions(
       new Command('query')
         .description(
-          'Run SQL against the local DuckDB warehouse and print the result (tables: raw_events, stg_events, mart_*, elt_runs, elt_loaded_objects).',
+          'Run SQL against the warehouse (the local DuckDB file unless --warehouse) and print the result (tables: raw_events, stg_events, mart_*, elt_runs, elt_loaded_objects).',
         )
         .argument('<sql>', 'the SQL statement'),
     ),

@@ -1,8 +1,15 @@
 import { Command, Option } from 'commander';
 import { EltRunFailedError, runElt } from '../../core/elt/run-elt.js';
-import { systemClock, type RunRecord } from '../../core/ports.js';
+import { systemClock, type ObjectStore, type RunRecord } from '../../core/ports.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
-import { openLocal, withCommonOptions, withWarehouseOption, type CommonOptions } from '../context.js';
+import {
+  openLocal,
+  openStore,
+  withCommonOptions,
+  withStoreOption,
+  withWarehouseOption,
+  type CommonOptions,
+} from '../context.js';
 import { intInRange, n, Progress, secs, table } from '../output.js';
 
 /** Human-readable lines for one run. */
@@ -23,26 +30,36 @@ function describeRun(run: RunRecord): string {
 
 /** `elt run`: load what has landed and transform it. */
 export function runCommand(): Command {
-  return withWarehouseOption(
-    withCommonOptions(
-      new Command('run')
-        .description(
-          'Load the landed raw objects not loaded before into the warehouse, build the SQL models in dependency order and run the data tests; publish the new tables only when every test passes. A rerun loads nothing twice.',
-        )
-        .option(
-          '--full-refresh',
-          'rebuild incremental models (stg_*) from all raw data, e.g. after changing their SQL',
-          false,
-        ),
+  return withStoreOption(
+    withWarehouseOption(
+      withCommonOptions(
+        new Command('run')
+          .description(
+            'Load the landed raw objects not loaded before into the warehouse, build the SQL models in dependency order and run the data tests; publish the new tables only when every test passes. A rerun loads nothing twice.',
+          )
+          .option(
+            '--full-refresh',
+            'rebuild incremental models (stg_*) from all raw data, e.g. after changing their SQL',
+            false,
+          ),
+      ),
     ),
-  ).action(async (options: CommonOptions & { fullRefresh: boolean }) => {
-    const ctx = await openLocal(options, { mustExist: true });
+  ).action(async (options: CommonOptions & { fullRefresh: boolean; store: string }) => {
+    const remote = options.store !== 'local';
+    const ctx = await openLocal(options, { mustExist: !remote });
+    let store: ObjectStore;
+    try {
+      store = openStore(options.store, () => ctx.store);
+    } catch (error) {
+      await ctx.warehouse.close();
+      throw error;
+    }
     const progress = new Progress(!options.json);
     let run: RunRecord;
     try {
       run = await runElt({
         warehouse: ctx.warehouse,
-        store: ctx.store,
+        store,
         clock: systemClock,
         models: loadModels(),
         fullRefresh: options.fullRefresh,

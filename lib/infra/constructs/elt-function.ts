@@ -24,6 +24,13 @@ export interface EltFunctionProps {
   readonly timeout?: Duration;
   /** @default none */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Run as this role instead of a new one of its own (for functions that must share an identity, such as
+   * the ELT steps, which must all be the same Redshift database user). It is granted writing to this
+   * function's log group.
+   * @default a new role
+   */
+  readonly role?: iam.Role;
 }
 
 /**
@@ -45,10 +52,12 @@ export class EltFunction extends Construct {
       );
     }
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: props.description,
-    });
+    this.role =
+      props.role ??
+      new iam.Role(this, 'Role', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: props.description,
+      });
     this.logGroup.grantWrite(this.role);
     NagSuppressions.addResourceSuppressions(
       this.role,

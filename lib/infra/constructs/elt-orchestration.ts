@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -39,12 +39,20 @@ export interface EltOrchestrationProps {
  * the run (objects not in the load ledger), loads them, builds the models, runs the data tests, promotes
  * the tested tables and records the run, then publishes `EltRunSucceeded` on the bus. Any failure records
  * the run as failed and publishes `EltRunFailed`. Each step is a function of its own with only the
- * permissions it needs.
+ * permissions the ELT needs.
+ *
+ * The steps share one role, the runner. The Data API maps an IAM role to one database user
+ * (`IAMR:<role name>`), and the tables one step creates must be usable, renamable and droppable by the
+ * next, so every step must be the same database user, the owner of every pipeline table. The role has a
+ * fixed name so that the user has one too: grant other users read access to the marts as
+ * `IAMR:<namePrefix>-<region>-elt-runner`.
  */
 export class EltOrchestration extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: scheduler.Schedule;
   readonly functions: Readonly<Record<EltStep, EltFunction>>;
+  /** The identity of every ELT step, and so the database user that owns the pipeline's tables. */
+  readonly runnerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: EltOrchestrationProps) {
     super(scope, id);
@@ -54,8 +62,38 @@ export class EltOrchestration extends Construct {
       REDSHIFT_DATABASE: props.warehouse.databaseName,
       REDSHIFT_COPY_ROLE_ARN: props.warehouse.copyRole.roleArn,
     };
-    const make = (step: EltStep, description: string, timeout: Duration): EltFunction => {
-      const f = new EltFunction(this, `Step-${step}`, {
+    this.runnerRole = new iam.Role(this, 'RunnerRole', {
+      roleName: `${props.namePrefix}-${Stack.of(this).region}-elt-runner`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'ELT steps: one identity, so one Redshift database user owns every pipeline table',
+    });
+    props.warehouse.grantDataApi(this.runnerRole);
+    // Plan lists raw/ and writes its plan under manifests/; load reads the plan and writes COPY manifests.
+    grantBucketAccess(props.rawBucket, this.runnerRole, {
+      list: [RAW_PREFIX],
+      get: [MANIFEST_PREFIX],
+      put: [MANIFEST_PREFIX],
+    });
+    NagSuppressions.addResourceSuppressions(
+      this.runnerRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Objects under manifests/ of the raw bucket only; their names (run ids) are made at run time.',
+          appliesTo: [objectsUnderPrefixes(MANIFEST_PREFIX)],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "Redshift Data API follow-up calls (DescribeStatement, GetStatementResult, …) take a statement id, not a resource ARN; they are limited to the caller's own statements by the statement-owner condition.",
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+    const make = (step: EltStep, description: string, timeout: Duration): EltFunction =>
+      new EltFunction(this, `Step-${step}`, {
         handler: `elt/${step}`,
         description,
         serviceName: `elt-${step}`,
@@ -63,10 +101,8 @@ export class EltOrchestration extends Construct {
         logRetention: props.logRetention,
         timeout,
         environment: env,
+        role: this.runnerRole,
       });
-      props.warehouse.grantDataApi(f.role);
-      return f;
-    };
     const functions: Record<EltStep, EltFunction> = {
       plan: make('plan', 'ELT: list raw objects not loaded yet and write the run plan', Duration.minutes(5)),
       load: make(
@@ -84,40 +120,6 @@ export class EltOrchestration extends Construct {
       fail: make('fail', 'ELT: drop unpromoted tables and record the failed run', Duration.minutes(5)),
     };
     this.functions = functions;
-    // Plan lists raw/ and writes its plan under manifests/; load reads the plan and writes COPY manifests.
-    grantBucketAccess(props.rawBucket, functions.plan.role, { list: [RAW_PREFIX], put: [MANIFEST_PREFIX] });
-    grantBucketAccess(props.rawBucket, functions.load.role, {
-      get: [MANIFEST_PREFIX],
-      put: [MANIFEST_PREFIX],
-    });
-    for (const step of ['plan', 'load'] as const) {
-      NagSuppressions.addResourceSuppressions(
-        functions[step].role,
-        [
-          {
-            id: 'AwsSolutions-IAM5',
-            reason:
-              'Objects under manifests/ of the raw bucket only; their names (run ids) are made at run time.',
-            appliesTo: [objectsUnderPrefixes(MANIFEST_PREFIX)],
-          },
-        ],
-        true,
-      );
-    }
-    for (const f of Object.values(functions)) {
-      NagSuppressions.addResourceSuppressions(
-        f.role,
-        [
-          {
-            id: 'AwsSolutions-IAM5',
-            reason:
-              "Redshift Data API follow-up calls (DescribeStatement, GetStatementResult, …) take a statement id, not a resource ARN; they are limited to the caller's own statements by the statement-owner condition.",
-            appliesTo: ['Resource::*'],
-          },
-        ],
-        true,
-      );
-    }
 
     const invoke = (step: EltStep, resultPath: string): tasks.LambdaInvoke =>
       new tasks.LambdaInvoke(this, `Run-${step}`, {

@@ -71,6 +71,11 @@ export function openStore(url: string, local: () => ObjectStore): ObjectStore {
   return new S3ObjectStore({ bucket: m[1]!, prefix, forcePathStyle: localEndpoint });
 }
 
+/** Whether the warehouse is the data directory's DuckDB file (so reading it needs the directory). */
+export function usesDataDirWarehouse(options: CommonOptions): boolean {
+  return (options.warehouse ?? 'duckdb') === 'duckdb';
+}
+
 /** The local data directory and its object store. */
 export interface LocalStore {
   readonly dataDir: DataDir;

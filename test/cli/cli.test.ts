@@ -62,6 +62,27 @@ describe('elt help and usage errors', () => {
     expect(run.stderr).toContain('npx elt demo');
   });
 
+  it('queries a warehouse named by --warehouse without needing the data directory', async () => {
+    const run = await runCli([
+      'query',
+      'select 40 + 2 as answer',
+      '--json',
+      '--warehouse',
+      `duckdb:${join(work, 'standalone.duckdb')}`,
+      '--data-dir',
+      join(work, 'still-nothing-here'),
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(lastJson<unknown>(run)).toEqual([{ answer: 42 }]);
+  });
+
+  it('names a --store it cannot use and exits 1', async () => {
+    const run = await runCli(['run', '--store', 'ftp://bucket', '--data-dir', join(work, 'store-dir')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--store "ftp://bucket" is not valid: use local or s3://<bucket>');
+  });
+
   it('refuses to reset a directory it did not create', async () => {
     const dir = join(work, 'users-dir');
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,11 @@
 import { Command } from 'commander';
-import { openLocal, withCommonOptions, withWarehouseOption, type CommonOptions } from '../context.js';
+import {
+  openLocal,
+  usesDataDirWarehouse,
+  withCommonOptions,
+  withWarehouseOption,
+  type CommonOptions,
+} from '../context.js';
 import { CliError, n, table } from '../output.js';
 
 /** `elt query`: SQL against the local warehouse. */
@@ -13,7 +19,7 @@ export function queryCommand(): Command {
         .argument('<sql>', 'the SQL statement'),
     ),
   ).action(async (sql: string, options: CommonOptions) => {
-    const ctx = await openLocal(options, { mustExist: true });
+    const ctx = await openLocal(options, { mustExist: usesDataDirWarehouse(options) });
     try {
       let rows;
       try {

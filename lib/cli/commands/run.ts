@@ -4,6 +4,7 @@ import { systemClock, type ObjectStore, type RunRecord } from '../../core/ports.
 import { loadModels } from '../../core/elt/sql-sources.js';
 import {
   openLocal,
+  usesDataDirWarehouse,
   openStore,
   withCommonOptions,
   withStoreOption,
@@ -86,7 +87,7 @@ export function runsCommand(): Command {
         .addOption(new Option('--limit <n>', 'runs to show').default(20).argParser(intInRange(1, 10_000))),
     ),
   ).action(async (options: CommonOptions & { limit: number }) => {
-    const ctx = await openLocal(options, { mustExist: true });
+    const ctx = await openLocal(options, { mustExist: usesDataDirWarehouse(options) });
     try {
       await ctx.warehouse.ensureSchema();
       const runs = await ctx.warehouse.listRuns(options.limit);

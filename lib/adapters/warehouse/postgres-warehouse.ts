@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { StringDecoder } from 'node:string_decoder';
 import { postgresDialect } from '../../core/elt/dialect.js';
 import { renderTemplate } from '../../core/elt/models.js';
 import { warehouseSql } from '../../core/elt/sql-sources.js';
@@ -115,14 +116,17 @@ export class PostgresWarehouse implements Warehouse {
         for (const object of objects) {
           const key = copyField(object.key);
           let rest = '';
+          // A chunk can end inside a multi-byte character: the decoder carries it over to the next.
+          const decoder = new StringDecoder('utf8');
           for await (const chunk of Readable.from([await store.get(object.key)]).pipe(createGunzip())) {
-            const lines = (rest + (chunk as Buffer).toString('utf8')).split('\n');
+            const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
             rest = lines.pop() ?? '';
             yield lines
               .filter((l) => l.length > 0)
               .map((l) => `${key}\t${copyField(l)}\n`)
               .join('');
           }
+          rest += decoder.end();
           if (rest.length > 0) yield `${key}\t${copyField(rest)}\n`;
         }
       }

@@ -1,5 +1,5 @@
 // ELT failure path: drop unpublished tables and record why the run failed (see lib/core/elt/elt-steps.ts).
-import { failRun, newRunId, type RunState } from '../../lib/core/elt/elt-steps.js';
+import { failRun, newRunId, newRunState, type RunState } from '../../lib/core/elt/elt-steps.js';
 import type { RunRecord } from '../../lib/core/ports.js';
 import { causeOf, eltContext, readEltConfig, type StepInput } from './context.js';
 
@@ -10,17 +10,7 @@ export const handler = async (input: StepInput): Promise<RunRecord> => {
     ? `data tests failed (nothing published): ${input.run.failedTests.join('; ')}`
     : causeOf(input.error);
   // When the plan itself failed there is no run yet: record one so the failure is in the history.
-  const run: RunState = input.run ?? {
-    runId: newRunId(ctx.clock.now()),
-    startedAt: ctx.clock.now().toISOString(),
-    planKey: '',
-    pendingObjects: 0,
-    pendingBytes: 0,
-    objectsLoaded: 0,
-    eventsLoaded: 0,
-    models: [],
-    tests: [],
-    failedTests: [],
-  };
+  const now = ctx.clock.now();
+  const run: RunState = input.run ?? newRunState(newRunId(now), now);
   return failRun(ctx, run, reason);
 };

@@ -58,17 +58,17 @@ export function withStoreOption(command: Command): Command {
 /** The object store a `--store` value names; `local` is the data directory's. */
 export function openStore(url: string, local: () => ObjectStore): ObjectStore {
   if (url === 'local') return local();
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!m) {
+  const prefix = /^s3:\/\/[^/]*\/(.+)$/.exec(url)?.[1];
+  if (prefix && !prefix.endsWith('/'))
+    throw new CliError(`--store ${JSON.stringify(url)}: the prefix must end with "/"`);
+  try {
+    const localEndpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+    return S3ObjectStore.fromUrl(url, { forcePathStyle: localEndpoint });
+  } catch {
     throw new CliError(
       `--store ${JSON.stringify(url)} is not valid: use local or s3://<bucket>[/<prefix>/] (a bucket name of 3–63 lowercase letters, digits, dots and hyphens)`,
     );
   }
-  const prefix = m[2] ?? '';
-  if (prefix && !prefix.endsWith('/'))
-    throw new CliError(`--store ${JSON.stringify(url)}: the prefix must end with "/"`);
-  const localEndpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
-  return new S3ObjectStore({ bucket: m[1]!, prefix, forcePathStyle: localEndpoint });
 }
 
 /** Whether the warehouse is the data directory's DuckDB file (so reading it needs the directory). */

@@ -272,21 +272,23 @@ export class RedshiftDataWarehouse implements Warehouse {
     };
   }
 
+  /** A Data API call, retried on throttling and 5xx (every call here is safe to repeat). */
+  private retried<T>(call: () => Promise<T>): Promise<T> {
+    return withRetry(call, isTransientAwsError, this.retry);
+  }
+
   private async run(sql: string, params: readonly SqlValue[]): Promise<string> {
     const { text, parameters } = namedParams(sql, params);
     const token = randomUUID();
-    const out = await withRetry(
-      () =>
-        this.client.send(
-          new ExecuteStatementCommand({
-            ...this.targetInput(),
-            Sql: text,
-            ...(parameters.length > 0 ? { Parameters: parameters } : {}),
-            ClientToken: token,
-          }),
-        ),
-      isTransientAwsError,
-      this.retry,
+    const out = await this.retried(() =>
+      this.client.send(
+        new ExecuteStatementCommand({
+          ...this.targetInput(),
+          Sql: text,
+          ...(parameters.length > 0 ? { Parameters: parameters } : {}),
+          ClientToken: token,
+        }),
+      ),
     );
     await this.waitFor(out.Id!);
     return out.Id!;
@@ -296,17 +298,14 @@ export class RedshiftDataWarehouse implements Warehouse {
     statements: readonly string[],
   ): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
     const token = randomUUID();
-    const out = await withRetry(
-      () =>
-        this.client.send(
-          new BatchExecuteStatementCommand({
-            ...this.targetInput(),
-            Sqls: [...this.sessionSettings(), ...statements],
-            ClientToken: token,
-          }),
-        ),
-      isTransientAwsError,
-      this.retry,
+    const out = await this.retried(() =>
+      this.client.send(
+        new BatchExecuteStatementCommand({
+          ...this.targetInput(),
+          Sqls: [...this.sessionSettings(), ...statements],
+          ClientToken: token,
+        }),
+      ),
     );
     return this.waitFor(out.Id!);
   }
@@ -315,11 +314,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     const started = Date.now();
     let delay = this.pollInitialMs;
     for (;;) {
-      const d = await withRetry(
-        () => this.client.send(new DescribeStatementCommand({ Id: id })),
-        isTransientAwsError,
-        this.retry,
-      );
+      const d = await this.retried(() => this.client.send(new DescribeStatementCommand({ Id: id })));
       if (d.Status === 'FINISHED') return d;
       if (d.Status === 'FAILED' || d.Status === 'ABORTED') {
         const failed = d.SubStatements?.find((s) => s.Status === 'FAILED' || s.Status === 'ABORTED');
@@ -336,11 +331,8 @@ export class RedshiftDataWarehouse implements Warehouse {
     const rows: Row[] = [];
     let token: string | undefined;
     do {
-      const page = await withRetry(
-        () =>
-          this.client.send(new GetStatementResultCommand({ Id: id, ...(token ? { NextToken: token } : {}) })),
-        isTransientAwsError,
-        this.retry,
+      const page = await this.retried(() =>
+        this.client.send(new GetStatementResultCommand({ Id: id, ...(token ? { NextToken: token } : {}) })),
       );
       const names = (page.ColumnMetadata ?? []).map((c) => c.name ?? c.label ?? '?');
       for (const record of page.Records ?? []) {

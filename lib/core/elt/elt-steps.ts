@@ -71,6 +71,22 @@ export function newRunId(now: Date): string {
   return `run-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${randomBytes(3).toString('hex')}`;
 }
 
+/** The state of a run that has done nothing yet: no plan, nothing loaded, built or tested. */
+export function newRunState(runId: string, startedAt: Date): RunState {
+  return {
+    runId,
+    startedAt: startedAt.toISOString(),
+    planKey: '',
+    pendingObjects: 0,
+    pendingBytes: 0,
+    objectsLoaded: 0,
+    eventsLoaded: 0,
+    models: [],
+    tests: [],
+    failedTests: [],
+  };
+}
+
 /** The plan file's key for a run. */
 export function planKey(runId: string): string {
   return `manifests/${identifier(runId.replace(/-/g, '_'), 'run id')}/plan.json`;
@@ -120,20 +136,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   }
   if (ctx.skipWhenNothingNew && (await nothingSinceWatermark(ctx.store, landed))) {
     ctx.onProgress?.('plan: nothing landed since the last published run');
-    return {
-      runId: id,
-      startedAt: started.toISOString(),
-      planKey: '',
-      pendingObjects: 0,
-      pendingBytes: 0,
-      objectsLoaded: 0,
-      eventsLoaded: 0,
-      models: [],
-      tests: [],
-      failedTests: [],
-      listedAt: started.toISOString(),
-      nothingNew: true,
-    };
+    return { ...newRunState(id, started), listedAt: started.toISOString(), nothingNew: true };
   }
   await ctx.warehouse.ensureSchema();
   const loaded = await ctx.warehouse.loadedObjectKeys();
@@ -143,16 +146,10 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   const plan: RunPlan = { runId: id, objects };
   await ctx.store.put(key, Buffer.from(JSON.stringify(plan)), { contentType: 'application/json' });
   const state: RunState = {
-    runId: id,
-    startedAt: started.toISOString(),
+    ...newRunState(id, started),
     planKey: key,
     pendingObjects: objects.length,
     pendingBytes: objects.reduce((n, o) => n + o.size, 0),
-    objectsLoaded: 0,
-    eventsLoaded: 0,
-    models: [],
-    tests: [],
-    failedTests: [],
     listedAt: started.toISOString(),
   };
   await ctx.warehouse.recordRun(toRecord(state, 'running'));

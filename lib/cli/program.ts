@@ -3,6 +3,7 @@ import { catalogueCommand } from './commands/catalogue.js';
 import { dataApiCommand } from './commands/dataapi.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
+import { landCommand } from './commands/land.js';
 import { publishCommand } from './commands/publish.js';
 import { quarantineCommand } from './commands/quarantine.js';
 import { queryCommand } from './commands/query.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   for (const command of [
     demoCommand(),
     publishCommand(),
+    landCommand(),
     runCommand(),
     runsCommand(),
     queryCommand(),

@@ -6,6 +6,12 @@ import { ScheduleExpressionError, validateScheduleExpression } from './schedule-
 export interface EltConfig {
   /** Environment name, part of every resource name (`elt-<envName>-…`). */
   readonly envName: string;
+  /**
+   * Where the stacks go. `localstack` leaves out what LocalStack cannot run (Redshift Serverless, the ELT
+   * workflow that drives it, the landing function's event source mapping, Lambda-backed custom
+   * resources); the repository's runner plays the event source there (`elt land`). @default 'aws'
+   */
+  readonly target: DeployTarget;
   readonly account: string;
   readonly region: string;
   readonly bus: {
@@ -69,6 +75,9 @@ export interface EltConfig {
     readonly email?: string;
   };
 }
+
+/** Where an environment is deployed. */
+export type DeployTarget = 'aws' | 'localstack';
 
 /** A setting that is missing or out of range. The message names the setting and the allowed values. */
 export class EltConfigError extends Error {
@@ -146,6 +155,9 @@ export function parseConfig(
     'an AWS region such as eu-west-1 (pass -c region=…)',
   );
 
+  const deployTarget = raw.target ?? 'aws';
+  if (deployTarget !== 'aws' && deployTarget !== 'localstack')
+    fail('target', `must be "aws" or "localstack", got ${JSON.stringify(raw.target)}`);
   const bus = section('bus');
   const target = section('ruleTarget');
   const landing = section('landing');
@@ -204,6 +216,13 @@ export function parseConfig(
       `must be one of ${LOG_RETENTION_DAYS.join(', ')} (what CloudWatch Logs accepts), got ${retentionDays}`,
     );
   }
+  const destroyOnRemoval = bool('rawBucket.destroyOnRemoval', bucket.destroyOnRemoval, false);
+  if (deployTarget === 'localstack' && destroyOnRemoval) {
+    fail(
+      'rawBucket.destroyOnRemoval',
+      'cannot be true with target "localstack": emptying the bucket needs a Lambda-backed custom resource, which LocalStack cannot run without Docker (stopping LocalStack discards its state instead)',
+    );
+  }
   const email =
     alarms.email === undefined
       ? undefined
@@ -211,6 +230,7 @@ export function parseConfig(
 
   return {
     envName,
+    target: deployTarget as DeployTarget,
     account,
     region,
     bus: { archiveRetentionDays: int('bus.archiveRetentionDays', bus.archiveRetentionDays, 30, 0, 36_500) },
@@ -235,7 +255,7 @@ export function parseConfig(
         36_500,
       ),
       quarantineExpireDays: int('rawBucket.quarantineExpireDays', bucket.quarantineExpireDays, 90, 1, 36_500),
-      destroyOnRemoval: bool('rawBucket.destroyOnRemoval', bucket.destroyOnRemoval, false),
+      destroyOnRemoval,
     },
     warehouse: {
       baseCapacityRpu: baseCapacity,

@@ -18,7 +18,8 @@ export interface EltStatefulResources {
   readonly bus: EltEventBus;
   readonly landingQueue: LandingQueue;
   readonly rawBucket: RawBucket;
-  readonly warehouse: Warehouse;
+  /** Absent on LocalStack, which cannot run Redshift Serverless. */
+  readonly warehouse?: Warehouse;
 }
 
 /**
@@ -53,17 +54,8 @@ export class EltStatefulStack extends Stack {
       quarantineExpireDays: config.rawBucket.quarantineExpireDays,
       destroyOnRemoval: config.rawBucket.destroyOnRemoval,
     });
-    const warehouse = new Warehouse(this, 'Warehouse', {
-      name: `${prefix}-warehouse`,
-      rawBucket: rawBucket.bucket,
-      baseCapacityRpu: config.warehouse.baseCapacityRpu,
-      databaseName: config.warehouse.databaseName,
-      adminUsername: config.warehouse.adminUsername,
-      availabilityZones: config.warehouse.availabilityZones,
-      vpcCidr: config.warehouse.vpcCidr,
-      logRetention: config.logs.retentionDays as logs.RetentionDays,
-    });
-    this.resources = { bus, landingQueue, rawBucket, warehouse };
+    const warehouse = config.target === 'aws' ? this.createWarehouse(config, prefix, rawBucket) : undefined;
+    this.resources = { bus, landingQueue, rawBucket, ...(warehouse ? { warehouse } : {}) };
 
     new CfnOutput(this, 'BusName', {
       value: bus.bus.eventBusName,
@@ -75,11 +67,26 @@ export class EltStatefulStack extends Stack {
     });
     new CfnOutput(this, 'LandingQueueUrl', { value: landingQueue.queue.queueUrl });
     new CfnOutput(this, 'LandingDeadLetterQueueUrl', { value: landingQueue.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'WorkgroupName', {
-      value: warehouse.workgroupName,
-      description: 'Redshift Serverless workgroup',
+    if (warehouse) {
+      new CfnOutput(this, 'WorkgroupName', {
+        value: warehouse.workgroupName,
+        description: 'Redshift Serverless workgroup',
+      });
+      new CfnOutput(this, 'DatabaseName', { value: warehouse.databaseName });
+    }
+  }
+
+  private createWarehouse(config: EltConfig, prefix: string, rawBucket: RawBucket): Warehouse {
+    return new Warehouse(this, 'Warehouse', {
+      name: `${prefix}-warehouse`,
+      rawBucket: rawBucket.bucket,
+      baseCapacityRpu: config.warehouse.baseCapacityRpu,
+      databaseName: config.warehouse.databaseName,
+      adminUsername: config.warehouse.adminUsername,
+      availabilityZones: config.warehouse.availabilityZones,
+      vpcCidr: config.warehouse.vpcCidr,
+      logRetention: config.logs.retentionDays as logs.RetentionDays,
     });
-    new CfnOutput(this, 'DatabaseName', { value: warehouse.databaseName });
   }
 
   /**

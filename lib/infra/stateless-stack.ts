@@ -27,8 +27,9 @@ export const METRICS_NAMESPACE = 'ServerlessElt';
  */
 export class EltStatelessStack extends Stack {
   readonly landing: EltFunction;
-  readonly orchestration: EltOrchestration;
-  readonly monitoring: Monitoring;
+  /** The ELT workflow and the alarms; absent on LocalStack (no Redshift, no event source mapping there). */
+  readonly orchestration?: EltOrchestration;
+  readonly monitoring?: Monitoring;
 
   constructor(scope: Construct, id: string, props: EltStatelessStackProps) {
     super(scope, id, props);
@@ -61,6 +62,11 @@ export class EltStatelessStack extends Stack {
       ],
       true,
     );
+    new CfnOutput(this, 'LandingFunctionName', { value: this.landing.function.functionName });
+    if (!stateful.warehouse) return;
+
+    // On LocalStack, `elt land` plays this event source mapping (LocalStack cannot run Lambdas without
+    // Docker), so it is left out there and the two never compete for messages.
     this.landing.function.addEventSource(
       new lambdaEventSources.SqsEventSource(stateful.landingQueue.queue, {
         batchSize: config.landing.batchSize,
@@ -70,7 +76,7 @@ export class EltStatelessStack extends Stack {
       }),
     );
 
-    this.orchestration = new EltOrchestration(this, 'Elt', {
+    const orchestration = new EltOrchestration(this, 'Elt', {
       namePrefix: prefix,
       bus: stateful.bus.bus,
       rawBucket: bucket,
@@ -80,30 +86,31 @@ export class EltStatelessStack extends Stack {
       logRetention,
       metricsNamespace: METRICS_NAMESPACE,
     });
+    this.orchestration = orchestration;
 
-    this.monitoring = new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       dashboardName: `${prefix}-pipeline`,
       landingFunction: this.landing.function,
       landingQueue: stateful.landingQueue.queue,
       landingDeadLetterQueue: stateful.landingQueue.deadLetterQueue,
       busTargetDeadLetterQueue: stateful.bus.targetDeadLetterQueue,
-      eltStateMachine: this.orchestration.stateMachine,
+      eltStateMachine: orchestration.stateMachine,
       metricsNamespace: METRICS_NAMESPACE,
       landingService: 'elt-landing',
       oldestMessageAge: Duration.seconds(config.alarms.oldestMessageAgeSeconds),
       ...(config.alarms.email ? { alarmEmail: config.alarms.email } : {}),
     });
+    this.monitoring = monitoring;
 
-    new CfnOutput(this, 'LandingFunctionName', { value: this.landing.function.functionName });
     new CfnOutput(this, 'StateMachineArn', {
-      value: this.orchestration.stateMachine.stateMachineArn,
+      value: orchestration.stateMachine.stateMachineArn,
       description: 'Start an ELT run: aws stepfunctions start-execution --state-machine-arn <arn>',
     });
     new CfnOutput(this, 'WarehouseRunnerUser', {
-      value: `IAMR:${this.orchestration.runnerRole.roleName}`,
+      value: `IAMR:${orchestration.runnerRole.roleName}`,
       description: 'The Redshift database user of the ELT steps, owner of the pipeline tables',
     });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: `${prefix}-pipeline` });
   }
 }

@@ -21,6 +21,7 @@ describe('elt help and usage errors', () => {
     for (const c of [
       'demo',
       'publish',
+      'land',
       'run',
       'runs',
       'query',
@@ -42,6 +43,29 @@ describe('elt help and usage errors', () => {
       expect(run.stdout).toContain('--json');
     },
   );
+
+  it.each([
+    [[], '--queue-url (or --outputs) is required'],
+    [['--queue-url', 'http://127.0.0.1:4566/queue/q'], '--bucket (or --outputs) is required'],
+    [['--outputs', 'no-such-outputs.json'], '--outputs: cannot read no-such-outputs.json'],
+    [
+      ['--queue-url', 'q', '--bucket', 'b', '--batch-size', '20000'],
+      '--batch-size must be an integer from 1 to 10000',
+    ],
+    [
+      ['--queue-url', 'q', '--bucket', 'b', '--batch-window', '0'],
+      '--batch-window must be at least 1 when --batch-size is over 10',
+    ],
+    [
+      ['--queue-url', 'q', '--bucket', 'b', '--cdk-out', 'no-such-dir'],
+      'no template for stack elt-local-stateless',
+    ],
+  ])('elt land %j fails with a clear message', async (args, message) => {
+    const run = await runCli(['land', ...args]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
 
   it('rejects an unknown command with a non-zero exit', async () => {
     const run = await runCli(['lnad']);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastJson, runCli } from '../support/cli.js';
+import { MART_QUERIES as MARTS } from '../support/marts.js';
 import { postgresServer, scratchDatabase } from '../support/postgres.js';
 
 // The same demo on DuckDB and on a real PostgreSQL server: the SQL models, written once and rendered per
@@ -24,19 +25,6 @@ let pgUrl: string;
 let dropDb: () => Promise<void>;
 let onDuck: DemoJson;
 let onPg: DemoJson;
-
-const MARTS: Record<string, string> = {
-  mart_daily_active_users:
-    'SELECT CAST(day AS VARCHAR) AS day, users FROM mart_daily_active_users ORDER BY day',
-  mart_logins_per_minute:
-    'SELECT CAST(minute AS VARCHAR) AS minute, logins FROM mart_logins_per_minute ORDER BY minute',
-  mart_signup_funnel:
-    'SELECT CAST(signup_day AS VARCHAR) AS signup_day, signed_up, viewed_page, placed_bid FROM mart_signup_funnel ORDER BY signup_day',
-  mart_bids_per_item_hour:
-    'SELECT item_id, CAST(hour AS VARCHAR) AS hour, currency, bids, bidders, max_amount_minor, total_amount_minor FROM mart_bids_per_item_hour ORDER BY item_id, hour, currency',
-  stg_events:
-    'SELECT event_id, detail_type, CAST(event_time AS VARCHAR) AS event_time, user_id, amount_minor FROM stg_events ORDER BY event_id',
-};
 
 async function query(dataDir: string, warehouse: string, sql: string): Promise<unknown[]> {
   const run = await runCli(['query', sql, '--json', '--data-dir', dataDir, '--warehouse', warehouse]);

@@ -68,6 +68,11 @@ describe('parseConfig', () => {
       'warehouse.availabilityZones must be three availability zones of eu-west-1',
     ],
     [{ rawBucket: { infrequentAccessAfterDays: 7 } }, 'rawBucket.infrequentAccessAfterDays must be from 30'],
+    [{ target: 'gcp' }, 'target must be "aws" or "localstack", got "gcp"'],
+    [
+      { target: 'localstack', rawBucket: { destroyOnRemoval: true } },
+      'rawBucket.destroyOnRemoval cannot be true with target "localstack"',
+    ],
     [{ rawBucket: { destroyOnRemoval: 'yes' } }, 'rawBucket.destroyOnRemoval must be true or false'],
     [{ ruleTarget: { retryAttempts: 186 } }, 'ruleTarget.retryAttempts must be from 0 to 185'],
     [{ ruleTarget: { maxEventAgeSeconds: 30 } }, 'ruleTarget.maxEventAgeSeconds must be from 60 to 86400'],
@@ -110,7 +115,7 @@ describe('loadConfig', () => {
   it('names the known environments when asked for an unknown one', () => {
     expect(() =>
       loadConfig(app({ env: 'staging', account: '123456789012', region: 'eu-west-1' }), {}),
-    ).toThrow('env names no block of "elt:environments" in cdk.json (known: dev, prod)');
+    ).toThrow('env names no block of "elt:environments" in cdk.json (known: dev, prod, local)');
   });
 
   it('fails without an account, telling how to pass one', () => {

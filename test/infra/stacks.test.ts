@@ -462,3 +462,43 @@ describe('invalid config fails synthesis naming the setting', () => {
     expect(() => synthesize(context)).toThrow(message);
   });
 });
+
+describe('the local environment (target localstack)', () => {
+  let local: SynthesizedApp;
+  beforeAll(() => {
+    local = synthesize({ env: 'local', account: '000000000000', region: 'us-east-1' });
+  });
+
+  it('keeps the bus, its rules, the landing queue with its DLQ and the raw bucket', () => {
+    const t = local.statefulTemplate;
+    t.resourceCountIs('AWS::Events::EventBus', 1);
+    t.resourceCountIs('AWS::Events::Rule', RULES.length);
+    t.resourceCountIs('AWS::SQS::Queue', 3);
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: local.config.landing.maxReceiveCount }),
+    });
+    t.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
+    expect(Object.keys(t.toJSON().Outputs)).toEqual(
+      expect.arrayContaining(['BusName', 'RawBucketName', 'LandingQueueUrl', 'LandingDeadLetterQueueUrl']),
+    );
+  });
+
+  it('leaves out what LocalStack cannot run: Redshift Serverless, the ELT workflow, the event source mapping', () => {
+    const stateful = JSON.stringify(local.statefulTemplate.toJSON());
+    const stateless = JSON.stringify(local.statelessTemplate.toJSON());
+    expect(stateful).not.toMatch(/AWS::RedshiftServerless|AWS::EC2::VPC/);
+    expect(stateless).not.toMatch(
+      /AWS::Lambda::EventSourceMapping|AWS::StepFunctions|AWS::Scheduler|AWS::CloudWatch::Alarm/,
+    );
+    // Nothing backed by a Lambda custom resource (LocalStack cannot run one without Docker).
+    expect(stateful + stateless).not.toMatch(/Custom::|AWS::CloudFormation::CustomResource/);
+  });
+
+  it('still synthesizes the landing function, whose bundle `elt land` runs', () => {
+    local.statelessTemplate.resourceCountIs('AWS::Lambda::Function', 1);
+    local.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Environment: { Variables: Match.objectLike({ RAW_BUCKET: Match.anyValue() }) },
+    });
+  });
+});

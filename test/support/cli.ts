@@ -15,7 +15,7 @@ export interface CliRun {
  */
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; input?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; input?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -23,7 +23,7 @@ export function runCli(
       ['--import', import.meta.resolve('tsx'), join(packageRoot(), 'bin', 'elt.ts'), ...args],
       {
         cwd: options.cwd ?? packageRoot(),
-        env: { ...process.env, NO_COLOR: '1' },
+        env: { ...process.env, NO_COLOR: '1', ...options.env },
       },
     );
     let stdout = '';

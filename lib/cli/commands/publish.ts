@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import { Command } from 'commander';
 import { PublishFailedError, publishEvents, type PublishInput } from '../../core/publish/publisher.js';
 import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
+import { explainAwsError } from '../aws-errors.js';
 import { systemClock } from '../../core/ports.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { readLineChunks } from '../../local/ndjson-reader.js';
@@ -126,6 +127,12 @@ async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore)
         progress.update(`${n(read)} read, ${n(accepted)} accepted by ${bus.describe()}`),
     });
   } catch (error) {
+    const explained = explainAwsError(
+      error instanceof PublishFailedError ? error.cause : error,
+      'eventbridge',
+      `publishing to ${bus.describe()}`,
+    );
+    if (explained instanceof CliError) throw explained;
     throw new CliError(
       error instanceof PublishFailedError
         ? error.message

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { explainAwsError } from '../aws-errors.js';
 import { EltRunFailedError, runElt } from '../../core/elt/run-elt.js';
 import { systemClock, type ObjectStore, type RunRecord } from '../../core/ports.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
@@ -67,7 +68,8 @@ export function runCommand(): Command {
         onProgress: (m) => progress.update(m),
       });
     } catch (error) {
-      if (!(error instanceof EltRunFailedError)) throw error;
+      if (!(error instanceof EltRunFailedError))
+        throw remote ? explainAwsError(error, 's3', `listing ${options.store}`) : error;
       run = error.run;
       process.exitCode = 1;
     } finally {

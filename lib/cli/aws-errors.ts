@@ -1,0 +1,44 @@
+import { CliError } from './output.js';
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
+
+/** The endpoint the SDK talks to for a service: its `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`. */
+export function awsEndpoint(service: string): string | undefined {
+  const env = process.env;
+  return env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ?? env.AWS_ENDPOINT_URL;
+}
+
+/**
+ * Turns the SDK errors a user can fix by themselves into one clear line: an endpoint that does not answer
+ * (LocalStack not started, a wrong port) and missing credentials. Anything else is returned unchanged.
+ */
+export function explainAwsError(error: unknown, service: string, what: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
+  const endpoint = awsEndpoint(service);
+  if ((code && UNREACHABLE.has(code)) || error.name === 'TimeoutError') {
+    const local =
+      endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint);
+    const hint = local
+      ? `Is LocalStack running there? Start it with: npm run localstack:up (it listens on 127.0.0.1:4566), or fix AWS_ENDPOINT_URL.`
+      : endpoint
+        ? 'Check AWS_ENDPOINT_URL.'
+        : 'Check the network and AWS_REGION.';
+    return new CliError(
+      `${what}: cannot reach ${endpoint ?? `the AWS ${service} endpoint`} (${code ?? error.name}). ${hint}`,
+    );
+  }
+  if (error.name === 'CredentialsProviderError') {
+    return new CliError(
+      `${what}: no AWS credentials found. For LocalStack: eval "$(scripts/services/localstack.sh env)"; for AWS: configure a profile or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.`,
+    );
+  }
+  return error;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Deploys the pipeline's `local` environment (cdk.json: target "localstack") to a running LocalStack.
+#   scripts/services/localstack-stack.sh deploy    bootstrap, synthesize, deploy; outputs to .services/localstack/outputs.json
+#   scripts/services/localstack-stack.sh destroy   delete the stack
+# What is deployed: the bus, its archive and rules, the landing queue and its DLQ, the bus target DLQ and
+# the raw bucket (stack elt-local-stateful). Redshift Serverless, the ELT workflow and the landing function
+# are not: LocalStack runs none of them without Docker and a paid plan. `elt land` plays the landing
+# function's event source mapping with the bundle `cdk synth` wrote to cdk.out (stack elt-local-stateless).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+port="${ELT_LOCALSTACK_PORT:-4566}"
+endpoint="http://127.0.0.1:$port"
+outputs="$root/.services/localstack/outputs.json"
+stack="elt-local-stateful"
+export AWS_ENDPOINT_URL="$endpoint" AWS_ENDPOINT_URL_S3="$endpoint"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
+export CDK_DISABLE_VERSION_CHECK=1
+cdk=("$root/node_modules/.bin/cdk" --app "npx tsx bin/app.ts" -c env=local -c region="$AWS_REGION" --no-notices --ci)
+
+if ! curl -fsS --max-time 2 "$endpoint/_localstack/health" >/dev/null 2>&1; then
+  echo "LocalStack does not answer on $endpoint. Start it first: npm run localstack:up" >&2
+  exit 3
+fi
+cd "$root"
+case "${1:-}" in
+  deploy)
+    mkdir -p "$(dirname "$outputs")"
+    echo "bootstrapping aws://000000000000/$AWS_REGION on LocalStack…" >&2
+    "${cdk[@]}" bootstrap "aws://000000000000/$AWS_REGION" >&2
+    echo "deploying $stack to $endpoint…" >&2
+    "${cdk[@]}" deploy "$stack" --require-approval never --outputs-file "$outputs" >&2
+    node -e '
+      const o = require(process.argv[1])[process.argv[2]];
+      console.error(`\ndeployed to LocalStack:\n  bus          ${o.BusName}\n  raw bucket   ${o.RawBucketName}\n  queue        ${o.LandingQueueUrl}\n  DLQ          ${o.LandingDeadLetterQueueUrl}\n`);
+      console.error(`next: eval "$(scripts/services/localstack.sh env)"; npx elt publish --file events.ndjson --bus eventbridge:${o.BusName}`);
+      console.error(`      npx elt land --outputs ${process.argv[1]} --until-drained; npx elt run --store s3://${o.RawBucketName}/`);
+    ' "$outputs" "$stack"
+    echo "$outputs"
+    ;;
+  destroy)
+    # LocalStack deletes a bucket even when its policy is Retain, and cannot delete one with objects in
+    # it: empty the raw bucket (every version) first. Its contents die with LocalStack's state anyway.
+    if [ -f "$outputs" ]; then
+      node --input-type=module -e '
+        import { readFileSync } from "node:fs";
+        import { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } from "@aws-sdk/client-s3";
+        const bucket = JSON.parse(readFileSync(process.argv[1], "utf8"))[process.argv[2]]?.RawBucketName;
+        if (bucket) {
+          const s3 = new S3Client({ forcePathStyle: true });
+          for (;;) {
+            const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+            const ids = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
+            if (ids.length === 0) break;
+            for (let i = 0; i < ids.length; i += 1000)
+              await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids.slice(i, i + 1000), Quiet: true } }));
+          }
+          console.error(`emptied s3://${bucket}`);
+        }
+      ' "$outputs" "$stack" 2>&1 | grep -v -e NodeVersionSupportWarning -e 'node >=22' >&2 || true
+    fi
+    "${cdk[@]}" destroy "$stack" --force >&2
+    rm -f "$outputs"
+    echo "destroyed"
+    ;;
+  *) echo "usage: $0 deploy|destroy" >&2; exit 2 ;;
+esac

@@ -71,17 +71,17 @@ async function query(dataDir: string, sql: string): Promise<unknown> {
  */
 const LOCALSTACK_DIVERGES: Readonly<Record<string, string>> = {
   'wildcard dir png: star matches nothing':
-    'EventBridge: "*" matches zero or more characters, so "dir/*.png" matches "dir/.png"; LocalStack requires at least one.',
+    'EventBridge docs (content filtering, wildcard): "*" matches zero or more characters, so "dir/*.png" matches "dir/.png"; LocalStack wants at least one.',
   'wildcard several stars: the word alone':
-    'EventBridge: each "*" may match nothing; LocalStack requires characters for every star.',
+    'EventBridge docs: every "*" may match nothing, so "*Title*" matches "Title"; LocalStack does not match it.',
   'wildcard escaped star: literal star':
-    'EventBridge: "\\\\*" in a wildcard pattern is a literal star; LocalStack treats the escape as text.',
+    'EventBridge docs: "\\*" in a wildcard is a literal "*", so "5 \\* 3 = *" matches "5 * 3 = 15"; LocalStack does not match it.',
   'wildcard escaped backslash: windows path':
-    'EventBridge: "\\\\\\\\" in a wildcard pattern is one literal backslash; LocalStack does not unescape it.',
+    'EventBridge docs: "\\\\" in a wildcard is one literal backslash, so "C:\\\\*" matches "C:\\Windows"; LocalStack does not match it.',
   'arrays of objects, fields from one element: fields spread over elements':
-    'EventBridge flattens arrays of objects per element (Ruler array consistency): fields must come from the same element; LocalStack matches fields from different elements.',
+    'Event Ruler (the engine EventBridge runs) matches the fields of one pattern object against one array element; LocalStack takes them from different elements.',
   'arrays of objects, exists false: one element has it':
-    'EventBridge: {"exists": false} fails when any element of the array has the field; LocalStack checks elements separately.',
+    'Event Ruler: {"exists": false} on a field of array elements fails when any element has the field; LocalStack matches because another element lacks it.',
 };
 
 /** The operators a pattern uses, e.g. `prefix`, `anything-but.suffix`, `$or`, `exact`. */

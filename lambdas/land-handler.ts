@@ -2,7 +2,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../lib/adapters/store/s3-object-store.js';
 import { createEventValidator } from '../lib/core/events/validator.js';
 import { assertSafeKey } from '../lib/core/landing/object-keys.js';
-import type { LandingResult } from '../lib/core/landing/land-batch.js';
+import type { LandingDeps, LandingResult } from '../lib/core/landing/land-batch.js';
+import {
+  KafkaBatchNotLandedError,
+  landKafkaEvent,
+  type KafkaEvent,
+} from '../lib/core/landing/kafka-event.js';
 import { landSqsEvent, type SqsBatchResponse, type SqsEvent } from '../lib/core/landing/sqs-event.js';
 import { systemClock, type Clock } from '../lib/core/ports.js';
 
@@ -73,32 +78,74 @@ export function createLandHandler(
   config: LandingConfig,
   deps: LandHandlerDeps = {},
 ): (event: SqsEvent) => Promise<SqsBatchResponse> {
-  const store = new S3ObjectStore({
-    bucket: config.bucket,
-    prefix: config.keyPrefix,
-    ...(deps.s3 ? { client: deps.s3 } : {}),
-  });
-  const landing = {
-    store,
+  const landing = landingDeps(config, deps);
+  const log = batchLogger(deps);
+  return async (event) => {
+    const { response, result } = await landSqsEvent(event, landing);
+    deps.onResult?.(result);
+    log(event.Records.length, result);
+    return response;
+  };
+}
+
+/**
+ * The landing function behind a Kafka event source mapping (Amazon MSK or self-managed Kafka): the same
+ * landing as for SQS. A batch with a record that was not durably written throws
+ * (`KafkaBatchNotLandedError`), so the event source retries the whole batch.
+ */
+export function createKafkaLandHandler(
+  config: LandingConfig,
+  deps: LandHandlerDeps = {},
+): (event: KafkaEvent) => Promise<{ landedEvents: number; quarantined: number; unkeyed: number }> {
+  const landing = landingDeps(config, deps);
+  const log = batchLogger(deps);
+  return async (event) => {
+    try {
+      const { result, records, unkeyed } = await landKafkaEvent(event, landing);
+      deps.onResult?.(result);
+      log(records, result, { unkeyed });
+      return { landedEvents: result.landedEvents, quarantined: result.quarantined, unkeyed };
+    } catch (error) {
+      if (error instanceof KafkaBatchNotLandedError) {
+        deps.onResult?.(error.result);
+        log(
+          Object.values(event.records).reduce((sum, list) => sum + list.length, 0),
+          error.result,
+        );
+      }
+      throw error;
+    }
+  };
+}
+
+function landingDeps(config: LandingConfig, deps: LandHandlerDeps): LandingDeps {
+  return {
+    store: new S3ObjectStore({
+      bucket: config.bucket,
+      prefix: config.keyPrefix,
+      ...(deps.s3 ? { client: deps.s3 } : {}),
+    }),
     validator: createEventValidator(),
     clock: deps.clock ?? systemClock,
     gzipLevel: config.gzipLevel,
   };
+}
+
+function batchLogger(
+  deps: LandHandlerDeps,
+): (records: number, result: LandingResult, extra?: Record<string, unknown>) => void {
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
-  return async (event) => {
-    const { response, result } = await landSqsEvent(event, landing);
-    deps.onResult?.(result);
+  return (records, result, extra = {}) =>
     log({
       level: result.failedIds.length > 0 ? 'WARN' : 'INFO',
       message: 'batch landed',
-      records: event.Records.length,
+      records,
       landedEvents: result.landedEvents,
       objects: result.objects.length,
       quarantined: result.quarantined,
       failed: result.failedIds.length,
+      ...extra,
       // Error texts name keys and S3 errors, never event contents.
       ...(result.errors.length > 0 ? { errors: result.errors } : {}),
     });
-    return response;
-  };
 }

@@ -2,10 +2,10 @@ import { runElt } from '../core/elt/run-elt.js';
 import type { Model } from '../core/elt/models.js';
 import { generateWorkload, type WorkloadOptions } from '../core/generator/workload.js';
 import { publishEvents, type PublishInput } from '../core/publish/publisher.js';
-import type { Clock, RunRecord, Warehouse } from '../core/ports.js';
+import type { Bus, Clock, RunRecord, Warehouse } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { FsObjectStore } from '../adapters/store/fs-object-store.js';
-import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline.js';
+import { LocalPipeline, type LocalPipelineOptions, type LocalPipelineStats } from './local-pipeline.js';
 
 /** What `elt demo` reports. */
 export interface DemoSummary {
@@ -32,6 +32,17 @@ export interface DemoSummary {
   readonly durationMs: number;
 }
 
+/** The parts of a running pipeline the demo drives: a bus to publish to, and landing behind it. */
+export interface DemoPipeline {
+  readonly bus: Bus;
+  readonly stats: Readonly<LocalPipelineStats>;
+  readonly landingErrors: readonly string[];
+  /** PutEvents calls to keep in flight (a remote bus needs more to hide its round trips). */
+  readonly publishInFlight?: number;
+  /** Stops taking events and returns once everything published is landed. */
+  close(): Promise<void>;
+}
+
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   readonly workload: WorkloadOptions;
@@ -40,12 +51,14 @@ export interface DemoOptions {
   readonly models: readonly Model[];
   readonly clock?: Clock;
   readonly pipeline?: Omit<LocalPipelineOptions, 'store' | 'clock'>;
+  /** Starts another pipeline than the embedded one (e.g. through Kafka). */
+  readonly startPipeline?: () => Promise<DemoPipeline>;
   readonly onProgress?: (stage: string, message: string) => void;
 }
 
 /**
- * The whole pipeline on embedded defaults: generate a workload, publish it through the in-process bus,
- * land it, load and transform it in the warehouse, and count what happened at each step.
+ * The whole pipeline on embedded defaults (or another transport): generate a workload, publish it through
+ * the bus, land it, load and transform it in the warehouse, and count what happened at each step.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const clock = options.clock ?? systemClock;
@@ -66,7 +79,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
   }
 
-  const pipeline = new LocalPipeline({ ...options.pipeline, store: options.store, clock }).start();
+  const pipeline: DemoPipeline = options.startPipeline
+    ? await options.startPipeline()
+    : new LocalPipeline({ ...options.pipeline, store: options.store, clock }).start();
   let published;
   try {
     published = await publishEvents(inputs(), {
@@ -74,6 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       store: options.store,
       clock,
       progressEvery: 20_000,
+      ...(pipeline.publishInFlight ? { maxInFlight: pipeline.publishInFlight } : {}),
       onProgress: (read, accepted) =>
         progress(
           'publish',

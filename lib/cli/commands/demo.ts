@@ -3,9 +3,14 @@ import { runDemo, type DemoSummary } from '../../local/demo.js';
 import { dropPipelineTables } from '../../core/elt/elt-steps.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
 import { openLocal, withCommonOptions, withWarehouseOption, type CommonOptions } from '../context.js';
-import { intInRange, n, Progress, secs } from '../output.js';
+import { CliError, intInRange, n, Progress, secs } from '../output.js';
+import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
+import { KafkaPipeline } from '../../local/kafka-pipeline.js';
+import type { ObjectStore } from '../../core/ports.js';
+import { parseBrokers, parseTopic, withKafkaOptions, type KafkaCliOptions } from '../kafka-options.js';
 
-interface DemoOptions extends CommonOptions {
+interface DemoOptions extends CommonOptions, KafkaCliOptions {
+  readonly transport: 'local' | 'kafka';
   readonly events: number;
   readonly seed: string;
   readonly days: number;
@@ -14,7 +19,7 @@ interface DemoOptions extends CommonOptions {
 
 /** `elt demo`: the whole pipeline on embedded defaults, with its invariants checked. */
 export function demoCommand(): Command {
-  return withWarehouseOption(
+  const command = withWarehouseOption(
     withCommonOptions(
       new Command('demo')
         .description(
@@ -27,18 +32,32 @@ export function demoCommand(): Command {
         )
         .option('--seed <seed>', 'workload seed: the same seed gives the same events', '42')
         .addOption(new Option('--days <n>', 'simulated days').default(3).argParser(intInRange(1, 365)))
-        .option('--keep', 'keep what the data directory already holds instead of starting fresh', false),
+        .option('--keep', 'keep what the data directory already holds instead of starting fresh', false)
+        .addOption(
+          new Option(
+            '--transport <transport>',
+            'local: the in-process bus and queue; kafka: a producer and a consumer group through a real Kafka broker (--brokers)',
+          )
+            .choices(['local', 'kafka'])
+            .default('local'),
+        ),
     ),
-  ).action(async (options: DemoOptions) => {
+  );
+  withKafkaOptions(
+    command,
+    'with --transport kafka: the topic (default: a new elt-demo-<time> topic of 3 partitions)',
+  );
+  return command.action(async (options: DemoOptions) => {
     const progress = new Progress(true);
     const ctx = await openLocal(options, { reset: !options.keep });
     if (!options.json) {
       process.stderr.write(
-        `elt demo: ${n(options.events)} events, seed ${options.seed}, ${options.days} simulated days → ${ctx.dataDir.root}, warehouse ${ctx.warehouse.describe()}\n`,
+        `elt demo: ${n(options.events)} events, seed ${options.seed}, ${options.days} simulated days${options.transport === 'kafka' ? ` through Kafka at ${options.brokers}` : ''} → ${ctx.dataDir.root}, warehouse ${ctx.warehouse.describe()}\n`,
       );
     }
     let summary: DemoSummary;
     try {
+      if (options.transport === 'kafka') parseBrokers(options.brokers);
       // A fresh data directory has a fresh DuckDB file; another warehouse is emptied of the pipeline's tables.
       if (!options.keep) await dropPipelineTables(ctx.warehouse, loadModels());
       summary = await runDemo({
@@ -47,8 +66,12 @@ export function demoCommand(): Command {
         warehouse: ctx.warehouse,
         models: loadModels(),
         pipeline: { landingWorkers: { storeRoot: ctx.dataDir.storeRoot } },
+        ...(options.transport === 'kafka' ? { startPipeline: kafkaPipeline(options, ctx.store) } : {}),
         onProgress: (stage, message) => progress.update(`[${stage}] ${message}`),
       });
+    } catch (error) {
+      if (error instanceof KafkaUnavailableError) throw new CliError(error.message);
+      throw error;
     } finally {
       progress.done();
       await ctx.warehouse.close();
@@ -92,4 +115,20 @@ export function demoCommand(): Command {
     }
     if (checks.some((c) => c.ok === false)) process.exitCode = 1;
   });
+}
+
+/** The demo's Kafka pipeline: a fresh topic (unless --topic) and consumer group, so runs never mix. */
+function kafkaPipeline(options: DemoOptions, store: ObjectStore): () => Promise<KafkaPipeline> {
+  const stamp = `${Date.now()}`;
+  const topic = parseTopic(options.topic ?? `elt-demo-${stamp}`);
+  return () =>
+    new KafkaPipeline({
+      brokers: parseBrokers(options.brokers),
+      topic,
+      groupId: `elt-demo-${stamp}`,
+      store,
+      batchSize: 10_000,
+      batchWindowMs: 1000,
+      partitions: 3,
+    }).start();
 }

@@ -9,15 +9,30 @@ import {
 import { QueueUnavailableError, SqsLambdaRunner } from '../../local/sqs-lambda-runner.js';
 import { explainAwsError } from '../aws-errors.js';
 import { CliError, n, Progress } from '../output.js';
+import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
+import { KafkaLanding } from '../../local/kafka-pipeline.js';
+import { DEFAULT_DATA_DIR, openDataDir, openStore, withStoreOption } from '../context.js';
+import {
+  DEFAULT_TOPIC,
+  parseBrokers,
+  parseTopic,
+  withKafkaOptions,
+  type KafkaCliOptions,
+} from '../kafka-options.js';
 
-interface LandCliOptions {
+interface LandCliOptions extends KafkaCliOptions {
+  readonly transport: 'sqs' | 'kafka';
+  readonly group: string;
+  readonly untilCaughtUp: boolean;
+  readonly store: string;
+  readonly dataDir: string;
   readonly queueUrl?: string;
   readonly bucket?: string;
   readonly outputs?: string;
   readonly cdkOut: string;
   readonly function: string;
-  readonly batchSize: string;
-  readonly batchWindow: string;
+  readonly batchSize?: string;
+  readonly batchWindow?: string;
   readonly retryDelay?: string;
   readonly untilDrained: boolean;
   readonly json: boolean;
@@ -53,9 +68,14 @@ function integer(name: string, value: string, min: number, max: number): number 
 
 /** `elt land`: plays Lambda's SQS event source mapping for the landing function, outside AWS. */
 export function landCommand(): Command {
-  return new Command('land')
+  const command = new Command('land')
     .description(
-      "Land events from a deployed landing queue (LocalStack, or AWS) by running the landing function's bundle from cdk.out the way Lambda's SQS event source mapping does: receive batches, invoke, delete what succeeded, leave reported failures for redelivery and the DLQ. Runs until stopped (SIGINT/SIGTERM finish the batch in hand) or, with --until-drained, until the queue is empty.",
+      "Land events outside AWS. --transport sqs (default): from a deployed landing queue (LocalStack, or AWS), running the landing function's bundle from cdk.out the way Lambda's SQS event source mapping does: receive batches, invoke, delete what succeeded, leave reported failures for redelivery and the DLQ. --transport kafka: as a member of a Kafka consumer group, handing the landing code batches in the shape Lambda's Kafka event source mapping uses and committing offsets only after a batch is landed. Runs until stopped (SIGINT/SIGTERM finish and commit the batches in hand), or until the queue is empty (--until-drained) or the group has caught up (--until-caught-up).",
+    )
+    .addOption(
+      new Option('--transport <transport>', 'where events come from')
+        .choices(['sqs', 'kafka'])
+        .default('sqs'),
     )
     .option('--queue-url <url>', 'the landing queue (output LandingQueueUrl)')
     .option('--bucket <name>', 'the raw bucket the function writes to (output RawBucketName)')
@@ -66,8 +86,11 @@ export function landCommand(): Command {
       'the function, as <stack>/<construct path>',
       'elt-local-stateless/Landing/Function',
     )
-    .option('--batch-size <n>', 'records per invocation, 1–10,000', '100')
-    .option('--batch-window <seconds>', 'wait up to this long to fill a batch, 0–300', '1')
+    .option('--batch-size <n>', 'records per invocation, 1–10,000 (default: 100 for sqs, 1000 for kafka)')
+    .option(
+      '--batch-window <seconds>',
+      'wait up to this long to fill a batch, 0–300 (default: 1 for sqs, 0.5 for kafka)',
+    )
     .addOption(
       new Option(
         '--retry-delay <seconds>',
@@ -75,86 +98,178 @@ export function landCommand(): Command {
       ),
     )
     .option('--until-drained', 'stop once the queue holds no message (visible, in flight or delayed)', false)
-    .option('--json', 'machine-readable output on stdout', false)
-    .action(async (options: LandCliOptions) => {
-      const fromFile = options.outputs ? fromOutputsFile(options.outputs) : {};
-      const queueUrl = options.queueUrl ?? fromFile.queueUrl;
-      const bucket = options.bucket ?? fromFile.bucket;
-      if (!queueUrl) throw new CliError('--queue-url (or --outputs) is required');
-      if (!bucket)
-        throw new CliError('--bucket (or --outputs) is required: the raw bucket the function writes to');
-      const batchSize = integer('--batch-size', options.batchSize, 1, 10_000);
-      const batchWindow = integer('--batch-window', options.batchWindow, 0, 300);
-      if (batchSize > 10 && batchWindow < 1)
-        throw new CliError('--batch-window must be at least 1 when --batch-size is over 10 (as for Lambda)');
-      const retryDelay =
-        options.retryDelay === undefined
-          ? undefined
-          : integer('--retry-delay', options.retryDelay, 0, 43_200);
-      const slash = options.function.indexOf('/');
-      if (slash < 1)
-        throw new CliError(`--function must be <stack>/<construct path>, got ${options.function}`);
+    .option('--group <id>', 'with --transport kafka: the consumer group', 'elt-landing')
+    .option(
+      '--until-caught-up',
+      'with --transport kafka: stop once the group has landed and committed everything in the topic',
+      false,
+    )
+    .option('--json', 'machine-readable output on stdout', false);
+  withKafkaOptions(command, `with --transport kafka: the topic (default ${DEFAULT_TOPIC})`);
+  withStoreOption(command);
+  command.addOption(
+    new Option(
+      '--data-dir <dir>',
+      'with --transport kafka: the local data directory whose store receives the objects (unless --store s3://…)',
+    ).default(DEFAULT_DATA_DIR),
+  );
+  return command.action(async (options: LandCliOptions) => {
+    if (options.transport === 'kafka') return landFromKafka(options);
+    const fromFile = options.outputs ? fromOutputsFile(options.outputs) : {};
+    const queueUrl = options.queueUrl ?? fromFile.queueUrl;
+    const bucket = options.bucket ?? fromFile.bucket;
+    if (!queueUrl) throw new CliError('--queue-url (or --outputs) is required');
+    if (!bucket)
+      throw new CliError('--bucket (or --outputs) is required: the raw bucket the function writes to');
+    const batchSize = integer('--batch-size', options.batchSize ?? '100', 1, 10_000);
+    const batchWindow = integer('--batch-window', options.batchWindow ?? '1', 0, 300);
+    if (batchSize > 10 && batchWindow < 1)
+      throw new CliError('--batch-window must be at least 1 when --batch-size is over 10 (as for Lambda)');
+    const retryDelay =
+      options.retryDelay === undefined ? undefined : integer('--retry-delay', options.retryDelay, 0, 43_200);
+    const slash = options.function.indexOf('/');
+    if (slash < 1) throw new CliError(`--function must be <stack>/<construct path>, got ${options.function}`);
 
-      let fn;
-      try {
-        fn = findBundledFunction(
-          options.cdkOut,
-          options.function.slice(0, slash),
-          options.function.slice(slash + 1),
-        );
-      } catch (error) {
-        if (error instanceof BundleNotFoundError) throw new CliError(error.message);
-        throw error;
-      }
-      const invoker = new BundledFunctionInvoker(fn, { environment: { RAW_BUCKET: bucket } });
-      const progress = new Progress(!options.json);
-      const runner = new SqsLambdaRunner({
-        sqs: new SQSClient({}),
-        queueUrl,
-        invoke: (event, requestId) => invoker.invoke(event, requestId),
-        batchSize,
-        batchWindowMs: batchWindow * 1000,
-        ...(retryDelay !== undefined ? { retryDelaySeconds: retryDelay } : {}),
-        onBatch: () =>
-          progress.update(
-            `${n(runner.stats.invocations)} invocations: ${n(runner.stats.deleted)} messages landed, ${n(runner.stats.failedRecords)} failed (left for redelivery)`,
-          ),
-      });
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const started = Date.now();
-      try {
-        await runner.run({ signal: stop.signal, untilDrained: options.untilDrained });
-      } catch (error) {
-        if (error instanceof QueueUnavailableError) throw new CliError(error.message);
-        throw explainAwsError(error, 'sqs', `receiving from ${queueUrl}`);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        progress.done();
-        await invoker.close();
-      }
-      const result = {
-        queueUrl,
-        bucket,
-        bundle: fn.entry,
-        ...runner.stats,
-        stoppedBy: stop.signal.aborted ? 'signal' : 'drained',
-        seconds: Math.round((Date.now() - started) / 100) / 10,
-      };
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
-        return;
-      }
-      const lines = [
-        `${n(result.invocations)} invocations of ${fn.path}: ${n(result.deleted)} messages landed in s3://${bucket}/, ${n(result.failedRecords)} failed and were left for redelivery (then the DLQ)`,
-      ];
-      if (result.failedInvocations > 0)
-        lines.push(
-          `${n(result.failedInvocations)} invocations failed; last error: ${result.lastError ?? 'unknown'}`,
-        );
-      process.stdout.write(`${lines.join('\n')}\n`);
+    let fn;
+    try {
+      fn = findBundledFunction(
+        options.cdkOut,
+        options.function.slice(0, slash),
+        options.function.slice(slash + 1),
+      );
+    } catch (error) {
+      if (error instanceof BundleNotFoundError) throw new CliError(error.message);
+      throw error;
+    }
+    const invoker = new BundledFunctionInvoker(fn, { environment: { RAW_BUCKET: bucket } });
+    const progress = new Progress(!options.json);
+    const runner = new SqsLambdaRunner({
+      sqs: new SQSClient({}),
+      queueUrl,
+      invoke: (event, requestId) => invoker.invoke(event, requestId),
+      batchSize,
+      batchWindowMs: batchWindow * 1000,
+      ...(retryDelay !== undefined ? { retryDelaySeconds: retryDelay } : {}),
+      onBatch: () =>
+        progress.update(
+          `${n(runner.stats.invocations)} invocations: ${n(runner.stats.deleted)} messages landed, ${n(runner.stats.failedRecords)} failed (left for redelivery)`,
+        ),
     });
+    const stop = new AbortController();
+    const release = onStopSignals(stop);
+    const started = Date.now();
+    try {
+      await runner.run({ signal: stop.signal, untilDrained: options.untilDrained });
+    } catch (error) {
+      if (error instanceof QueueUnavailableError) throw new CliError(error.message);
+      throw explainAwsError(error, 'sqs', `receiving from ${queueUrl}`);
+    } finally {
+      release();
+      progress.done();
+      await invoker.close();
+    }
+    const result = {
+      queueUrl,
+      bucket,
+      bundle: fn.entry,
+      ...runner.stats,
+      stoppedBy: stop.signal.aborted ? 'signal' : 'drained',
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    const lines = [
+      `${n(result.invocations)} invocations of ${fn.path}: ${n(result.deleted)} messages landed in s3://${bucket}/, ${n(result.failedRecords)} failed and were left for redelivery (then the DLQ)`,
+    ];
+    if (result.failedInvocations > 0)
+      lines.push(
+        `${n(result.failedInvocations)} invocations failed; last error: ${result.lastError ?? 'unknown'}`,
+      );
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+}
+
+/** Signals that stop a long-running command after it has finished what it holds. */
+function onStopSignals(stop: AbortController): () => void {
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** `elt land --transport kafka`: a consumer group member landing into the data directory or a bucket. */
+async function landFromKafka(options: LandCliOptions): Promise<void> {
+  const brokers = parseBrokers(options.brokers);
+  const topic = parseTopic(options.topic ?? DEFAULT_TOPIC);
+  const batchSize = integer('--batch-size', options.batchSize ?? '1000', 1, 10_000);
+  const batchWindow = Number(options.batchWindow ?? '0.5');
+  if (!Number.isFinite(batchWindow) || batchWindow < 0 || batchWindow > 300)
+    throw new CliError(`--batch-window must be 0–300 seconds, got ${JSON.stringify(options.batchWindow)}`);
+  const remote = options.store !== 'local';
+  const ctx = remote ? undefined : await openDataDir({ dataDir: options.dataDir, json: options.json });
+  const store = openStore(options.store, () => ctx!.store);
+  const progress = new Progress(!options.json);
+  const landing = new KafkaLanding({
+    brokers,
+    topic,
+    groupId: options.group,
+    store,
+    batchSize,
+    batchWindowMs: Math.round(batchWindow * 1000),
+    onProgress: (s) =>
+      progress.update(
+        `${n(s.records)} records landed in ${n(s.invocations)} batches · lag ${s.lag < 0 ? '?' : n(s.lag)}${s.rebalances > 0 ? ` · ${n(s.rebalances)} rebalances` : ''}`,
+      ),
+  });
+  const stop = new AbortController();
+  const release = onStopSignals(stop);
+  const started = Date.now();
+  let stats;
+  try {
+    stats = await landing.run({
+      signal: stop.signal,
+      ...(options.untilCaughtUp ? { until: () => true } : {}),
+    });
+  } catch (error) {
+    if (error instanceof KafkaUnavailableError) throw new CliError(error.message);
+    throw error;
+  } finally {
+    release();
+    progress.done();
+  }
+  const result = {
+    transport: 'kafka',
+    brokers,
+    topic,
+    group: options.group,
+    store: remote ? options.store : ctx!.dataDir.storeRoot,
+    ...stats,
+    landedEvents: landing.stats.landedEvents,
+    objects: landing.stats.landedObjectKeys.size,
+    quarantined: landing.stats.quarantined,
+    unkeyed: landing.stats.unkeyed,
+    deadLettered: landing.stats.deadLettered,
+    stoppedBy: stop.signal.aborted ? 'signal' : 'caught-up',
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  if (result.deadLettered > 0) process.exitCode = 1;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = [
+    `${n(result.records)} records from ${topic} in ${n(result.invocations)} batches: ${n(result.landedEvents)} events landed in ${n(result.objects)} objects, ${n(result.quarantined)} quarantined (with topic-partition@offset), lag ${result.lag < 0 ? 'unknown' : n(result.lag)}`,
+  ];
+  if (result.unkeyed > 0)
+    lines.push(`${n(result.unkeyed)} records had no key: landed, but their order per user is not guaranteed`);
+  if (result.deadLettered > 0)
+    lines.push(
+      `${n(result.deadLettered)} records failed every attempt and were written under dlq/: ${result.lastError ?? ''}`,
+    );
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

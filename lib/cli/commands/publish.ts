@@ -1,18 +1,31 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { PublishFailedError, publishEvents, type PublishInput } from '../../core/publish/publisher.js';
 import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
 import { explainAwsError } from '../aws-errors.js';
-import { systemClock } from '../../core/ports.js';
+import { KafkaBus, type KafkaCompression } from '../../adapters/kafka/kafka-bus.js';
+import { explainKafkaError, KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
+import {
+  DEFAULT_TOPIC,
+  parseBrokers,
+  parseTopic,
+  withCompressionOption,
+  withKafkaOptions,
+  type KafkaCliOptions,
+} from '../kafka-options.js';
+import { systemClock, type Bus } from '../../core/ports.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { readLineChunks } from '../../local/ndjson-reader.js';
 import { openDataDir, withCommonOptions, type CommonOptions, type LocalStore } from '../context.js';
 import { CliError, n, Progress, table } from '../output.js';
 
-interface PublishCliOptions extends CommonOptions {
+interface PublishCliOptions extends CommonOptions, KafkaCliOptions {
   readonly file: string;
   readonly bus: string;
+  readonly transport?: 'kafka';
+  readonly createTopic?: string | true;
+  readonly compression: KafkaCompression;
 }
 
 /** Reads NDJSON from a file or stdin (`-`) in chunks of inputs, skipping blank lines. */
@@ -31,7 +44,7 @@ async function* ndjsonInputs(file: string, counters: { blank: number }): AsyncGe
 
 /** `elt publish`: NDJSON entries through the bus and landing into the local data directory. */
 export function publishCommand(): Command {
-  return withCommonOptions(
+  const command = withCommonOptions(
     new Command('publish')
       .description(
         'Publish events from an NDJSON file (one PutEvents entry per line: source, detail-type, detail, optional time and resources) through the in-process bus and land them, or to a deployed EventBridge bus (--bus). Inputs that cannot be published are quarantined with their reason.',
@@ -41,14 +54,28 @@ export function publishCommand(): Command {
         '--bus <bus>',
         '"local" (the in-process bus, landing into --data-dir) or "eventbridge:<bus-name>" (a deployed bus; AWS credentials and region from the default chain)',
         'local',
+      )
+      .addOption(
+        new Option(
+          '--transport <transport>',
+          'kafka: produce to a Kafka topic instead of a bus (land it with elt land --transport kafka)',
+        ).choices(['kafka']),
+      )
+      .option(
+        '--create-topic [partitions]',
+        'with --transport kafka: create the topic if it does not exist (default 3 partitions)',
       ),
-  ).action(async (options: PublishCliOptions) => {
+  );
+  withKafkaOptions(command, `with --transport kafka: the topic (default ${DEFAULT_TOPIC})`);
+  withCompressionOption(command);
+  return command.action(async (options: PublishCliOptions) => {
     if (options.file !== '-') {
       await access(options.file).catch(() => {
         throw new CliError(`--file: cannot read ${options.file}`);
       });
     }
     const ctx = await openDataDir(options);
+    if (options.transport === 'kafka') return publishToKafka(options, ctx);
     if (options.bus !== 'local') return publishToEventBridge(options, ctx);
     const progress = new Progress(!options.json);
     const pipeline = new LocalPipeline({
@@ -115,6 +142,61 @@ async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore)
   const m = /^eventbridge:(.+)$/.exec(options.bus);
   if (!m) throw new CliError(`--bus must be "local" or "eventbridge:<bus-name>", got "${options.bus}"`);
   const bus = new EventBridgeBus({ busName: m[1]! });
+  await publishRemote(
+    options,
+    ctx,
+    bus,
+    'The deployed landing function writes them to the raw bucket within the batching window.',
+    (error) => {
+      const explained = explainAwsError(error, 'eventbridge', `publishing to ${bus.describe()}`);
+      return explained instanceof CliError ? explained : undefined;
+    },
+  );
+}
+
+/** `elt publish --transport kafka`: produce to a topic; `elt land --transport kafka` lands it. */
+async function publishToKafka(options: PublishCliOptions, ctx: LocalStore): Promise<void> {
+  const brokers = parseBrokers(options.brokers);
+  const topic = parseTopic(options.topic ?? DEFAULT_TOPIC);
+  const partitions =
+    options.createTopic === undefined
+      ? undefined
+      : options.createTopic === true
+        ? 3
+        : Number(options.createTopic);
+  if (partitions !== undefined && (!Number.isInteger(partitions) || partitions < 1 || partitions > 1000))
+    throw new CliError(
+      `--create-topic takes a partition count from 1 to 1000, got ${String(options.createTopic)}`,
+    );
+  const bus = new KafkaBus({ brokers, topic, compression: options.compression });
+  try {
+    await bus.open(partitions ? { partitions } : undefined);
+  } catch (error) {
+    await bus.close().catch(() => undefined);
+    if (error instanceof KafkaUnavailableError) throw new CliError(error.message);
+    throw error;
+  }
+  try {
+    await publishRemote(
+      options,
+      ctx,
+      bus,
+      `Land them: npx elt land --transport kafka --topic ${topic}`,
+      (error) => new CliError(`publishing to ${bus.describe()}: ${explainKafkaError(error, brokers, topic)}`),
+    );
+  } finally {
+    await bus.close().catch(() => undefined);
+  }
+}
+
+/** Publishes the file to a bus outside this process; invalid inputs are quarantined locally. */
+async function publishRemote(
+  options: PublishCliOptions,
+  ctx: LocalStore,
+  bus: Bus,
+  next: string,
+  explain: (cause: unknown) => CliError | undefined,
+): Promise<void> {
   const progress = new Progress(!options.json);
   const counters = { blank: 0 };
   let summary;
@@ -123,16 +205,13 @@ async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore)
       bus,
       store: ctx.store,
       clock: systemClock,
+      ...(options.transport === 'kafka' ? { maxInFlight: 64 } : {}),
       onProgress: (read, accepted) =>
         progress.update(`${n(read)} read, ${n(accepted)} accepted by ${bus.describe()}`),
     });
   } catch (error) {
-    const explained = explainAwsError(
-      error instanceof PublishFailedError ? error.cause : error,
-      'eventbridge',
-      `publishing to ${bus.describe()}`,
-    );
-    if (explained instanceof CliError) throw explained;
+    const explained = explain(error instanceof PublishFailedError ? error.cause : error);
+    if (explained) throw explained;
     throw new CliError(
       error instanceof PublishFailedError
         ? error.message
@@ -156,7 +235,7 @@ async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore)
   }
   const lines = [
     `read ${n(result.read)} entries: ${n(result.accepted)} accepted by ${result.bus}, ${n(result.quarantined)} quarantined locally (${result.quarantineDir})`,
-    'The deployed landing function writes them to the raw bucket within the batching window.',
+    next,
   ];
   const byCode = Object.entries(summary.rejections).map(([code, count]) => ({ code, count }));
   if (byCode.length > 0) lines.push('', table(byCode));

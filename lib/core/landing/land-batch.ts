@@ -1,4 +1,5 @@
 import type { EventType } from '../events/catalogue.js';
+import type { Rejection } from '../events/rejection.js';
 import { eventTimePartition } from '../events/event-time.js';
 import type { EventValidator } from '../events/validator.js';
 import type { Clock, ObjectStore } from '../ports.js';
@@ -14,6 +15,11 @@ import { quarantineRecord, writeQuarantine } from './quarantine.js';
 export interface LandingRecord {
   readonly id: string;
   readonly body: string;
+  /**
+   * Set when the carrier already knows the record cannot be an event (a Kafka record without a value, or
+   * not UTF-8): it goes to quarantine with this reason, `body` being what is kept of the input.
+   */
+  readonly rejection?: Rejection;
 }
 
 /** What landing needs. */
@@ -69,6 +75,13 @@ export async function landBatch(
   const now = deps.clock.now();
 
   for (const record of records) {
+    if (record.rejection) {
+      rejected.push(
+        JSON.stringify(quarantineRecord('landing', record.rejection, record.id, record.body, now)),
+      );
+      rejectedIds.push(record.id);
+      continue;
+    }
     const result = deps.validator.validateText(record.body);
     if (!result.ok) {
       rejected.push(

@@ -1,0 +1,355 @@
+import { Consumer, type Message } from '@platformatic/kafka';
+import type { KafkaEvent, KafkaEventRecord } from '../../core/landing/kafka-event.js';
+import { explainKafkaError, KafkaUnavailableError } from './kafka-errors.js';
+
+/** Options of {@link KafkaEventSource}: the settings of Lambda's Kafka event source mapping it plays. */
+export interface KafkaEventSourceOptions {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly groupId: string;
+  /** @default `${groupId}-consumer` */
+  readonly clientId?: string;
+  /** Invokes the function with an event; a rejection fails the batch (it is retried). */
+  readonly invoke: (event: KafkaEvent) => Promise<unknown>;
+  /** Records per invocation, 1–10,000. @default 1000 */
+  readonly batchSize?: number;
+  /** Wait up to this long to fill a batch, from its first record. @default 500 (Lambda's default for Kafka) */
+  readonly batchWindowMs?: number;
+  /** Batches being landed at once; the stream pauses while this many are in flight. @default 2 */
+  readonly maxInFlight?: number;
+  /** Attempts per batch before it goes to `onFailure` (then its offsets are committed). @default 3 */
+  readonly maxAttempts?: number;
+  /**
+   * The on-failure destination: receives a batch that failed every attempt, so consumption goes on. Without
+   * one, a failing batch is retried until it succeeds (Lambda's default: the partition waits).
+   */
+  readonly onFailure?: (event: KafkaEvent, error: Error) => Promise<void>;
+  /** @default 10000 */
+  readonly sessionTimeoutMs?: number;
+  /** How often consumer lag is measured. @default 2000 */
+  readonly lagIntervalMs?: number;
+  /** Called after each batch is landed and committed, and after each lag measurement. */
+  readonly onProgress?: (stats: Readonly<KafkaEventSourceStats>) => void;
+  /** Delay before a failed batch is retried; doubles each attempt. @default 500 */
+  readonly retryDelayMs?: number;
+}
+
+/** What the event source did. */
+export interface KafkaEventSourceStats {
+  invocations: number;
+  records: number;
+  committedBatches: number;
+  failedInvocations: number;
+  /** Batches handed to the on-failure destination. */
+  toFailureDestination: number;
+  /** Group joins after the first (rebalances). */
+  rebalances: number;
+  /** Consumer streams re-created after the client gave up (e.g. the broker restarted). */
+  restarts: number;
+  /** Records produced and not yet committed by the group, summed over partitions; -1 before the first measurement. */
+  lag: number;
+  /** Lag per partition at the last measurement. */
+  lagByPartition: Record<string, number>;
+  lastError?: string;
+}
+
+interface Batch {
+  readonly seq: number;
+  readonly messages: Message<Buffer, Buffer, Buffer, Buffer>[];
+}
+
+/**
+ * Lambda's Kafka event source mapping, played by a consumer group member: it reads the topic, hands the
+ * function batches in exactly the event shape Lambda uses (records under `<topic>-<partition>`, base64
+ * key and value, headers as byte arrays), and commits a batch's offsets only after the function has
+ * landed it — in batch order, so a later batch never commits past an earlier one that is still landing.
+ * At most `maxInFlight` batches are in flight: beyond that the stream pauses (backpressure reaches the
+ * broker, which keeps the records). A rebalance or a crash before a commit means the records are read
+ * again: at-least-once, with duplicates removed downstream by event id.
+ */
+export class KafkaEventSource {
+  readonly stats: KafkaEventSourceStats = {
+    invocations: 0,
+    records: 0,
+    committedBatches: 0,
+    failedInvocations: 0,
+    toFailureDestination: 0,
+    rebalances: 0,
+    restarts: 0,
+    lag: -1,
+    lagByPartition: {},
+  };
+  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  private readonly batchSize: number;
+  private readonly batchWindowMs: number;
+  private readonly maxInFlight: number;
+  private readonly bootstrap: string;
+  private current: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
+  private windowTimer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private inFlight = 0;
+  private commitChain: Promise<void> = Promise.resolve();
+  private joins = 0;
+  private fatal: Error | undefined;
+
+  constructor(private readonly options: KafkaEventSourceOptions) {
+    this.batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000)
+      throw new Error(`batchSize must be an integer from 1 to 10,000, got ${options.batchSize}`);
+    this.batchWindowMs = options.batchWindowMs ?? 500;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.bootstrap = options.brokers.join(',');
+    const session = options.sessionTimeoutMs ?? 10_000;
+    this.consumer = new Consumer({
+      clientId: options.clientId ?? `${options.groupId}-consumer`,
+      groupId: options.groupId,
+      bootstrapBrokers: [...options.brokers],
+      autocommit: false,
+      sessionTimeout: session,
+      rebalanceTimeout: session,
+      heartbeatInterval: Math.min(1000, Math.floor(session / 3)),
+      maxWaitTime: 250,
+      highWaterMark: Math.max(1024, this.batchSize * 2),
+      retries: 5,
+      retryDelay: 1000,
+    });
+    this.consumer.on('consumer:group:join', () => {
+      if (this.joins++ > 0) this.stats.rebalances++;
+    });
+  }
+
+  /**
+   * Consumes until `signal` aborts or `until()` returns true once everything read is committed and the lag
+   * is 0. In-flight batches are landed and committed before it returns; then the member leaves the group.
+   */
+  async run(opts: { signal?: AbortSignal; until?: () => boolean } = {}): Promise<KafkaEventSourceStats> {
+    const lagTimer = setInterval(() => void this.measureLag(), this.options.lagIntervalMs ?? 2000);
+    try {
+      await this.checkTopic();
+      while (!opts.signal?.aborted && !this.fatal) {
+        const ended = await this.consumeOnce(opts);
+        if (ended === 'done') break;
+        this.stats.restarts++;
+        await sleep(1000);
+      }
+    } finally {
+      clearInterval(lagTimer);
+      await this.commitChain;
+      try {
+        await this.consumer.close(true);
+      } catch {
+        // Leaving the group failed (the broker is gone): the session timeout removes the member.
+      }
+    }
+    if (this.fatal) throw this.fatal;
+    return this.stats;
+  }
+
+  /** Measures the group's lag on the topic now. */
+  async measureLag(): Promise<number> {
+    try {
+      const latest = await this.consumer.listOffsets({ topics: [this.options.topic] });
+      const ends = latest.get(this.options.topic) ?? [];
+      const committed = await this.consumer.listCommittedOffsets({
+        topics: [{ topic: this.options.topic, partitions: ends.map((_, i) => i) }],
+      });
+      const done = committed.get(this.options.topic) ?? [];
+      let total = 0;
+      const byPartition: Record<string, number> = {};
+      ends.forEach((end, p) => {
+        const c = done[p] ?? -1n;
+        const lag = Number(end - (c < 0n ? 0n : c));
+        byPartition[`${this.options.topic}-${p}`] = lag;
+        total += lag;
+      });
+      this.stats.lag = total;
+      this.stats.lagByPartition = byPartition;
+      this.options.onProgress?.(this.stats);
+      return total;
+    } catch (error) {
+      this.stats.lastError = `measuring lag: ${(error as Error).message}`;
+      return this.stats.lag;
+    }
+  }
+
+  private async checkTopic(): Promise<void> {
+    try {
+      const meta = await this.consumer.metadata({ topics: [this.options.topic] });
+      if (!meta.topics.has(this.options.topic)) throw new Error(`Unknown topic ${this.options.topic}.`);
+    } catch (error) {
+      throw new KafkaUnavailableError(explainKafkaError(error, this.options.brokers, this.options.topic), {
+        cause: error,
+      });
+    }
+  }
+
+  /** One consumer stream's life: ends with 'done' (stopped) or 'restart' (the stream failed). */
+  private async consumeOnce(opts: {
+    signal?: AbortSignal;
+    until?: () => boolean;
+  }): Promise<'done' | 'restart'> {
+    let stream;
+    try {
+      stream = await this.consumer.consume({
+        topics: [this.options.topic],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+      });
+    } catch (error) {
+      this.stats.lastError = explainKafkaError(error, this.options.brokers, this.options.topic);
+      if (this.stats.invocations === 0 && this.stats.restarts === 0) {
+        throw new KafkaUnavailableError(this.stats.lastError, { cause: error });
+      }
+      return 'restart';
+    }
+    const s = stream;
+    return new Promise<'done' | 'restart'>((resolve) => {
+      let finished = false;
+      const finish = (how: 'done' | 'restart'): void => {
+        if (finished) return;
+        finished = true;
+        clearInterval(poll);
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.flushCurrent();
+        void this.drain()
+          .then(() => s.close())
+          .catch(() => undefined)
+          .then(() => resolve(how));
+      };
+      const onAbort = (): void => finish('done');
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // Stop when asked to and caught up: nothing gathered, nothing landing, lag 0.
+      const poll = setInterval(() => {
+        if (!opts.until?.() || this.current.length > 0 || this.inFlight > 0) return;
+        void this.measureLag().then((lag) => {
+          if (lag === 0 && this.current.length === 0 && this.inFlight === 0) finish('done');
+        });
+      }, 250);
+      s.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+        this.current.push(message);
+        if (this.current.length === 1 && this.batchWindowMs > 0) {
+          this.windowTimer = setTimeout(() => this.flushCurrent(s), this.batchWindowMs);
+        }
+        if (this.current.length >= this.batchSize || this.batchWindowMs === 0) this.flushCurrent(s);
+      });
+      s.on('error', (error: Error) => {
+        this.stats.lastError = explainKafkaError(error, this.options.brokers, this.options.topic);
+        finish('restart');
+      });
+      if (opts.signal?.aborted) finish('done');
+    });
+  }
+
+  /** Sends the gathered records as one batch; pauses the stream when enough batches are in flight. */
+  private flushCurrent(stream?: { pause(): void; resume(): void }): void {
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    if (this.current.length === 0) return;
+    const batch: Batch = { seq: this.seq++, messages: this.current };
+    this.current = [];
+    this.inFlight++;
+    if (stream && this.inFlight >= this.maxInFlight) stream.pause();
+    const landed = this.land(batch);
+    this.commitChain = this.commitChain.then(async () => {
+      await landed;
+      await this.commit(batch);
+    });
+    void this.commitChain
+      .catch((error: Error) => {
+        this.fatal ??= error;
+      })
+      .finally(() => {
+        this.inFlight--;
+        if (stream && this.inFlight < this.maxInFlight) stream.resume();
+        this.options.onProgress?.(this.stats);
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight > 0) await this.commitChain.catch(() => undefined);
+  }
+
+  /** Invokes the function with the batch, retrying with backoff; then the on-failure destination. */
+  private async land(batch: Batch): Promise<void> {
+    const kept = batch.messages;
+    const event = this.toEvent(kept);
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      this.stats.invocations++;
+      try {
+        await this.options.invoke(event);
+        this.stats.records += kept.length;
+        return;
+      } catch (error) {
+        this.stats.failedInvocations++;
+        this.stats.lastError = (error as Error).message;
+        if (attempt >= maxAttempts && this.options.onFailure) {
+          await this.options.onFailure(event, error as Error);
+          this.stats.toFailureDestination++;
+          return;
+        }
+        await sleep(Math.min(30_000, (this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  /** Commits the next offset of every partition in the batch. */
+  private async commit(batch: Batch): Promise<void> {
+    const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+    for (const m of batch.messages) {
+      const k = `${m.topic}-${m.partition}`;
+      const prev = next.get(k);
+      if (!prev || m.offset + 1n > prev.offset)
+        next.set(k, { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.consumer.commit({
+          offsets: [...next.values()].map((o) => ({ ...o, leaderEpoch: -1 })),
+        });
+        this.stats.committedBatches++;
+        return;
+      } catch (error) {
+        // Not committed: after a rebalance another member reads these records again, and the warehouse
+        // removes the duplicates. Landing already happened, so nothing is lost either way.
+        this.stats.lastError = `commit: ${(error as Error).message}`;
+        if (attempt >= 3) return;
+        await sleep(500 * attempt);
+      }
+    }
+  }
+
+  /** The event Lambda's Kafka event source mapping builds for these records. */
+  private toEvent(messages: readonly Message<Buffer, Buffer, Buffer, Buffer>[]): KafkaEvent {
+    const records: Record<string, KafkaEventRecord[]> = {};
+    for (const m of messages) {
+      const key = `${m.topic}-${m.partition}`;
+      (records[key] ??= []).push(toEventRecord(m));
+    }
+    return { eventSource: 'SelfManagedKafka', bootstrapServers: this.bootstrap, records };
+  }
+}
+
+/** One record of the event, as Lambda encodes it. */
+export function toEventRecord(
+  m: Message<Buffer | undefined, Buffer | undefined, Buffer, Buffer>,
+): KafkaEventRecord {
+  const headers: Record<string, number[]>[] = [];
+  for (const [k, v] of m.headers ?? new Map<Buffer, Buffer>()) {
+    headers.push({ [k.toString('utf8')]: [...(v ?? Buffer.alloc(0))] });
+  }
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: Number(m.offset),
+    timestamp: Number(m.timestamp),
+    timestampType: 'CREATE_TIME',
+    ...(m.key && m.key.length > 0 ? { key: m.key.toString('base64') } : {}),
+    value: m.value && m.value.length > 0 ? m.value.toString('base64') : null,
+    headers,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -38,7 +38,8 @@
 # The version is set in scripts/services/kafka/pom.xml (kafka.version); docker-compose.yml runs the same version.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-base="$root/.services/kafka"
+# ELT_KAFKA_HOME puts a second broker (with other ports) in a folder of its own.
+base="${ELT_KAFKA_HOME:-$root/.services/kafka}"
 lib="$base/lib"
 data="$base/data"
 config="$base/server.properties"

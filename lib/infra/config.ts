@@ -74,6 +74,56 @@ export interface EltConfig {
     /** An address to subscribe to the alarm topic. @default none */
     readonly email?: string;
   };
+  /**
+   * An optional second landing path: a Kafka topic read by a Lambda event source mapping into the same raw
+   * bucket. Absent (the default), nothing Kafka-related is built. Not available with target `localstack`.
+   * @default none
+   */
+  readonly kafka?: KafkaConfig;
+}
+
+/** The Kafka landing path: where the topic is and how the event source mapping reads it. */
+export type KafkaConfig = MskServerlessKafkaConfig | SelfManagedKafkaConfig;
+
+/** What both Kafka modes share. */
+export interface KafkaCommonConfig {
+  /** Kafka topic name rules: 1–249 of a-z A-Z 0-9 . _ - (not "." or ".."). */
+  readonly topic: string;
+  /** The consumer group the event source mapping joins. @default `elt-<env>-landing` */
+  readonly consumerGroupId: string;
+  /** Records per invocation (Kafka event source: 1–10,000). @default 1000 */
+  readonly batchSize: number;
+  /** Wait up to this long to fill a batch (0–300 s). @default 1 */
+  readonly batchWindowSeconds: number;
+  /** Where a new consumer group starts reading. @default 'TRIM_HORIZON' */
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /**
+   * Provisioned mode: this many event pollers are kept ready (minimum 1–200, maximum up to 2,000), and
+   * the mapping gets a retry limit and batch bisection. Absent, the mapping runs in on-demand mode, where
+   * Lambda retries a failing batch until it succeeds or its records expire from the topic.
+   * @default none (on-demand mode)
+   */
+  readonly provisionedPollers?: { readonly minimum: number; readonly maximum: number };
+  /** Retries of a failing batch (0–10,000); set only with `provisionedPollers`. @default 10 */
+  readonly retryAttempts?: number;
+  /** Alarm when the consumer group is more than this many records behind the topic. @default 100000 */
+  readonly lagAlarmRecords: number;
+}
+
+/** An MSK Serverless cluster the stateful stack creates in the warehouse VPC, with IAM access control. */
+export interface MskServerlessKafkaConfig extends KafkaCommonConfig {
+  readonly mode: 'msk-serverless';
+}
+
+/** A Kafka cluster run elsewhere, reached over the internet with SASL/SCRAM (or basic) credentials. */
+export interface SelfManagedKafkaConfig extends KafkaCommonConfig {
+  readonly mode: 'self-managed';
+  /** Brokers as `host:port` (1–10). */
+  readonly bootstrapServers: readonly string[];
+  /** Complete ARN (with its 6-character suffix) of the Secrets Manager secret with the credentials. */
+  readonly secretArn: string;
+  /** @default 'SASL_SCRAM_512_AUTH' */
+  readonly authenticationMethod: 'SASL_SCRAM_512_AUTH' | 'SASL_SCRAM_256_AUTH' | 'BASIC_AUTH';
 }
 
 /** Where an environment is deployed. */
@@ -136,6 +186,142 @@ export function parseConfig(
     if (v === true || v === 'true') return true;
     if (v === false || v === 'false') return false;
     return fail(path, `must be true or false, got ${JSON.stringify(v)}`);
+  };
+  const oneOf = <T extends string>(path: string, v: unknown, dflt: T, allowed: readonly T[]): T => {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+      return fail(path, `must be ${allowed.map((a) => `"${a}"`).join(' or ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  };
+
+  const parseKafka = (k: Raw): KafkaConfig => {
+    const known = [
+      'mode',
+      'topic',
+      'consumerGroupId',
+      'batchSize',
+      'batchWindowSeconds',
+      'startingPosition',
+      'retryAttempts',
+      'provisionedPollers',
+      'lagAlarmRecords',
+      'bootstrapServers',
+      'secretArn',
+      'authenticationMethod',
+    ];
+    const unknown = Object.keys(k).filter((key) => !known.includes(key));
+    if (unknown.length > 0)
+      fail(`kafka.${unknown[0]}`, `is not a setting of kafka (known: ${known.join(', ')})`);
+    if (k.mode === undefined) fail('kafka.mode', 'is not set: "msk-serverless" or "self-managed"');
+    const mode = oneOf('kafka.mode', k.mode, 'msk-serverless', ['msk-serverless', 'self-managed']);
+    const topic = str(
+      'kafka.topic',
+      k.topic,
+      undefined,
+      /^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,249}$/,
+      'a Kafka topic name: 1–249 of a-z A-Z 0-9 . _ - (not "." or "..")',
+    );
+    const consumerGroupId = str(
+      'kafka.consumerGroupId',
+      k.consumerGroupId,
+      `elt-${envName}-landing`,
+      /^[a-zA-Z0-9._:+=@-]{1,200}$/,
+      'a consumer group id: 1–200 of a-z A-Z 0-9 . _ - : + = @ (no "*" or "/": it is part of an IAM resource ARN)',
+    );
+    let provisionedPollers: { minimum: number; maximum: number } | undefined;
+    if (k.provisionedPollers !== undefined) {
+      const p = k.provisionedPollers;
+      if (p === null || typeof p !== 'object' || Array.isArray(p))
+        fail('kafka.provisionedPollers', 'must be an object { minimum, maximum }');
+      const pollers = p as Raw;
+      if (pollers.minimum === undefined)
+        fail('kafka.provisionedPollers.minimum', 'is not set: 1–200 pollers always kept ready');
+      if (pollers.maximum === undefined)
+        fail('kafka.provisionedPollers.maximum', 'is not set: up to 2000 pollers');
+      const minimum = int('kafka.provisionedPollers.minimum', pollers.minimum, 1, 1, 200);
+      provisionedPollers = {
+        minimum,
+        maximum: int('kafka.provisionedPollers.maximum', pollers.maximum, minimum, minimum, 2000),
+      };
+    }
+    if (k.retryAttempts !== undefined && !provisionedPollers) {
+      fail(
+        'kafka.retryAttempts',
+        'applies only in provisioned mode: set kafka.provisionedPollers too (in on-demand mode Lambda retries a failing batch until it succeeds or its records expire)',
+      );
+    }
+    const common: KafkaCommonConfig = {
+      topic,
+      consumerGroupId,
+      batchSize: int('kafka.batchSize', k.batchSize, 1000, 1, 10_000),
+      batchWindowSeconds: int('kafka.batchWindowSeconds', k.batchWindowSeconds, 1, 0, 300),
+      startingPosition: oneOf('kafka.startingPosition', k.startingPosition, 'TRIM_HORIZON', [
+        'TRIM_HORIZON',
+        'LATEST',
+      ]),
+      ...(provisionedPollers
+        ? {
+            provisionedPollers,
+            retryAttempts: int('kafka.retryAttempts', k.retryAttempts, 10, 0, 10_000),
+          }
+        : {}),
+      lagAlarmRecords: int('kafka.lagAlarmRecords', k.lagAlarmRecords, 100_000, 1, 1_000_000_000),
+    };
+    if (mode === 'msk-serverless') {
+      for (const setting of ['bootstrapServers', 'secretArn', 'authenticationMethod']) {
+        if (k[setting] !== undefined) {
+          fail(
+            `kafka.${setting}`,
+            'applies only to mode "self-managed": the MSK Serverless cluster is created by the stack and uses IAM access control',
+          );
+        }
+      }
+      return { mode, ...common };
+    }
+
+    const servers = k.bootstrapServers;
+    if (servers === undefined)
+      fail(
+        'kafka.bootstrapServers',
+        'is not set: the brokers of the self-managed cluster as ["host:port", …]',
+      );
+    if (!Array.isArray(servers) || servers.length < 1 || servers.length > 10) {
+      fail(
+        'kafka.bootstrapServers',
+        `must be a list of 1–10 brokers as "host:port", got ${JSON.stringify(servers)}`,
+      );
+    }
+    const bootstrapServers = (servers as unknown[]).map((server, i) => {
+      const hostPort = str(
+        `kafka.bootstrapServers[${i}]`,
+        server,
+        undefined,
+        /^(?=.{1,300}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*:\d{1,5}$/,
+        'a broker as "host:port"',
+      );
+      const port = Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
+      if (port < 1 || port > 65_535)
+        fail(`kafka.bootstrapServers[${i}]`, `must have a port from 1 to 65535, got ${port}`);
+      return hostPort;
+    });
+    return {
+      mode,
+      ...common,
+      bootstrapServers,
+      secretArn: str(
+        'kafka.secretArn',
+        k.secretArn,
+        undefined,
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+        'the complete ARN (with its 6-character suffix) of the Secrets Manager secret holding the SASL/SCRAM credentials',
+      ),
+      authenticationMethod: oneOf(
+        'kafka.authenticationMethod',
+        k.authenticationMethod,
+        'SASL_SCRAM_512_AUTH',
+        ['SASL_SCRAM_512_AUTH', 'SASL_SCRAM_256_AUTH', 'BASIC_AUTH'],
+      ),
+    };
   };
 
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(envName))
@@ -223,6 +409,13 @@ export function parseConfig(
       'cannot be true with target "localstack": emptying the bucket needs a Lambda-backed custom resource, which LocalStack cannot run without Docker (stopping LocalStack discards its state instead)',
     );
   }
+  const kafka = raw.kafka === undefined ? undefined : parseKafka(section('kafka'));
+  if (kafka && deployTarget === 'localstack') {
+    fail(
+      'kafka',
+      'cannot be set with target "localstack": LocalStack cannot run MSK or Lambda event source mappings without a paid plan and Docker (test the Kafka path against a local broker with `elt land --transport kafka`)',
+    );
+  }
   const email =
     alarms.email === undefined
       ? undefined
@@ -303,6 +496,7 @@ export function parseConfig(
       ),
       ...(email ? { email } : {}),
     },
+    ...(kafka ? { kafka } : {}),
   };
 }
 

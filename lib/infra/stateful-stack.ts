@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { RULES } from '../core/rules.js';
 import type { EltConfig } from './config.js';
 import { EltEventBus } from './constructs/event-bus.js';
+import { KafkaCluster } from './constructs/kafka-cluster.js';
 import { LandingQueue } from './constructs/landing-queue.js';
 import { RawBucket } from './constructs/raw-bucket.js';
 import { Warehouse } from './constructs/warehouse.js';
@@ -20,11 +21,14 @@ export interface EltStatefulResources {
   readonly rawBucket: RawBucket;
   /** Absent on LocalStack, which cannot run Redshift Serverless. */
   readonly warehouse?: Warehouse;
+  /** The MSK Serverless cluster of the Kafka landing path; only with `kafka.mode` "msk-serverless". */
+  readonly kafkaCluster?: KafkaCluster;
 }
 
 /**
  * Everything that keeps data: the bus and its archive, the routing rules, the landing queue and its
- * DLQ, the raw bucket, Redshift Serverless. Deployed separately so the functions and the workflow can be
+ * DLQ, the raw bucket, Redshift Serverless, and the MSK Serverless cluster when the Kafka landing path is
+ * configured with it. Deployed separately so the functions and the workflow can be
  * replaced freely without touching data.
  */
 export class EltStatefulStack extends Stack {
@@ -55,7 +59,19 @@ export class EltStatefulStack extends Stack {
       destroyOnRemoval: config.rawBucket.destroyOnRemoval,
     });
     const warehouse = config.target === 'aws' ? this.createWarehouse(config, prefix, rawBucket) : undefined;
-    this.resources = { bus, landingQueue, rawBucket, ...(warehouse ? { warehouse } : {}) };
+    // MSK Serverless joins the warehouse's isolated VPC (config refuses kafka on LocalStack, so the
+    // warehouse is there whenever this is).
+    const kafkaCluster =
+      warehouse && config.kafka?.mode === 'msk-serverless'
+        ? new KafkaCluster(this, 'Kafka', { clusterName: `${prefix}-kafka`, vpc: warehouse.vpc })
+        : undefined;
+    this.resources = {
+      bus,
+      landingQueue,
+      rawBucket,
+      ...(warehouse ? { warehouse } : {}),
+      ...(kafkaCluster ? { kafkaCluster } : {}),
+    };
 
     new CfnOutput(this, 'BusName', {
       value: bus.bus.eventBusName,
@@ -73,6 +89,17 @@ export class EltStatefulStack extends Stack {
         description: 'Redshift Serverless workgroup',
       });
       new CfnOutput(this, 'DatabaseName', { value: warehouse.databaseName });
+    }
+    if (kafkaCluster && config.kafka) {
+      new CfnOutput(this, 'KafkaClusterArn', {
+        value: kafkaCluster.clusterArn,
+        description: 'MSK Serverless (IAM auth on 9098): aws kafka get-bootstrap-brokers --cluster-arn <arn>',
+      });
+      new CfnOutput(this, 'KafkaTopic', {
+        value: config.kafka.topic,
+        description:
+          'The topic the Kafka landing function reads; create it before producing (not made by this stack)',
+      });
     }
   }
 

@@ -1,13 +1,15 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../core/landing/object-keys.js';
-import type { EltConfig } from './config.js';
+import type { EltConfig, KafkaConfig } from './config.js';
 import { grantBucketAccess } from './constructs/bucket-access.js';
 import { EltFunction } from './constructs/elt-function.js';
 import { EltOrchestration } from './constructs/elt-orchestration.js';
+import { KafkaLanding } from './constructs/kafka-landing.js';
 import { Monitoring } from './constructs/monitoring.js';
 import type { EltStatefulResources } from './stateful-stack.js';
 import { objectsUnderPrefixes } from './nag-findings.js';
@@ -30,6 +32,8 @@ export class EltStatelessStack extends Stack {
   /** The ELT workflow and the alarms; absent on LocalStack (no Redshift, no event source mapping there). */
   readonly orchestration?: EltOrchestration;
   readonly monitoring?: Monitoring;
+  /** The Kafka landing path; only when `kafka` is configured (never on LocalStack). */
+  readonly kafkaLanding?: KafkaLanding;
 
   constructor(scope: Construct, id: string, props: EltStatelessStackProps) {
     super(scope, id, props);
@@ -112,5 +116,70 @@ export class EltStatelessStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: `${prefix}-pipeline` });
+
+    if (config.kafka) this.kafkaLanding = this.createKafkaLanding(config, config.kafka, stateful, monitoring);
+  }
+
+  /** The optional Kafka landing path into the same raw bucket, its alarms and a dashboard row. */
+  private createKafkaLanding(
+    config: EltConfig,
+    kafka: KafkaConfig,
+    stateful: EltStatefulResources,
+    monitoring: Monitoring,
+  ): KafkaLanding {
+    if (kafka.mode === 'msk-serverless' && !stateful.kafkaCluster)
+      throw new Error(
+        'EltStatelessStack: kafka.mode "msk-serverless" needs the stateful stack\'s Kafka cluster',
+      );
+    const kafkaLanding = new KafkaLanding(this, 'KafkaLanding', {
+      kafka,
+      rawBucket: stateful.rawBucket.bucket,
+      ...(stateful.kafkaCluster ? { cluster: stateful.kafkaCluster } : {}),
+      serviceName: 'elt-landing-kafka',
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention: config.logs.retentionDays as logs.RetentionDays,
+      memoryMb: config.landing.memoryMb,
+      timeout: Duration.seconds(config.landing.timeoutSeconds),
+    });
+    const lag = kafkaLanding.metricOffsetLag();
+    const failures = kafkaLanding.failureQueue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    });
+    monitoring.addAlarm(
+      'KafkaOffsetLagHigh',
+      `The Kafka landing consumer group is more than ${kafka.lagAlarmRecords} records behind topic ${kafka.topic}: landing is failing or too slow.`,
+      lag,
+      kafka.lagAlarmRecords,
+    );
+    monitoring.addAlarm(
+      'KafkaFailuresNotEmpty',
+      'The Kafka event source mapping gave up on batches; their offsets are in the Kafka landing failure queue: replay them from the topic.',
+      failures,
+      0,
+    );
+    monitoring.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `Kafka landing (${kafka.topic})`,
+        left: [lag],
+        right: [failures],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Kafka landing function',
+        left: [
+          kafkaLanding.landing.function.metricInvocations(),
+          kafkaLanding.landing.function.metricErrors(),
+        ],
+        right: [kafkaLanding.landing.function.metricDuration({ statistic: 'p99' })],
+      }),
+    );
+    new CfnOutput(this, 'KafkaLandingFunctionName', {
+      value: kafkaLanding.landing.function.functionName,
+    });
+    new CfnOutput(this, 'KafkaFailureQueueUrl', {
+      value: kafkaLanding.failureQueue.queueUrl,
+      description: 'Batches the Kafka event source mapping gave up on (topic, partition, offsets)',
+    });
+    return kafkaLanding;
   }
 }

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { EltConfigError, loadConfig, parseConfig } from '../../lib/infra/config.js';
-import { cdkJsonContext } from '../support/cdk-app.js';
+import { cdkJsonContext, withEnvironment } from '../support/cdk-app.js';
 
 const base = { account: '123456789012', region: 'eu-west-1' };
 
@@ -95,6 +95,196 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig: the optional kafka section', () => {
+  const msk = { mode: 'msk-serverless', topic: 'elt-events' };
+  const selfManaged = {
+    mode: 'self-managed',
+    topic: 'elt.events',
+    bootstrapServers: ['b-1.kafka.example.com:9096', 'b-2.kafka.example.com:9096'],
+    secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_elt-AbCdEf',
+  };
+
+  it('is absent unless configured: no kafka key at all', () => {
+    expect('kafka' in parseConfig('dev', base)).toBe(false);
+  });
+
+  it('fills an MSK Serverless section with its documented defaults (on-demand mode, no retry limit)', () => {
+    expect(parseConfig('dev', { ...base, kafka: msk }).kafka).toEqual({
+      mode: 'msk-serverless',
+      topic: 'elt-events',
+      consumerGroupId: 'elt-dev-landing',
+      batchSize: 1000,
+      batchWindowSeconds: 1,
+      startingPosition: 'TRIM_HORIZON',
+      lagAlarmRecords: 100_000,
+    });
+  });
+
+  it('fills a self-managed section with SASL/SCRAM-512 by default', () => {
+    expect(parseConfig('prod', { ...base, kafka: selfManaged }).kafka).toEqual({
+      ...selfManaged,
+      consumerGroupId: 'elt-prod-landing',
+      batchSize: 1000,
+      batchWindowSeconds: 1,
+      startingPosition: 'TRIM_HORIZON',
+      lagAlarmRecords: 100_000,
+      authenticationMethod: 'SASL_SCRAM_512_AUTH',
+    });
+  });
+
+  it('takes provisioned mode with a retry limit (10 by default) and every other setting', () => {
+    expect(
+      parseConfig('dev', {
+        ...base,
+        kafka: { ...msk, provisionedPollers: { minimum: 2, maximum: 20 } },
+      }).kafka,
+    ).toMatchObject({ provisionedPollers: { minimum: 2, maximum: 20 }, retryAttempts: 10 });
+    expect(
+      parseConfig('dev', {
+        ...base,
+        kafka: {
+          ...selfManaged,
+          consumerGroupId: 'legacy.consumer-group_1',
+          batchSize: 10_000,
+          batchWindowSeconds: 0,
+          startingPosition: 'LATEST',
+          provisionedPollers: { minimum: 200, maximum: 2000 },
+          retryAttempts: 0,
+          lagAlarmRecords: 1,
+          authenticationMethod: 'BASIC_AUTH',
+        },
+      }).kafka,
+    ).toMatchObject({
+      consumerGroupId: 'legacy.consumer-group_1',
+      batchSize: 10_000,
+      batchWindowSeconds: 0,
+      startingPosition: 'LATEST',
+      provisionedPollers: { minimum: 200, maximum: 2000 },
+      retryAttempts: 0,
+      lagAlarmRecords: 1,
+      authenticationMethod: 'BASIC_AUTH',
+    });
+  });
+
+  it.each([
+    [{ kafka: 'yes' }, 'kafka must be an object'],
+    [{ kafka: {} }, 'kafka.mode is not set: "msk-serverless" or "self-managed"'],
+    [{ kafka: { ...msk, mode: 'msk' } }, 'kafka.mode must be "msk-serverless" or "self-managed", got "msk"'],
+    [{ kafka: { ...msk, batchsize: 10 } }, 'kafka.batchsize is not a setting of kafka (known: mode, topic,'],
+    [{ kafka: { mode: 'msk-serverless' } }, 'kafka.topic is not set: a Kafka topic name'],
+    [{ kafka: { ...msk, topic: 'elt events' } }, 'kafka.topic must be a Kafka topic name: 1–249 of'],
+    [{ kafka: { ...msk, topic: '..' } }, 'kafka.topic must be a Kafka topic name'],
+    [{ kafka: { ...msk, topic: 'x'.repeat(250) } }, 'kafka.topic must be a Kafka topic name'],
+    [{ kafka: { ...msk, consumerGroupId: 'landing*' } }, 'kafka.consumerGroupId must be a consumer group id'],
+    [{ kafka: { ...msk, consumerGroupId: 'a/b' } }, 'kafka.consumerGroupId must be a consumer group id'],
+    [{ kafka: { ...msk, batchSize: 0 } }, 'kafka.batchSize must be from 1 to 10000, got 0'],
+    [{ kafka: { ...msk, batchSize: 10_001 } }, 'kafka.batchSize must be from 1 to 10000, got 10001'],
+    [
+      { kafka: { ...msk, batchWindowSeconds: 301 } },
+      'kafka.batchWindowSeconds must be from 0 to 300, got 301',
+    ],
+    [
+      { kafka: { ...msk, startingPosition: 'AT_TIMESTAMP' } },
+      'kafka.startingPosition must be "TRIM_HORIZON" or "LATEST", got "AT_TIMESTAMP"',
+    ],
+    [{ kafka: { ...msk, lagAlarmRecords: 0 } }, 'kafka.lagAlarmRecords must be from 1 to 1000000000, got 0'],
+    [
+      { kafka: { ...msk, retryAttempts: 3 } },
+      'kafka.retryAttempts applies only in provisioned mode: set kafka.provisionedPollers too',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: { minimum: 1, maximum: 2 }, retryAttempts: 10_001 } },
+      'kafka.retryAttempts must be from 0 to 10000, got 10001',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: 5 } },
+      'kafka.provisionedPollers must be an object { minimum, maximum }',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: { maximum: 5 } } },
+      'kafka.provisionedPollers.minimum is not set',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: { minimum: 5 } } },
+      'kafka.provisionedPollers.maximum is not set',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: { minimum: 0, maximum: 5 } } },
+      'kafka.provisionedPollers.minimum must be from 1 to 200, got 0',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: { minimum: 201, maximum: 300 } } },
+      'kafka.provisionedPollers.minimum must be from 1 to 200, got 201',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: { minimum: 5, maximum: 2 } } },
+      'kafka.provisionedPollers.maximum must be from 5 to 2000, got 2',
+    ],
+    [
+      { kafka: { ...msk, provisionedPollers: { minimum: 5, maximum: 2001 } } },
+      'kafka.provisionedPollers.maximum must be from 5 to 2000, got 2001',
+    ],
+    [
+      { kafka: { ...msk, bootstrapServers: ['b-1:9092'] } },
+      'kafka.bootstrapServers applies only to mode "self-managed"',
+    ],
+    [
+      { kafka: { ...msk, secretArn: selfManaged.secretArn } },
+      'kafka.secretArn applies only to mode "self-managed"',
+    ],
+    [
+      { kafka: { ...msk, authenticationMethod: 'BASIC_AUTH' } },
+      'kafka.authenticationMethod applies only to mode "self-managed"',
+    ],
+    [
+      { kafka: { ...selfManaged, bootstrapServers: undefined } },
+      'kafka.bootstrapServers is not set: the brokers of the self-managed cluster',
+    ],
+    [
+      { kafka: { ...selfManaged, bootstrapServers: [] } },
+      'kafka.bootstrapServers must be a list of 1–10 brokers',
+    ],
+    [
+      { kafka: { ...selfManaged, bootstrapServers: 'b-1:9092' } },
+      'kafka.bootstrapServers must be a list of 1–10 brokers as "host:port", got "b-1:9092"',
+    ],
+    [
+      { kafka: { ...selfManaged, bootstrapServers: Array.from({ length: 11 }, (_, i) => `b-${i}:9092`) } },
+      'kafka.bootstrapServers must be a list of 1–10 brokers',
+    ],
+    [
+      { kafka: { ...selfManaged, bootstrapServers: ['b-1.example.com'] } },
+      'kafka.bootstrapServers[0] must be a broker as "host:port", got "b-1.example.com"',
+    ],
+    [
+      { kafka: { ...selfManaged, bootstrapServers: ['b-1:9092', 'b-2:70000'] } },
+      'kafka.bootstrapServers[1] must have a port from 1 to 65535, got 70000',
+    ],
+    [{ kafka: { ...selfManaged, secretArn: undefined } }, 'kafka.secretArn is not set: the complete ARN'],
+    [
+      {
+        kafka: {
+          ...selfManaged,
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_elt',
+        },
+      },
+      'kafka.secretArn must be the complete ARN (with its 6-character suffix)',
+    ],
+    [
+      { kafka: { ...selfManaged, authenticationMethod: 'PLAIN' } },
+      'kafka.authenticationMethod must be "SASL_SCRAM_512_AUTH" or "SASL_SCRAM_256_AUTH" or "BASIC_AUTH", got "PLAIN"',
+    ],
+    [
+      { target: 'localstack', kafka: msk },
+      'kafka cannot be set with target "localstack": LocalStack cannot run MSK or Lambda event source mappings',
+    ],
+  ])('rejects %j naming the setting', (raw, message) => {
+    const text = error(raw as Record<string, unknown>);
+    expect(text).toContain('elt config (environment "dev"): ');
+    expect(text).toContain(message);
+  });
+});
+
 describe('loadConfig', () => {
   const app = (context: Record<string, unknown>) => new App({ context: { ...cdkJsonContext(), ...context } });
 
@@ -116,6 +306,20 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig(app({ env: 'staging', account: '123456789012', region: 'eu-west-1' }), {}),
     ).toThrow('env names no block of "elt:environments" in cdk.json (known: dev, prod, local)');
+  });
+
+  it('builds no Kafka path for the environments of cdk.json, and reads one from an environment block', () => {
+    for (const env of ['dev', 'prod', 'local']) {
+      const ctx = { env, account: '123456789012', region: 'us-east-1' };
+      expect(loadConfig(app(ctx), {}).kafka).toBeUndefined();
+    }
+    const kafka = { mode: 'msk-serverless', topic: 'elt-events' };
+    expect(
+      loadConfig(
+        app({ ...withEnvironment('dev', { kafka }), account: '123456789012', region: 'eu-west-1' }),
+        {},
+      ).kafka,
+    ).toMatchObject(kafka);
   });
 
   it('fails without an account, telling how to pass one', () => {

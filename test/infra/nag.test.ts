@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthesize, type SynthesizedApp } from '../support/cdk-app.js';
+import { synthesize, withEnvironment, type SynthesizedApp } from '../support/cdk-app.js';
 
 interface Suppression {
   readonly id: string;
@@ -11,26 +11,65 @@ interface Suppression {
 }
 
 let s: SynthesizedApp;
+/** The optional Kafka landing path in each of its shapes, on top of dev. */
+const kafkaVariants: Record<string, SynthesizedApp> = {};
 beforeAll(() => {
   s = synthesize();
+  const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_elt-AbCdEf';
+  const kafka = {
+    'msk-serverless': { mode: 'msk-serverless', topic: 'elt-events' },
+    'msk-serverless, provisioned': {
+      mode: 'msk-serverless',
+      topic: 'elt-events',
+      provisionedPollers: { minimum: 1, maximum: 5 },
+    },
+    'self-managed': {
+      mode: 'self-managed',
+      topic: 'elt-events',
+      bootstrapServers: ['b-1.example.com:9096'],
+      secretArn,
+    },
+    'self-managed, provisioned': {
+      mode: 'self-managed',
+      topic: 'elt-events',
+      bootstrapServers: ['b-1.example.com:9096'],
+      secretArn,
+      authenticationMethod: 'BASIC_AUTH',
+      provisionedPollers: { minimum: 1, maximum: 5 },
+    },
+  };
+  for (const [name, block] of Object.entries(kafka))
+    kafkaVariants[name] = synthesize(withEnvironment('dev', { kafka: block }));
 });
+
+const findings = (app: SynthesizedApp, which: 'stateful' | 'stateless'): string[] => {
+  const annotations = Annotations.fromStack(app[which]);
+  return [
+    ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
+    ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
+  ].map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
+};
 
 describe('cdk-nag AWS Solutions checks', () => {
   it.each(['stateful', 'stateless'] as const)(
     'report no unsuppressed error or warning on the %s stack',
     (which) => {
-      const annotations = Annotations.fromStack(s[which]);
-      const findings = [
-        ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
-        ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
-      ].map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
-      expect(findings).toEqual([]);
+      expect(findings(s, which)).toEqual([]);
     },
   );
 
+  it.each(
+    ['msk-serverless', 'msk-serverless, provisioned', 'self-managed', 'self-managed, provisioned'].flatMap(
+      (variant) => (['stateful', 'stateless'] as const).map((which) => [variant, which] as const),
+    ),
+  )('report no unsuppressed error or warning with Kafka landing (%s) on the %s stack', (variant, which) => {
+    expect(findings(kafkaVariants[variant]!, which)).toEqual([]);
+  });
+
   it('has a written reason on every suppression', () => {
     const suppressions: Suppression[] = [];
-    for (const template of [s.statefulTemplate, s.statelessTemplate]) {
+    const apps = [s, ...Object.values(kafkaVariants)];
+    for (const template of apps.flatMap((app) => [app.statefulTemplate, app.statelessTemplate])) {
       for (const resource of Object.values(
         template.toJSON().Resources as Record<
           string,

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../lib/core/rules.js';
-import { synthesize, type SynthesizedApp } from '../support/cdk-app.js';
+import { synthesize, withEnvironment, type SynthesizedApp } from '../support/cdk-app.js';
 
 type Resources = Record<
   string,
@@ -500,5 +500,489 @@ describe('the local environment (target localstack)', () => {
       Runtime: 'nodejs22.x',
       Environment: { Variables: Match.objectLike({ RAW_BUCKET: Match.anyValue() }) },
     });
+  });
+});
+
+describe('the optional Kafka landing path', () => {
+  const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_elt-AbCdEf';
+  const EC2_ACTIONS = [
+    'ec2:CreateNetworkInterface',
+    'ec2:DeleteNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeVpcs',
+  ];
+  let msk: SynthesizedApp;
+  let mskProvisioned: SynthesizedApp;
+  let selfManaged: SynthesizedApp;
+  beforeAll(() => {
+    msk = synthesize(withEnvironment('dev', { kafka: { mode: 'msk-serverless', topic: 'elt-events' } }));
+    mskProvisioned = synthesize(
+      withEnvironment('dev', {
+        kafka: {
+          mode: 'msk-serverless',
+          topic: 'elt-events',
+          consumerGroupId: 'elt-landing-v2',
+          batchSize: 500,
+          batchWindowSeconds: 10,
+          startingPosition: 'LATEST',
+          provisionedPollers: { minimum: 1, maximum: 5 },
+          retryAttempts: 2,
+          lagAlarmRecords: 5000,
+        },
+      }),
+    );
+    selfManaged = synthesize(
+      withEnvironment('dev', {
+        kafka: {
+          mode: 'self-managed',
+          topic: 'elt.events',
+          bootstrapServers: ['b-1.kafka.example.com:9096', 'b-2.kafka.example.com:9096'],
+          secretArn: SECRET,
+          authenticationMethod: 'SASL_SCRAM_256_AUTH',
+        },
+      }),
+    );
+  });
+
+  type Template = SynthesizedApp['statefulTemplate'];
+  type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
+  const kafkaFunctionId = (t: Template): string =>
+    logicalId(t, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Lands Kafka batches') });
+  const failureQueueId = (t: Template): string => {
+    const ids = Object.keys(t.findResources('AWS::SQS::Queue')).filter((id) =>
+      id.startsWith('KafkaLandingFailures'),
+    );
+    expect(ids).toHaveLength(1);
+    return ids[0]!;
+  };
+  /** The Kafka event source mapping's properties, without the tags every resource gets. */
+  const kafkaMapping = (t: Template): Record<string, unknown> => {
+    const esm = only(
+      t.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { Topics: Match.anyValue() },
+      }) as Resources,
+    );
+    const { Tags: _tags, ...props } = esm.Properties;
+    return props;
+  };
+  const kafkaStatements = (t: Template): Statement[] => {
+    const role = logicalId(t, 'AWS::IAM::Role', {
+      Description: Match.stringLikeRegexp('^Lands Kafka batches'),
+    });
+    const policies = Object.values(resourcesOf(t, 'AWS::IAM::Policy')).filter(
+      (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+    );
+    expect(policies).toHaveLength(1);
+    return (policies[0]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+  };
+  const arn = (resource: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kafka:eu-west-1:123456789012:${resource}`]],
+  });
+  const clusterImport = {
+    'Fn::ImportValue': expect.stringMatching(
+      /^elt-dev-stateful:ExportsOutputFnGetAttKafkaCluster[0-9A-F]{8}Arn/,
+    ),
+  };
+
+  describe('without a kafka section (the default)', () => {
+    it('builds nothing Kafka: no MSK resource, mapping, function, queue, alarm or output', () => {
+      for (const t of [s.statefulTemplate, s.statelessTemplate]) {
+        const json = JSON.stringify(t.toJSON());
+        expect(json).not.toMatch(/kafka/i);
+        expect(json).not.toMatch(/AWS::MSK::/);
+      }
+      expect(Object.keys(resourcesOf(s.statelessTemplate, 'AWS::Lambda::EventSourceMapping'))).toHaveLength(
+        1,
+      );
+    });
+
+    it('only adds to the templates: every resource and output of dev is there unchanged (the dashboard gains a row)', () => {
+      for (const variant of [msk, mskProvisioned, selfManaged]) {
+        for (const which of ['statefulTemplate', 'statelessTemplate'] as const) {
+          const before = s[which].toJSON() as {
+            Resources: Record<string, unknown>;
+            Outputs: Record<string, unknown>;
+          };
+          const after = variant[which].toJSON() as typeof before;
+          for (const [id, resource] of Object.entries(before.Resources)) {
+            if (id.startsWith('MonitoringDashboard')) continue;
+            expect(after.Resources[id], id).toEqual(resource);
+          }
+          for (const [id, output] of Object.entries(before.Outputs))
+            expect(after.Outputs[id], id).toEqual(output);
+        }
+      }
+    });
+  });
+
+  describe('MSK Serverless (stateful stack)', () => {
+    it("creates the cluster with IAM access control in the warehouse VPC's isolated subnets", () => {
+      const cluster = only(resourcesOf(msk.statefulTemplate, 'AWS::MSK::ServerlessCluster'));
+      const workgroup = only(resourcesOf(msk.statefulTemplate, 'AWS::RedshiftServerless::Workgroup'));
+      const sg = logicalId(msk.statefulTemplate, 'AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('^MSK Serverless'),
+      });
+      expect(cluster.Properties).toEqual({
+        ClusterName: 'elt-dev-kafka',
+        ClientAuthentication: { Sasl: { Iam: { Enabled: true } } },
+        VpcConfigs: [
+          { SubnetIds: workgroup.Properties.SubnetIds, SecurityGroups: [{ 'Fn::GetAtt': [sg, 'GroupId'] }] },
+        ],
+        Tags: { environment: 'dev', project: 'serverless-elt' },
+      });
+      expect(JSON.stringify(workgroup.Properties.SubnetIds)).toMatch(/WarehouseVpcwarehouseSubnet/);
+      expect(JSON.stringify(msk.statefulTemplate.toJSON())).not.toMatch(/AWS::MSK::Topic/);
+    });
+
+    it("lets Kafka traffic into the cluster's security group on 9098 from that group only", () => {
+      const t = msk.statefulTemplate;
+      const sg = logicalId(t, 'AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('^MSK Serverless'),
+      });
+      const endpointSg = logicalId(t, 'AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('^Lambda and STS interface endpoints'),
+      });
+      const group = (id: string) => ({ 'Fn::GetAtt': [id, 'GroupId'] });
+      expect(resourcesOf(t, 'AWS::EC2::SecurityGroup')[sg]!.Properties.SecurityGroupIngress).toBeUndefined();
+      const rules = (type: string, id: string) =>
+        Object.values(resourcesOf(t, type))
+          .map((r) => r.Properties)
+          .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(group(id)))
+          .map(({ Description: _d, ...rule }) => rule);
+      expect(rules('AWS::EC2::SecurityGroupIngress', sg)).toEqual([
+        {
+          GroupId: group(sg),
+          IpProtocol: 'tcp',
+          FromPort: 9098,
+          ToPort: 9098,
+          SourceSecurityGroupId: group(sg),
+        },
+      ]);
+      expect(rules('AWS::EC2::SecurityGroupEgress', sg)).toEqual(
+        expect.arrayContaining([
+          {
+            GroupId: group(sg),
+            IpProtocol: 'tcp',
+            FromPort: 9098,
+            ToPort: 9098,
+            DestinationSecurityGroupId: group(sg),
+          },
+          {
+            GroupId: group(sg),
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            DestinationSecurityGroupId: group(endpointSg),
+          },
+        ]),
+      );
+      expect(rules('AWS::EC2::SecurityGroupEgress', sg)).toHaveLength(2);
+      expect(rules('AWS::EC2::SecurityGroupIngress', endpointSg)).toEqual([
+        {
+          GroupId: group(endpointSg),
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          SourceSecurityGroupId: group(sg),
+        },
+      ]);
+    });
+
+    it('gives the mapping private Lambda and STS endpoints (the VPC has no route out)', () => {
+      const t = msk.statefulTemplate;
+      const endpointSg = logicalId(t, 'AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('^Lambda and STS interface endpoints'),
+      });
+      for (const service of ['lambda', 'sts']) {
+        t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+          ServiceName: `com.amazonaws.eu-west-1.${service}`,
+          VpcEndpointType: 'Interface',
+          PrivateDnsEnabled: true,
+          SecurityGroupIds: [{ 'Fn::GetAtt': [endpointSg, 'GroupId'] }],
+          SubnetIds: (
+            only(resourcesOf(t, 'AWS::MSK::ServerlessCluster')).Properties.VpcConfigs as {
+              SubnetIds: unknown;
+            }[]
+          )[0]!.SubnetIds,
+        });
+      }
+    });
+
+    it('outputs the cluster ARN and the topic', () => {
+      const cluster = logicalId(msk.statefulTemplate, 'AWS::MSK::ServerlessCluster');
+      msk.statefulTemplate.hasOutput('KafkaClusterArn', { Value: { 'Fn::GetAtt': [cluster, 'Arn'] } });
+      msk.statefulTemplate.hasOutput('KafkaTopic', { Value: 'elt-events' });
+    });
+  });
+
+  describe('the Kafka landing function (stateless stack)', () => {
+    it('runs land-kafka on nodejs22.x arm64 with its own log group and the raw bucket', () => {
+      for (const t of [msk.statelessTemplate, selfManaged.statelessTemplate]) {
+        t.hasResourceProperties('AWS::Lambda::Function', {
+          Description: 'Lands Kafka batches of bus events as gzip NDJSON in the raw bucket',
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: 1024,
+          Timeout: 60,
+          LoggingConfig: {
+            LogFormat: 'JSON',
+            LogGroup: { Ref: Match.stringLikeRegexp('^KafkaLandingFunctionLogs') },
+          },
+          Environment: {
+            Variables: Match.objectLike({
+              RAW_BUCKET: { 'Fn::ImportValue': Match.stringLikeRegexp('RawBucket') },
+              POWERTOOLS_SERVICE_NAME: 'elt-landing-kafka',
+            }),
+          },
+        });
+        const fns = Object.values(resourcesOf(t, 'AWS::Lambda::Function'));
+        expect(fns).toHaveLength(8);
+        for (const f of fns)
+          expect([f.Properties.Runtime, f.Properties.Architectures]).toEqual(['nodejs22.x', ['arm64']]);
+      }
+    });
+
+    it('reads MSK on demand: topic, group, batching, start, failures to the queue, no retry limit or bisection', () => {
+      const t = msk.statelessTemplate;
+      expect(kafkaMapping(t)).toEqual({
+        FunctionName: { Ref: kafkaFunctionId(t) },
+        EventSourceArn: clusterImport,
+        Topics: ['elt-events'],
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'elt-dev-landing' },
+        BatchSize: 1000,
+        MaximumBatchingWindowInSeconds: 1,
+        StartingPosition: 'TRIM_HORIZON',
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] } } },
+      });
+      const exported = Object.values(
+        msk.statefulTemplate.toJSON().Outputs as Record<
+          string,
+          { Value: unknown; Export?: { Name: string } }
+        >,
+      ).find((o) => o.Export?.Name.includes('KafkaCluster'));
+      expect(exported?.Value).toEqual({
+        'Fn::GetAtt': [logicalId(msk.statefulTemplate, 'AWS::MSK::ServerlessCluster'), 'Arn'],
+      });
+    });
+
+    it('in provisioned mode adds the pollers, the retry limit and bisection, and never partial batch responses', () => {
+      const t = mskProvisioned.statelessTemplate;
+      expect(kafkaMapping(t)).toEqual({
+        FunctionName: { Ref: kafkaFunctionId(t) },
+        EventSourceArn: clusterImport,
+        Topics: ['elt-events'],
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'elt-landing-v2' },
+        BatchSize: 500,
+        MaximumBatchingWindowInSeconds: 10,
+        StartingPosition: 'LATEST',
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] } } },
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 5 },
+        MaximumRetryAttempts: 2,
+        BisectBatchOnFunctionError: true,
+      });
+    });
+
+    it('reads a self-managed cluster with the secret and authentication method configured', () => {
+      const t = selfManaged.statelessTemplate;
+      expect(kafkaMapping(t)).toEqual({
+        FunctionName: { Ref: kafkaFunctionId(t) },
+        Topics: ['elt.events'],
+        SelfManagedEventSource: {
+          Endpoints: { KafkaBootstrapServers: ['b-1.kafka.example.com:9096', 'b-2.kafka.example.com:9096'] },
+        },
+        SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'elt-dev-landing' },
+        SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_256_AUTH', URI: SECRET }],
+        BatchSize: 1000,
+        MaximumBatchingWindowInSeconds: 1,
+        StartingPosition: 'TRIM_HORIZON',
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] } } },
+      });
+    });
+
+    it('with MSK: exactly the IAM-auth, cluster and ENI rights, each on its own ARN; "*" only for the EC2 actions', () => {
+      const statements = kafkaStatements(msk.statelessTemplate);
+      const kafka = statements.filter((st) => JSON.stringify(st.Action).match(/"(kafka|kafka-cluster|ec2):/));
+      expect(kafka).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'kafka-cluster:Connect',
+            'kafka-cluster:DescribeClusterDynamicConfiguration',
+            'kafka:DescribeClusterV2',
+            'kafka:GetBootstrapBrokers',
+          ],
+          Resource: clusterImport,
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+          Resource: arn('topic/elt-dev-kafka/*/elt-events'),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+          Resource: arn('group/elt-dev-kafka/*/elt-dev-landing'),
+        },
+        { Effect: 'Allow', Action: EC2_ACTIONS, Resource: '*' },
+      ]);
+      for (const st of statements) if (st.Resource === '*') expect(st.Action).toEqual(EC2_ACTIONS);
+      // CDK's ManagedKafkaEventSource would attach AWSLambdaMSKExecutionRole (everything on "*"): not used.
+      const role = logicalId(msk.statelessTemplate, 'AWS::IAM::Role', {
+        Description: Match.stringLikeRegexp('^Lands Kafka batches'),
+      });
+      expect(
+        resourcesOf(msk.statelessTemplate, 'AWS::IAM::Role')[role]!.Properties.ManagedPolicyArns,
+      ).toBeUndefined();
+    });
+
+    it('the group ARN follows the configured consumer group', () => {
+      const statements = kafkaStatements(mskProvisioned.statelessTemplate);
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+        Resource: arn('group/elt-dev-kafka/*/elt-landing-v2'),
+      });
+    });
+
+    it('self-managed: reads only its secret, no MSK or EC2 rights', () => {
+      const statements = kafkaStatements(selfManaged.statelessTemplate);
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Resource: SECRET,
+      });
+      expect(JSON.stringify(statements)).not.toMatch(/"(kafka|kafka-cluster|ec2):/);
+      for (const st of statements) expect(st.Resource).not.toBe('*');
+    });
+
+    it('writes under raw/ and quarantine/ only and sends only to its failure queue', () => {
+      for (const t of [msk.statelessTemplate, selfManaged.statelessTemplate]) {
+        const statements = kafkaStatements(t);
+        const s3 = statements.filter((st) => JSON.stringify(st.Action).includes('s3:'));
+        expect(s3).toHaveLength(1);
+        expect(s3[0]!.Action).toBe('s3:PutObject');
+        const resources = JSON.stringify(s3[0]!.Resource);
+        expect(resources).toContain('/raw/*');
+        expect(resources).toContain('/quarantine/*');
+        expect(resources.match(/\/\*"/g)).toHaveLength(2);
+        expect(statements.filter((st) => JSON.stringify(st.Action).includes('sqs:'))).toEqual([
+          {
+            Effect: 'Allow',
+            Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+            Resource: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] },
+          },
+        ]);
+      }
+    });
+
+    it('has no IAM statement on Resource "*" anywhere except the EC2 actions the mapping needs', () => {
+      const allowedOnStar = new Set([
+        ...EC2_ACTIONS,
+        'redshift-data:DescribeStatement',
+        'redshift-data:GetStatementResult',
+        'redshift-data:CancelStatement',
+        'redshift-data:ListStatements',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ]);
+      for (const variant of [msk, mskProvisioned, selfManaged]) {
+        for (const t of [variant.statefulTemplate, variant.statelessTemplate]) {
+          for (const policy of Object.values(resourcesOf(t, 'AWS::IAM::Policy'))) {
+            for (const st of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+              if (st.Resource !== '*') continue;
+              for (const action of [st.Action].flat()) expect(allowedOnStar, action).toContain(action);
+            }
+          }
+        }
+      }
+    });
+
+    it('keeps failed batches 14 days in an encrypted, TLS-only queue', () => {
+      const t = msk.statelessTemplate;
+      const queue = failureQueueId(t);
+      expect(resourcesOf(t, 'AWS::SQS::Queue')[queue]!.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ],
+        },
+      });
+    });
+
+    it('alarms on the offset lag and on anything in the failure queue, to the alarm topic', () => {
+      for (const [variant, threshold] of [
+        [msk, 100_000],
+        [mskProvisioned, 5000],
+      ] as const) {
+        const t = variant.statelessTemplate;
+        const topic = logicalId(t, 'AWS::SNS::Topic');
+        expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(8);
+        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'OffsetLag',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: kafkaFunctionId(t) } }],
+          Statistic: 'Maximum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: threshold,
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: topic }],
+        });
+        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failureQueueId(t), 'QueueName'] } }],
+          Statistic: 'Maximum',
+          Period: 300,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+          AlarmActions: [{ Ref: topic }],
+        });
+      }
+    });
+
+    it('outputs the function name and the failure queue URL', () => {
+      const t = msk.statelessTemplate;
+      t.hasOutput('KafkaLandingFunctionName', { Value: { Ref: kafkaFunctionId(t) } });
+      t.hasOutput('KafkaFailureQueueUrl', { Value: { Ref: failureQueueId(t) } });
+    });
+  });
+
+  it('self-managed Kafka adds nothing to the stateful stack', () => {
+    expect(selfManaged.statefulTemplate.toJSON()).toEqual(s.statefulTemplate.toJSON());
+  });
+
+  it('refuses kafka on the local (LocalStack) environment when synthesizing', () => {
+    expect(() =>
+      synthesize({
+        ...withEnvironment('local', { kafka: { mode: 'msk-serverless', topic: 'elt-events' } }),
+        env: 'local',
+        account: '000000000000',
+        region: 'us-east-1',
+      }),
+    ).toThrow('kafka cannot be set with target "localstack"');
   });
 });

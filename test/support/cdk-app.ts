@@ -45,3 +45,17 @@ export function synthesize(
     statelessTemplate: Template.fromStack(stacks.stateless),
   };
 }
+
+/**
+ * Context that replaces one block of cdk.json's `elt:environments` with that block plus `patch` (keys of
+ * `patch` win), for `synthesize(withEnvironment('dev', { kafka: … }))`: the other blocks stay as they are.
+ */
+export function withEnvironment(
+  envName: string,
+  patch: Record<string, unknown>,
+): { 'elt:environments': Record<string, unknown> } {
+  const environments = cdkJsonContext()['elt:environments'] as Record<string, Record<string, unknown>>;
+  const block = environments[envName];
+  if (!block) throw new Error(`withEnvironment: cdk.json has no environment "${envName}"`);
+  return { 'elt:environments': { ...environments, [envName]: { ...block, ...patch } } };
+}

@@ -45,18 +45,7 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const fiveMinutes = Duration.minutes(5);
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number): void => {
-      const a = new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      a.addAlarmAction(new actions.SnsAction(this.topic));
-      this.alarms.push(a);
-    };
+    const alarm = this.addAlarm.bind(this);
     alarm(
       'LandingDlqNotEmpty',
       'Messages landing gave up on are in the landing DLQ: inspect them, fix the cause, then `elt redrive`.',
@@ -151,5 +140,23 @@ export class Monitoring extends Construct {
         ],
       ],
     });
+  }
+
+  /**
+   * An alarm to the alarm topic when `metric` is over `threshold` in one period; no data is not breaching.
+   * For alarms of optional parts of the pipeline (the Kafka landing path).
+   */
+  addAlarm(id: string, description: string, metric: cloudwatch.IMetric, threshold: number): cloudwatch.Alarm {
+    const a = new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    a.addAlarmAction(new actions.SnsAction(this.topic));
+    this.alarms.push(a);
+    return a;
   }
 }

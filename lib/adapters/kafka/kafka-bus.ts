@@ -48,6 +48,34 @@ interface Pending {
 }
 
 /**
+ * Checks that the brokers answer and `topic` exists, creating it with `create.partitions` when asked;
+ * fails at once with a {@link KafkaUnavailableError} that says what to do.
+ */
+export async function ensureTopic(
+  brokers: readonly string[],
+  topic: string,
+  create?: { partitions: number },
+): Promise<void> {
+  const admin = new Admin({
+    clientId: 'elt-admin',
+    bootstrapBrokers: [...brokers],
+    retries: 1,
+    retryDelay: 500,
+  });
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(topic)) {
+      if (!create) throw new Error(`Unknown topic ${topic}.`);
+      await admin.createTopics({ topics: [topic], partitions: create.partitions, replicas: 1 });
+    }
+  } catch (error) {
+    throw new KafkaUnavailableError(explainKafkaError(error, brokers, topic), { cause: error });
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
  * A Kafka topic as the bus: PutEvents semantics on the way in (each entry checked as EventBridge checks
  * it, an envelope with a new id), then the envelope produced to the topic by an idempotent producer
  * (acks=all, retries without duplicates), keyed by the event's user (`detail.userId`, else its
@@ -101,29 +129,7 @@ export class KafkaBus implements Bus {
    * wrong address or topic fails at once with a clear message instead of after the retries.
    */
   async open(create?: { partitions: number }): Promise<void> {
-    const admin = new Admin({
-      clientId: `${this.options.clientId ?? 'elt-producer'}-admin`,
-      bootstrapBrokers: [...this.options.brokers],
-      retries: 1,
-      retryDelay: 500,
-    });
-    try {
-      const topics = await admin.listTopics();
-      if (!topics.includes(this.options.topic)) {
-        if (!create) throw Object.assign(new Error(`Unknown topic ${this.options.topic}.`));
-        await admin.createTopics({
-          topics: [this.options.topic],
-          partitions: create.partitions,
-          replicas: 1,
-        });
-      }
-    } catch (error) {
-      throw new KafkaUnavailableError(explainKafkaError(error, this.options.brokers, this.options.topic), {
-        cause: error,
-      });
-    } finally {
-      await admin.close();
-    }
+    await ensureTopic(this.options.brokers, this.options.topic, create);
   }
 
   async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult> {

@@ -1,5 +1,6 @@
 import { Consumer, type Message } from '@platformatic/kafka';
 import type { KafkaEvent, KafkaEventRecord } from '../../core/landing/kafka-event.js';
+import { ensureTopic } from './kafka-bus.js';
 import { explainKafkaError, KafkaUnavailableError } from './kafka-errors.js';
 
 /** Options of {@link KafkaEventSource}: the settings of Lambda's Kafka event source mapping it plays. */
@@ -173,14 +174,7 @@ export class KafkaEventSource {
   }
 
   private async checkTopic(): Promise<void> {
-    try {
-      const meta = await this.consumer.metadata({ topics: [this.options.topic] });
-      if (!meta.topics.has(this.options.topic)) throw new Error(`Unknown topic ${this.options.topic}.`);
-    } catch (error) {
-      throw new KafkaUnavailableError(explainKafkaError(error, this.options.brokers, this.options.topic), {
-        cause: error,
-      });
-    }
+    await ensureTopic(this.options.brokers, this.options.topic);
   }
 
   /** One consumer stream's life: ends with 'done' (stopped) or 'restart' (the stream failed). */

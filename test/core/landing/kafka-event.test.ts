@@ -1,0 +1,131 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
+import { createEventValidator } from '../../../lib/core/events/validator.js';
+import {
+  KafkaBatchNotLandedError,
+  kafkaLandingRecords,
+  kafkaRecordRef,
+  landKafkaEvent,
+  type KafkaEvent,
+  type KafkaEventRecord,
+} from '../../../lib/core/landing/kafka-event.js';
+import { envelope } from '../../support/envelopes.js';
+import { FlakyStore } from '../../support/flaky-store.js';
+import { useTempDirs } from '../../support/temp-dir.js';
+
+const b64 = (text: string | Buffer): string => Buffer.from(text).toString('base64');
+const clock = { now: () => new Date('2026-11-01T13:05:00Z') };
+
+function record(
+  offset: number,
+  value: string | null,
+  key: string | null = 'u_1001',
+  partition = 0,
+): KafkaEventRecord {
+  return {
+    topic: 'events',
+    partition,
+    offset,
+    timestamp: 1_762_000_000_000,
+    timestampType: 'CREATE_TIME',
+    ...(key === null ? {} : { key: b64(key) }),
+    value,
+    headers: [{ trace: [104, 105] }],
+  };
+}
+
+function event(...records: KafkaEventRecord[]): KafkaEvent {
+  const grouped: Record<string, KafkaEventRecord[]> = {};
+  for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+  return { eventSource: 'SelfManagedKafka', bootstrapServers: '127.0.0.1:9092', records: grouped };
+}
+
+const valid = (eventId: string): string =>
+  JSON.stringify(envelope('UserLoggedIn', { time: '2026-11-01T12:00:00Z', detail: { eventId } }));
+
+describe('kafkaLandingRecords', () => {
+  it('decodes base64 values into landing records named <topic>-<partition>@<offset>', () => {
+    const body = valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000001');
+    const { records, unkeyed } = kafkaLandingRecords(event(record(41, b64(body), 'u_1', 2)));
+    expect(records).toEqual([{ id: 'events-2@41', body }]);
+    expect(unkeyed).toBe(0);
+  });
+
+  it('marks a record without a value for quarantine', () => {
+    const { records } = kafkaLandingRecords(event(record(1, null)));
+    expect(records[0]).toMatchObject({
+      id: 'events-0@1',
+      rejection: { code: 'NOT_JSON', reason: 'the record has no value (a tombstone or an empty record)' },
+    });
+  });
+
+  it('marks a value that is not UTF-8 for quarantine, keeping it base64-encoded', () => {
+    const bad = b64(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    const { records } = kafkaLandingRecords(event(record(2, bad)));
+    expect(records[0]).toMatchObject({
+      body: bad,
+      rejection: { code: 'NOT_JSON', reason: expect.stringContaining('not UTF-8') },
+    });
+  });
+
+  it('marks a value over the size limit for quarantine, keeping only its start', () => {
+    const big = b64('x'.repeat(5000));
+    const { records } = kafkaLandingRecords(event(record(3, big)), 4096);
+    expect(records[0]!.rejection).toEqual({
+      code: 'ENTRY_TOO_LARGE',
+      reason: 'the record value is 5000 bytes; events are limited to 4096 bytes (the PutEvents entry limit)',
+    });
+    expect(records[0]!.body).toHaveLength(1024);
+  });
+
+  it('lands a record without a key and counts it', () => {
+    const body = valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000004');
+    const { records, unkeyed } = kafkaLandingRecords(event(record(4, b64(body), null)));
+    expect(records).toEqual([{ id: 'events-0@4', body }]);
+    expect(unkeyed).toBe(1);
+  });
+});
+
+describe('landKafkaEvent', () => {
+  const tempDir = useTempDirs();
+
+  it('lands valid records and quarantines the rest with their topic-partition@offset', async () => {
+    const store = new FsObjectStore(await tempDir());
+    const outcome = await landKafkaEvent(
+      event(
+        record(10, b64(valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000010'))),
+        record(11, b64('not json')),
+        record(12, null),
+      ),
+      { store, validator: createEventValidator(), clock },
+    );
+    expect(outcome).toMatchObject({ records: 3, unkeyed: 0 });
+    expect(outcome.result).toMatchObject({ landedEvents: 1, quarantined: 2, failedIds: [] });
+    const quarantine = outcome.result.quarantineKey!;
+    const lines = gunzipSync(await store.get(quarantine))
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l: { ref: string; code: string }) => [l.ref, l.code])).toEqual([
+      ['events-0@11', 'NOT_JSON'],
+      ['events-0@12', 'NOT_JSON'],
+    ]);
+  });
+
+  it('fails the whole batch when a write fails, so the event source retries it', async () => {
+    const store = new FlakyStore(new FsObjectStore(await tempDir()), (key) => key.startsWith('raw/'));
+    await expect(
+      landKafkaEvent(event(record(20, b64(valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000020')))), {
+        store,
+        validator: createEventValidator(),
+        clock,
+      }),
+    ).rejects.toThrow(KafkaBatchNotLandedError);
+  });
+
+  it('names records the way quarantine and logs show them', () => {
+    expect(kafkaRecordRef({ topic: 'a.b-c', partition: 7, offset: 123 })).toBe('a.b-c-7@123');
+  });
+});

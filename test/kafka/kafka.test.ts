@@ -1,0 +1,449 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Producer } from '@platformatic/kafka';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaBus } from '../../lib/adapters/kafka/kafka-bus.js';
+import { KafkaEventSource } from '../../lib/adapters/kafka/kafka-event-source.js';
+import type { KafkaEvent } from '../../lib/core/landing/kafka-event.js';
+import { packageRoot } from '../../lib/package-paths.js';
+import { lastJson, runCli, type CliRun } from '../support/cli.js';
+import { envelope } from '../support/envelopes.js';
+import { kafkaBroker, kafkaScript, type KafkaBroker } from '../support/kafka.js';
+import { MART_QUERIES } from '../support/marts.js';
+
+// The pipeline through a real Kafka broker (started here when none runs): producer → topic → consumer
+// group → landing → warehouse, with the failures the Kafka path must survive.
+
+let broker: KafkaBroker;
+let work: string;
+const stamp = Date.now();
+const topicName = (name: string): string => `test-${name}-${stamp}`;
+
+beforeAll(async () => {
+  broker = await kafkaBroker();
+  work = await mkdtemp(join(tmpdir(), 'elt-kafka-'));
+}, 600_000);
+
+afterAll(async () => {
+  await broker?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+}, 120_000);
+
+const cli = (args: string[], timeoutMs = 600_000): Promise<CliRun> => runCli(args, { timeoutMs });
+
+async function ok(run: Promise<CliRun>): Promise<Record<string, unknown>> {
+  const r = await run;
+  expect(r.code, r.stderr.slice(-3000)).toBe(0);
+  return lastJson(r);
+}
+
+/** `elt …` as a child process the test can signal. */
+function startCli(args: string[]): { child: ChildProcess; stderr: () => string; done: Promise<CliRun> } {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(packageRoot(), 'bin', 'elt.ts'), ...args],
+    {
+      cwd: packageRoot(),
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliRun>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, stderr: () => stderr, done };
+}
+
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Generates a workload; returns its file and its ground truth. */
+async function workload(
+  name: string,
+  events: number,
+  seed: string,
+): Promise<{ file: string; distinctValid: number }> {
+  const file = join(work, `${name}.ndjson`);
+  const summary = await ok(
+    cli(['generate', '--events', String(events), '--seed', seed, '--out', file, '--json']),
+  );
+  return { file, distinctValid: Number(summary.distinctValid) };
+}
+
+async function scalar(dataDir: string, sql: string): Promise<number> {
+  const rows = (await ok(cli(['query', sql, '--json', '--data-dir', dataDir]))) as unknown as { n: number }[];
+  return Number(rows[0]!.n);
+}
+
+describe('the Kafka demo', () => {
+  it('gives the same warehouse, marts and daily active users as the embedded demo for a seed', async () => {
+    const [kafka, embedded] = [join(work, 'demo-kafka'), join(work, 'demo-embedded')];
+    const onKafka = await ok(
+      cli([
+        'demo',
+        '--transport',
+        'kafka',
+        '--brokers',
+        broker.bootstrap,
+        '--events',
+        '20000',
+        '--seed',
+        '7',
+        '--json',
+        '--data-dir',
+        kafka,
+      ]),
+    );
+    const onEmbedded = await ok(
+      cli(['demo', '--events', '20000', '--seed', '7', '--json', '--data-dir', embedded]),
+    );
+    expect((onKafka.checks as { ok: boolean }[]).every((c) => c.ok)).toBe(true);
+    for (const k of ['warehouseUniqueEvents', 'distinctValid', 'landedEvents', 'quarantined', 'dau'])
+      expect(onKafka[k], k).toEqual(onEmbedded[k]);
+    for (const [table, sql] of Object.entries(MART_QUERIES)) {
+      const [a, b] = await Promise.all([
+        ok(cli(['query', sql, '--json', '--data-dir', kafka])),
+        ok(cli(['query', sql, '--json', '--data-dir', embedded])),
+      ]);
+      expect(a, table).toEqual(b);
+    }
+  }, 300_000);
+});
+
+describe('the event source', () => {
+  it('hands the function Lambda-shaped events, keeps at most maxInFlight batches in flight, and reaches lag 0', async () => {
+    const topic = topicName('shape');
+    const bus = new KafkaBus({ brokers: [broker.bootstrap], topic, lingerMs: 2 });
+    await bus.open({ partitions: 2 });
+    const entries = Array.from({ length: 600 }, (_, i) => ({
+      Source: 'marketplace.users',
+      DetailType: 'UserLoggedIn',
+      Detail: JSON.stringify({
+        ...envelope('UserLoggedIn').detail,
+        eventId: `5c1a0d3e-2b4f-4c6d-8e9f-${String(i).padStart(12, '0')}`,
+        userId: `u_${i % 7}`,
+      }),
+    }));
+    for (let i = 0; i < entries.length; i += 10) await bus.putEvents(entries.slice(i, i + 10));
+    await bus.close();
+
+    const events: KafkaEvent[] = [];
+    let inFlight = 0;
+    let maxSeen = 0;
+    const source = new KafkaEventSource({
+      brokers: [broker.bootstrap],
+      topic,
+      groupId: `${topic}-g`,
+      batchSize: 50,
+      batchWindowMs: 50,
+      maxInFlight: 2,
+      invoke: async (event) => {
+        inFlight++;
+        maxSeen = Math.max(maxSeen, inFlight);
+        events.push(event);
+        await new Promise((r) => setTimeout(r, 40));
+        inFlight--;
+      },
+    });
+    const stats = await source.run({ until: () => true });
+    expect(maxSeen).toBeLessThanOrEqual(2);
+    expect(maxSeen).toBe(2);
+    expect(stats.lag).toBe(0);
+    expect(stats.records).toBe(600);
+
+    const first = events[0]!;
+    expect(first).toMatchObject({ eventSource: 'SelfManagedKafka', bootstrapServers: broker.bootstrap });
+    const [partitionKey, records] = Object.entries(first.records)[0]!;
+    expect(partitionKey).toBe(`${topic}-${records[0]!.partition}`);
+    const r = records[0]!;
+    expect(r).toMatchObject({ topic, timestampType: 'CREATE_TIME', headers: [] });
+    expect(typeof r.offset).toBe('number');
+    const value = JSON.parse(Buffer.from(r.value!, 'base64').toString('utf8'));
+    expect(value).toMatchObject({ version: '0', source: 'marketplace.users', 'detail-type': 'UserLoggedIn' });
+    // Keyed by user: the key is the detail's userId, and one user's events all sit in one partition.
+    expect(Buffer.from(r.key!, 'base64').toString()).toBe(value.detail.userId);
+    const partitionsOfUser = new Map<string, Set<number>>();
+    for (const e of events)
+      for (const list of Object.values(e.records))
+        for (const rec of list) {
+          const user = Buffer.from(rec.key!, 'base64').toString();
+          (partitionsOfUser.get(user) ?? partitionsOfUser.set(user, new Set()).get(user)!).add(rec.partition);
+        }
+    for (const [user, parts] of partitionsOfUser) expect(parts.size, user).toBe(1);
+  });
+});
+
+describe('bad records', () => {
+  it('are quarantined with topic/partition/offset and a reason while the consumer keeps going', async () => {
+    const topic = topicName('bad');
+    const dataDir = join(work, 'bad');
+    const bus = new KafkaBus({ brokers: [broker.bootstrap], topic });
+    await bus.open({ partitions: 1 });
+    await bus.close();
+    const producer = new Producer({ clientId: 'test-bad', bootstrapBrokers: [broker.bootstrap], retries: 3 });
+    const good = (n: number): Buffer =>
+      Buffer.from(
+        JSON.stringify(
+          envelope('UserLoggedIn', {
+            id: `aaaaaaaa-0000-4000-8000-00000000000${n}`,
+            time: '2026-11-01T12:00:00Z',
+            detail: { eventId: `5c1a0d3e-2b4f-4c6d-8e9f-00000000000${n}` },
+          }),
+        ),
+      );
+    await producer.send({
+      messages: [
+        { topic, key: Buffer.from('u_1001'), value: good(1) },
+        { topic, key: Buffer.from('u_1001'), value: Buffer.from('this is not json') },
+        { topic, key: Buffer.from('u_1001'), value: Buffer.from(`{"pad":"${'x'.repeat(1_200_000)}"}`) },
+        { topic, key: Buffer.from('u_1001'), value: Buffer.from([0x7b, 0xc3, 0x28, 0x7d]) },
+        { topic, key: Buffer.from('u_1001') },
+        { topic, value: good(2) },
+        { topic, key: Buffer.from('u_1001'), value: good(3) },
+      ],
+    });
+    await producer.close();
+
+    const landed = await ok(
+      cli([
+        'land',
+        '--transport',
+        'kafka',
+        '--brokers',
+        broker.bootstrap,
+        '--topic',
+        topic,
+        '--group',
+        `${topic}-g`,
+        '--data-dir',
+        dataDir,
+        '--until-caught-up',
+        '--json',
+      ]),
+    );
+    expect(landed).toMatchObject({
+      records: 7,
+      landedEvents: 3,
+      quarantined: 4,
+      unkeyed: 1,
+      lag: 0,
+      deadLettered: 0,
+    });
+    const dir = join(dataDir, 'store', 'quarantine');
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ndjson.gz'));
+    const lines = (
+      await Promise.all(files.map(async (f) => gunzipSync(await readFile(join(dir, f))).toString()))
+    )
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ref: string; code: string; reason: string });
+    expect(lines.map((l) => [l.ref, l.code]).sort()).toEqual([
+      [`${topic}-0@1`, 'NOT_JSON'],
+      [`${topic}-0@2`, 'ENTRY_TOO_LARGE'],
+      [`${topic}-0@3`, 'NOT_JSON'],
+      [`${topic}-0@4`, 'NOT_JSON'],
+    ]);
+    expect(lines.find((l) => l.ref.endsWith('@3'))!.reason).toContain('not UTF-8');
+    expect(lines.find((l) => l.ref.endsWith('@4'))!.reason).toContain('no value');
+  });
+});
+
+describe('clear errors', () => {
+  it.each([
+    ['land', ['land', '--transport', 'kafka', '--topic', 'x']],
+    ['publish', ['publish', '--file', '-', '--transport', 'kafka', '--topic', 'x']],
+    ['demo', ['demo', '--transport', 'kafka', '--events', '100']],
+  ])('elt %s with a broker that is down names the fix', async (_name, args) => {
+    const r = await cli([...args, '--brokers', '127.0.0.1:9', '--data-dir', join(work, 'down')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'cannot reach Kafka at 127.0.0.1:9 (connection refused). Start the broker: npm run kafka:up',
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['land', ['land', '--transport', 'kafka']],
+    ['publish', ['publish', '--file', '-', '--transport', 'kafka']],
+  ])('elt %s on a topic that does not exist says how to create it', async (_name, args) => {
+    const r = await cli([
+      ...args,
+      '--brokers',
+      broker.bootstrap,
+      '--topic',
+      'no-such-topic',
+      '--data-dir',
+      join(work, 'nt'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`topic no-such-topic does not exist on ${broker.bootstrap}`);
+  });
+});
+
+describe('failures the Kafka path survives', () => {
+  it('a rebalance (a second member joins mid-stream) loses nothing', async () => {
+    const topic = topicName('rebalance');
+    const bus = new KafkaBus({ brokers: [broker.bootstrap], topic, lingerMs: 2 });
+    await bus.open({ partitions: 4 });
+    const total = 4000;
+    for (let i = 0; i < total; i += 10) {
+      await bus.putEvents(
+        Array.from({ length: 10 }, (_, j) => ({
+          Source: 'marketplace.users',
+          DetailType: 'UserLoggedIn',
+          Detail: JSON.stringify({ eventId: `r-${i + j}`, userId: `u_${(i + j) % 50}` }),
+        })),
+      );
+    }
+    await bus.close();
+    const seen = new Map<string, number>();
+    const member = (): KafkaEventSource =>
+      new KafkaEventSource({
+        brokers: [broker.bootstrap],
+        topic,
+        groupId: `${topic}-g`,
+        batchSize: 50,
+        batchWindowMs: 20,
+        maxInFlight: 1,
+        sessionTimeoutMs: 6000,
+        invoke: async (event) => {
+          for (const list of Object.values(event.records))
+            for (const r of list)
+              seen.set(`${r.partition}@${r.offset}`, (seen.get(`${r.partition}@${r.offset}`) ?? 0) + 1);
+          await new Promise((r) => setTimeout(r, 30));
+        },
+      });
+    const [a, b] = [member(), member()];
+    const runA = a.run({ until: () => true });
+    await waitFor('the first member to land some batches', () => a.stats.invocations >= 5);
+    const runB = b.run({ until: () => true });
+    const [sa, sb] = await Promise.all([runA, runB]);
+    expect(sa.rebalances + sb.rebalances).toBeGreaterThanOrEqual(1);
+    expect(sb.records).toBeGreaterThan(0);
+    // Every record was handed to the function at least once; a rebalance may repeat some, never skip one.
+    expect(seen.size).toBe(total);
+  }, 300_000);
+
+  it('a consumer killed mid-batch and restarted loses nothing; the warehouse removes the duplicates', async () => {
+    const topic = topicName('kill');
+    const dataDir = join(work, 'kill');
+    const { file, distinctValid } = await workload('kill', 30_000, '3');
+    await ok(
+      cli([
+        'publish',
+        '--file',
+        file,
+        '--transport',
+        'kafka',
+        '--brokers',
+        broker.bootstrap,
+        '--topic',
+        topic,
+        '--create-topic',
+        '3',
+        '--data-dir',
+        dataDir,
+        '--json',
+      ]),
+    );
+    const args = [
+      'land',
+      '--transport',
+      'kafka',
+      '--brokers',
+      broker.bootstrap,
+      '--topic',
+      topic,
+      '--group',
+      `${topic}-g`,
+      '--data-dir',
+      dataDir,
+      '--batch-size',
+      '300',
+      '--batch-window',
+      '0.05',
+    ];
+    const first = startCli(args);
+    await waitFor('some batches to land', () => /[1-9][\d,]{3,} records landed/.test(first.stderr()));
+    first.child.kill('SIGKILL');
+    await first.done;
+    const second = await ok(cli([...args, '--until-caught-up', '--json']));
+    expect(second.lag).toBe(0);
+    const run = await ok(cli(['run', '--data-dir', dataDir, '--json']));
+    expect(run.status).toBe('succeeded');
+    // Every valid event is in the warehouse once, whatever the kill left half done.
+    expect(await scalar(dataDir, 'SELECT COUNT(*) AS n FROM stg_events')).toBe(distinctValid);
+    expect(await scalar(dataDir, 'SELECT COUNT(*) - COUNT(DISTINCT event_id) AS n FROM stg_events')).toBe(0);
+  }, 300_000);
+
+  it('a broker restarted mid-publish: the producer retries and the run completes with nothing lost', async () => {
+    const topic = topicName('restart');
+    const dataDir = join(work, 'restart');
+    const { file, distinctValid } = await workload('restart', 60_000, '5');
+    const bus = new KafkaBus({ brokers: [broker.bootstrap], topic });
+    await bus.open({ partitions: 3 });
+    await bus.close();
+    const publishing = startCli([
+      'publish',
+      '--file',
+      file,
+      '--transport',
+      'kafka',
+      '--brokers',
+      broker.bootstrap,
+      '--topic',
+      topic,
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    await waitFor(
+      'publishing to start',
+      () => / read, [1-9][\d,]* accepted/.test(publishing.stderr()),
+      60_000,
+    ).catch(() => undefined);
+    await kafkaScript('kill');
+    await new Promise((r) => setTimeout(r, 1000));
+    await kafkaScript('up');
+    const published = await publishing.done;
+    expect(published.code, published.stderr.slice(-3000)).toBe(0);
+    const summary = lastJson(published);
+    expect(Number(summary.accepted) + Number(summary.quarantined)).toBe(60_000);
+    await ok(
+      cli([
+        'land',
+        '--transport',
+        'kafka',
+        '--brokers',
+        broker.bootstrap,
+        '--topic',
+        topic,
+        '--group',
+        `${topic}-g`,
+        '--data-dir',
+        dataDir,
+        '--until-caught-up',
+        '--json',
+      ]),
+    );
+    await ok(cli(['run', '--data-dir', dataDir, '--json']));
+    expect(await scalar(dataDir, 'SELECT COUNT(*) AS n FROM stg_events')).toBe(distinctValid);
+  }, 300_000);
+});

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { packageRoot } from '../../lib/package-paths.js';
+
+const exec = promisify(execFile);
+const script = join(packageRoot(), 'scripts', 'services', 'kafka.sh');
+
+/** Runs scripts/services/kafka.sh; fails with its explanation. */
+export async function kafkaScript(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await exec(script, args, { timeout: 600_000, maxBuffer: 16 << 20 });
+    return stdout.trim();
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`scripts/services/kafka.sh ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+/** A running broker; `stop` stops it only if this suite started it. */
+export interface KafkaBroker {
+  readonly bootstrap: string;
+  readonly startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The repository's Kafka broker (127.0.0.1:9092): the one already running, or one started (its jars fetched
+ * from Maven Central on first use) by scripts/services/kafka.sh. Fails with the script's explanation when it
+ * cannot start: the suite must not pass without a real broker.
+ */
+export async function kafkaBroker(): Promise<KafkaBroker> {
+  const running = await exec(script, ['status']).then(
+    () => true,
+    () => false,
+  );
+  const bootstrap = (await kafkaScript('up')).split('\n').at(-1)!;
+  return {
+    bootstrap,
+    startedHere: !running,
+    stop: async () => {
+      if (!running) await kafkaScript('down');
+    },
+  };
+}

@@ -20,6 +20,8 @@ export interface KafkaLandingOptions {
   readonly batchWindowMs?: number;
   readonly maxInFlight?: number;
   readonly onProgress?: (stats: Readonly<KafkaEventSourceStats>) => void;
+  /** Called with every lag measurement. */
+  readonly onLag?: (lag: number, byPartition: Readonly<Record<string, number>>) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export class KafkaLanding {
       ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}),
       ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onLag ? { onLag: options.onLag } : {}),
       invoke: async (event) => {
         try {
           const { result, unkeyed } = await landKafkaEvent(event, deps);

@@ -341,6 +341,64 @@ describe('failures the Kafka path survives', () => {
     expect(seen.size).toBe(total);
   }, 300_000);
 
+  it('SIGTERM stops a consumer after committing what it landed; a restart lands the rest', async () => {
+    const topic = topicName('sigterm');
+    const dataDir = join(work, 'sigterm');
+    const { file, distinctValid } = await workload('sigterm', 20_000, '9');
+    await ok(
+      cli([
+        'publish',
+        '--file',
+        file,
+        '--transport',
+        'kafka',
+        '--brokers',
+        broker.bootstrap,
+        '--topic',
+        topic,
+        '--create-topic',
+        '3',
+        '--data-dir',
+        dataDir,
+        '--json',
+      ]),
+    );
+    const args = [
+      'land',
+      '--transport',
+      'kafka',
+      '--brokers',
+      broker.bootstrap,
+      '--topic',
+      topic,
+      '--group',
+      `${topic}-g`,
+      '--data-dir',
+      dataDir,
+      '--batch-size',
+      '200',
+      '--batch-window',
+      '0.05',
+    ];
+    const first = startCli([...args, '--emf', '--json']);
+    await waitFor('a lag metric line', () => /"OffsetLag":\d+/.test(first.stderr()));
+    first.child.kill('SIGTERM');
+    const stopped = await first.done;
+    expect(stopped.code, stopped.stderr.slice(-2000)).toBe(0);
+    const result = lastJson(stopped);
+    expect(result.stoppedBy).toBe('signal');
+    expect(result.committedBatches).toBe(result.invocations);
+    const metric = JSON.parse(stopped.stderr.split('\n').find((l) => l.includes('"OffsetLag"'))!);
+    expect(metric).toMatchObject({
+      Topic: topic,
+      ConsumerGroup: `${topic}-g`,
+      _aws: { CloudWatchMetrics: [{ Namespace: 'ServerlessElt' }] },
+    });
+    await ok(cli([...args, '--until-caught-up', '--json']));
+    await ok(cli(['run', '--data-dir', dataDir, '--json']));
+    expect(await scalar(dataDir, 'SELECT COUNT(*) AS n FROM stg_events')).toBe(distinctValid);
+  }, 300_000);
+
   it('a consumer killed mid-batch and restarted loses nothing; the warehouse removes the duplicates', async () => {
     const topic = topicName('kill');
     const dataDir = join(work, 'kill');

@@ -55,6 +55,16 @@ export function explainKafkaError(error: unknown, brokers: readonly string[], to
     case 'timeout':
       return `Kafka at ${where} did not answer in time: ${(error as Error).message}`;
     default:
-      return `Kafka at ${where}: ${(error as Error).message}`;
+      return `Kafka at ${where}: ${details(error)}`;
   }
+}
+
+/** The distinct messages of a nested error, with protocol error names: "Producing messages failed. (NOT_LEADER_OR_FOLLOWER: …)". */
+function details(error: unknown): string {
+  const parts: string[] = [];
+  for (const e of chain(error)) {
+    const text = [e.apiId, e.message].filter(Boolean).join(': ');
+    if (text && !parts.includes(text)) parts.push(text);
+  }
+  return parts.length <= 1 ? (parts[0] ?? String(error)) : `${parts[0]} (${parts.slice(1, 4).join('; ')})`;
 }

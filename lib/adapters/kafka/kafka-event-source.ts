@@ -31,6 +31,8 @@ export interface KafkaEventSourceOptions {
   readonly lagIntervalMs?: number;
   /** Called after each batch is landed and committed, and after each lag measurement. */
   readonly onProgress?: (stats: Readonly<KafkaEventSourceStats>) => void;
+  /** Called with every lag measurement: the total and per `<topic>-<partition>`. */
+  readonly onLag?: (lag: number, byPartition: Readonly<Record<string, number>>) => void;
   /** Delay before a failed batch is retried; doubles each attempt. @default 500 */
   readonly retryDelayMs?: number;
 }
@@ -165,6 +167,7 @@ export class KafkaEventSource {
       });
       this.stats.lag = total;
       this.stats.lagByPartition = byPartition;
+      this.options.onLag?.(total, byPartition);
       this.options.onProgress?.(this.stats);
       return total;
     } catch (error) {

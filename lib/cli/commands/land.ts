@@ -24,6 +24,7 @@ interface LandCliOptions extends KafkaCliOptions {
   readonly transport: 'sqs' | 'kafka';
   readonly group: string;
   readonly untilCaughtUp: boolean;
+  readonly emf: boolean;
   readonly store: string;
   readonly dataDir: string;
   readonly queueUrl?: string;
@@ -99,6 +100,11 @@ export function landCommand(): Command {
     )
     .option('--until-drained', 'stop once the queue holds no message (visible, in flight or delayed)', false)
     .option('--group <id>', 'with --transport kafka: the consumer group', 'elt-landing')
+    .option(
+      '--emf',
+      'with --transport kafka: print the consumer lag to stderr as CloudWatch embedded metric format lines (metric OffsetLag, as Lambda reports it for Kafka event sources), every lag measurement',
+      false,
+    )
     .option(
       '--until-caught-up',
       'with --transport kafka: stop once the group has landed and committed everything in the topic',
@@ -225,6 +231,12 @@ async function landFromKafka(options: LandCliOptions): Promise<void> {
       progress.update(
         `${n(s.records)} records landed in ${n(s.invocations)} batches · lag ${s.lag < 0 ? '?' : n(s.lag)}${s.rebalances > 0 ? ` · ${n(s.rebalances)} rebalances` : ''}`,
       ),
+    ...(options.emf
+      ? {
+          onLag: (lag: number, byPartition: Readonly<Record<string, number>>) =>
+            emitLagMetric(topic, options.group, lag, byPartition),
+        }
+      : {}),
   });
   const stop = new AbortController();
   const release = onStopSignals(stop);
@@ -272,4 +284,33 @@ async function landFromKafka(options: LandCliOptions): Promise<void> {
       `${n(result.deadLettered)} records failed every attempt and were written under dlq/: ${result.lastError ?? ''}`,
     );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * One CloudWatch embedded-metric-format line with the group's lag, in total and per partition: on AWS,
+ * a log line like this becomes metrics; locally it is machine-readable progress.
+ */
+function emitLagMetric(
+  topic: string,
+  group: string,
+  lag: number,
+  byPartition: Readonly<Record<string, number>>,
+): void {
+  const line = {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: 'ServerlessElt',
+          Dimensions: [['Topic', 'ConsumerGroup']],
+          Metrics: [{ Name: 'OffsetLag', Unit: 'Count' }],
+        },
+      ],
+    },
+    Topic: topic,
+    ConsumerGroup: group,
+    OffsetLag: lag,
+    lagByPartition: byPartition,
+  };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
 }

@@ -8,6 +8,7 @@ import { publishCommand } from './commands/publish.js';
 import { quarantineCommand } from './commands/quarantine.js';
 import { queryCommand } from './commands/query.js';
 import { runCommand, runsCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { testPatternCommand } from './commands/test-pattern.js';
 import { CliError } from './output.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     demoCommand(),
     publishCommand(),
     landCommand(),
+    serveCommand(),
     runCommand(),
     runsCommand(),
     queryCommand(),

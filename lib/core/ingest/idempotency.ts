@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+
+/** A response kept for replay. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** What the store says about a key when a request arrives. */
+export type IdempotencyBegin =
+  /** First time (or expired): go ahead; the key is now held as in flight. */
+  | { readonly kind: 'new' }
+  /** Done before with the same body: answer with the first response. */
+  | { readonly kind: 'replay'; readonly response: StoredResponse }
+  /** Another request with this key is being handled right now. */
+  | { readonly kind: 'in-flight' }
+  /** Used before with a different body. */
+  | { readonly kind: 'mismatch' };
+
+/** Keeps idempotency keys, their request fingerprints and first responses, for a time to live. */
+export interface IdempotencyStore {
+  begin(key: string, fingerprint: string, now: number): Promise<IdempotencyBegin>;
+  /** Records the response of a request that started with `begin` → new. */
+  complete(key: string, fingerprint: string, response: StoredResponse, now: number): Promise<void>;
+  /** Releases a key whose request failed, so a retry is handled afresh. */
+  abandon(key: string): Promise<void>;
+}
+
+/** The fingerprint of a request: what must be equal for a repeat to count as the same request. */
+export function requestFingerprint(method: string, path: string, body: Uint8Array): string {
+  return createHash('sha256').update(`${method} ${path}\n`).update(body).digest('hex');
+}
+
+interface Entry {
+  fingerprint: string;
+  expiresAt: number;
+  response?: StoredResponse;
+}
+
+/** A persisted record: one JSON line per completed key. */
+export interface IdempotencyRecord {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly expiresAt: number;
+  readonly response: StoredResponse;
+}
+
+/** Options of {@link MemoryIdempotencyStore}. */
+export interface MemoryIdempotencyStoreOptions {
+  /** How long a completed key is remembered. */
+  readonly ttlMs: number;
+  /** How long an in-flight key is held if its request never completes (a crash). @default 60 s */
+  readonly inFlightTtlMs?: number;
+  /** Called with every completed key, to persist it (e.g. append to a file). */
+  readonly persist?: (record: IdempotencyRecord) => Promise<void>;
+  /** Records persisted earlier, loaded at start. */
+  readonly restore?: Iterable<IdempotencyRecord>;
+}
+
+/**
+ * Idempotency keys in memory, checked and claimed in one synchronous step (so of 1,000 concurrent
+ * requests with one key exactly one proceeds), optionally persisted so a restart still replays.
+ */
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  private readonly entries = new Map<string, Entry>();
+  private sweeps = 0;
+
+  constructor(private readonly options: MemoryIdempotencyStoreOptions) {
+    const now = Date.now();
+    for (const r of options.restore ?? []) {
+      if (r.expiresAt > now)
+        this.entries.set(r.key, { fingerprint: r.fingerprint, expiresAt: r.expiresAt, response: r.response });
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  begin(key: string, fingerprint: string, now: number): Promise<IdempotencyBegin> {
+    if (++this.sweeps % 1000 === 0) this.sweep(now);
+    const e = this.entries.get(key);
+    if (e && e.expiresAt > now) {
+      if (e.fingerprint !== fingerprint) return Promise.resolve({ kind: 'mismatch' });
+      if (!e.response) return Promise.resolve({ kind: 'in-flight' });
+      return Promise.resolve({ kind: 'replay', response: e.response });
+    }
+    this.entries.set(key, { fingerprint, expiresAt: now + (this.options.inFlightTtlMs ?? 60_000) });
+    return Promise.resolve({ kind: 'new' });
+  }
+
+  async complete(key: string, fingerprint: string, response: StoredResponse, now: number): Promise<void> {
+    const expiresAt = now + this.options.ttlMs;
+    this.entries.set(key, { fingerprint, expiresAt, response });
+    await this.options.persist?.({ key, fingerprint, expiresAt, response });
+  }
+
+  abandon(key: string): Promise<void> {
+    const e = this.entries.get(key);
+    if (e && !e.response) this.entries.delete(key);
+    return Promise.resolve();
+  }
+
+  private sweep(now: number): void {
+    for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+  }
+}

@@ -1,0 +1,117 @@
+import type { Breaker} from '../../adapters/resilience/circuit-breaker.js';
+import { BreakerOpenError } from '../../adapters/resilience/circuit-breaker.js';
+import { publishEvents, type PublishSummary } from '../../core/publish/publisher.js';
+import type { Bus, Clock, ObjectStore } from '../../core/ports.js';
+import { systemClock } from '../../core/ports.js';
+import type { DirectorySpool} from './spool.js';
+import { SpoolFullError } from './spool.js';
+
+/** Where an accepted request went. */
+export type Acceptance = 'published' | 'spooled';
+
+/** Options of {@link IngestPublisher}. */
+export interface IngestPublisherOptions {
+  readonly bus: Bus;
+  readonly breaker: Breaker;
+  readonly spool: DirectorySpool;
+  /** Where entries the bus refuses for good are quarantined. */
+  readonly store: ObjectStore;
+  readonly clock?: Clock;
+  /** How often the spool is drained while it holds requests. @default 250 ms */
+  readonly drainEveryMs?: number;
+}
+
+/**
+ * Publishes accepted requests to the bus through a circuit breaker, and keeps accepting while the bus is
+ * away: when the breaker is open (or a publish fails), the request goes to a durable, bounded spool instead,
+ * and later requests queue behind it so order is kept. A drain loop republishes the spool, oldest first,
+ * whenever the breaker lets a call through; a probe that succeeds closes the breaker. Only a full spool
+ * refuses work ({@link SpoolFullError}).
+ */
+export class IngestPublisher {
+  readonly stats = { published: 0, spooled: 0, drained: 0, quarantined: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: IngestPublisherOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.timer = setInterval(() => void this.drain(), options.drainEveryMs ?? 250);
+  }
+
+  get spoolDepth(): number {
+    return this.options.spool.depth;
+  }
+
+  /** Publishes a request's entries now, or spools them durably; either way they will reach the bus. */
+  async accept(values: readonly Record<string, unknown>[]): Promise<Acceptance> {
+    if (this.options.spool.depth === 0 && this.options.breaker.state === 'closed') {
+      try {
+        await this.options.breaker.run(() => this.publish(values));
+        this.stats.published += values.length;
+        return 'published';
+      } catch (error) {
+        if (!(error instanceof BreakerOpenError) && !isBusFailure(error)) throw error;
+      }
+    }
+    await this.options.spool.push(values);
+    this.stats.spooled += values.length;
+    return 'spooled';
+  }
+
+  /** Publishes what the spool holds, oldest first, while the breaker lets calls through. */
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      try {
+        for (;;) {
+          if (this.options.breaker.state === 'open') return;
+          const item = await this.options.spool.oldest();
+          if (!item) return;
+          try {
+            await this.options.breaker.run(() => this.publish(item.values));
+          } catch {
+            return;
+          }
+          await this.options.spool.remove(item.name);
+          this.stats.drained += item.values.length;
+        }
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  /** Stops the drain loop after a last drain attempt bounded by `deadlineMs`. */
+  async close(deadlineMs = 10_000): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const end = Date.now() + deadlineMs;
+    while (this.options.spool.depth > 0 && Date.now() < end) {
+      await this.drain();
+      if (this.options.spool.depth > 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    await this.draining;
+  }
+
+  private async publish(values: readonly Record<string, unknown>[]): Promise<PublishSummary> {
+    const summary = await publishEvents(
+      values.map((value, i) => ({ ref: `ingest:${String(value.source)}:${i}`, value })),
+      {
+        bus: this.options.bus,
+        store: this.options.store,
+        clock: this.clock,
+        // Few attempts: the breaker and the spool handle an outage, not long retry loops per request.
+        maxAttempts: 2,
+        baseDelayMs: 50,
+      },
+    );
+    this.stats.quarantined += summary.quarantined;
+    return summary;
+  }
+}
+
+/** A failure of the bus itself (not of one entry): worth spooling for later. */
+function isBusFailure(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof SpoolFullError);
+}

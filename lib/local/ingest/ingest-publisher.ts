@@ -1,9 +1,9 @@
-import type { Breaker} from '../../adapters/resilience/circuit-breaker.js';
+import type { Breaker } from '../../adapters/resilience/circuit-breaker.js';
 import { BreakerOpenError } from '../../adapters/resilience/circuit-breaker.js';
 import { publishEvents, type PublishSummary } from '../../core/publish/publisher.js';
 import type { Bus, Clock, ObjectStore } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
-import type { DirectorySpool} from './spool.js';
+import type { DirectorySpool } from './spool.js';
 import { SpoolFullError } from './spool.js';
 
 /** Where an accepted request went. */
@@ -61,25 +61,28 @@ export class IngestPublisher {
 
   /** Publishes what the spool holds, oldest first, while the breaker lets calls through. */
   drain(): Promise<void> {
-    this.draining ??= (async () => {
-      try {
-        for (;;) {
-          if (this.options.breaker.state === 'open') return;
-          const item = await this.options.spool.oldest();
-          if (!item) return;
-          try {
-            await this.options.breaker.run(() => this.publish(item.values));
-          } catch {
-            return;
-          }
-          await this.options.spool.remove(item.name);
-          this.stats.drained += item.values.length;
+    // One drain at a time; the promise is assigned before the loop can finish, even synchronously.
+    if (this.draining) return this.draining;
+    const run = async (): Promise<void> => {
+      await Promise.resolve();
+      for (;;) {
+        if (this.options.breaker.state === 'open') return;
+        const item = await this.options.spool.oldest().catch(() => undefined);
+        if (!item) return;
+        try {
+          await this.options.breaker.run(() => this.publish(item.values));
+        } catch {
+          return;
         }
-      } finally {
-        this.draining = undefined;
+        await this.options.spool.remove(item.name);
+        this.stats.drained += item.values.length;
       }
-    })();
-    return this.draining;
+    };
+    const draining = run().finally(() => {
+      if (this.draining === draining) this.draining = undefined;
+    });
+    this.draining = draining;
+    return draining;
   }
 
   /** Stops the drain loop after a last drain attempt bounded by `deadlineMs`. */

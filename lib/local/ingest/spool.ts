@@ -29,7 +29,7 @@ export interface DirectorySpoolOptions {
  * arrival order, which is the order the spool drains in.
  */
 export class DirectorySpool {
-  private items: { name: string; bytes: number }[] = [];
+  private items: { name: string; bytes: number; ready: boolean }[] = [];
   private bytes = 0;
   private seq = 0;
   private readonly maxItems: number;
@@ -50,7 +50,7 @@ export class DirectorySpool {
     const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
     for (const name of names) {
       const { size } = await stat(join(dir, name));
-      spool.items.push({ name, bytes: size });
+      spool.items.push({ name, bytes: size, ready: true });
       spool.bytes += size;
     }
     for (const tmp of (await readdir(dir)).filter((n) => n.endsWith('.tmp')))
@@ -79,7 +79,7 @@ export class DirectorySpool {
     }
     const name = `${String(this.seq++).padStart(12, '0')}-${Date.now()}.json`;
     // Reserve before the first await so concurrent pushes cannot overshoot the bounds.
-    const item = { name, bytes: size };
+    const item = { name, bytes: size, ready: false };
     this.items.push(item);
     this.bytes += size;
     try {
@@ -92,6 +92,7 @@ export class DirectorySpool {
         await fh.close();
       }
       await rename(tmp, join(this.dir, name));
+      item.ready = true;
     } catch (error) {
       this.items = this.items.filter((i) => i !== item);
       this.bytes -= size;
@@ -99,10 +100,10 @@ export class DirectorySpool {
     }
   }
 
-  /** The oldest request, or undefined when empty. */
+  /** The oldest request, or undefined when empty (or while the oldest is still being written). */
   async oldest(): Promise<SpoolItem | undefined> {
     const first = this.items[0];
-    if (!first) return undefined;
+    if (!first?.ready) return undefined;
     const values = JSON.parse(await readFile(join(this.dir, first.name), 'utf8')) as Record<
       string,
       unknown

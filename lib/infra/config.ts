@@ -80,6 +80,22 @@ export interface EltConfig {
    * @default none
    */
   readonly kafka?: KafkaConfig;
+  /**
+   * The HTTP ingest API (`POST /v1/events`) on API Gateway: the AWS side of `elt serve`. On by default for
+   * target `aws`; not available with target `localstack` (LocalStack's free edition has no HTTP APIs; run
+   * `elt serve` there instead).
+   */
+  readonly ingestApi: IngestApiConfig;
+}
+
+/** The HTTP ingest API's settings. */
+export interface IngestApiConfig {
+  /** Build the API, its function, idempotency table and token secret. @default true for target aws, false for localstack */
+  readonly enabled: boolean;
+  /** Steady-state requests per second the stage lets through, then 429 (1–10,000). @default 100 */
+  readonly throttleRatePerSecond: number;
+  /** Requests the stage lets through at once above the rate (1–5,000). @default 200 */
+  readonly throttleBurst: number;
 }
 
 /** The Kafka landing path: where the topic is and how the event source mapping reads it. */
@@ -324,6 +340,31 @@ export function parseConfig(
     };
   };
 
+  const parseIngestApi = (api: Raw): IngestApiConfig => {
+    const known = ['enabled', 'throttleRatePerSecond', 'throttleBurst'];
+    const unknown = Object.keys(api).filter((key) => !known.includes(key));
+    if (unknown.length > 0)
+      fail(`ingestApi.${unknown[0]}`, `is not a setting of ingestApi (known: ${known.join(', ')})`);
+    const enabled = bool('ingestApi.enabled', api.enabled, deployTarget === 'aws');
+    if (enabled && deployTarget === 'localstack') {
+      fail(
+        'ingestApi.enabled',
+        'cannot be true with target "localstack": LocalStack\'s free edition has no API Gateway HTTP APIs (run the same API locally with `elt serve --bus eventbridge:<bus>`)',
+      );
+    }
+    return {
+      enabled,
+      throttleRatePerSecond: int(
+        'ingestApi.throttleRatePerSecond',
+        api.throttleRatePerSecond,
+        100,
+        1,
+        10_000,
+      ),
+      throttleBurst: int('ingestApi.throttleBurst', api.throttleBurst, 200, 1, 5000),
+    };
+  };
+
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(envName))
     fail('env', 'must be 1–16 lowercase letters, digits or "-", starting with a letter');
   const account = str(
@@ -416,6 +457,7 @@ export function parseConfig(
       'cannot be set with target "localstack": LocalStack cannot run MSK or Lambda event source mappings without a paid plan and Docker (test the Kafka path against a local broker with `elt land --transport kafka`)',
     );
   }
+  const ingestApi = parseIngestApi(section('ingestApi'));
   const email =
     alarms.email === undefined
       ? undefined
@@ -497,6 +539,7 @@ export function parseConfig(
       ...(email ? { email } : {}),
     },
     ...(kafka ? { kafka } : {}),
+    ingestApi,
   };
 }
 

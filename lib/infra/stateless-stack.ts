@@ -9,6 +9,7 @@ import type { EltConfig, KafkaConfig } from './config.js';
 import { grantBucketAccess } from './constructs/bucket-access.js';
 import { EltFunction } from './constructs/elt-function.js';
 import { EltOrchestration } from './constructs/elt-orchestration.js';
+import { IngestApi } from './constructs/ingest-api.js';
 import { KafkaLanding } from './constructs/kafka-landing.js';
 import { Monitoring } from './constructs/monitoring.js';
 import type { EltStatefulResources } from './stateful-stack.js';
@@ -34,6 +35,8 @@ export class EltStatelessStack extends Stack {
   readonly monitoring?: Monitoring;
   /** The Kafka landing path; only when `kafka` is configured (never on LocalStack). */
   readonly kafkaLanding?: KafkaLanding;
+  /** The HTTP ingest API; only when `ingestApi.enabled` (never on LocalStack). */
+  readonly ingestApi?: IngestApi;
 
   constructor(scope: Construct, id: string, props: EltStatelessStackProps) {
     super(scope, id, props);
@@ -67,6 +70,7 @@ export class EltStatelessStack extends Stack {
       true,
     );
     new CfnOutput(this, 'LandingFunctionName', { value: this.landing.function.functionName });
+    if (config.ingestApi.enabled) this.ingestApi = this.createIngestApi(config, stateful);
     if (!stateful.warehouse) return;
 
     // On LocalStack, `elt land` plays this event source mapping (LocalStack cannot run Lambdas without
@@ -118,6 +122,29 @@ export class EltStatelessStack extends Stack {
     new CfnOutput(this, 'DashboardName', { value: `${prefix}-pipeline` });
 
     if (config.kafka) this.kafkaLanding = this.createKafkaLanding(config, config.kafka, stateful, monitoring);
+  }
+
+  /** The HTTP ingest API in front of the bus, with the token secret of the stateful stack. */
+  private createIngestApi(config: EltConfig, stateful: EltStatefulResources): IngestApi {
+    const tokenSecret = stateful.ingestTokenSecret;
+    if (!tokenSecret)
+      throw new Error("EltStatelessStack: ingestApi.enabled needs the stateful stack's ingest token secret");
+    const ingestApi = new IngestApi(this, 'IngestApi', {
+      namePrefix: `elt-${config.envName}`,
+      bus: stateful.bus.bus,
+      tokenSecret,
+      throttleRatePerSecond: config.ingestApi.throttleRatePerSecond,
+      throttleBurst: config.ingestApi.throttleBurst,
+      serviceName: 'elt-ingest',
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention: config.logs.retentionDays as logs.RetentionDays,
+    });
+    new CfnOutput(this, 'IngestApiUrl', {
+      value: ingestApi.url,
+      description:
+        'The ingest API: POST <url>v1/events with Authorization: Bearer <token> and an Idempotency-Key',
+    });
+    return ingestApi;
   }
 
   /** The optional Kafka landing path into the same raw bucket, its alarms and a dashboard row. */

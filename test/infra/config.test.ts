@@ -285,6 +285,65 @@ describe('parseConfig: the optional kafka section', () => {
   });
 });
 
+describe('parseConfig: the ingestApi section', () => {
+  it('is on for target aws and off for localstack by default, at 100 rps with a burst of 200', () => {
+    expect(parseConfig('dev', base).ingestApi).toEqual({
+      enabled: true,
+      throttleRatePerSecond: 100,
+      throttleBurst: 200,
+    });
+    expect(parseConfig('dev', { ...base, target: 'localstack' }).ingestApi).toEqual({
+      enabled: false,
+      throttleRatePerSecond: 100,
+      throttleBurst: 200,
+    });
+  });
+
+  it('takes every setting, and may be turned off for aws', () => {
+    expect(
+      parseConfig('dev', {
+        ...base,
+        ingestApi: { enabled: 'false', throttleRatePerSecond: 10_000, throttleBurst: '5000' },
+      }).ingestApi,
+    ).toEqual({ enabled: false, throttleRatePerSecond: 10_000, throttleBurst: 5000 });
+    expect(
+      parseConfig('dev', { ...base, target: 'localstack', ingestApi: { enabled: false } }).ingestApi.enabled,
+    ).toBe(false);
+  });
+
+  it.each([
+    [{ ingestApi: true }, 'ingestApi must be an object'],
+    [{ ingestApi: { enabled: 'yes' } }, 'ingestApi.enabled must be true or false, got "yes"'],
+    [
+      { ingestApi: { throttleRatePerSecond: 0 } },
+      'ingestApi.throttleRatePerSecond must be from 1 to 10000, got 0',
+    ],
+    [
+      { ingestApi: { throttleRatePerSecond: 10_001 } },
+      'ingestApi.throttleRatePerSecond must be from 1 to 10000, got 10001',
+    ],
+    [
+      { ingestApi: { throttleRatePerSecond: 2.5 } },
+      'ingestApi.throttleRatePerSecond must be an integer, got 2.5',
+    ],
+    [{ ingestApi: { throttleBurst: 0 } }, 'ingestApi.throttleBurst must be from 1 to 5000, got 0'],
+    [{ ingestApi: { throttleBurst: 5001 } }, 'ingestApi.throttleBurst must be from 1 to 5000, got 5001'],
+    [{ ingestApi: { throttleBurst: 'lots' } }, 'ingestApi.throttleBurst must be an integer, got "lots"'],
+    [
+      { ingestApi: { rateLimit: 10 } },
+      'ingestApi.rateLimit is not a setting of ingestApi (known: enabled, throttleRatePerSecond, throttleBurst)',
+    ],
+    [
+      { target: 'localstack', ingestApi: { enabled: true } },
+      'ingestApi.enabled cannot be true with target "localstack": LocalStack\'s free edition has no API Gateway HTTP APIs',
+    ],
+  ])('rejects %j naming the setting', (raw, message) => {
+    const text = error(raw as Record<string, unknown>);
+    expect(text).toContain('elt config (environment "dev"): ');
+    expect(text).toContain(message);
+  });
+});
+
 describe('loadConfig', () => {
   const app = (context: Record<string, unknown>) => new App({ context: { ...cdkJsonContext(), ...context } });
 
@@ -306,6 +365,12 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig(app({ env: 'staging', account: '123456789012', region: 'eu-west-1' }), {}),
     ).toThrow('env names no block of "elt:environments" in cdk.json (known: dev, prod, local)');
+  });
+
+  it('builds the ingest API for the aws environments of cdk.json and not for local', () => {
+    const enabled = (env: string) =>
+      loadConfig(app({ env, account: '123456789012', region: 'us-east-1' }), {}).ingestApi.enabled;
+    expect([enabled('dev'), enabled('prod'), enabled('local')]).toEqual([true, true, false]);
   });
 
   it('builds no Kafka path for the environments of cdk.json, and reads one from an environment block', () => {

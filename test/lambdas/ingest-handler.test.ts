@@ -1,0 +1,673 @@
+import { createHash } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DeleteItemCommandInput,
+  type GetItemCommandInput,
+  type PutItemCommandInput,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandInput,
+  type PutEventsCommandOutput,
+} from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createIngestHandler,
+  IDEMPOTENCY_KEY_PREFIX,
+  IngestConfigError,
+  MAX_BODY_BYTES,
+  readIngestConfig,
+  type HttpApiEvent,
+  type HttpApiResult,
+  type IngestConfig,
+  type IngestOutcome,
+} from '../../lambdas/ingest-handler.js';
+import { requestFingerprint } from '../../lib/core/ingest/idempotency.js';
+import { eventIdFor } from '../../lib/core/ingest/ingest-request.js';
+import { eventType } from '../support/envelopes.js';
+
+const NOW = Date.parse('2026-11-01T12:00:00.000Z');
+const REMAINING_MS = 14_000;
+const TOKEN = 'tok-0123456789abcdefghijklmnopqrstuvwxyzAB';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:elt-dev-ingest-token-AbCdEf';
+const config: IngestConfig = {
+  busName: 'elt-dev-bus',
+  tokenSecretArn: SECRET_ARN,
+  idempotencyTable: 'elt-dev-idempotency',
+  idempotencyTtlSeconds: 86_400,
+  tokenCacheSeconds: 300,
+};
+const KEY = '0B7F2F7E-6A4F-4B8E-9D0A-00000000002A';
+const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => REMAINING_MS };
+const CONDITION =
+  'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)';
+const PROBLEM_TYPE =
+  'https://github.com/serverless-elt/serverless-elt/blob/main/docs/failure-modes.md#ingest-api-errors';
+
+const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
+const dynamodb = new DynamoDBClient({ region: 'eu-west-1', credentials });
+const eventBridge = new EventBridgeClient({ region: 'eu-west-1', credentials });
+const secretsManager = new SecretsManagerClient({ region: 'eu-west-1', credentials });
+const ddbMock = mockClient(dynamodb);
+const ebMock = mockClient(eventBridge);
+const smMock = mockClient(secretsManager);
+
+/** A valid entry of the catalogue (UserLoggedIn), without the eventId the API sets. */
+const login = (detail: Record<string, unknown> = {}): Record<string, unknown> => {
+  const { eventId: _drop, ...example } = eventType('UserLoggedIn').example as Record<string, unknown>;
+  return { source: 'marketplace.users', 'detail-type': 'UserLoggedIn', detail: { ...example, ...detail } };
+};
+
+interface RequestOptions {
+  readonly key?: string | null;
+  readonly token?: string | null;
+  readonly authorization?: string;
+  readonly contentType?: string | null;
+  readonly method?: string;
+  readonly path?: string;
+  readonly base64?: boolean;
+}
+
+/** A request as API Gateway (HTTP API, payload format 2.0) hands it to the function. */
+function request(body: unknown, options: RequestOptions = {}): HttpApiEvent {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const key = options.key === undefined ? KEY : options.key;
+  const token = options.token === undefined ? TOKEN : options.token;
+  const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
+  const headers: Record<string, string> = {
+    host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    ...(token !== null ? { authorization: options.authorization ?? `Bearer ${token}` } : {}),
+    ...(key !== null ? { 'idempotency-key': key } : {}),
+    ...(contentType !== null ? { 'content-type': contentType } : {}),
+  };
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/events',
+    rawPath: options.path ?? '/v1/events',
+    headers,
+    body: options.base64 ? Buffer.from(text).toString('base64') : text,
+    isBase64Encoded: options.base64 ?? false,
+    requestContext: { http: { method: options.method ?? 'POST' }, requestId: 'api-req-1' },
+  };
+}
+
+const sha256b64 = (text: string): string => createHash('sha256').update(text).digest('base64');
+/** The record id Powertools derives from the key: prefix # base64(SHA-256(JSON of the key)). */
+const recordId = (key: string): string => `${IDEMPOTENCY_KEY_PREFIX}#${sha256b64(JSON.stringify(key))}`;
+/** The validation hash Powertools stores: base64(SHA-256(JSON of the body's fingerprint)). */
+const validationOf = (body: unknown): string =>
+  sha256b64(
+    JSON.stringify(
+      requestFingerprint(
+        'POST',
+        '/v1/events',
+        Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+      ),
+    ),
+  );
+
+type Item = Record<string, AttributeValue>;
+
+/**
+ * The idempotency table as DynamoDB would behave for Powertools' calls: a conditional PutItem that fails
+ * with ConditionalCheckFailedException (returning the old item, as ReturnValuesOnConditionCheckFailure
+ * ALL_OLD asks) while a live record holds the key, GetItem, UpdateItem's SET and DeleteItem.
+ */
+class FakeIdempotencyTable {
+  readonly items = new Map<string, Item>();
+  /** Set false to answer a failed condition without the old item (Powertools then reads it). */
+  returnOldItem = true;
+
+  put(input: PutItemCommandInput): Record<string, never> {
+    expect(input.TableName).toBe(config.idempotencyTable);
+    expect(input.ConditionExpression).toBe(CONDITION);
+    const item = input.Item!;
+    const id = item.id!.S!;
+    const old = this.items.get(id);
+    if (old) {
+      const values = input.ExpressionAttributeValues!;
+      const expired = Number(old.expiration!.N) < Number(values[':now']!.N);
+      const inProgressExpired =
+        old.status!.S === values[':inprogress']!.S &&
+        old.in_progress_expiration !== undefined &&
+        Number(old.in_progress_expiration.N) < Number(values[':now_in_millis']!.N);
+      if (!expired && !inProgressExpired) {
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: { httpStatusCode: 400 },
+          ...(this.returnOldItem ? { Item: old } : {}),
+        });
+      }
+    }
+    this.items.set(id, item);
+    return {};
+  }
+
+  get(input: GetItemCommandInput): { Item?: Item } {
+    const item = this.items.get(input.Key!.id!.S!);
+    return item ? { Item: item } : {};
+  }
+
+  update(input: UpdateItemCommandInput): Record<string, never> {
+    const id = input.Key!.id!.S!;
+    const item: Item = { ...(this.items.get(id) ?? { id: { S: id } }) };
+    for (const assignment of input.UpdateExpression!.replace(/^SET /, '').split(', ')) {
+      const [name, value] = assignment.split(' = ') as [string, string];
+      item[input.ExpressionAttributeNames![name]!] = input.ExpressionAttributeValues![value]!;
+    }
+    this.items.set(id, item);
+    return {};
+  }
+
+  delete(input: DeleteItemCommandInput): Record<string, never> {
+    this.items.delete(input.Key!.id!.S!);
+    return {};
+  }
+}
+
+let table: FakeIdempotencyTable;
+let logs: Record<string, unknown>[];
+let outcomes: IngestOutcome[];
+
+/** PutEvents answers: every entry accepted. */
+const acceptAll = (input: PutEventsCommandInput): PutEventsCommandOutput => ({
+  $metadata: {},
+  FailedEntryCount: 0,
+  Entries: input.Entries!.map((_, i) => ({ EventId: `eb-${i}` })),
+});
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  ddbMock.reset();
+  ebMock.reset();
+  smMock.reset();
+  table = new FakeIdempotencyTable();
+  ddbMock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => table.put(input));
+  ddbMock.on(GetItemCommand).callsFake((input: GetItemCommandInput) => table.get(input));
+  ddbMock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => table.update(input));
+  ddbMock.on(DeleteItemCommand).callsFake((input: DeleteItemCommandInput) => table.delete(input));
+  ebMock.on(PutEventsCommand).callsFake(acceptAll);
+  smMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: TOKEN });
+  logs = [];
+  outcomes = [];
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function handler(overrides: Partial<IngestConfig> = {}) {
+  return createIngestHandler(
+    { ...config, ...overrides },
+    {
+      dynamodb,
+      eventBridge,
+      secretsManager,
+      publishRetry: { maxAttempts: 3, baseDelayMs: 1 },
+      log: (entry) => logs.push(entry),
+      onResult: (outcome) => outcomes.push(outcome),
+    },
+  );
+}
+
+const json = (result: HttpApiResult): Record<string, unknown> =>
+  JSON.parse(result.body) as Record<string, unknown>;
+const putEventsInputs = (): PutEventsCommandInput[] =>
+  ebMock.commandCalls(PutEventsCommand).map((c) => c.args[0].input);
+const ddbCalls = (): string[] => ddbMock.calls().map((c) => (c.args[0] as object).constructor.name);
+
+/** The detail a published entry must carry: the entry's detail with the eventId the API derived. */
+const detailOf = (entry: Record<string, unknown>, eventId: string): string =>
+  JSON.stringify({ ...(entry.detail as Record<string, unknown>), eventId });
+
+describe('POST /v1/events: accepted', () => {
+  it('publishes one entry with detail.eventId from the key, and answers 202 with the id', async () => {
+    const entry = login();
+    const result = await handler()(request(entry), context);
+    const eventId = KEY.toLowerCase();
+    expect(result).toEqual({
+      statusCode: 202,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ status: 'published', eventIds: [eventId] }),
+      isBase64Encoded: false,
+    });
+    expect(putEventsInputs()).toStrictEqual([
+      {
+        Entries: [
+          {
+            EventBusName: 'elt-dev-bus',
+            Source: 'marketplace.users',
+            DetailType: 'UserLoggedIn',
+            Detail: detailOf(entry, eventId),
+          },
+        ],
+      },
+    ]);
+    expect(outcomes).toEqual([{ status: 202, published: 1, replayed: false }]);
+  });
+
+  it('claims the key with a conditional PutItem, then stores the response with UpdateItem', async () => {
+    const entry = login();
+    await handler()(request(entry), context);
+    expect(ddbCalls()).toEqual(['PutItemCommand', 'UpdateItemCommand']);
+    const [put, update] = ddbMock.calls().map((c) => (c.args[0] as { input: unknown }).input);
+    const expiration = { N: String(Math.round(NOW / 1000 + 86_400)) };
+    expect(put).toStrictEqual({
+      TableName: 'elt-dev-idempotency',
+      Item: {
+        id: { S: recordId(KEY) },
+        expiration,
+        status: { S: 'INPROGRESS' },
+        in_progress_expiration: { N: String(NOW + REMAINING_MS) },
+        validation: { S: validationOf(entry) },
+      },
+      ExpressionAttributeNames: {
+        '#id': 'id',
+        '#expiry': 'expiration',
+        '#in_progress_expiry': 'in_progress_expiration',
+        '#status': 'status',
+      },
+      ExpressionAttributeValues: {
+        ':now': { N: String(NOW / 1000) },
+        ':now_in_millis': { N: String(NOW) },
+        ':inprogress': { S: 'INPROGRESS' },
+      },
+      ConditionExpression: CONDITION,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(update).toStrictEqual({
+      TableName: 'elt-dev-idempotency',
+      Key: { id: { S: recordId(KEY) } },
+      UpdateExpression:
+        'SET #expiry = :expiry, #status = :status, #response_data = :response_data, #validation_key = :validation_key',
+      ExpressionAttributeNames: {
+        '#expiry': 'expiration',
+        '#status': 'status',
+        '#response_data': 'data',
+        '#validation_key': 'validation',
+      },
+      ExpressionAttributeValues: {
+        ':expiry': expiration,
+        ':status': { S: 'COMPLETED' },
+        ':response_data': {
+          M: {
+            status: { N: '202' },
+            body: {
+              M: { status: { S: 'published' }, eventIds: { L: [{ S: KEY.toLowerCase() }] } },
+            },
+          },
+        },
+        ':validation_key': { S: validationOf(entry) },
+      },
+    });
+  });
+
+  it('remembers keys for IDEMPOTENCY_TTL_SECONDS', async () => {
+    await handler({ idempotencyTtlSeconds: 600 })(request(login()), context);
+    const item = table.items.get(recordId(KEY))!;
+    expect(item.expiration).toEqual({ N: String(NOW / 1000 + 600) });
+  });
+
+  it('publishes a batch in PutEvents calls of at most 10, with ids derived from the key and index', async () => {
+    const entries = Array.from({ length: 12 }, (_, i) => login({ sessionId: `s_${i}` }));
+    const key = 'batch-2026-11-01:7';
+    const result = await handler()(request({ entries }, { key }), context);
+    const ids = entries.map((_, i) => eventIdFor(key, i, 12));
+    expect(result.statusCode).toBe(202);
+    expect(json(result)).toEqual({ status: 'published', eventIds: ids });
+    const calls = putEventsInputs();
+    expect(calls.map((c) => c.Entries!.length)).toEqual([10, 2]);
+    expect(calls.flatMap((c) => c.Entries)).toStrictEqual(
+      entries.map((entry, i) => ({
+        EventBusName: 'elt-dev-bus',
+        Source: 'marketplace.users',
+        DetailType: 'UserLoggedIn',
+        Detail: detailOf(entry, ids[i]!),
+      })),
+    );
+    expect(outcomes).toEqual([{ status: 202, published: 12, replayed: false }]);
+  });
+
+  it('sends the entry time and resources through', async () => {
+    const entry = { ...login(), time: '2026-11-01T11:59:58Z', resources: ['arn:aws:x:::y'] };
+    await handler()(request([entry], { key: 'with-time' }), context);
+    expect(putEventsInputs()[0]!.Entries![0]).toMatchObject({
+      Time: new Date('2026-11-01T11:59:58Z'),
+      Resources: ['arn:aws:x:::y'],
+    });
+  });
+
+  it('retries only the entries the bus failed', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ EventId: 'eb-0' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }],
+      })
+      .callsFake(acceptAll);
+    const entries = [login({ sessionId: 's_a' }), login({ sessionId: 's_b' })];
+    const result = await handler()(request(entries, { key: 'partial-1' }), context);
+    expect(result.statusCode).toBe(202);
+    const calls = putEventsInputs();
+    expect(calls.map((c) => c.Entries!.length)).toEqual([2, 1]);
+    expect(calls[1]!.Entries![0]!.Detail).toBe(detailOf(entries[1]!, eventIdFor('partial-1', 1, 2)));
+  });
+
+  it('reads a base64-encoded body as API Gateway may send it', async () => {
+    const result = await handler()(request(login(), { base64: true }), context);
+    expect(result.statusCode).toBe(202);
+    expect(table.items.get(recordId(KEY))!.validation).toEqual({ S: validationOf(login()) });
+  });
+
+  it('fetches the token once and keeps it for the cache time', async () => {
+    const ingest = handler();
+    for (let i = 0; i < 3; i++) await ingest(request(login(), { key: `k-${i}` }), context);
+    expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(smMock.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: SECRET_ARN });
+    vi.setSystemTime(NOW + 301_000);
+    await ingest(request(login(), { key: 'k-later' }), context);
+    expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+});
+
+describe('POST /v1/events: idempotency', () => {
+  it('replays the first response for the same key and body, with Idempotent-Replayed, publishing nothing again', async () => {
+    const ingest = handler();
+    const first = await ingest(request(login()), context);
+    vi.setSystemTime(NOW + 60_000);
+    const second = await ingest(request(login()), context);
+    expect(second).toEqual({
+      ...first,
+      headers: { ...first.headers, 'Idempotent-Replayed': 'true' },
+    });
+    expect(putEventsInputs()).toHaveLength(1);
+    // The replay is answered from the old item the failed conditional put returns: no extra read.
+    expect(ddbCalls()).toEqual(['PutItemCommand', 'UpdateItemCommand', 'PutItemCommand']);
+    expect(outcomes).toEqual([
+      { status: 202, published: 1, replayed: false },
+      { status: 202, published: 0, replayed: true },
+    ]);
+  });
+
+  it('reads the record when the failed put does not return it', async () => {
+    table.returnOldItem = false;
+    const ingest = handler();
+    const first = await ingest(request(login()), context);
+    const second = await ingest(request(login()), context);
+    expect(second.headers['Idempotent-Replayed']).toBe('true');
+    expect(second.body).toBe(first.body);
+    expect(ddbCalls()).toEqual(['PutItemCommand', 'UpdateItemCommand', 'PutItemCommand', 'GetItemCommand']);
+    expect(ddbMock.commandCalls(GetItemCommand)[0]!.args[0].input).toEqual({
+      TableName: 'elt-dev-idempotency',
+      Key: { id: { S: recordId(KEY) } },
+      ConsistentRead: true,
+    });
+  });
+
+  it('refuses the same key with another body with 422, publishing nothing', async () => {
+    const ingest = handler();
+    await ingest(request(login()), context);
+    const result = await ingest(request(login({ device: 'desktop' })), context);
+    expect(result.statusCode).toBe(422);
+    expect(result.headers['Content-Type']).toBe('application/problem+json');
+    expect(json(result)).toEqual({
+      type: PROBLEM_TYPE,
+      title: 'Idempotency-Key reused',
+      status: 422,
+      detail: 'This Idempotency-Key was used with a different body; use a new key for a new request.',
+    });
+    expect(putEventsInputs()).toHaveLength(1);
+    // The first record is untouched.
+    expect(table.items.get(recordId(KEY))!.status).toEqual({ S: 'COMPLETED' });
+  });
+
+  it('answers 409 with Retry-After while a request with the key is in flight, then replays its answer', async () => {
+    let release!: () => void;
+    ebMock.on(PutEventsCommand).callsFake(async (input: PutEventsCommandInput) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return acceptAll(input);
+    });
+    const ingest = handler();
+    const first = ingest(request(login()), context);
+    await vi.waitFor(() => expect(putEventsInputs()).toHaveLength(1));
+    const second = await ingest(request(login()), context);
+    expect(second.statusCode).toBe(409);
+    expect(second.headers['Retry-After']).toBe('1');
+    expect(json(second)).toMatchObject({ title: 'Request in progress', status: 409 });
+    // Another body while in flight is a reuse of the key: 422, as the local server answers.
+    expect((await ingest(request(login({ device: 'tablet' })), context)).statusCode).toBe(422);
+    release();
+    expect((await first).statusCode).toBe(202);
+    const third = await ingest(request(login()), context);
+    expect(third.statusCode).toBe(202);
+    expect(third.headers['Idempotent-Replayed']).toBe('true');
+    expect(putEventsInputs()).toHaveLength(1);
+  });
+
+  it('answers 409 for a record another instance holds in progress', async () => {
+    table.items.set(recordId(KEY), {
+      id: { S: recordId(KEY) },
+      expiration: { N: String(NOW / 1000 + 86_400) },
+      status: { S: 'INPROGRESS' },
+      in_progress_expiration: { N: String(NOW + 5_000) },
+      validation: { S: validationOf(login()) },
+    });
+    const result = await handler()(request(login()), context);
+    expect(result.statusCode).toBe(409);
+    expect(putEventsInputs()).toHaveLength(0);
+  });
+
+  it('takes over a key whose in-progress record outlived its invocation (a crash or timeout)', async () => {
+    table.items.set(recordId(KEY), {
+      id: { S: recordId(KEY) },
+      expiration: { N: String(NOW / 1000 + 86_400) },
+      status: { S: 'INPROGRESS' },
+      in_progress_expiration: { N: String(NOW - 1) },
+      validation: { S: validationOf(login()) },
+    });
+    const result = await handler()(request(login()), context);
+    expect(result.statusCode).toBe(202);
+    expect(putEventsInputs()).toHaveLength(1);
+  });
+
+  it('handles a key afresh once its record expired', async () => {
+    const ingest = handler({ idempotencyTtlSeconds: 60 });
+    await ingest(request(login()), context);
+    vi.setSystemTime(NOW + 61_000);
+    const again = await ingest(request(login({ device: 'desktop' })), context);
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['Idempotent-Replayed']).toBeUndefined();
+    expect(putEventsInputs()).toHaveLength(2);
+  });
+});
+
+describe('POST /v1/events: the bus fails', () => {
+  it('answers 503 with Retry-After, releases the key, and a retry publishes', async () => {
+    ebMock.on(PutEventsCommand).rejects(new Error('connect ETIMEDOUT'));
+    const ingest = handler();
+    const result = await ingest(request(login()), context);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers['Retry-After']).toBe('5');
+    expect(result.headers['Content-Type']).toBe('application/problem+json');
+    expect(json(result)).toMatchObject({ title: 'Service unavailable', status: 503 });
+    expect(putEventsInputs()).toHaveLength(3);
+    expect(ddbCalls()).toEqual(['PutItemCommand', 'DeleteItemCommand']);
+    expect(ddbMock.commandCalls(DeleteItemCommand)[0]!.args[0].input).toEqual({
+      TableName: 'elt-dev-idempotency',
+      Key: { id: { S: recordId(KEY) } },
+    });
+    expect(table.items.size).toBe(0);
+
+    ebMock.on(PutEventsCommand).callsFake(acceptAll);
+    const retry = await ingest(request(login()), context);
+    expect(retry.statusCode).toBe(202);
+    expect(retry.headers['Idempotent-Replayed']).toBeUndefined();
+    expect(outcomes.map((o) => o.status)).toEqual([503, 202]);
+  });
+
+  it('answers 503 when the bus keeps failing an entry, instead of accepting the request', async () => {
+    ebMock.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'internal' }],
+    });
+    const result = await handler()(request(login()), context);
+    expect(result.statusCode).toBe(503);
+    expect(putEventsInputs()).toHaveLength(3);
+    expect(table.items.size).toBe(0);
+  });
+
+  it('answers 503 when the idempotency table is unavailable, publishing nothing', async () => {
+    ddbMock.on(PutItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const result = await handler()(request(login()), context);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers['Retry-After']).toBe('1');
+    expect(putEventsInputs()).toHaveLength(0);
+  });
+
+  it('answers 503 when the token cannot be read', async () => {
+    smMock.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
+    const result = await handler()(request(login()), context);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers['Retry-After']).toBe('5');
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('POST /v1/events: refused', () => {
+  it.each([
+    ['no Authorization header', { token: null }],
+    ['a wrong token', { token: 'tok-0123456789abcdefghijklmnopqrstuvwxyzAC' }],
+    ['a prefix of the token', { token: TOKEN.slice(0, 20) }],
+    ['another scheme', { authorization: `Basic ${TOKEN}` }],
+  ] as const)('401 for %s, touching neither the table nor the bus', async (_name, options) => {
+    const result = await handler()(request(login(), options), context);
+    expect(result.statusCode).toBe(401);
+    expect(result.headers['WWW-Authenticate']).toBe('Bearer realm="elt-ingest"');
+    expect(json(result)).toMatchObject({ title: 'Unauthorized', status: 401 });
+    expect(ddbMock.calls()).toHaveLength(0);
+    expect(ebMock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['no Idempotency-Key', { key: null }, 'Idempotency-Key required'],
+    ['a malformed Idempotency-Key', { key: 'has space' }, 'Malformed Idempotency-Key'],
+    ['two Idempotency-Keys (joined by API Gateway)', { key: 'a,b' }, 'Malformed Idempotency-Key'],
+  ] as const)('400 for %s, before the table', async (_name, options, title) => {
+    const result = await handler()(request(login(), options), context);
+    expect(result.statusCode).toBe(400);
+    expect(json(result)).toMatchObject({ type: PROBLEM_TYPE, title, status: 400 });
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('413 for a body over 1 MiB, before the table', async () => {
+    const big = JSON.stringify({ ...login(), pad: 'x'.repeat(MAX_BODY_BYTES) });
+    const result = await handler()(request(big), context);
+    expect(result.statusCode).toBe(413);
+    expect(json(result)).toMatchObject({ title: 'Payload too large', status: 413 });
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['malformed JSON', '{"source": ', {}, 400, 'Malformed JSON'],
+    ['a body that is not JSON', 'source=x', { contentType: 'text/plain' }, 415, 'Unsupported media type'],
+    ['no Content-Type', login(), { contentType: null }, 415, 'Unsupported media type'],
+    ['an empty batch', [], {}, 422, 'No entries'],
+    ['a schema violation', login({ method: 'carrier-pigeon' }), {}, 422, 'Schema violation'],
+    ['too many entries', Array.from({ length: 501 }, () => login()), {}, 413, 'Too many entries'],
+  ] as const)(
+    '%s: answers the problem, keeps it for the key, and publishes nothing',
+    async (_name, body, options, status, title) => {
+      const ingest = handler();
+      const result = await ingest(request(body, options), context);
+      expect(result.statusCode).toBe(status);
+      expect(result.headers).toEqual({ 'Content-Type': 'application/problem+json' });
+      expect(json(result)).toMatchObject({ type: PROBLEM_TYPE, title, status });
+      expect(ebMock.calls()).toHaveLength(0);
+      // The same request again gets the same answer from the table, as with the local server.
+      const again = await ingest(request(body, options), context);
+      expect(again).toEqual({ ...result, headers: { ...result.headers, 'Idempotent-Replayed': 'true' } });
+    },
+  );
+
+  it('names the field at fault', async () => {
+    const result = await handler()(
+      request([login(), { ...login(), 'detail-type': 7 }], { key: 'field-1' }),
+      context,
+    );
+    expect(json(result)).toMatchObject({ status: 422, field: 'entries[1].detail-type' });
+  });
+
+  it('404 for another path and 405 for another method', async () => {
+    expect((await handler()(request(login(), { path: '/v1/other' }), context)).statusCode).toBe(404);
+    expect((await handler()(request(login(), { method: 'GET' }), context)).statusCode).toBe(405);
+  });
+});
+
+describe('logging', () => {
+  it('logs one line per request with no token, key or event contents', async () => {
+    const ingest = handler();
+    const secretish = login({ sessionId: 's_secret_session_4711' });
+    await ingest(request(secretish), context);
+    await ingest(request(secretish), context);
+    await ingest(request(secretish, { token: 'wrong-token-wrong-token-wrong' }), context);
+    ebMock.on(PutEventsCommand).rejects(new Error('connect ETIMEDOUT'));
+    await ingest(request(secretish, { key: 'fails-1' }), context);
+    const text = JSON.stringify(logs);
+    for (const s of [
+      TOKEN,
+      'wrong-token-wrong-token-wrong',
+      's_secret_session_4711',
+      KEY,
+      'fails-1',
+      'u_1001',
+    ])
+      expect(text).not.toContain(s);
+    expect(logs.filter((l) => l.message === 'request').map((l) => l.status)).toEqual([202, 202, 401, 503]);
+    expect(logs.find((l) => l.replayed)).toMatchObject({ status: 202, replayed: true });
+  });
+});
+
+describe('readIngestConfig', () => {
+  const env = {
+    BUS_NAME: 'elt-dev-bus',
+    INGEST_TOKEN_SECRET_ARN: SECRET_ARN,
+    IDEMPOTENCY_TABLE: 'elt-dev-idempotency',
+  };
+
+  it('reads the settings with their defaults', () => {
+    expect(readIngestConfig(env)).toEqual(config);
+    expect(
+      readIngestConfig({ ...env, IDEMPOTENCY_TTL_SECONDS: '3600', INGEST_TOKEN_CACHE_SECONDS: '60' }),
+    ).toMatchObject({ idempotencyTtlSeconds: 3600, tokenCacheSeconds: 60 });
+  });
+
+  it.each([
+    [{ BUS_NAME: undefined }, 'BUS_NAME is not set'],
+    [{ INGEST_TOKEN_SECRET_ARN: '' }, 'INGEST_TOKEN_SECRET_ARN is not set'],
+    [
+      { INGEST_TOKEN_SECRET_ARN: 'my-secret' },
+      'INGEST_TOKEN_SECRET_ARN must be a Secrets Manager secret ARN',
+    ],
+    [{ IDEMPOTENCY_TABLE: undefined }, 'IDEMPOTENCY_TABLE is not set'],
+    [
+      { IDEMPOTENCY_TTL_SECONDS: '0' },
+      'IDEMPOTENCY_TTL_SECONDS must be an integer from 1 to 2592000, got "0"',
+    ],
+    [{ IDEMPOTENCY_TTL_SECONDS: '1.5' }, 'IDEMPOTENCY_TTL_SECONDS must be an integer'],
+    [{ INGEST_TOKEN_CACHE_SECONDS: '0' }, 'INGEST_TOKEN_CACHE_SECONDS must be an integer from 1 to 3600'],
+  ])('refuses %j naming the setting', (override, message) => {
+    expect(() => readIngestConfig({ ...env, ...override })).toThrow(IngestConfigError);
+    expect(() => readIngestConfig({ ...env, ...override })).toThrow(message);
+  });
+});

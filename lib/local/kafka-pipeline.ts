@@ -1,8 +1,19 @@
 import { KafkaBus, type KafkaCompression } from '../adapters/kafka/kafka-bus.js';
-import { KafkaEventSource, type KafkaEventSourceStats } from '../adapters/kafka/kafka-event-source.js';
+import {
+  KafkaEventSource,
+  OutageError,
+  type KafkaEventSourceStats,
+} from '../adapters/kafka/kafka-event-source.js';
+import { BreakingStore } from '../adapters/resilience/breaking-store.js';
+import type { Breaker } from '../adapters/resilience/circuit-breaker.js';
 import { timePartition } from '../core/events/event-time.js';
 import { createEventValidator } from '../core/events/validator.js';
-import { kafkaRecordRef, landKafkaEvent, type KafkaEvent } from '../core/landing/kafka-event.js';
+import {
+  KafkaBatchNotLandedError,
+  kafkaRecordRef,
+  landKafkaEvent,
+  type KafkaEvent,
+} from '../core/landing/kafka-event.js';
 import { gzipNdjson } from '../core/landing/ndjson-gzip.js';
 import { dlqObjectKey, objectNameFor } from '../core/landing/object-keys.js';
 import type { Clock, ObjectStore } from '../core/ports.js';
@@ -22,6 +33,8 @@ export interface KafkaLandingOptions {
   readonly onProgress?: (stats: Readonly<KafkaEventSourceStats>) => void;
   /** Called with every lag measurement. */
   readonly onLag?: (lag: number, byPartition: Readonly<Record<string, number>>) => void;
+  /** A breaker around the store's writes: while it is open, batches wait instead of failing. */
+  readonly storeBreaker?: Breaker;
 }
 
 /**
@@ -43,7 +56,9 @@ export class KafkaLanding {
 
   constructor(private readonly options: KafkaLandingOptions) {
     this.clock = options.clock ?? systemClock;
-    const deps = { store: options.store, validator: createEventValidator(), clock: this.clock };
+    const breaker = options.storeBreaker;
+    const store = breaker ? new BreakingStore(options.store, breaker) : options.store;
+    const deps = { store, validator: createEventValidator(), clock: this.clock };
     this.source = new KafkaEventSource({
       brokers: options.brokers,
       topic: options.topic,
@@ -54,6 +69,8 @@ export class KafkaLanding {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onLag ? { onLag: options.onLag } : {}),
       invoke: async (event) => {
+        if (breaker?.state === 'open')
+          throw new OutageError(`${options.store.describe()}: ${breaker.name} circuit breaker is open`);
         try {
           const { result, unkeyed } = await landKafkaEvent(event, deps);
           this.stats.landedEvents += result.landedEvents;
@@ -63,6 +80,10 @@ export class KafkaLanding {
         } catch (error) {
           this.landingErrors.push((error as Error).message);
           if (this.landingErrors.length > 20) this.landingErrors.shift();
+          // Writes refused by the open breaker: an outage of the store, not a bad batch.
+          if (breaker && breaker.state !== 'closed' && error instanceof KafkaBatchNotLandedError) {
+            throw new OutageError(error.message);
+          }
           throw error;
         }
       },

@@ -84,7 +84,9 @@ export async function ensureTopic(
  * once the broker has acknowledged it.
  */
 export class KafkaBus implements Bus {
-  private readonly producer: Producer<string, string, string, string>;
+  private producer: Producer<string, string, string, string>;
+  /** Produce requests go one at a time: the idempotent producer's sequence numbers must reach each partition in order. */
+  private chain: Promise<void> = Promise.resolve();
   private readonly acceptor: EntryAcceptor;
   private readonly clock: Clock;
   private readonly lingerMs: number;
@@ -107,16 +109,20 @@ export class KafkaBus implements Bus {
     this.lingerMs = options.lingerMs ?? 5;
     this.batchRecords = options.batchRecords ?? 2000;
     this.batchBytes = options.batchBytes ?? 768 * 1024;
-    this.producer = new Producer({
-      clientId: options.clientId ?? 'elt-producer',
-      bootstrapBrokers: [...options.brokers],
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer<string, string, string, string> {
+    return new Producer({
+      clientId: this.options.clientId ?? 'elt-producer',
+      bootstrapBrokers: [...this.options.brokers],
       serializers: stringSerializers,
       idempotent: true,
-      compression: (options.compression ?? 'lz4') as CompressionAlgorithmValue,
+      compression: (this.options.compression ?? 'lz4') as CompressionAlgorithmValue,
       // The Java client's partitioner: the same key lands in the same partition as with Kafka's own tools.
       partitioner: compatibilityPartitioner,
-      retries: options.retries ?? 30,
-      retryDelay: options.retryDelayMs ?? 1000,
+      retries: this.options.retries ?? 30,
+      retryDelay: this.options.retryDelayMs ?? 1000,
     });
   }
 
@@ -202,10 +208,12 @@ export class KafkaBus implements Bus {
 
   private send(batch: Pending[]): void {
     this.stats.produceRequests++;
-    const sending: Promise<void> = this.producer
-      .send({
-        messages: batch.map((p) => ({ topic: this.options.topic, key: p.key, value: p.value })),
-      })
+    const sending: Promise<void> = this.chain
+      .then(() =>
+        this.producer.send({
+          messages: batch.map((p) => ({ topic: this.options.topic, key: p.key, value: p.value })),
+        }),
+      )
       .then(
         () => {
           this.stats.records += batch.length;
@@ -213,10 +221,17 @@ export class KafkaBus implements Bus {
         },
         (error: Error) => {
           this.stats.failedRequests++;
+          // After a failed request the idempotent producer's sequence state may no longer match the
+          // broker's (a restarted broker, a request that half went through): start a new producer, with a
+          // new producer id, rather than fail every later request with OUT_OF_ORDER_SEQUENCE_NUMBER.
+          const old = this.producer;
+          this.producer = this.newProducer();
+          old.close(true, () => undefined);
           for (const p of batch) p.reject(error);
         },
       )
       .finally(() => this.sends.delete(sending));
+    this.chain = sending;
     this.sends.add(sending);
   }
 }

@@ -8,9 +8,11 @@ import {
 } from '../../local/bundled-function.js';
 import { QueueUnavailableError, SqsLambdaRunner } from '../../local/sqs-lambda-runner.js';
 import { explainAwsError } from '../aws-errors.js';
-import { CliError, n, Progress } from '../output.js';
+import { CliError, intInRange, n, Progress } from '../output.js';
+import { Breaker } from '../../adapters/resilience/circuit-breaker.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
 import { KafkaLanding } from '../../local/kafka-pipeline.js';
+import { DEFAULT_KAFKA_BATCH_SIZE } from '../../adapters/kafka/kafka-event-source.js';
 import { DEFAULT_DATA_DIR, openDataDir, openStore, withStoreOption } from '../context.js';
 import {
   DEFAULT_TOPIC,
@@ -25,6 +27,7 @@ interface LandCliOptions extends KafkaCliOptions {
   readonly group: string;
   readonly untilCaughtUp: boolean;
   readonly emf: boolean;
+  readonly breakerOpenMs: number;
   readonly store: string;
   readonly dataDir: string;
   readonly queueUrl?: string;
@@ -87,7 +90,10 @@ export function landCommand(): Command {
       'the function, as <stack>/<construct path>',
       'elt-local-stateless/Landing/Function',
     )
-    .option('--batch-size <n>', 'records per invocation, 1–10,000 (default: 100 for sqs, 1000 for kafka)')
+    .option(
+      '--batch-size <n>',
+      `records per invocation, 1–10,000 (default: 100 for sqs, ${DEFAULT_KAFKA_BATCH_SIZE} for kafka)`,
+    )
     .option(
       '--batch-window <seconds>',
       'wait up to this long to fill a batch, 0–300 (default: 1 for sqs, 0.5 for kafka)',
@@ -100,6 +106,14 @@ export function landCommand(): Command {
     )
     .option('--until-drained', 'stop once the queue holds no message (visible, in flight or delayed)', false)
     .option('--group <id>', 'with --transport kafka: the consumer group', 'elt-landing')
+    .addOption(
+      new Option(
+        '--breaker-open-ms <ms>',
+        'with --transport kafka: how long the store breaker stays open before a probe write',
+      )
+        .default(5000)
+        .argParser(intInRange(100, 600_000)),
+    )
     .option(
       '--emf',
       'with --transport kafka: print the consumer lag to stderr as CloudWatch embedded metric format lines (metric OffsetLag, as Lambda reports it for Kafka event sources), every lag measurement',
@@ -212,7 +226,7 @@ function onStopSignals(stop: AbortController): () => void {
 async function landFromKafka(options: LandCliOptions): Promise<void> {
   const brokers = parseBrokers(options.brokers);
   const topic = parseTopic(options.topic ?? DEFAULT_TOPIC);
-  const batchSize = integer('--batch-size', options.batchSize ?? '1000', 1, 10_000);
+  const batchSize = integer('--batch-size', options.batchSize ?? String(DEFAULT_KAFKA_BATCH_SIZE), 1, 10_000);
   const batchWindow = Number(options.batchWindow ?? '0.5');
   if (!Number.isFinite(batchWindow) || batchWindow < 0 || batchWindow > 300)
     throw new CliError(`--batch-window must be 0–300 seconds, got ${JSON.stringify(options.batchWindow)}`);
@@ -220,7 +234,13 @@ async function landFromKafka(options: LandCliOptions): Promise<void> {
   const ctx = remote ? undefined : await openDataDir({ dataDir: options.dataDir, json: options.json });
   const store = openStore(options.store, () => ctx!.store);
   const progress = new Progress(!options.json);
+  const storeBreaker = new Breaker('store', { openMs: options.breakerOpenMs, minimumCalls: 3 }, (t) =>
+    process.stderr.write(
+      `${JSON.stringify({ level: 'WARN', message: 'circuit breaker state change', ...t })}\n`,
+    ),
+  );
   const landing = new KafkaLanding({
+    storeBreaker,
     brokers,
     topic,
     groupId: options.group,
@@ -253,6 +273,7 @@ async function landFromKafka(options: LandCliOptions): Promise<void> {
   } finally {
     release();
     progress.done();
+    storeBreaker.shutdown();
   }
   const result = {
     transport: 'kafka',
@@ -268,6 +289,9 @@ async function landFromKafka(options: LandCliOptions): Promise<void> {
     deadLettered: landing.stats.deadLettered,
     stoppedBy: stop.signal.aborted ? 'signal' : 'caught-up',
     seconds: Math.round((Date.now() - started) / 100) / 10,
+    breakers: {
+      store: { state: storeBreaker.state, ...storeBreaker.counts, transitions: storeBreaker.transitions },
+    },
   };
   if (result.deadLettered > 0) process.exitCode = 1;
   if (options.json) {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { cpus, freemem, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { packageRoot } from '../lib/package-paths.js';
 
 /** What a benchmark result must record about where it ran. */
@@ -15,8 +17,8 @@ export interface MachineInfo {
   readonly versions: Readonly<Record<string, string>>;
 }
 
-/** The machine and the versions of the parts measured. */
-export function machineInfo(): MachineInfo {
+/** The machine and the versions of the parts measured (`extra`: versions only some benchmarks use). */
+export function machineInfo(extra: Readonly<Record<string, string>> = {}): MachineInfo {
   const version = (pkg: string): string => {
     try {
       return (
@@ -36,6 +38,38 @@ export function machineInfo(): MachineInfo {
     freeMemoryGiB: Math.round(freemem() / 2 ** 30),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
-    versions: { '@duckdb/node-api': version('@duckdb/node-api'), ajv: version('ajv') },
+    versions: { '@duckdb/node-api': version('@duckdb/node-api'), ajv: version('ajv'), ...extra },
+  };
+}
+
+/**
+ * The versions in the Kafka benchmarks: Apache Kafka (scripts/services/kafka/pom.xml, what kafka.sh runs),
+ * the Java that runs it (`$JAVA_HOME/bin/java` or `java`, as kafka.sh picks it) and the Node client.
+ */
+export async function kafkaVersions(): Promise<Record<string, string>> {
+  const root = packageRoot();
+  const pom = readFileSync(join(root, 'scripts', 'services', 'kafka', 'pom.xml'), 'utf8');
+  let java = 'unknown';
+  try {
+    const bin = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+    const { stderr } = await promisify(execFile)(bin, ['-version']);
+    java = /version "([^"]+)"/.exec(stderr)?.[1] ?? 'unknown';
+  } catch {
+    // No Java: the Kafka benchmarks could not have run; the version stays unknown.
+  }
+  let client = 'not installed';
+  try {
+    client = (
+      JSON.parse(
+        readFileSync(join(root, 'node_modules', '@platformatic', 'kafka', 'package.json'), 'utf8'),
+      ) as { version: string }
+    ).version;
+  } catch {
+    // Reported as not installed.
+  }
+  return {
+    kafka: /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1] ?? 'unknown',
+    java,
+    '@platformatic/kafka': client,
   };
 }

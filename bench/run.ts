@@ -1,50 +1,54 @@
 // `npm run bench`: the benchmarks, side by side in one run, medians of repeated runs. Prints a table and
 // writes JSON and Markdown under docs/benchmarks/. Not a test: it reports, and says whether targets hold.
+//   embedded: the embedded pipeline against the bare JSON ceiling (bench/embedded-pipeline.ts).
+//   kafka:    the project's Kafka producer and landing consumer against Kafka's own ProducerPerformance and
+//             ConsumerPerformance on one broker (bench/kafka-bench.ts). The broker comes from
+//             scripts/services/kafka.sh (started if none answers, honouring ELT_KAFKA_HOME/PORT/…).
+// If the Kafka section cannot run (no Java, no broker), it says why and the process exits with 1, after the
+// embedded section has been reported and written.
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command, Option } from 'commander';
 import { DEFAULT_GZIP_LEVEL } from '../lib/core/landing/ndjson-gzip.js';
 import { packageRoot } from '../lib/package-paths.js';
-import { intInRange, n, table } from '../lib/cli/output.js';
+import { intInRange, n } from '../lib/cli/output.js';
+import { kafkaText, runKafkaBench, type KafkaSummary } from './kafka-bench.js';
 import { machineInfo } from './machine.js';
+import { embeddedText, readme, type EmbeddedMeasured, type EmbeddedSummary } from './report.js';
+import { median } from './stats.js';
 import { benchWorkload, writeWorkload } from './workloads.js';
-import type { RunMeasure } from './embedded-pipeline.js';
 
 const exec = promisify(execFile);
-
-interface Measured extends RunMeasure {
-  readonly kind: 'pipeline' | 'ceiling';
-  readonly peakRssMb: number;
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function measure(
   kind: 'pipeline' | 'ceiling',
   file: string,
   level: number,
   storeDir: string,
-): Promise<Measured> {
+): Promise<EmbeddedMeasured> {
   await rm(storeDir, { recursive: true, force: true });
   const script = join(packageRoot(), 'dist', 'bench', 'measure-once.js');
   const { stdout } = await exec(process.execPath, [script, kind, file, String(level), storeDir], {
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured;
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as EmbeddedMeasured;
 }
 
 const program = new Command('bench')
-  .description('Benchmarks of the embedded pipeline against the bare JSON ceiling, side by side.')
+  .description(
+    'Benchmarks, side by side: the embedded pipeline against the bare JSON ceiling; the Kafka producer and landing consumer against Kafka’s ProducerPerformance and ConsumerPerformance.',
+  )
   .addOption(
-    new Option('--events <n>', 'events in the workload')
+    new Option('--events <n>', 'events in the embedded workload')
       .default(1_000_000)
       .argParser(intInRange(1000, 100_000_000)),
+  )
+  .addOption(
+    new Option('--kafka-events <n>', 'events in the Kafka workload')
+      .default(200_000)
+      .argParser(intInRange(1000, 10_000_000)),
   )
   .addOption(
     new Option('--runs <n>', 'runs of each side (the median is reported)')
@@ -52,123 +56,125 @@ const program = new Command('bench')
       .argParser(intInRange(1, 50)),
   )
   .addOption(
-    new Option('--gzip-level <n>', 'gzip level, the same on both sides')
+    new Option('--gzip-level <n>', 'gzip level of the embedded benchmark, the same on both sides')
       .default(DEFAULT_GZIP_LEVEL)
       .argParser(intInRange(1, 9)),
   )
+  .addOption(new Option('--only <benchmark>', 'run one benchmark only').choices(['embedded', 'kafka']))
+  .option('--readme-only', 'rewrite README.md from the JSON files already in --out, measuring nothing')
   .option('--out <dir>', 'where results are written', join(packageRoot(), 'docs', 'benchmarks'))
   .option('--no-write', 'print only');
 
 program.parse(process.argv);
 const options = program.opts<{
   events: number;
+  kafkaEvents: number;
   runs: number;
   gzipLevel: number;
+  only?: 'embedded' | 'kafka';
+  readmeOnly?: boolean;
   out: string;
   write: boolean;
 }>();
 
 const work = join(packageRoot(), '.tmp', 'bench');
 await mkdir(work, { recursive: true });
-// Generated afresh every time (a few seconds), so it always matches the generator's current code.
-const file = join(work, 'workload.ndjson');
-process.stderr.write(`generating ${n(options.events)} events → ${file}\n`);
-await writeWorkload(file, benchWorkload(options.events));
 
-const results: Measured[] = [];
-for (let run = 1; run <= options.runs; run++) {
-  // Alternate the order so drift in the machine's speed hits both sides alike.
-  const order: ('pipeline' | 'ceiling')[] = run % 2 ? ['ceiling', 'pipeline'] : ['pipeline', 'ceiling'];
-  for (const kind of order) {
-    const r = await measure(kind, file, options.gzipLevel, join(work, 'store'));
-    results.push(r);
-    process.stderr.write(
-      `run ${run}/${options.runs} ${kind.padEnd(8)} ${n(Math.round(r.eventsPerSecond))} events/s, peak RSS ${Math.round(r.peakRssMb)} MB\n`,
-    );
+async function embeddedBench(): Promise<EmbeddedSummary> {
+  // Generated afresh every time (a few seconds), so it always matches the generator's current code.
+  const file = join(work, 'workload.ndjson');
+  process.stderr.write(`generating ${n(options.events)} events → ${file}\n`);
+  await writeWorkload(file, benchWorkload(options.events));
+
+  const results: EmbeddedMeasured[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    // Alternate the order so drift in the machine's speed hits both sides alike.
+    const order: ('pipeline' | 'ceiling')[] = run % 2 ? ['ceiling', 'pipeline'] : ['pipeline', 'ceiling'];
+    for (const kind of order) {
+      const r = await measure(kind, file, options.gzipLevel, join(work, 'store'));
+      results.push(r);
+      process.stderr.write(
+        `run ${run}/${options.runs} ${kind.padEnd(8)} ${n(Math.round(r.eventsPerSecond))} events/s, peak RSS ${Math.round(r.peakRssMb)} MB\n`,
+      );
+    }
+  }
+  await rm(join(work, 'store'), { recursive: true, force: true });
+
+  const pipeline = results.filter((r) => r.kind === 'pipeline');
+  const ceiling = results.filter((r) => r.kind === 'ceiling');
+  const pipelineRate = median(pipeline.map((r) => r.eventsPerSecond));
+  const ceilingRate = median(ceiling.map((r) => r.eventsPerSecond));
+  const ratio = pipelineRate / ceilingRate;
+  const peakRss = Math.max(...pipeline.map((r) => r.peakRssMb));
+  const perObject = median(pipeline.map((r) => r.eventsPerObject ?? 0));
+  return {
+    benchmark: 'embedded-pipeline',
+    workload: {
+      events: options.events,
+      file: 'generated by bench/workloads.ts (seed "bench", 7 days, demo rates, no 1 MiB entries)',
+    },
+    gzipLevel: options.gzipLevel,
+    runs: options.runs,
+    pipeline: {
+      eventsPerSecond: Math.round(pipelineRate),
+      peakRssMb: Math.round(peakRss),
+      eventsPerObject: Math.round(perObject),
+      landedObjects: pipeline[0]?.landedObjects,
+      quarantined: pipeline[0]?.quarantined,
+    },
+    ceiling: {
+      eventsPerSecond: Math.round(ceilingRate),
+      peakRssMb: Math.round(Math.max(...ceiling.map((r) => r.peakRssMb))),
+    },
+    ratio: Math.round(ratio * 1000) / 1000,
+    targets: [
+      { target: 'pipeline ≥ 50% of the ceiling', value: `${(ratio * 100).toFixed(0)}%`, met: ratio >= 0.5 },
+      { target: 'peak RSS < 1 GB', value: `${Math.round(peakRss)} MB`, met: peakRss < 1024 },
+      { target: 'events per landed object ≥ 50', value: perObject.toFixed(0), met: perObject >= 50 },
+    ],
+    machine: machineInfo(),
+    raw: results,
+  };
+}
+
+async function readSummary<T>(name: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(join(options.out, name), 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
-await rm(join(work, 'store'), { recursive: true, force: true });
 
-const pipeline = results.filter((r) => r.kind === 'pipeline');
-const ceiling = results.filter((r) => r.kind === 'ceiling');
-const pipelineRate = median(pipeline.map((r) => r.eventsPerSecond));
-const ceilingRate = median(ceiling.map((r) => r.eventsPerSecond));
-const ratio = pipelineRate / ceilingRate;
-const peakRss = Math.max(...pipeline.map((r) => r.peakRssMb));
-const perObject = median(pipeline.map((r) => r.eventsPerObject ?? 0));
-const targets = [
-  { target: 'pipeline ≥ 50% of the ceiling', value: `${(ratio * 100).toFixed(0)}%`, met: ratio >= 0.5 },
-  { target: 'peak RSS < 1 GB', value: `${Math.round(peakRss)} MB`, met: peakRss < 1024 },
-  { target: 'events per landed object ≥ 50', value: perObject.toFixed(0), met: perObject >= 50 },
-];
-
-const summary = {
-  benchmark: 'embedded-pipeline',
-  workload: {
-    events: options.events,
-    file: 'generated by bench/workloads.ts (seed "bench", 7 days, demo rates, no 1 MiB entries)',
-  },
-  gzipLevel: options.gzipLevel,
-  runs: options.runs,
-  pipeline: {
-    eventsPerSecond: Math.round(pipelineRate),
-    peakRssMb: Math.round(peakRss),
-    eventsPerObject: Math.round(perObject),
-    landedObjects: pipeline[0]?.landedObjects,
-    quarantined: pipeline[0]?.quarantined,
-  },
-  ceiling: {
-    eventsPerSecond: Math.round(ceilingRate),
-    peakRssMb: Math.round(Math.max(...ceiling.map((r) => r.peakRssMb))),
-  },
-  ratio: Math.round(ratio * 1000) / 1000,
-  targets,
-  machine: machineInfo(),
-  raw: results,
-};
-
-const rows = [
-  {
-    measure: 'embedded pipeline (publish → bus → queue → land)',
-    'events/s': Math.round(pipelineRate),
-    'peak RSS MB': Math.round(peakRss),
-  },
-  {
-    measure: 'ceiling (parse + validate + stringify + gzip, one thread)',
-    'events/s': Math.round(ceilingRate),
-    'peak RSS MB': summary.ceiling.peakRssMb,
-  },
-];
-const text = [
-  '',
-  `Embedded pipeline, ${n(options.events)} events, gzip level ${options.gzipLevel}, median of ${options.runs} runs (${summary.machine.cores} cores, ${summary.machine.cpu}, Node ${summary.machine.node})`,
-  '',
-  table(rows),
-  '',
-  `ratio ${(ratio * 100).toFixed(1)}% of the ceiling · ${perObject.toFixed(0)} events per landed object`,
-  '',
-  ...targets.map((t) => `${t.met ? '✓' : '✗'} ${t.target}: ${t.value}`),
-  '',
-].join('\n');
-process.stdout.write(text);
-
-if (options.write) {
+async function save(name: string, summary: object): Promise<void> {
+  if (!options.write) return;
   await mkdir(options.out, { recursive: true });
-  await writeFile(join(options.out, 'embedded-pipeline.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  const md = [
-    '# Embedded pipeline benchmark',
-    '',
-    `Measured ${summary.machine.date.slice(0, 10)} by \`npm run bench\` on ${summary.machine.cores} cores (${summary.machine.cpu}), ${summary.machine.memoryGiB} GiB, Node ${summary.machine.node}. Raw numbers: [embedded-pipeline.json](embedded-pipeline.json).`,
-    '',
-    '```',
-    text.trim(),
-    '```',
-    '',
-    'The ceiling is a bare single-threaded loop over the same file: `JSON.parse`, catalogue validation, `JSON.stringify`',
-    'and gzip at the same level. The pipeline does more than that per event (PutEvents checks, an envelope, a queue,',
-    'a Lambda-shaped batch, a second parse in landing, partitioning, durable writes) and may use every core: landing',
-    'runs in worker threads, as Lambda runs apart from the bus.',
-    '',
-  ].join('\n');
-  await writeFile(join(options.out, 'README.md'), md);
+  await writeFile(join(options.out, name), `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+let embedded: EmbeddedSummary | undefined;
+let kafka: KafkaSummary | undefined;
+let kafkaError: Error | undefined;
+if (options.only !== 'kafka' && !options.readmeOnly) {
+  embedded = await embeddedBench();
+  process.stdout.write(`\n${embeddedText(embedded)}\n\n`);
+  await save('embedded-pipeline.json', embedded);
+}
+if (options.only !== 'embedded' && !options.readmeOnly) {
+  try {
+    kafka = await runKafkaBench({ events: options.kafkaEvents, runs: options.runs, work });
+    process.stdout.write(`\n${kafkaText(kafka)}\n\n`);
+    await save('kafka.json', kafka);
+  } catch (error) {
+    kafkaError = error as Error;
+  }
+}
+if (options.write || options.readmeOnly) {
+  // The section of a benchmark not run (or failed) this time is its latest written one, with its own date.
+  embedded ??= await readSummary<EmbeddedSummary>('embedded-pipeline.json');
+  kafka ??= await readSummary<KafkaSummary>('kafka.json');
+  await writeFile(join(options.out, 'README.md'), readme(embedded, kafka));
+}
+if (kafkaError) {
+  process.stderr.write(`\nbench: the Kafka benchmarks failed: ${kafkaError.message}\n`);
+  process.exitCode = 1;
 }

@@ -9,6 +9,8 @@ import { quarantineCommand } from './commands/quarantine.js';
 import { queryCommand } from './commands/query.js';
 import { runCommand, runsCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
+import { redriveCommand } from './commands/redrive.js';
+import { replayCommand } from './commands/replay.js';
 import { testPatternCommand } from './commands/test-pattern.js';
 import { CliError } from './output.js';
 
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
     publishCommand(),
     landCommand(),
     serveCommand(),
+    redriveCommand(),
+    replayCommand(),
     runCommand(),
     runsCommand(),
     queryCommand(),

@@ -13,7 +13,8 @@
 # Docker mode: `docker compose up -d localstack` with the repository's docker-compose.yml.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-base="$root/.services/localstack"
+# ELT_LOCALSTACK_HOME puts a second LocalStack (with another ELT_LOCALSTACK_PORT) in a folder of its own.
+base="${ELT_LOCALSTACK_HOME:-$root/.services/localstack}"
 venv="$root/.venv/localstack"
 version="4.13.1"
 constraints="$root/scripts/services/localstack-constraints.txt"
@@ -46,18 +47,23 @@ find_python() {
 }
 
 install_host_runtime() {
+  # Two LocalStacks starting at once share the virtualenv: one installs, the other waits.
+  mkdir -p "$root/.venv"
+  exec 8>"$root/.venv/localstack.lock"
+  flock 8
   local py stamp
   py="$(find_python)"
   [ -n "$py" ] || { echo "LocalStack's host runtime needs Python 3.11 or later (none found; set ELT_LOCALSTACK_PYTHON to one), or install Docker and rerun." >&2; exit 3; }
   # The stamp names the version, the Python and the constraints it was installed with; a change reinstalls.
   stamp="$version $("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])') $(sha256sum "$constraints" | cut -c1-16)"
-  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.elt-stamp" 2>/dev/null)" = "$stamp" ]; then return; fi
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.elt-stamp" 2>/dev/null)" = "$stamp" ]; then exec 8>&-; return; fi
   echo "installing localstack-core[runtime]==$version into $venv (first run only, about a minute)…" >&2
   rm -rf "$venv"
   "$py" -m venv "$venv" >&2 || { echo "could not create a virtualenv at $venv (install python3-venv)" >&2; exit 3; }
   "$venv/bin/pip" install --quiet --disable-pip-version-check -c "$constraints" "localstack-core[runtime]==$version" >&2 \
     || { echo "could not install localstack-core[runtime]==$version from PyPI" >&2; exit 3; }
   echo "$stamp" >"$venv/.elt-stamp"
+  exec 8>&-
 }
 
 wait_healthy() {

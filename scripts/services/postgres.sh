@@ -8,7 +8,8 @@
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-base="$root/.services/postgres"
+# ELT_PG_HOME puts a second server (with another ELT_PG_PORT) in a folder of its own.
+base="${ELT_PG_HOME:-$root/.services/postgres}"
 data="$base/data"
 log="$base/postgres.log"
 port="${ELT_PG_PORT:-55432}"

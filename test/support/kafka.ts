@@ -7,9 +7,31 @@ const exec = promisify(execFile);
 const script = join(packageRoot(), 'scripts', 'services', 'kafka.sh');
 
 /** Runs scripts/services/kafka.sh; fails with its explanation. */
-export async function kafkaScript(...args: string[]): Promise<string> {
+export function kafkaScript(...args: string[]): Promise<string> {
+  return kafkaScriptWith({}, ...args);
+}
+
+/**
+ * A second broker for suites that kill brokers (the chaos suite), so they never take down the one other
+ * suites use: its own folder and ports.
+ */
+export const CHAOS_KAFKA_ENV: Readonly<Record<string, string>> = {
+  ELT_KAFKA_HOME: join(packageRoot(), '.services', 'kafka-chaos'),
+  ELT_KAFKA_PORT: '29092',
+  ELT_KAFKA_CONTROLLER_PORT: '29093',
+};
+
+/** Runs scripts/services/kafka.sh with extra environment (e.g. {@link CHAOS_KAFKA_ENV}). */
+export async function kafkaScriptWith(
+  env: Readonly<Record<string, string>>,
+  ...args: string[]
+): Promise<string> {
   try {
-    const { stdout } = await exec(script, args, { timeout: 600_000, maxBuffer: 16 << 20 });
+    const { stdout } = await exec(script, args, {
+      timeout: 600_000,
+      maxBuffer: 16 << 20,
+      env: { ...process.env, ...env },
+    });
     return stdout.trim();
   } catch (error) {
     const e = error as { stderr?: string; message: string };
@@ -29,17 +51,17 @@ export interface KafkaBroker {
  * from Maven Central on first use) by scripts/services/kafka.sh. Fails with the script's explanation when it
  * cannot start: the suite must not pass without a real broker.
  */
-export async function kafkaBroker(): Promise<KafkaBroker> {
-  const running = await exec(script, ['status']).then(
+export async function kafkaBroker(env: Readonly<Record<string, string>> = {}): Promise<KafkaBroker> {
+  const running = await exec(script, ['status'], { env: { ...process.env, ...env } }).then(
     () => true,
     () => false,
   );
-  const bootstrap = (await kafkaScript('up')).split('\n').at(-1)!;
+  const bootstrap = (await kafkaScriptWith(env, 'up')).split('\n').at(-1)!;
   return {
     bootstrap,
     startedHere: !running,
     stop: async () => {
-      if (!running) await kafkaScript('down');
+      if (!running) await kafkaScriptWith(env, 'down');
     },
   };
 }

@@ -40,12 +40,13 @@ async function answers(endpoint: string): Promise<boolean> {
  * scripts/services/localstack.sh. Fails with the script's explanation when it cannot start: the suite must
  * not pass without it.
  */
-export async function localstack(): Promise<LocalStack> {
-  const { stdout: url } = await exec(script('localstack.sh'), ['url']);
+export async function localstack(env: Readonly<Record<string, string>> = {}): Promise<LocalStack> {
+  const opts = { env: { ...process.env, ...env } };
+  const { stdout: url } = await exec(script('localstack.sh'), ['url'], opts);
   const endpoint = url.trim();
   if (await answers(endpoint)) return { endpoint, startedHere: false, stop: async () => undefined };
   try {
-    await exec(script('localstack.sh'), ['up'], { timeout: 600_000 });
+    await exec(script('localstack.sh'), ['up'], { timeout: 600_000, ...opts });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(
@@ -56,7 +57,7 @@ export async function localstack(): Promise<LocalStack> {
     endpoint,
     startedHere: true,
     stop: async () => {
-      await exec(script('localstack.sh'), ['down'], { timeout: 60_000 });
+      await exec(script('localstack.sh'), ['down'], { timeout: 60_000, ...opts });
     },
   };
 }

@@ -12,7 +12,8 @@ import {
   withWarehouseOption,
   type CommonOptions,
 } from '../context.js';
-import { intInRange, n, Progress, secs, table } from '../output.js';
+import { CliError, intInRange, n, Progress, secs, table } from '../output.js';
+import { Breaker, BreakerOpenError } from '../../adapters/resilience/circuit-breaker.js';
 
 /** Human-readable lines for one run. */
 function describeRun(run: RunRecord): string {
@@ -43,41 +44,95 @@ export function runCommand(): Command {
             '--full-refresh',
             'rebuild incremental models (stg_*) from all raw data, e.g. after changing their SQL',
             false,
+          )
+          .addOption(
+            new Option(
+              '--wait-for-warehouse <seconds>',
+              'when the warehouse does not answer, keep probing it through a circuit breaker for up to this long before giving up',
+            )
+              .default(0)
+              .argParser(intInRange(0, 3600)),
           ),
       ),
     ),
-  ).action(async (options: CommonOptions & { fullRefresh: boolean; store: string }) => {
-    const remote = options.store !== 'local';
-    const ctx = await openLocal(options, { mustExist: !remote });
-    let store: ObjectStore;
+  ).action(
+    async (options: CommonOptions & { fullRefresh: boolean; store: string; waitForWarehouse: number }) => {
+      const remote = options.store !== 'local';
+      const breaker = new Breaker('warehouse', { minimumCalls: 2, openMs: 2000 }, (t) =>
+        process.stderr.write(
+          `${JSON.stringify({ level: 'WARN', message: 'circuit breaker state change', ...t })}\n`,
+        ),
+      );
+      let ctx: Awaited<ReturnType<typeof openLocal>>;
+      try {
+        ctx = await withinDeadline(options.waitForWarehouse * 1000, () =>
+          breaker.run(() => openLocal(options, { mustExist: !remote })),
+        );
+      } catch (error) {
+        breaker.shutdown();
+        if (error instanceof CliError && options.waitForWarehouse > 0)
+          throw new CliError(
+            `${error.message} — still unavailable after ${options.waitForWarehouse} s. Nothing was loaded or changed; the next run starts from the same point.`,
+          );
+        throw error;
+      }
+      breaker.shutdown();
+      let store: ObjectStore;
+      try {
+        store = openStore(options.store, () => ctx.store);
+      } catch (error) {
+        await ctx.warehouse.close();
+        throw error;
+      }
+      const progress = new Progress(!options.json);
+      let run: RunRecord;
+      try {
+        run = await runElt({
+          warehouse: ctx.warehouse,
+          store,
+          clock: systemClock,
+          models: loadModels(),
+          fullRefresh: options.fullRefresh,
+          onProgress: (m) => progress.update(m),
+        });
+      } catch (error) {
+        if (!(error instanceof EltRunFailedError)) {
+          if (/ECONNREFUSED|terminat|Connection|connect/i.test((error as Error).message) && !remote) {
+            throw new CliError(
+              `the warehouse ${ctx.warehouse.describe()} went away during the run (${(error as Error).message}). Nothing was published; the next run loads what this one did not.`,
+            );
+          }
+          throw remote ? explainAwsError(error, 's3', `listing ${options.store}`) : error;
+        }
+        run = error.run;
+        process.exitCode = 1;
+      } finally {
+        progress.done();
+        await ctx.warehouse.close();
+      }
+      const breakers = breaker.transitions.length > 0 ? { breakers: { warehouse: breaker.transitions } } : {};
+      process.stdout.write(
+        options.json ? `${JSON.stringify({ ...run, ...breakers })}\n` : `${describeRun(run)}\n`,
+      );
+    },
+  );
+}
+
+/** Retries `attempt` until it succeeds or `ms` have passed (0: one try), half a second apart. */
+async function withinDeadline<T>(ms: number, attempt: () => Promise<T>): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
     try {
-      store = openStore(options.store, () => ctx.store);
+      return await attempt();
     } catch (error) {
-      await ctx.warehouse.close();
-      throw error;
+      if (Date.now() + 500 > end) {
+        if (error instanceof BreakerOpenError)
+          throw new CliError('the warehouse did not answer (its circuit breaker is open)');
+        throw error;
+      }
+      await new Promise((r) => setTimeout(r, 500));
     }
-    const progress = new Progress(!options.json);
-    let run: RunRecord;
-    try {
-      run = await runElt({
-        warehouse: ctx.warehouse,
-        store,
-        clock: systemClock,
-        models: loadModels(),
-        fullRefresh: options.fullRefresh,
-        onProgress: (m) => progress.update(m),
-      });
-    } catch (error) {
-      if (!(error instanceof EltRunFailedError))
-        throw remote ? explainAwsError(error, 's3', `listing ${options.store}`) : error;
-      run = error.run;
-      process.exitCode = 1;
-    } finally {
-      progress.done();
-      await ctx.warehouse.close();
-    }
-    process.stdout.write(options.json ? `${JSON.stringify(run)}\n` : `${describeRun(run)}\n`);
-  });
+  }
 }
 
 /** `elt runs`: the run history. */

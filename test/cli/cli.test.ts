@@ -22,6 +22,9 @@ describe('elt help and usage errors', () => {
       'demo',
       'publish',
       'land',
+      'serve',
+      'redrive',
+      'replay',
       'run',
       'runs',
       'query',
@@ -65,6 +68,18 @@ describe('elt help and usage errors', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('elt serve refuses to start without a token', async () => {
+    const run = await runCli(['serve', '--port', '0'], { env: { ELT_INGEST_TOKEN: '' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('set ELT_INGEST_TOKEN (or pass --token-file)');
+  });
+
+  it('elt serve refuses a short token', async () => {
+    const run = await runCli(['serve', '--port', '0'], { env: { ELT_INGEST_TOKEN: 'short' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('at least 16 characters');
   });
 
   it('rejects an unknown command with a non-zero exit', async () => {

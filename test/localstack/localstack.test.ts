@@ -343,11 +343,19 @@ describe('a message the landing function cannot write', () => {
         QueueUrl: out.LandingDeadLetterQueueUrl,
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 2,
+        // Looked at, not taken: it stays visible for the redrive below.
+        VisibilityTimeout: 0,
       }),
     );
     expect(dlq.Messages?.length).toBe(1);
     expect(JSON.parse(dlq.Messages![0]!.Body!)).toMatchObject({ detail: { userId: 'u_2' } });
-  });
+
+    // The cause is fixed (no more proxy): redrive it to the landing queue, and it lands.
+    const redriven = await ok(cli(['redrive', '--outputs', out.file, '--json']));
+    expect(redriven).toMatchObject({ moved: 1, failed: 0 });
+    const landed = await ok(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
+    expect(landed).toMatchObject({ deleted: 1, failedRecords: 0 });
+  }, 180_000);
 });
 
 describe('clear errors instead of stack traces', () => {

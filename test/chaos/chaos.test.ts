@@ -340,7 +340,7 @@ describe('chaos', () => {
     });
   }, 600_000);
 
-  it('(c) S3 answers 500s and 503s: the store breaker opens, batches wait, and everything lands once S3 is back', async () => {
+  it('(c) S3 answers 500s and 503s and hangs: the store breaker opens, batches wait, and everything lands once S3 is back', async () => {
     const topic = `chaos-c-${stamp}`;
     await kafkaScriptWith(CHAOS_KAFKA_ENV, 'topic', topic, '3');
     const dataDir = join(work, 'c');
@@ -360,6 +360,7 @@ describe('chaos', () => {
     const proxy = await startFaultProxy(ls.endpoint, (req) => {
       if (!faulty || req.method !== 'PUT') return undefined;
       n++;
+      if (n % 5 === 0) return { status: 0, code: 'timeout', hangMs: 2000 };
       return n % 4 === 0 ? { status: 500, code: 'InternalError' } : { status: 503, code: 'SlowDown' };
     });
     setTimeout(() => (faulty = false), 8000);
@@ -380,6 +381,7 @@ describe('chaos', () => {
       figures.at(-1)!.injectedFaults = proxy.injected.length;
       figures.at(-1)!.transitions = transitions;
       expect(proxy.injected.length).toBeGreaterThan(0);
+      expect(proxy.injected.some((i) => i.endsWith('(hung)'))).toBe(true);
       expect(transitions[0]).toBe('closed→open');
       expect(transitions).toContain('open→half-open');
       expect(transitions.at(-1)).toBe('half-open→closed');

@@ -6,6 +6,8 @@ export interface InjectedFault {
   readonly status: number;
   /** An S3-style error code, e.g. `SlowDown`, `InternalError`. */
   readonly code: string;
+  /** Instead of answering, stall this long and then drop the connection (a timeout, as the client sees it). */
+  readonly hangMs?: number;
 }
 
 /** A proxy that forwards to a real endpoint and fails the requests `decide` picks. */
@@ -28,6 +30,12 @@ export async function startFaultProxy(
   const injected: string[] = [];
   const server: Server = createServer((req, res) => {
     const fault = decide(req);
+    if (fault?.hangMs) {
+      injected.push(`${req.method} ${req.url} (hung)`);
+      req.resume();
+      setTimeout(() => req.socket.destroy(), fault.hangMs);
+      return;
+    }
     if (fault) {
       injected.push(`${req.method} ${req.url}`);
       req.resume();

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../lib/package-paths.js';
-import { lastJson, runCli, type CliRun } from '../support/cli.js';
+import { lastJson, runCli, startCli, waitFor, type CliRun, type RunningCli } from '../support/cli.js';
 import { eventType } from '../support/envelopes.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { CHAOS_KAFKA_ENV, kafkaBroker, kafkaScriptWith, type KafkaBroker } from '../support/kafka.js';
@@ -63,44 +63,8 @@ async function ok(run: Promise<CliRun>): Promise<Record<string, unknown>> {
 const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
   runCli(args, { timeoutMs: 600_000, env });
 
-function startCli(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; out: () => string; err: () => string; done: Promise<number | null> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(packageRoot(), 'bin', 'elt.ts'), ...args],
-    {
-      cwd: packageRoot(),
-      env: { ...process.env, NO_COLOR: '1', ...env },
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, done };
-}
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 120_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** `elt serve` publishing to a Kafka topic; resolves once it listens. */
-async function serve(
-  topic: string,
-  dataDir: string,
-): Promise<{ base: string; proc: ReturnType<typeof startCli> }> {
+async function serve(topic: string, dataDir: string): Promise<{ base: string; proc: RunningCli }> {
   const proc = startCli([
     'serve',
     '--port',
@@ -125,11 +89,11 @@ async function serve(
   ]);
   await waitFor(
     'elt serve to listen',
-    () => proc.out().includes('"listening"') || proc.child.exitCode !== null,
+    () => proc.stdout().includes('"listening"') || proc.child.exitCode !== null,
     60_000,
   );
-  expect(proc.child.exitCode, proc.err()).toBeNull();
-  return { base: (JSON.parse(proc.out().split('\n')[0]!) as { listening: string }).listening, proc };
+  expect(proc.child.exitCode, proc.stderr()).toBeNull();
+  return { base: (JSON.parse(proc.stdout().split('\n')[0]!) as { listening: string }).listening, proc };
 }
 
 /** The transitions `elt serve` or `elt land` logged, as "from→to". */
@@ -203,7 +167,7 @@ async function load(
   return { eventIds, retries, statuses };
 }
 
-async function stopServe(proc: ReturnType<typeof startCli>, base: string): Promise<void> {
+async function stopServe(proc: RunningCli, base: string): Promise<void> {
   await waitFor(
     'the spool to drain and the breaker to close',
     async () => {
@@ -216,7 +180,7 @@ async function stopServe(proc: ReturnType<typeof startCli>, base: string): Promi
     120_000,
   );
   proc.child.kill('SIGTERM');
-  expect(await proc.done).toBe(0);
+  expect((await proc.done).code).toBe(0);
 }
 
 /** Lands the topic, runs the ELT, and checks every accepted event is in the warehouse once. */
@@ -280,19 +244,19 @@ describe('chaos', () => {
     const dataDir = join(work, 'a');
     const { base, proc } = await serve(topic, dataDir);
     const running = load(base, `a-${stamp}`, 600, 4);
-    await waitFor('some requests to be accepted', () => /"status":202/.test(proc.err()), 60_000);
+    await waitFor('some requests to be accepted', () => /"status":202/.test(proc.stderr()), 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     await kafkaScriptWith(CHAOS_KAFKA_ENV, 'kill');
     await new Promise((r) => setTimeout(r, 3000));
     await kafkaScriptWith(CHAOS_KAFKA_ENV, 'up');
     const { eventIds, retries, statuses } = await running;
     await stopServe(proc, base);
-    const transitions = transitionsIn(proc.err(), 'bus');
+    const transitions = transitionsIn(proc.stderr(), 'bus');
     expect(transitions[0]).toBe('closed→open');
     expect(transitions).toContain('open→half-open');
     expect(transitions.at(-1)).toBe('half-open→closed');
     // The API kept answering 202 while the broker was down: those requests waited in the spool.
-    const stopped = JSON.parse(proc.out().trim().split('\n').at(-1)!) as {
+    const stopped = JSON.parse(proc.stdout().trim().split('\n').at(-1)!) as {
       spooled: number;
       drained: number;
       published: number;
@@ -332,11 +296,11 @@ describe('chaos', () => {
       '0.02',
     ];
     const first = startCli(args);
-    await waitFor('some batches to land', () => /[1-9]\d* records landed/.test(first.err()), 60_000);
+    await waitFor('some batches to land', () => /[1-9]\d* records landed/.test(first.stderr()), 60_000);
     first.child.kill('SIGKILL');
     await first.done;
     await settle('b: consumer SIGKILL', topic, dataDir, eventIds, {
-      killedAfter: /(\d[\d,]*) records landed/.exec(first.err())?.[1],
+      killedAfter: /(\d[\d,]*) records landed/.exec(first.stderr())?.[1],
     });
   }, 600_000);
 
@@ -411,8 +375,8 @@ describe('chaos', () => {
     ]);
     await new Promise((r) => setTimeout(r, 4000));
     await pg('up');
-    expect(await waiting.done, waiting.err()).toBe(0);
-    const run = JSON.parse(waiting.out().trim().split('\n').at(-1)!) as {
+    expect((await waiting.done).code, waiting.stderr()).toBe(0);
+    const run = JSON.parse(waiting.stdout().trim().split('\n').at(-1)!) as {
       status: string;
       breakers: { warehouse: { from: string; to: string }[] };
     };

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../lib/adapters/kafka/kafka-bus.js';
 import { KafkaEventSource } from '../../lib/adapters/kafka/kafka-event-source.js';
 import type { KafkaEvent } from '../../lib/core/landing/kafka-event.js';
-import { packageRoot } from '../../lib/package-paths.js';
-import { lastJson, runCli, type CliRun } from '../support/cli.js';
+import { lastJson, runCli, startCli, waitFor, type CliRun } from '../support/cli.js';
 import { envelope } from '../support/envelopes.js';
 import { kafkaBroker, kafkaScript, type KafkaBroker } from '../support/kafka.js';
 import { MART_QUERIES } from '../support/marts.js';
@@ -38,39 +36,6 @@ async function ok(run: Promise<CliRun>): Promise<Record<string, unknown>> {
   const r = await run;
   expect(r.code, r.stderr.slice(-3000)).toBe(0);
   return lastJson(r);
-}
-
-/** `elt …` as a child process the test can signal. */
-function startCli(args: string[]): { child: ChildProcess; stderr: () => string; done: Promise<CliRun> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(packageRoot(), 'bin', 'elt.ts'), ...args],
-    {
-      cwd: packageRoot(),
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<CliRun>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, stderr: () => stderr, done };
-}
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 120_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Generates a workload; returns its file and its ground truth. */

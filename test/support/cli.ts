@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/package-paths.js';
 
@@ -49,4 +49,46 @@ export function lastJson<T = Record<string, unknown>>(run: CliRun): T {
   const line = run.stdout.trim().split('\n').at(-1);
   if (!line) throw new Error(`no output; stderr: ${run.stderr}`);
   return JSON.parse(line) as T;
+}
+
+/** An `elt` process the test can signal while it runs. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  readonly done: Promise<CliRun>;
+}
+
+/** Starts `elt …` as a child process, like {@link runCli}, without waiting for it. */
+export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): RunningCli {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(packageRoot(), 'bin', 'elt.ts'), ...args],
+    {
+      cwd: packageRoot(),
+      env: { ...process.env, NO_COLOR: '1', ...env },
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliRun>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, done };
+}
+
+/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -598,7 +598,7 @@ export function kafkaSection(s: KafkaSummary): string {
     '  `--payload-file` (a sample of every tenth): the target is on the `--record-size` row.',
     '- **Consume → land.** The topic is filled once with the workload’s envelopes by our producer. Ours:',
     '  `KafkaLanding` with a fresh consumer group from the beginning, `elt land --transport kafka',
-    '  --until-caught-up`’s settings (1000-record batches, 500 ms window, Lambda-shaped Kafka events, validation,',
+    '  --until-caught-up`’s settings (10,000-record batches, Lambda’s maximum, 500 ms window, Lambda-shaped Kafka events, validation,',
     '  gzip NDJSON objects in a filesystem store, commit after landing), timed from `run()` to the moment every',
     '  record is landed and committed. Theirs: `org.apache.kafka.tools.ConsumerPerformance --messages <all>` with',
     '  a fresh group; `nMsg.sec` = records / (end.time − start.time), where start.time is taken after the consumer',

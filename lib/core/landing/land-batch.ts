@@ -148,6 +148,11 @@ export async function landBatch(
     writeRejected(),
     forEachBounded([...groups.values()], deps.writeConcurrency ?? 8, writeGroup),
   ]);
+  // Writes finish in any order; report failures in the batch's own order, so the outcome is deterministic.
+  if (failedIds.length > 1) {
+    const position = new Map(records.map((r, i) => [r.id, i]));
+    failedIds.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+  }
   return {
     landedEvents,
     objects,

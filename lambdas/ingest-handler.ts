@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -16,10 +15,13 @@ import { EventBridgeBus } from '../lib/adapters/bus/eventbridge-bus.js';
 import { createEventValidator, type EventValidator } from '../lib/core/events/validator.js';
 import { requestFingerprint, type StoredResponse } from '../lib/core/ingest/idempotency.js';
 import {
+  bearerTokenMatches,
   isProblem,
   parseIdempotencyKey,
   parseIngestBody,
   problem,
+  problemBody,
+  tokenDigest,
   type Problem,
 } from '../lib/core/ingest/ingest-request.js';
 import { publishEvents, PublishFailedError } from '../lib/core/publish/publisher.js';
@@ -138,9 +140,6 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const IDEMPOTENCY_KEY_PREFIX = 'elt-ingest:POST/v1/events';
 
 const PATH = '/v1/events';
-// The same problem type as the local server's (lib/local/ingest/ingest-server.ts).
-const PROBLEM_TYPE =
-  'https://github.com/serverless-elt/serverless-elt/blob/main/docs/failure-modes.md#ingest-api-errors';
 
 /** The bus did not take every entry of a request (after retries): the request fails and is not remembered. */
 class BusUnavailableError extends Error {
@@ -262,10 +261,7 @@ export function createIngestHandler(
     const token = await secrets.get(config.tokenSecretArn, { maxAge: config.tokenCacheSeconds });
     if (typeof token !== 'string' || token.length < 16)
       throw new Error('the ingest token secret must hold a SecretString of at least 16 characters');
-    const m = /^Bearer (.+)$/.exec(header ?? '');
-    if (!m) return false;
-    // Compared as fixed-length digests, in constant time: neither length nor content leaks through timing.
-    return timingSafeEqual(sha256(m[1]!), sha256(token));
+    return bearerTokenMatches(header, tokenDigest(token));
   };
 
   const ingest = async (event: HttpApiEvent, context: InvocationContext): Promise<Outcome> => {
@@ -379,16 +375,6 @@ function problemFor(error: unknown): Problem | undefined {
   return undefined;
 }
 
-function problemBody(p: Problem): Record<string, unknown> {
-  return {
-    type: PROBLEM_TYPE,
-    title: p.title,
-    status: p.status,
-    detail: p.detail,
-    ...(p.field ? { field: p.field } : {}),
-  };
-}
-
 function fail(p: Problem, headers: Record<string, string> = {}): HttpApiResult {
   return send(p.status, problemBody(p), {
     ...headers,
@@ -414,10 +400,6 @@ function header(event: HttpApiEvent, name: string): string | undefined {
   if (headers[name] !== undefined) return headers[name];
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
   return undefined;
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }
 
 /** An error's name and message, for logs: SDK and bus messages name resources, never event contents. */

@@ -51,8 +51,8 @@ const KEY = '0B7F2F7E-6A4F-4B8E-9D0A-00000000002A';
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => REMAINING_MS };
 const CONDITION =
   'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)';
-const PROBLEM_TYPE =
-  'https://github.com/serverless-elt/serverless-elt/blob/main/docs/failure-modes.md#ingest-api-errors';
+// The same problem body as the local server's (RFC 9457 "about:blank" and where the docs explain it).
+const PROBLEM_TYPE = 'about:blank';
 
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
 const dynamodb = new DynamoDBClient({ region: 'eu-west-1', credentials });
@@ -423,6 +423,7 @@ describe('POST /v1/events: idempotency', () => {
     expect(result.headers['Content-Type']).toBe('application/problem+json');
     expect(json(result)).toEqual({
       type: PROBLEM_TYPE,
+      docs: 'docs/failure-modes.md#ingest-api-errors',
       title: 'Idempotency-Key reused',
       status: 422,
       detail: 'This Idempotency-Key was used with a different body; use a new key for a new request.',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
 import type { EventValidator } from '../events/validator.js';
@@ -25,6 +25,36 @@ export function problem(
   extra: Partial<Pick<Problem, 'field' | 'retryAfterSeconds'>> = {},
 ): Problem {
   return { status, title, detail, ...extra };
+}
+
+// RFC 9457: type "about:blank" means the status code says it all; `docs` names where each is explained.
+const PROBLEM_DOCS = 'docs/failure-modes.md#ingest-api-errors';
+
+/** The JSON body of a problem answer, the same from the local server and the AWS function. */
+export function problemBody(p: Problem): Record<string, unknown> {
+  return {
+    type: 'about:blank',
+    docs: PROBLEM_DOCS,
+    title: p.title,
+    status: p.status,
+    detail: p.detail,
+    ...(p.field ? { field: p.field } : {}),
+  };
+}
+
+/** The SHA-256 digest a bearer token is compared as. */
+export function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/**
+ * Whether an `Authorization` header carries the bearer token whose digest is `expected`. Compared as
+ * fixed-length digests, in constant time: neither the token's length nor its content leaks through timing.
+ */
+export function bearerTokenMatches(header: string | undefined, expected: Buffer): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? '');
+  if (!m) return false;
+  return timingSafeEqual(tokenDigest(m[1]!), expected);
 }
 
 /** Entries one request may carry. */

@@ -1,10 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventValidator } from '../../core/events/validator.js';
 import { requestFingerprint, type IdempotencyStore } from '../../core/ingest/idempotency.js';
 import {
+  bearerTokenMatches,
   isProblem,
+  problemBody,
+  tokenDigest,
   parseIdempotencyKey,
   parseIngestBody,
   problem,
@@ -31,9 +33,6 @@ export interface IngestServerOptions {
   readonly log?: (entry: Record<string, unknown>) => void;
 }
 
-// RFC 9457: type "about:blank" means the status code says it all; `docs` names where each is explained.
-const PROBLEM_DOCS = 'docs/failure-modes.md#ingest-api-errors';
-
 /**
  * The HTTP ingest API: `POST /v1/events` (bearer token, `Idempotency-Key`, one entry or a batch) and
  * `GET /health` (breaker states, spool depth). Accepted requests answer 202 with the event ids once the
@@ -47,7 +46,7 @@ export class IngestServer {
 
   constructor(private readonly options: IngestServerOptions) {
     if (options.token.length < 16) throw new Error('the ingest token must be at least 16 characters');
-    this.tokenDigest = createHash('sha256').update(options.token).digest();
+    this.tokenDigest = tokenDigest(options.token);
     const requestTimeout = options.bodyTimeoutMs ?? 10_000;
     this.server = createServer(
       {
@@ -102,7 +101,7 @@ export class IngestServer {
         ));
       if (req.method !== 'POST')
         return void (status = this.fail(res, problem(405, 'Method not allowed', 'Use POST /v1/events.')));
-      if (!this.authorized(req.headers.authorization)) {
+      if (!bearerTokenMatches(req.headers.authorization, this.tokenDigest)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="elt-ingest"');
         return void (status = this.fail(
           res,
@@ -181,7 +180,7 @@ export class IngestServer {
       await this.options.idempotency.complete(
         key,
         fingerprint,
-        { status: batch.status, body: this.problemBody(batch) },
+        { status: batch.status, body: problemBody(batch) },
         now,
       );
       return this.fail(res, batch);
@@ -246,13 +245,6 @@ export class IngestServer {
     });
   }
 
-  private authorized(header: string | undefined): boolean {
-    const m = /^Bearer (.+)$/.exec(header ?? '');
-    if (!m) return false;
-    // Compared as fixed-length digests, in constant time: neither length nor content leaks through timing.
-    return timingSafeEqual(createHash('sha256').update(m[1]!).digest(), this.tokenDigest);
-  }
-
   private health(): Record<string, unknown> {
     const breakers = Object.fromEntries(
       this.options.breakers.map((b) => [b.name, { state: b.state, ...b.counts }]),
@@ -268,21 +260,10 @@ export class IngestServer {
     };
   }
 
-  private problemBody(p: Problem): Record<string, unknown> {
-    return {
-      type: 'about:blank',
-      docs: PROBLEM_DOCS,
-      title: p.title,
-      status: p.status,
-      detail: p.detail,
-      ...(p.field ? { field: p.field } : {}),
-    };
-  }
-
   private fail(res: ServerResponse, p: Problem): number {
     if (p.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(p.retryAfterSeconds));
     res.writeHead(p.status, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify(this.problemBody(p)));
+    res.end(JSON.stringify(problemBody(p)));
     return p.status;
   }
 

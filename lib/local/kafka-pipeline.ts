@@ -6,7 +6,6 @@ import {
 } from '../adapters/kafka/kafka-event-source.js';
 import { BreakingStore } from '../adapters/resilience/breaking-store.js';
 import type { Breaker } from '../adapters/resilience/circuit-breaker.js';
-import { timePartition } from '../core/events/event-time.js';
 import { createEventValidator } from '../core/events/validator.js';
 import {
   KafkaBatchNotLandedError,
@@ -14,8 +13,7 @@ import {
   landKafkaEvent,
   type KafkaEvent,
 } from '../core/landing/kafka-event.js';
-import { gzipNdjson } from '../core/landing/ndjson-gzip.js';
-import { dlqObjectKey, objectNameFor } from '../core/landing/object-keys.js';
+import { writeDeadLetters } from '../core/landing/quarantine.js';
 import type { Clock, ObjectStore } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { LocalPipelineStats } from './local-pipeline.js';
@@ -108,15 +106,13 @@ export class KafkaLanding {
         record: r,
       }),
     );
-    const key = dlqObjectKey(
+    await writeDeadLetters(
+      this.options.store,
       `kafka-${this.options.topic}`,
-      timePartition(at),
-      objectNameFor(records.map(kafkaRecordRef)),
+      records.map(kafkaRecordRef),
+      lines,
+      this.clock,
     );
-    await this.options.store.put(key, await gzipNdjson(lines), {
-      contentType: 'application/x-ndjson',
-      contentEncoding: 'gzip',
-    });
     this.stats.deadLettered += records.length;
     this.stats.failedRecords += records.length;
   }

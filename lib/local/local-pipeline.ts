@@ -1,9 +1,7 @@
 import { createEventValidator, type EventValidator } from '../core/events/validator.js';
 import { landSqsEvent } from '../core/landing/sqs-event.js';
 import type { LandingResult } from '../core/landing/land-batch.js';
-import { timePartition } from '../core/events/event-time.js';
-import { gzipNdjson } from '../core/landing/ndjson-gzip.js';
-import { dlqObjectKey, objectNameFor } from '../core/landing/object-keys.js';
+import { writeDeadLetters } from '../core/landing/quarantine.js';
 import type { Clock, ObjectStore } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import { RULES, type RuleDefinition } from '../core/rules.js';
@@ -148,11 +146,6 @@ export class LocalPipeline {
     if (this.deadLetters.length === 0) return;
     const taken = this.deadLetters.splice(0);
     const letters = taken.map((l) => ({ ...l, messageId: this.queue.messageId(l.message.seq) }));
-    const key = dlqObjectKey(
-      'landing',
-      timePartition(this.clock.now()),
-      objectNameFor(letters.map((l) => l.messageId)),
-    );
     const lines = letters.map((l) =>
       JSON.stringify({
         messageId: l.messageId,
@@ -163,10 +156,13 @@ export class LocalPipeline {
       }),
     );
     try {
-      await this.store.put(key, await gzipNdjson(lines), {
-        contentType: 'application/x-ndjson',
-        contentEncoding: 'gzip',
-      });
+      await writeDeadLetters(
+        this.store,
+        'landing',
+        letters.map((l) => l.messageId),
+        lines,
+        this.clock,
+      );
     } catch (error) {
       // The queue has already let go of these messages: kept here, a later flush can still write them.
       this.deadLetters.unshift(...taken);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Command, Option } from 'commander';
 import {
@@ -8,6 +7,7 @@ import {
 } from '../../local/bundled-function.js';
 import { QueueUnavailableError, SqsLambdaRunner } from '../../local/sqs-lambda-runner.js';
 import { explainAwsError } from '../aws-errors.js';
+import { landingOutputs, type LandingOutputs } from '../stack-outputs.js';
 import { CliError, intInRange, n, Progress } from '../output.js';
 import { Breaker } from '../../adapters/resilience/circuit-breaker.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
@@ -40,27 +40,6 @@ interface LandCliOptions extends KafkaCliOptions {
   readonly retryDelay?: string;
   readonly untilDrained: boolean;
   readonly json: boolean;
-}
-
-/** Reads LandingQueueUrl and RawBucketName from a `cdk deploy --outputs-file` JSON. */
-function fromOutputsFile(file: string): { queueUrl?: string; bucket?: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(
-      `--outputs: cannot read ${file} (${(error as Error).message}); deploy first: npm run localstack:deploy`,
-    );
-  }
-  for (const outputs of Object.values(parsed as Record<string, Record<string, unknown>>)) {
-    if (typeof outputs?.LandingQueueUrl === 'string') {
-      return {
-        queueUrl: outputs.LandingQueueUrl,
-        ...(typeof outputs.RawBucketName === 'string' ? { bucket: outputs.RawBucketName } : {}),
-      };
-    }
-  }
-  throw new CliError(`--outputs: ${file} has no stack with a LandingQueueUrl output`);
 }
 
 function integer(name: string, value: string, min: number, max: number): number {
@@ -135,7 +114,7 @@ export function landCommand(): Command {
   );
   return command.action(async (options: LandCliOptions) => {
     if (options.transport === 'kafka') return landFromKafka(options);
-    const fromFile = options.outputs ? fromOutputsFile(options.outputs) : {};
+    const fromFile: Partial<LandingOutputs> = options.outputs ? landingOutputs(options.outputs) : {};
     const queueUrl = options.queueUrl ?? fromFile.queueUrl;
     const bucket = options.bucket ?? fromFile.bucket;
     if (!queueUrl) throw new CliError('--queue-url (or --outputs) is required');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
@@ -8,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Command, Option } from 'commander';
 import { explainAwsError } from '../aws-errors.js';
+import { landingOutputs } from '../stack-outputs.js';
 import { CliError, intInRange, n } from '../output.js';
 
 interface RedriveOptions {
@@ -95,15 +95,9 @@ export function redriveCommand(): Command {
       let dlqUrl = options.dlqUrl;
       let toUrl = options.toUrl;
       if (options.outputs) {
-        let parsed: Record<string, Record<string, unknown>>;
-        try {
-          parsed = JSON.parse(readFileSync(options.outputs, 'utf8')) as typeof parsed;
-        } catch (error) {
-          throw new CliError(`--outputs: cannot read ${options.outputs} (${(error as Error).message})`);
-        }
-        const stack = Object.values(parsed).find((o) => typeof o.LandingDeadLetterQueueUrl === 'string');
-        dlqUrl ??= stack?.LandingDeadLetterQueueUrl as string | undefined;
-        toUrl ??= stack?.LandingQueueUrl as string | undefined;
+        const stack = landingOutputs(options.outputs);
+        dlqUrl ??= stack.deadLetterQueueUrl;
+        toUrl ??= stack.queueUrl;
       }
       if (!dlqUrl || !toUrl) throw new CliError('--dlq-url and --to-url (or --outputs) are required');
       let result: RedriveResult;

@@ -2,7 +2,7 @@ import type { Rejection } from '../events/rejection.js';
 import { timePartition } from '../events/event-time.js';
 import type { Clock, ObjectStore } from '../ports.js';
 import { gzipNdjson } from './ndjson-gzip.js';
-import { objectNameFor, quarantineObjectKey } from './object-keys.js';
+import { dlqObjectKey, objectNameFor, quarantineObjectKey } from './object-keys.js';
 
 /** Where in the pipeline an input was rejected. */
 export type QuarantineStage = 'publish' | 'landing';
@@ -57,6 +57,25 @@ export async function writeQuarantine(
   clock: Clock,
 ): Promise<string> {
   const key = quarantineObjectKey(stage, timePartition(clock.now()), objectNameFor(lines));
+  await store.put(key, await gzipNdjson(lines), {
+    contentType: 'application/x-ndjson',
+    contentEncoding: 'gzip',
+  });
+  return key;
+}
+
+/**
+ * Writes dead letters (messages that failed every delivery), each already one JSON line, as one gzip NDJSON
+ * object under `dlq/queue=<queue>/`, named by the hash of the messages' ids. Returns the key.
+ */
+export async function writeDeadLetters(
+  store: ObjectStore,
+  queue: string,
+  ids: readonly string[],
+  lines: readonly string[],
+  clock: Clock,
+): Promise<string> {
+  const key = dlqObjectKey(queue, timePartition(clock.now()), objectNameFor(ids));
   await store.put(key, await gzipNdjson(lines), {
     contentType: 'application/x-ndjson',
     contentEncoding: 'gzip',

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../lib/package-paths.js';
-import { lastJson, runCli, startCli, waitFor, type CliRun, type RunningCli } from '../support/cli.js';
+import { okJson, runCli, startCli, waitFor, type CliRun, type RunningCli } from '../support/cli.js';
 import { eventType } from '../support/envelopes.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { CHAOS_KAFKA_ENV, kafkaBroker, kafkaScriptWith, type KafkaBroker } from '../support/kafka.js';
@@ -52,12 +52,6 @@ async function pg(command: 'up' | 'down'): Promise<string> {
     timeout: 600_000,
   });
   return stdout.trim().split('\n').at(-1)!;
-}
-
-async function ok(run: Promise<CliRun>): Promise<Record<string, unknown>> {
-  const r = await run;
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
-  return lastJson(r);
 }
 
 const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
@@ -194,7 +188,7 @@ async function settle(
   landEnv: Record<string, string> = {},
   runArgs: string[] = [],
 ): Promise<Record<string, unknown>> {
-  const landed = await ok(
+  const landed = await okJson(
     cli(
       [
         'land',
@@ -215,8 +209,8 @@ async function settle(
       landEnv,
     ),
   );
-  await ok(cli(['run', '--data-dir', dataDir, '--json', ...runArgs], landEnv));
-  const rows = (await ok(
+  await okJson(cli(['run', '--data-dir', dataDir, '--json', ...runArgs], landEnv));
+  const rows = (await okJson(
     cli(['query', 'SELECT event_id FROM stg_events', '--json', '--data-dir', dataDir]),
   )) as unknown as { event_id: string }[];
   const inWarehouse = new Set(rows.map((r) => r.event_id));
@@ -384,7 +378,7 @@ describe('chaos', () => {
     const transitions = run.breakers.warehouse.map((t) => `${t.from}→${t.to}`);
     expect(transitions[0]).toBe('closed→open');
     expect(transitions.at(-1)).toBe('half-open→closed');
-    const rows = (await ok(
+    const rows = (await okJson(
       cli([
         'query',
         'SELECT COUNT(*) AS n, COUNT(DISTINCT event_id) AS d FROM stg_events',
@@ -395,7 +389,7 @@ describe('chaos', () => {
         url,
       ]),
     )) as unknown as { n: number; d: number }[];
-    const duck = (await ok(
+    const duck = (await okJson(
       cli(['query', 'SELECT COUNT(*) AS n FROM stg_events', '--json', '--data-dir', dataDir]),
     )) as unknown as { n: number }[];
     figures.push({

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../lib/adapters/kafka/kafka-bus.js';
 import { KafkaEventSource } from '../../lib/adapters/kafka/kafka-event-source.js';
 import type { KafkaEvent } from '../../lib/core/landing/kafka-event.js';
-import { lastJson, runCli, startCli, waitFor, type CliRun } from '../support/cli.js';
+import { lastJson, okJson, runCli, startCli, waitFor, type CliRun } from '../support/cli.js';
 import { envelope } from '../support/envelopes.js';
 import { kafkaBroker, kafkaScript, type KafkaBroker } from '../support/kafka.js';
 import { MART_QUERIES } from '../support/marts.js';
@@ -32,12 +32,6 @@ afterAll(async () => {
 
 const cli = (args: string[], timeoutMs = 600_000): Promise<CliRun> => runCli(args, { timeoutMs });
 
-async function ok(run: Promise<CliRun>): Promise<Record<string, unknown>> {
-  const r = await run;
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
-  return lastJson(r);
-}
-
 /** Generates a workload; returns its file and its ground truth. */
 async function workload(
   name: string,
@@ -45,21 +39,23 @@ async function workload(
   seed: string,
 ): Promise<{ file: string; distinctValid: number }> {
   const file = join(work, `${name}.ndjson`);
-  const summary = await ok(
+  const summary = await okJson(
     cli(['generate', '--events', String(events), '--seed', seed, '--out', file, '--json']),
   );
   return { file, distinctValid: Number(summary.distinctValid) };
 }
 
 async function scalar(dataDir: string, sql: string): Promise<number> {
-  const rows = (await ok(cli(['query', sql, '--json', '--data-dir', dataDir]))) as unknown as { n: number }[];
+  const rows = (await okJson(cli(['query', sql, '--json', '--data-dir', dataDir]))) as unknown as {
+    n: number;
+  }[];
   return Number(rows[0]!.n);
 }
 
 describe('the Kafka demo', () => {
   it('gives the same warehouse, marts and daily active users as the embedded demo for a seed', async () => {
     const [kafka, embedded] = [join(work, 'demo-kafka'), join(work, 'demo-embedded')];
-    const onKafka = await ok(
+    const onKafka = await okJson(
       cli([
         'demo',
         '--transport',
@@ -75,7 +71,7 @@ describe('the Kafka demo', () => {
         kafka,
       ]),
     );
-    const onEmbedded = await ok(
+    const onEmbedded = await okJson(
       cli(['demo', '--events', '20000', '--seed', '7', '--json', '--data-dir', embedded]),
     );
     expect((onKafka.checks as { ok: boolean }[]).every((c) => c.ok)).toBe(true);
@@ -83,8 +79,8 @@ describe('the Kafka demo', () => {
       expect(onKafka[k], k).toEqual(onEmbedded[k]);
     for (const [table, sql] of Object.entries(MART_QUERIES)) {
       const [a, b] = await Promise.all([
-        ok(cli(['query', sql, '--json', '--data-dir', kafka])),
-        ok(cli(['query', sql, '--json', '--data-dir', embedded])),
+        okJson(cli(['query', sql, '--json', '--data-dir', kafka])),
+        okJson(cli(['query', sql, '--json', '--data-dir', embedded])),
       ]);
       expect(a, table).toEqual(b);
     }
@@ -185,7 +181,7 @@ describe('bad records', () => {
     });
     await producer.close();
 
-    const landed = await ok(
+    const landed = await okJson(
       cli([
         'land',
         '--transport',
@@ -310,7 +306,7 @@ describe('failures the Kafka path survives', () => {
     const topic = topicName('sigterm');
     const dataDir = join(work, 'sigterm');
     const { file, distinctValid } = await workload('sigterm', 20_000, '9');
-    await ok(
+    await okJson(
       cli([
         'publish',
         '--file',
@@ -359,8 +355,8 @@ describe('failures the Kafka path survives', () => {
       ConsumerGroup: `${topic}-g`,
       _aws: { CloudWatchMetrics: [{ Namespace: 'ServerlessElt' }] },
     });
-    await ok(cli([...args, '--until-caught-up', '--json']));
-    await ok(cli(['run', '--data-dir', dataDir, '--json']));
+    await okJson(cli([...args, '--until-caught-up', '--json']));
+    await okJson(cli(['run', '--data-dir', dataDir, '--json']));
     expect(await scalar(dataDir, 'SELECT COUNT(*) AS n FROM stg_events')).toBe(distinctValid);
   }, 300_000);
 
@@ -368,7 +364,7 @@ describe('failures the Kafka path survives', () => {
     const topic = topicName('kill');
     const dataDir = join(work, 'kill');
     const { file, distinctValid } = await workload('kill', 30_000, '3');
-    await ok(
+    await okJson(
       cli([
         'publish',
         '--file',
@@ -407,9 +403,9 @@ describe('failures the Kafka path survives', () => {
     await waitFor('some batches to land', () => /[1-9][\d,]{3,} records landed/.test(first.stderr()));
     first.child.kill('SIGKILL');
     await first.done;
-    const second = await ok(cli([...args, '--until-caught-up', '--json']));
+    const second = await okJson(cli([...args, '--until-caught-up', '--json']));
     expect(second.lag).toBe(0);
-    const run = await ok(cli(['run', '--data-dir', dataDir, '--json']));
+    const run = await okJson(cli(['run', '--data-dir', dataDir, '--json']));
     expect(run.status).toBe('succeeded');
     // Every valid event is in the warehouse once, whatever the kill left half done.
     expect(await scalar(dataDir, 'SELECT COUNT(*) AS n FROM stg_events')).toBe(distinctValid);
@@ -449,7 +445,7 @@ describe('failures the Kafka path survives', () => {
     expect(published.code, published.stderr.slice(-3000)).toBe(0);
     const summary = lastJson(published);
     expect(Number(summary.accepted) + Number(summary.quarantined)).toBe(60_000);
-    await ok(
+    await okJson(
       cli([
         'land',
         '--transport',
@@ -466,7 +462,7 @@ describe('failures the Kafka path survives', () => {
         '--json',
       ]),
     );
-    await ok(cli(['run', '--data-dir', dataDir, '--json']));
+    await okJson(cli(['run', '--data-dir', dataDir, '--json']));
     expect(await scalar(dataDir, 'SELECT COUNT(*) AS n FROM stg_events')).toBe(distinctValid);
   }, 300_000);
 });

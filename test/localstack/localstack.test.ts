@@ -7,7 +7,7 @@ import { PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePattern } from '../../lib/core/patterns/index.js';
 import { corpus, type CorpusCase } from '../core/patterns/corpus.js';
-import { lastJson, runCli, type CliRun } from '../support/cli.js';
+import { okJson, runCli, type CliRun } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import {
   deployLocalStack,
@@ -51,14 +51,8 @@ afterAll(async () => {
 const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> =>
   runCli(args, { env: { ...env, ...extraEnv }, timeoutMs: 600_000 });
 
-async function ok(run: Promise<CliRun>): Promise<Record<string, unknown>> {
-  const r = await run;
-  expect(r.code, r.stderr.slice(-2000)).toBe(0);
-  return lastJson(r);
-}
-
 async function query(dataDir: string, sql: string): Promise<unknown> {
-  return ok(cli(['query', sql, '--json', '--data-dir', dataDir]));
+  return okJson(cli(['query', sql, '--json', '--data-dir', dataDir]));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -194,10 +188,10 @@ describe('the pipeline deployed to LocalStack', () => {
     input = join(work, 'events.ndjson');
     embedded = join(work, 'embedded');
     deployed = join(work, 'deployed');
-    await ok(cli(['generate', '--events', EVENTS, '--seed', SEED, '--out', input, '--json']));
+    await okJson(cli(['generate', '--events', EVENTS, '--seed', SEED, '--out', input, '--json']));
     // The embedded run of the same input, for reference.
     const embeddedPublish = cli(['publish', '--file', input, '--data-dir', embedded, '--json']);
-    published = await ok(
+    published = await okJson(
       cli([
         'publish',
         '--file',
@@ -209,10 +203,10 @@ describe('the pipeline deployed to LocalStack', () => {
         '--json',
       ]),
     );
-    await ok(embeddedPublish);
-    runEmbedded = await ok(cli(['run', '--data-dir', embedded, '--json']));
-    landed = await ok(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
-    runOnLs = await ok(
+    await okJson(embeddedPublish);
+    runEmbedded = await okJson(cli(['run', '--data-dir', embedded, '--json']));
+    landed = await okJson(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
+    runOnLs = await okJson(
       cli(['run', '--store', `s3://${out.RawBucketName}/`, '--data-dir', deployed, '--json']),
     );
   }, 900_000);
@@ -295,7 +289,7 @@ describe('a message the landing function cannot write', () => {
         entry(3, '2026-11-20T10:05:00Z'),
       ].join('\n'),
     );
-    const publish = await ok(
+    const publish = await okJson(
       cli([
         'publish',
         '--file',
@@ -314,7 +308,7 @@ describe('a message the landing function cannot write', () => {
         : undefined,
     );
     try {
-      const landed = await ok(
+      const landed = await okJson(
         cli(
           [
             'land',
@@ -351,9 +345,9 @@ describe('a message the landing function cannot write', () => {
     expect(JSON.parse(dlq.Messages![0]!.Body!)).toMatchObject({ detail: { userId: 'u_2' } });
 
     // The cause is fixed (no more proxy): redrive it to the landing queue, and it lands.
-    const redriven = await ok(cli(['redrive', '--outputs', out.file, '--json']));
+    const redriven = await okJson(cli(['redrive', '--outputs', out.file, '--json']));
     expect(redriven).toMatchObject({ moved: 1, failed: 0 });
-    const landed = await ok(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
+    const landed = await okJson(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
     expect(landed).toMatchObject({ deleted: 1, failedRecords: 0 });
   }, 180_000);
 });

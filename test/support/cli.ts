@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/package-paths.js';
@@ -91,4 +92,11 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Awaits a CLI run, fails the test with its stderr unless it exited 0, and returns its `--json` result. */
+export async function okJson(run: Promise<CliRun>): Promise<Record<string, unknown>> {
+  const r = await run;
+  expect(r.code, r.stderr.slice(-3000)).toBe(0);
+  return lastJson(r);
 }

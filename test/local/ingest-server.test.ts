@@ -20,11 +20,19 @@ const tempDir = useTempDirs();
 class RecordingBus implements Bus {
   readonly entries: PutEventsEntry[] = [];
   down = false;
+  /** Answers every entry with ThrottlingException (the call itself succeeds). */
+  throttling = false;
   describe(): string {
     return 'recording';
   }
   async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult> {
     if (this.down) throw new Error('connect ECONNREFUSED: the bus is away');
+    if (this.throttling) {
+      return {
+        FailedEntryCount: entries.length,
+        Entries: entries.map(() => ({ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' })),
+      };
+    }
     this.entries.push(...entries);
     return {
       FailedEntryCount: 0,
@@ -281,6 +289,20 @@ describe('when the bus goes away', () => {
       'open→half-open',
       'half-open→closed',
     ]);
+  });
+
+  it('spools entries the bus keeps throttling (never quarantines them) and publishes them once it stops', async () => {
+    bus.throttling = true;
+    const res = await post(entry());
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as { status: string }).status).toBe('spooled');
+    expect(publisher.stats.quarantined).toBe(0);
+    bus.throttling = false;
+    const end = Date.now() + 10_000;
+    while (publisher.spoolDepth > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(publisher.spoolDepth).toBe(0);
+    expect(bus.entries.map((e) => JSON.parse(e.Detail ?? '{}').method)).toEqual(['password']);
+    expect(publisher.stats.quarantined).toBe(0);
   });
 
   it('answers 503 with Retry-After once the spool is full', async () => {

@@ -147,17 +147,27 @@ export async function publishEvents(inputs: PublishSource, options: PublishOptio
         continue;
       }
       const retry: Pending[] = [];
+      let lastRetryable = '';
       for (let i = 0; i < todo.length; i++) {
         const r = result.Entries[i];
         const p = todo[i] as Pending;
         if (r?.EventId) {
           accepted++;
-        } else if (r?.ErrorCode && RETRYABLE.has(r.ErrorCode) && attempt < maxAttempts) {
+        } else if (r?.ErrorCode && RETRYABLE.has(r.ErrorCode)) {
           retry.push(p);
+          lastRetryable = `${r.ErrorCode}: ${r.ErrorMessage}`;
         } else {
           const why = r ? `${r.ErrorCode}: ${r.ErrorMessage}` : 'the bus returned no result for this entry';
           await quarantine({ code: 'BUS_REJECTED', reason: `the bus rejected the entry (${why})` }, p.input);
         }
+      }
+      if (retry.length > 0 && attempt >= maxAttempts) {
+        // Valid entries the bus keeps throttling are not invalid: they are not quarantined. The caller
+        // decides (`elt publish` stops with the counts; the ingest API spools the request).
+        throw new PublishFailedError(
+          `the bus (${options.bus.describe()}) failed ${retry.length} entr${retry.length === 1 ? 'y' : 'ies'} ${attempt} times (${lastRetryable})`,
+          summary(),
+        );
       }
       retriedEntries += retry.length;
       todo = retry;

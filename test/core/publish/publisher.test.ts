@@ -74,6 +74,30 @@ describe('publishEvents', () => {
     expect(summary).toMatchObject({ accepted: 5, retriedEntries: 1, quarantined: 0 });
   });
 
+  it('fails, without quarantining, when the bus still throttles valid entries at the last attempt', async () => {
+    const bus = new ScriptedBus((e) =>
+      JSON.parse(e.Detail!).n === 1
+        ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }
+        : { EventId: 'id' },
+    );
+    const dir = await tempDir();
+    const store = new FsObjectStore(dir);
+    const failure = await publishEvents([line(0), line(1)], {
+      bus,
+      store,
+      clock,
+      maxAttempts: 3,
+      baseDelayMs: 1,
+    }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PublishFailedError);
+    expect((failure as PublishFailedError).message).toBe(
+      'the bus (scripted) failed 1 entry 3 times (ThrottlingException: Rate exceeded)',
+    );
+    expect((failure as PublishFailedError).summary).toMatchObject({ accepted: 1, quarantined: 0 });
+    expect(bus.calls.map((c) => c.map((e) => JSON.parse(e.Detail!).n))).toEqual([[0, 1], [1], [1]]);
+    expect(await readRecords(store, 'quarantine/')).toEqual([]);
+  });
+
   it('quarantines entries the bus rejects for good, with the bus error as the reason', async () => {
     const bus = new ScriptedBus((e) =>
       JSON.parse(e.Detail!).n === 1

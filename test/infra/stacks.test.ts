@@ -410,7 +410,7 @@ describe('stateless stack: ELT orchestration', () => {
 });
 
 describe('stateless stack: alarms and dashboard', () => {
-  it('alarms on both DLQs, landing errors, throttles and age, and failed ELT runs, all to the alarm topic', () => {
+  it('alarms on both DLQs, landing errors, throttles and age, and failed or timed-out ELT runs, all to the alarm topic', () => {
     const alarms = Object.values(resourcesOf(s.statelessTemplate, 'AWS::CloudWatch::Alarm'));
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       'ApproximateAgeOfOldestMessage',
@@ -418,6 +418,7 @@ describe('stateless stack: alarms and dashboard', () => {
       'ApproximateNumberOfMessagesVisible',
       'Errors',
       'ExecutionsFailed',
+      'ExecutionsTimedOut',
       'Throttles',
     ]);
     const topic = logicalId(s.statelessTemplate, 'AWS::SNS::Topic');
@@ -938,7 +939,7 @@ describe('the optional Kafka landing path', () => {
       ] as const) {
         const t = variant.statelessTemplate;
         const topic = logicalId(t, 'AWS::SNS::Topic');
-        expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(8);
+        expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(9);
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',
           MetricName: 'OffsetLag',

@@ -103,8 +103,9 @@ export class KafkaLanding extends Construct {
       // under raw/ and quarantine/. SqsDlq grants sending to this queue only.
       onFailure: new lambdaEventSources.SqsDlq(this.failureQueue),
       // No reportBatchItemFailures in either mode: land-kafka returns no per-record failures, it throws
-      // when a batch could not be landed durably, so the whole batch is retried. A retried batch writes
-      // the same object names again (they hash the record ids) instead of adding copies.
+      // when a batch could not be landed durably, so the whole batch is retried. A retried identical batch
+      // writes the same object names again (they hash the envelope ids of the batch's events) instead of
+      // adding copies; other duplicates are removed by the warehouse's dedupe on detail.eventId.
       ...(kafka.provisionedPollers
         ? {
             provisionedPollerConfig: {

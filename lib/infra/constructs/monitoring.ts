@@ -88,6 +88,12 @@ export class Monitoring extends Construct {
       props.eltStateMachine.metricFailed({ period: fiveMinutes, statistic: 'Sum' }),
       0,
     );
+    alarm(
+      'EltRunTimedOut',
+      'An ELT run hit the state machine timeout: its failure step did not run, so no EltRunFailed event or run history says so.',
+      props.eltStateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }),
+      0,
+    );
 
     const landed = (name: string): cloudwatch.Metric =>
       new cloudwatch.Metric({
@@ -134,7 +140,11 @@ export class Monitoring extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'ELT runs',
-            left: [props.eltStateMachine.metricSucceeded(), props.eltStateMachine.metricFailed()],
+            left: [
+              props.eltStateMachine.metricSucceeded(),
+              props.eltStateMachine.metricFailed(),
+              props.eltStateMachine.metricTimedOut(),
+            ],
             right: [props.eltStateMachine.metricTime()],
           }),
         ],

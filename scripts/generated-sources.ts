@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { renderComparisonDoc } from '../lib/core/cost/comparison-doc.js';
+import { loadPriceData } from '../lib/core/cost/load-price-data.js';
 import { renderCatalogueDoc } from '../lib/core/events/catalogue-doc.js';
 import { packageRoot } from '../lib/package-paths.js';
 
@@ -37,10 +39,27 @@ function renderSqlModule(): string {
   ].join('\n');
 }
 
+const readJson = (path: string): unknown => JSON.parse(readFileSync(join(packageRoot(), path), 'utf8'));
+
+/**
+ * docs/comparison.md: its hand-written text as it is now, its tables (between `<!-- generated:… -->`
+ * markers) from the price and fact files and the benchmark results.
+ */
+function renderComparison(): string {
+  return renderComparisonDoc(readFileSync(join(packageRoot(), 'docs/comparison.md'), 'utf8'), {
+    data: loadPriceData(),
+    benchmarks: {
+      embedded: readJson('docs/benchmarks/embedded-pipeline.json'),
+      kafka: readJson('docs/benchmarks/kafka.json'),
+    },
+  });
+}
+
 /** Every generated file of the repository, as it should be now. */
 export function generatedFiles(): GeneratedFile[] {
   return [
     { path: 'docs/events.md', content: renderCatalogueDoc() },
     { path: 'lib/generated/sql-files.ts', content: renderSqlModule() },
+    { path: 'docs/comparison.md', content: renderComparison() },
   ];
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { catalogueCommand } from './commands/catalogue.js';
+import { costCommand } from './commands/cost.js';
 import { dataApiCommand } from './commands/dataapi.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     generateCommand(),
     testPatternCommand(),
     catalogueCommand(),
+    costCommand(),
     dataApiCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));

@@ -1,0 +1,231 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { describeAssumptions } from '../../core/cost/assumptions.js';
+import {
+  COST_OPTIONS,
+  computeCosts,
+  CostInputError,
+  type CostLine,
+  type CostReport,
+  type OptionCost,
+} from '../../core/cost/cost-model.js';
+import { loadPriceData } from '../../core/cost/load-price-data.js';
+import { PriceDataError } from '../../core/cost/price-data.js';
+import { CliError, n, table } from '../output.js';
+
+interface CostOptions {
+  readonly rate: number;
+  readonly size: number;
+  readonly retentionDays: number;
+  readonly option?: string[];
+  readonly json: boolean;
+}
+
+/** A positive number of events per second: 1000, 1_000, 1e3, 0.5. */
+function parseRate(value: string): number {
+  const v = Number(value.replace(/_/g, ''));
+  if (value.trim() === '' || !Number.isFinite(v) || v <= 0)
+    throw new InvalidArgumentError('expected a number of events per second above 0, e.g. 1000 or 0.5');
+  return v;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kib: 1024, mib: 1024 * 1024 };
+
+/** Bytes per event: 1024, 1_024, 1KiB, 0.5MiB (whole bytes, at least 1). */
+function parseSize(value: string): number {
+  const m = /^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
+  const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase()];
+  const bytes = m?.[1] !== undefined && unit !== undefined ? Number(m[1].replace(/_/g, '')) * unit : NaN;
+  if (!Number.isInteger(bytes) || bytes < 1)
+    throw new InvalidArgumentError('expected whole bytes per event, at least 1: 1024, 1KiB or 0.25MiB');
+  return bytes;
+}
+
+function parseRetention(value: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v > 3650)
+    throw new InvalidArgumentError('expected days from 0 to 3,650');
+  return v;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim())];
+}
+
+/** Option ids, expanding a data-file option id (e.g. kinesis-data-streams) to the ways of running it. */
+function resolveOptionIds(requested: readonly string[] | undefined): string[] | undefined {
+  if (!requested) return undefined;
+  const ids = requested.flatMap((id) => {
+    const direct = COST_OPTIONS.filter((o) => o.id === id);
+    if (direct.length > 0) return direct.map((o) => o.id);
+    const byData = COST_OPTIONS.filter((o) => o.dataOptionId === id);
+    if (byData.length > 0) return byData.map((o) => o.id);
+    throw new CliError(`--option: no option "${id}" (known: ${COST_OPTIONS.map((o) => o.id).join(', ')})`);
+  });
+  return [...new Set(ids)];
+}
+
+/** US dollars with cents; "<0.01" for a cost above zero that rounds to nothing. */
+export function usd(value: number): string {
+  if (value > 0 && value < 0.005) return '<0.01';
+  return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+function quantity(x: number): string {
+  const digits = x >= 100 ? 0 : x >= 1 ? 2 : x >= 0.01 ? 4 : 6;
+  return x.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+const padLeft = (values: string[]): string[] => {
+  const width = Math.max(...values.map((v) => [...v].length));
+  return values.map((v) => v.padStart(width));
+};
+
+const sumKinds = (o: OptionCost, kinds: readonly CostLine['kind'][]): string => {
+  const lines = o.lines.filter((l) => kinds.includes(l.kind));
+  const priced = lines.reduce((s, l) => s + (l.usd ?? 0), 0);
+  return lines.some((l) => l.usd === null) ? `≥ ${usd(priced)}` : usd(priced);
+};
+
+/** Cheapest first (a lower bound counts as its priced part), then what cannot carry the event. */
+function ranked(options: readonly OptionCost[]): OptionCost[] {
+  const last = (o: OptionCost): number => (o.status === 'cannot-carry' ? 1 : 0);
+  return [...options].sort((a, b) => last(a) - last(b) || a.pricedUsd - b.pricedUsd);
+}
+
+function summaryTable(options: readonly OptionCost[]): string {
+  const carried = (o: OptionCost, text: string): string => (o.status === 'cannot-carry' ? '—' : text);
+  const cols = {
+    bus: padLeft(options.map((o) => carried(o, sumKinds(o, ['bus', 'buffer', 'transfer'])))),
+    landing: padLeft(options.map((o) => carried(o, sumKinds(o, ['lambda', 's3-requests', 's3-storage'])))),
+    warehouse: padLeft(options.map((o) => carried(o, sumKinds(o, ['warehouse'])))),
+    total: padLeft(
+      options.map((o) => carried(o, o.totalUsd !== null ? usd(o.totalUsd) : `≥ ${usd(o.pricedUsd)}`)),
+    ),
+  };
+  return table(
+    options.map((o, i) => ({
+      option: o.id,
+      'bus + buffer': cols.bus[i],
+      'landing + S3': cols.landing[i],
+      warehouse: cols.warehouse[i],
+      'USD / month': cols.total[i],
+      '':
+        o.status === 'cannot-carry'
+          ? o.cannotCarry
+          : o.status === 'unpriced'
+            ? `unpriced: ${o.missingPriceIds.join(', ')}`
+            : '',
+    })),
+  );
+}
+
+function breakdown(o: OptionCost): string {
+  const header =
+    o.totalUsd !== null
+      ? `${o.id} — ${o.name}: ${usd(o.totalUsd)} USD / month`
+      : `${o.id} — ${o.name}: at least ${usd(o.pricedUsd)} USD / month; unpriced: ${o.missingPriceIds.join(', ')}`;
+  const amounts = padLeft(o.lines.map((l) => (l.usd === null ? 'unpriced' : usd(l.usd))));
+  const rows = o.lines.map((l, i) => ({
+    line: l.label,
+    quantity: `${quantity(l.quantity)} ${l.unit}`,
+    '× USD': l.unitUsd === null ? '?' : String(l.unitUsd),
+    '= USD': amounts[i],
+    'price id': l.priceId,
+    how: l.basis,
+  }));
+  const notes = o.notes.map((note) => `  · ${note}`);
+  return [header, table(rows), ...notes].join('\n');
+}
+
+function sources(options: readonly OptionCost[]): string[] {
+  const seen = new Map<string, CostLine>();
+  for (const l of options.flatMap((o) => o.lines)) if (!seen.has(l.priceId)) seen.set(l.priceId, l);
+  return [...seen.values()].map((l) =>
+    l.source ? `  ${l.priceId}: ${l.source} (checked ${l.checked})` : `  ${l.priceId}: ${l.unpriced}`,
+  );
+}
+
+function render(report: CostReport, explicit: boolean): string {
+  const { input } = report;
+  const order = ranked(report.options);
+  const cheapest = order.find((o) => o.status === 'priced');
+  const detailed = explicit
+    ? order.filter((o) => o.status !== 'cannot-carry')
+    : order.filter((o) => o === cheapest || o.id === 'eventbridge');
+  const out = [
+    `Monthly cost of ${n(input.ratePerSecond)} events/s × ${n(input.eventBytes)} bytes (${n(Math.round(report.eventsPerMonth))} events a month, ${n(input.retentionDays)} days of retention), ${report.region}, ${report.currency}:`,
+    '',
+    summaryTable(order),
+    '',
+    cheapest
+      ? `Cheapest fully priced: ${cheapest.id} — ${cheapest.name}. "≥" marks a lower bound: a price it needs is not confirmed in the data files.`
+      : 'No option is fully priced: "≥" marks a lower bound where a price is not confirmed in the data files.',
+  ];
+  for (const o of detailed) out.push('', breakdown(o));
+  const carriedNone = order.every((o) => o.status === 'cannot-carry');
+  if (!carriedNone)
+    out.push('', 'Prices (data/aws-pricing.json, data/bus-comparison.json):', ...sources(detailed));
+  out.push('', 'Assumptions:', ...describeAssumptions(report.assumptions).map((a) => `  · ${a}`));
+  if (!explicit) out.push('', 'Breakdown of any option: --option <id> (repeatable). Every line: --json.');
+  return `${out.join('\n')}\n`;
+}
+
+/** `elt cost`: what a month of traffic costs through each bus option, from the dated price files. */
+export function costCommand(): Command {
+  return new Command('cost')
+    .description(
+      'Estimate the monthly AWS cost of the pipeline for a steady event rate and size, through each bus option (EventBridge, SQS, SNS+SQS, Kinesis, Pub/Sub, MSK, self-hosted Kafka), line by line from data/aws-pricing.json and data/bus-comparison.json. Prices that are not confirmed there are never guessed: the total becomes a lower bound ("≥") naming the missing price ids.',
+    )
+    .requiredOption('--rate <events/s>', 'steady events per second (e.g. 1000, 0.5)', parseRate)
+    .requiredOption(
+      '--size <bytes>',
+      'bytes per event as the bus carries it (e.g. 1024, 1KiB, 0.25MiB)',
+      parseSize,
+    )
+    .addOption(
+      new Option('--retention-days <days>', 'days the bus keeps events for replay (0–3,650)')
+        .default(7)
+        .argParser(parseRetention),
+    )
+    .addOption(
+      new Option(
+        '--option <id>',
+        `only these options, with a line-by-line breakdown of each (repeatable or comma-separated): ${COST_OPTIONS.map((o) => o.id).join(', ')}`,
+      ).argParser(collect),
+    )
+    .option('--json', 'the whole report (every line of every option) as JSON on stdout', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ elt cost --rate 1000 --size 1024
+  $ elt cost --rate 50 --size 2KiB --retention-days 30 --option eventbridge --option kafka-ec2
+  $ elt cost --rate 10000 --size 512 --option kinesis-data-streams --json
+
+Each option's month is the bus (and the SQS buffer where it needs one), the landing Lambda, S3 PUTs and
+storage, and the ELT runs on Redshift Serverless. An event larger than an option carries is reported as
+such for that option. The assumptions are printed after the figures.`,
+    )
+    .action((options: CostOptions) => {
+      let report: CostReport;
+      try {
+        report = computeCosts(
+          { ratePerSecond: options.rate, eventBytes: options.size, retentionDays: options.retentionDays },
+          loadPriceData(),
+          { ...(options.option ? { optionIds: resolveOptionIds(options.option) } : {}) },
+        );
+      } catch (error) {
+        if (error instanceof CostInputError || error instanceof PriceDataError)
+          throw new CliError(error.message);
+        throw error;
+      }
+      if (options.json) {
+        const cheapest = ranked(report.options).find((o) => o.status === 'priced');
+        process.stdout.write(
+          `${JSON.stringify({ ...report, cheapest: cheapest?.id ?? null, assumptionsText: describeAssumptions(report.assumptions) })}\n`,
+        );
+        return;
+      }
+      process.stdout.write(render(report, options.option !== undefined));
+    });
+}

@@ -1,0 +1,136 @@
+/**
+ * What the cost model assumes beyond the data files: the deployed pipeline's settings (the defaults of
+ * lib/infra/config.ts, checked by a test), the billing units, and figures derived from the project's own
+ * benchmarks. Every field is printed by `elt cost` and in docs/comparison.md, so a reader can redo the sum.
+ */
+export interface CostAssumptions {
+  /** Hours in a billing month: 730 h = 365 × 24 / 12 (a 30.4-day month). */
+  readonly hoursPerMonth: number;
+  /** "64 KB" chunks (EventBridge events, SQS and SNS requests) taken as 64 KiB. */
+  readonly chunkBytes: number;
+  /** Bytes in a GB for every per-GB price (AWS bills GB as 2^30 bytes). */
+  readonly bytesPerGb: number;
+  /** Bytes in a TiB (Pub/Sub throughput). */
+  readonly bytesPerTib: number;
+  /** The landing function behind SQS (and, in this model, Kinesis and Pub/Sub). */
+  readonly landing: {
+    /** lib/infra/config.ts `landing.memoryMb` default. */
+    readonly memoryMb: number;
+    /** lib/infra/config.ts `landing.batchSize` default. */
+    readonly batchSize: number;
+    /** lib/infra/config.ts `landing.batchWindowSeconds` default. */
+    readonly batchWindowSeconds: number;
+  };
+  /** The Kafka landing function's event source mapping (MSK and self-hosted Kafka). */
+  readonly kafkaLanding: {
+    /** lib/infra/config.ts `kafka.batchSize` default. */
+    readonly batchSize: number;
+    /** lib/infra/config.ts `kafka.batchWindowSeconds` default. */
+    readonly batchWindowSeconds: number;
+  };
+  /** Lambda's synchronous invocation payload, which caps an event source batch (6 MB). */
+  readonly invocationPayloadBytes: number;
+  /**
+   * A record's share of the invocation payload: SQS bodies grow ~10% by JSON escaping plus ~600 bytes of
+   * record fields (lib/local/sqs-event-source.ts); Kafka values are base64 (4/3) plus ~200 bytes.
+   */
+  readonly recordOverhead: {
+    readonly sqsEscapeFactor: number;
+    readonly sqsBytes: number;
+    readonly kafkaBytes: number;
+  };
+  /** Handler time per invocation besides the per-byte work: S3 PUTs, INIT amortised. Assumed, not measured. */
+  readonly landingFixedMsPerInvocation: number;
+  /**
+   * Landing work per byte on one full core: the embedded benchmark's single-thread ceiling (parse, validate,
+   * stringify, gzip) of 116,858 events/s at the 366-byte mean envelope of the Kafka benchmark's workload
+   * (docs/benchmarks, 2026-11-25).
+   */
+  readonly landingBytesPerCoreSecond: number;
+  /** Lambda memory that buys one full vCPU (1,769 MB, AWS Lambda docs). */
+  readonly lambdaMbPerVcpu: number;
+  /**
+   * Objects per landing batch: one per partition (source, detail type, hour) in the batch; assumed one per
+   * detail type of the demo catalogue (10).
+   */
+  readonly partitionsPerBatch: number;
+  /**
+   * Stored size of the gzip NDJSON objects over raw event bytes. Measured: 1,000 demo PutEvents entries,
+   * 247,484 bytes, gzip -6 to 40,572 (16%); landed envelopes add less compressible ids, so 20%.
+   */
+  readonly gzipRatio: number;
+  /** Days raw objects stay in S3 Standard: lib/infra/config.ts `rawBucket.infrequentAccessAfterDays` default. */
+  readonly s3StandardDays: number;
+  /** The scheduled ELT on Redshift Serverless. */
+  readonly elt: {
+    /** lib/infra/config.ts `elt.schedule` default `rate(1 hour)`. */
+    readonly runsPerDay: number;
+    /** Minutes each run keeps the workgroup busy (load, models, tests). Assumed; it does not grow with volume here. */
+    readonly activeMinutesPerRun: number;
+    /** Redshift Serverless bills at least 60 s per activation (secondary source, see redshift-serverless-rpu-hour). */
+    readonly minimumBilledSeconds: number;
+    /** lib/infra/config.ts `warehouse.baseCapacityRpu` default. */
+    readonly baseCapacityRpu: number;
+  };
+  /** Kafka clusters (MSK and self-hosted). */
+  readonly kafka: {
+    /** Partitions of the topic: the project's default when it creates one (`--create-topic`, demo). */
+    readonly partitions: number;
+    /** Replication factor of a production topic. */
+    readonly replicationFactor: number;
+    /** Brokers at least (one per availability zone). */
+    readonly minBrokers: number;
+    /**
+     * Bytes/s one 2-vCPU broker accepts: Kafka's ProducerPerformance reached 35.3 MB/s on the project's
+     * 2-core benchmark machine (docs/benchmarks/kafka.json, 2026-11-25). Brokers are added in threes above
+     * that, counting every replica.
+     */
+    readonly brokerBytesPerSecond: number;
+  };
+  /** SQS messages per SendMessageBatch / ReceiveMessage / DeleteMessageBatch call (the API maximum). */
+  readonly sqsMessagesPerCall: number;
+  /** Bytes per SQS batch call (1 MiB since 2026-01-29; docs/aws-limits.md). */
+  readonly sqsMaxCallBytes: number;
+  /** Pub/Sub messages per publish or pull request (client-side batching). */
+  readonly pubsubMessagesPerRequest: number;
+}
+
+/** The defaults: the deployed pipeline as lib/infra/config.ts builds it without overrides. */
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
+  hoursPerMonth: 730,
+  chunkBytes: 64 * 1024,
+  bytesPerGb: 2 ** 30,
+  bytesPerTib: 2 ** 40,
+  landing: { memoryMb: 1024, batchSize: 1000, batchWindowSeconds: 30 },
+  kafkaLanding: { batchSize: 1000, batchWindowSeconds: 1 },
+  invocationPayloadBytes: 6 * 1024 * 1024,
+  recordOverhead: { sqsEscapeFactor: 1.1, sqsBytes: 600, kafkaBytes: 200 },
+  landingFixedMsPerInvocation: 100,
+  landingBytesPerCoreSecond: 116_858 * 366,
+  lambdaMbPerVcpu: 1769,
+  partitionsPerBatch: 10,
+  gzipRatio: 0.2,
+  s3StandardDays: 30,
+  elt: { runsPerDay: 24, activeMinutesPerRun: 5, minimumBilledSeconds: 60, baseCapacityRpu: 8 },
+  kafka: { partitions: 3, replicationFactor: 3, minBrokers: 3, brokerBytesPerSecond: 35.3 * 1024 * 1024 },
+  sqsMessagesPerCall: 10,
+  sqsMaxCallBytes: 1024 * 1024,
+  pubsubMessagesPerRequest: 100,
+};
+
+/** The assumptions as sentences, for `elt cost` and docs/comparison.md. */
+export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): string[] {
+  const mib = (b: number): string => `${(b / 2 ** 20).toLocaleString('en-US')} MiB`;
+  return [
+    `A month is ${a.hoursPerMonth} h (${(a.hoursPerMonth / 24).toFixed(1)} days) at a steady rate; list prices of the first volume tier, us-east-1, USD; free tiers are not deducted (they are per account).`,
+    `Every hop carries the same event size. "64 KB" billing chunks are ${(a.chunkBytes / 1024).toLocaleString('en-US')} KiB; a GB is 2^30 bytes.`,
+    `Landing Lambda (arm64): ${a.landing.memoryMb} MB, batches of up to ${a.landing.batchSize.toLocaleString('en-US')} events or a ${a.landing.batchWindowSeconds} s window (SQS, Kinesis, Pub/Sub); Kafka event source: ${a.kafkaLanding.batchSize.toLocaleString('en-US')} or ${a.kafkaLanding.batchWindowSeconds} s; every batch capped by the ${mib(a.invocationPayloadBytes)} invocation payload.`,
+    `Landing time per invocation: ${a.landingFixedMsPerInvocation} ms (assumed) plus the bytes at ${(a.landingBytesPerCoreSecond / 1e6).toFixed(1)} MB/s per core (the embedded benchmark's single-thread ceiling), scaled by memory / ${a.lambdaMbPerVcpu.toLocaleString('en-US')} MB per vCPU.`,
+    `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON at ${Math.round(a.gzipRatio * 100)}% of the event bytes, kept ${a.s3StandardDays} days in S3 Standard (older data in Standard-IA is not counted).`,
+    `ELT: ${a.elt.runsPerDay} runs a day (rate(1 hour)), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes (at least ${a.elt.minimumBilledSeconds} s billed); the same for every option. Redshift storage, Step Functions, CloudWatch and the ingest API are not counted.`,
+    `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller); EventBridge and SNS send one message per event. Idle polling is not counted.`,
+    `Kafka: a topic of ${a.kafka.partitions} partitions, replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes above ${mib(a.kafka.brokerBytesPerSecond)}/s per broker counting replicas (the project's ProducerPerformance figure on 2 cores); KRaft controllers run on the brokers. Operating it (people) is not priced.`,
+    `Retention is what the bus keeps for replay (EventBridge archive, Kinesis retention, Pub/Sub topic retention, Kafka log); SQS and SNS keep nothing to replay.`,
+    `Pub/Sub: ${a.pubsubMessagesPerRequest} messages per publish or pull request, one subscription; the bytes leave Google Cloud for AWS (egress), and the process that pulls and invokes the landing function is not counted.`,
+  ];
+}

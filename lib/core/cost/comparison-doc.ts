@@ -1,0 +1,232 @@
+import { DEFAULT_ASSUMPTIONS, describeAssumptions } from './assumptions.js';
+import { computeCosts, type CostLine, type OptionCost } from './cost-model.js';
+import { cell, markdownTable } from './markdown-table.js';
+import { DIMENSIONS, priceBook, type BusOption, type Fact, type PriceData } from './price-data.js';
+
+/** The rates the doc prices, in events per second, and the event size it prices them at. */
+export const DOC_RATES = [10, 100, 1000, 10_000] as const;
+export const DOC_EVENT_BYTES = 1024;
+export const DOC_RETENTION_DAYS = 7;
+
+/** The project's own measurements the doc sets beside the published ones (docs/benchmarks/*.json). */
+export interface BenchmarkInputs {
+  readonly embedded: unknown;
+  readonly kafka: unknown;
+}
+
+/** Everything docs/comparison.md is generated from. */
+export interface ComparisonDocInputs {
+  readonly data: PriceData;
+  readonly benchmarks: BenchmarkInputs;
+}
+
+/** A generated block is missing from the doc, or a benchmark file lacks a field. */
+export class ComparisonDocError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ComparisonDocError';
+  }
+}
+
+/** The generated blocks of docs/comparison.md, by marker name. */
+export function generatedBlocks(inputs: ComparisonDocInputs): ReadonlyMap<string, string> {
+  const blocks = new Map<string, string>();
+  blocks.set('options', optionsBlock(inputs.data));
+  for (const d of DIMENSIONS) blocks.set(`facts:${d.key}`, factsBlock(inputs.data, d.key));
+  blocks.set('costs', costsBlock(inputs.data));
+  blocks.set(
+    'assumptions',
+    describeAssumptions(DEFAULT_ASSUMPTIONS)
+      .map((a) => `- ${a}`)
+      .join('\n'),
+  );
+  blocks.set('prices', pricesBlock(inputs.data));
+  blocks.set('measurements', measurementsBlock(inputs.benchmarks));
+  return blocks;
+}
+
+const start = (name: string): string =>
+  `<!-- generated:${name} (npm run gen; edit the data files, not this block) -->`;
+const end = (name: string): string => `<!-- /generated:${name} -->`;
+
+/**
+ * docs/comparison.md as it should be: the hand-written text of `current` kept as it is, every generated
+ * block between its markers rewritten from the data files and the benchmarks. A block whose markers are
+ * missing is an error, so a generated table cannot silently disappear.
+ */
+export function renderComparisonDoc(current: string, inputs: ComparisonDocInputs): string {
+  let doc = current;
+  for (const [name, body] of generatedBlocks(inputs)) {
+    // The start marker may carry any comment after the name; it is rewritten to the canonical one.
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const found = new RegExp(`<!-- generated:${escaped}(?: [^>]*)? -->`).exec(doc);
+    const to = doc.indexOf(end(name));
+    if (!found || to < found.index)
+      throw new ComparisonDocError(
+        `docs/comparison.md has no generated block "${name}": add the lines ${start(name)} and ${end(name)}`,
+      );
+    doc = `${doc.slice(0, found.index)}${start(name)}\n\n${body}\n\n${doc.slice(to)}`;
+  }
+  return doc;
+}
+
+const link = (url: string, text: string): string => `[${text}](${url})`;
+const money = (x: number): string =>
+  x.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 0 });
+
+function optionsBlock(data: PriceData): string {
+  return markdownTable(
+    ['option', 'what it is', 'kind'],
+    data.comparison.options.map((o) => [`\`${o.id}\``, cell(o.name), o.kind]),
+  );
+}
+
+/** A fact as a table cell: the value, or "not confirmed" with the note that says what is known. */
+export function factCell(fact: Fact): string {
+  if (fact.value === null) return cell(`**not confirmed** — ${fact.note ?? 'no note'}`);
+  return cell(fact.note ? `${fact.value} _Note: ${fact.note}_` : fact.value);
+}
+
+function sourceCell(fact: Fact): string {
+  const primary = link(fact.source, 'source');
+  return fact.secondarySource ? `${primary}, ${link(fact.secondarySource, 'secondary')}` : primary;
+}
+
+function factsBlock(data: PriceData, key: (typeof DIMENSIONS)[number]['key']): string {
+  return markdownTable(
+    ['option', 'what the sources say', 'source', 'checked'],
+    data.comparison.options.map((o: BusOption) => [
+      `\`${o.id}\``,
+      factCell(o.facts[key]),
+      sourceCell(o.facts[key]),
+      o.facts[key].checked,
+    ]),
+  );
+}
+
+function totalCell(o: OptionCost): string {
+  if (o.status === 'cannot-carry') return 'cannot carry';
+  return o.totalUsd !== null ? money(o.totalUsd) : `≥ ${money(o.pricedUsd)}`;
+}
+
+function busCell(o: OptionCost): string {
+  const lines = o.lines.filter((l: CostLine) => ['bus', 'buffer', 'transfer'].includes(l.kind));
+  const sum = lines.reduce((s, l) => s + (l.usd ?? 0), 0);
+  return lines.some((l) => l.usd === null) ? `≥ ${money(sum)}` : money(sum);
+}
+
+function costsBlock(data: PriceData): string {
+  const reports = DOC_RATES.map((rate) =>
+    computeCosts(
+      { ratePerSecond: rate, eventBytes: DOC_EVENT_BYTES, retentionDays: DOC_RETENTION_DAYS },
+      data,
+    ),
+  );
+  const first = reports[0];
+  if (!first) throw new ComparisonDocError('no rates to price');
+  const rateHeaders = DOC_RATES.map((r) => `${r.toLocaleString('en-US')}/s`);
+  const align = ['left' as const, ...DOC_RATES.map(() => 'right' as const)];
+  const rows = (pick: (o: OptionCost) => string): string[][] =>
+    first.options.map((o, i) => [`\`${o.id}\``, ...reports.map((r) => pick(r.options[i] ?? o))]);
+  const missing = [...new Set(reports.flatMap((r) => r.options.flatMap((o) => o.missingPriceIds)))].sort();
+  return [
+    `Whole pipeline, USD a month, events of ${DOC_EVENT_BYTES.toLocaleString('en-US')} bytes, ${DOC_RETENTION_DAYS} days of retention (\`elt cost --rate <rate> --size ${DOC_EVENT_BYTES}\`):`,
+    '',
+    markdownTable(['option', ...rateHeaders], rows(totalCell), align),
+    '',
+    'The bus alone (bus, SQS buffer where the option needs one, transfer), USD a month:',
+    '',
+    markdownTable(['option', ...rateHeaders], rows(busCell), align),
+    '',
+    missing.length > 0
+      ? `"≥" is a lower bound: these prices are not confirmed in the data files yet, so their lines count nothing: ${missing.map((id) => `\`${id}\``).join(', ')}.`
+      : 'Every price these figures need is confirmed in the data files.',
+  ].join('\n');
+}
+
+function pricesBlock(data: PriceData): string {
+  const book = priceBook(data);
+  const used = new Set(
+    DOC_RATES.flatMap((rate) =>
+      computeCosts(
+        { ratePerSecond: rate, eventBytes: DOC_EVENT_BYTES, retentionDays: DOC_RETENTION_DAYS },
+        data,
+      ).options.flatMap((o) => o.lines.map((l) => l.priceId)),
+    ),
+  );
+  return markdownTable(
+    ['price id', 'USD', 'per', 'source', 'checked'],
+    [...used].sort().map((id) => {
+      const p = book.get(id);
+      if (!p) return [`\`${id}\``, 'not in the data files', '', '', ''];
+      return [
+        `\`${id}\``,
+        p.usd === null ? 'not confirmed' : String(p.usd),
+        cell(p.per),
+        link(p.source, 'source'),
+        p.checked,
+      ];
+    }),
+    ['left', 'right'],
+  );
+}
+
+/** Reads a field of a benchmark file, failing with its path when the file changed shape. */
+function field(root: unknown, file: string, path: string): number | string {
+  let v: unknown = root;
+  for (const key of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[key];
+  if (typeof v !== 'number' && typeof v !== 'string')
+    throw new ComparisonDocError(`docs/benchmarks/${file} has no ${path}`);
+  return v;
+}
+
+function measurementsBlock(b: BenchmarkInputs): string {
+  const k = (path: string): number | string => field(b.kafka, 'kafka.json', path);
+  const e = (path: string): number | string => field(b.embedded, 'embedded-pipeline.json', path);
+  const num = (v: number | string): string => (typeof v === 'number' ? v.toLocaleString('en-US') : v);
+  const pct = (v: number | string): string => (typeof v === 'number' ? `${Math.round(v * 100)}%` : v);
+  const day = (v: number | string): string => String(v).slice(0, 10);
+  const kafkaDay = day(k('machine.date'));
+  const machine = `${String(k('machine.cores'))} cores, Node ${String(k('machine.node'))}, Kafka ${String(k('machine.versions.kafka'))}`;
+  const table = markdownTable(
+    ['measure', 'this project', 'reference', 'ours / reference', 'measured'],
+    [
+      [
+        'Kafka producer, records/s',
+        `${num(k('producer.ours.recordsPerSecond'))} (KafkaBus + publishEvents)`,
+        `${num(k('producer.recordSize.recordsPerSecond'))} (Kafka ProducerPerformance, ${num(k('producer.recordSize.recordBytes'))}-byte records)`,
+        pct(k('producer.ratio')),
+        `${kafkaDay}, ${machine}`,
+      ],
+      [
+        'Kafka consume → land, records/s',
+        `${num(k('consumer.ours.recordsPerSecond'))} (KafkaLanding: validate, gzip, write, commit)`,
+        `${num(k('consumer.perf.recordsPerSecond'))} (Kafka ConsumerPerformance, fetch only)`,
+        pct(k('consumer.ratio')),
+        `${kafkaDay}, ${machine}`,
+      ],
+      [
+        'Embedded pipeline, events/s',
+        `${num(e('pipeline.eventsPerSecond'))} (publish → bus → queue → land, ${num(e('pipeline.eventsPerObject'))} events per object)`,
+        `${num(e('ceiling.eventsPerSecond'))} (parse + validate + stringify + gzip, one thread)`,
+        pct(e('ratio')),
+        `${day(e('machine.date'))}, ${String(e('machine.cores'))} cores, Node ${String(e('machine.node'))}`,
+      ],
+    ],
+    ['left', 'left', 'left', 'right', 'left'],
+  );
+  const targets = [b.embedded, b.kafka].flatMap((file) => {
+    const list = (file as { targets?: unknown } | undefined)?.targets;
+    return Array.isArray(list) ? (list as { target?: unknown; value?: unknown; met?: unknown }[]) : [];
+  });
+  return [
+    table,
+    '',
+    "The project's own targets for these runs:",
+    '',
+    ...targets.map(
+      (t) =>
+        `- ${cell(String(t.target))}: ${cell(String(t.value))}, ${t.met === true ? 'met' : '**not met**'}`,
+    ),
+  ].join('\n');
+}

@@ -1,0 +1,800 @@
+import { EVENT_LIMITS } from '../events/rejection.js';
+import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from './assumptions.js';
+import { priceBook, type PriceData, type PriceEntry } from './price-data.js';
+
+/** What the user asks about. */
+export interface CostInput {
+  /** Events per second, steady. */
+  readonly ratePerSecond: number;
+  /** Bytes per event as the bus carries it. */
+  readonly eventBytes: number;
+  /** Days the bus keeps events for replay. @default 7 */
+  readonly retentionDays: number;
+}
+
+/** Where a cost line belongs. */
+export type LineKind = 'bus' | 'buffer' | 'lambda' | 's3-requests' | 's3-storage' | 'warehouse' | 'transfer';
+
+/** One priced quantity of one option's month. */
+export interface CostLine {
+  readonly kind: LineKind;
+  readonly label: string;
+  /** How the quantity was counted, in words. */
+  readonly basis: string;
+  /** In the price's unit (`unit`). */
+  readonly quantity: number;
+  readonly unit: string;
+  readonly priceId: string;
+  /** USD per `unit`; null when the data files have no confirmed price. */
+  readonly unitUsd: number | null;
+  readonly source: string | null;
+  readonly checked: string | null;
+  /** quantity × unitUsd; null when unpriced. */
+  readonly usd: number | null;
+  /** Why the line is unpriced. */
+  readonly unpriced?: string;
+}
+
+/** The month of one option. */
+export interface OptionCost {
+  readonly id: string;
+  readonly name: string;
+  /** The option of data/bus-comparison.json this is a way of running. */
+  readonly dataOptionId: string;
+  readonly kind: 'managed' | 'self-hosted';
+  /** `priced`: every line has a price; `unpriced`: some price is missing; `cannot-carry`: the event is too big. */
+  readonly status: 'priced' | 'unpriced' | 'cannot-carry';
+  readonly lines: readonly CostLine[];
+  /** The month's total; null unless every line is priced. */
+  readonly totalUsd: number | null;
+  /** The sum of the priced lines (a lower bound when some are unpriced). */
+  readonly pricedUsd: number;
+  /** Price ids with no confirmed value, each once. */
+  readonly missingPriceIds: readonly string[];
+  /** Largest event the option carries, and where that limit comes from (null: not confirmed). */
+  readonly maxEventBytes: number | null;
+  readonly maxEventSource: string;
+  /** Why the option cannot carry the event (status `cannot-carry`). */
+  readonly cannotCarry?: string;
+  /** Caveats that change how to read the figure. */
+  readonly notes: readonly string[];
+}
+
+/** The answer for one input. */
+export interface CostReport {
+  readonly input: CostInput;
+  readonly assumptions: CostAssumptions;
+  readonly region: string;
+  readonly currency: string;
+  readonly eventsPerMonth: number;
+  readonly options: readonly OptionCost[];
+}
+
+/** An input the model cannot answer; the message names the field. */
+export class CostInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CostInputError';
+  }
+}
+
+/** A price a line needs: its id and the unit the line counts in. */
+interface PriceRef {
+  readonly id: string;
+  readonly per: string;
+}
+
+const P = {
+  eventbridgeEvents: { id: 'eventbridge-custom-events', per: 'million events' },
+  eventbridgeArchive: { id: 'eventbridge-archive-processing', per: 'GB processed' },
+  eventbridgeArchiveStorage: { id: 'eventbridge-archive-storage', per: 'GB-month' },
+  sqsRequests: { id: 'sqs-standard-requests', per: 'million requests' },
+  snsPublish: { id: 'sns-standard-publish', per: 'million publishes' },
+  snsToSqs: { id: 'sns-delivery-sqs', per: 'million deliveries' },
+  kinesisStreamHour: { id: 'kinesis-ondemand-stream-hour', per: 'stream-hour' },
+  kinesisDataIn: { id: 'kinesis-ondemand-data-in', per: 'GB ingested' },
+  kinesisDataOut: { id: 'kinesis-ondemand-data-out', per: 'GB retrieved' },
+  // Not in the data files yet (expected ids): Kinesis retention beyond 24 h and beyond 7 days.
+  kinesisOnDemandExtended: { id: 'kinesis-ondemand-extended-retention', per: 'GB-month' },
+  kinesisProvisionedExtended: { id: 'kinesis-provisioned-extended-retention', per: 'shard-hour' },
+  kinesisLongTerm: { id: 'kinesis-long-term-retention', per: 'GB-month' },
+  kinesisShardHour: { id: 'kinesis-provisioned-shard-hour', per: 'shard-hour' },
+  kinesisPutUnits: { id: 'kinesis-provisioned-put-payload-units', per: 'million PUT payload units' },
+  pubsubThroughput: { id: 'pubsub-throughput', per: 'TiB' },
+  pubsubMinRequest: { id: 'pubsub-min-billable-request', per: 'bytes per request' },
+  pubsubStorage: { id: 'pubsub-retention-storage', per: 'GiB-month' },
+  // Not in the data files yet (expected id): internet egress from Google Cloud to AWS.
+  gcpEgress: { id: 'gcp-internet-egress', per: 'GiB' },
+  mskClusterHour: { id: 'msk-serverless-cluster-hour', per: 'cluster-hour' },
+  mskPartitionHour: { id: 'msk-serverless-partition-hour', per: 'partition-hour' },
+  mskDataIn: { id: 'msk-serverless-data-in', per: 'GB' },
+  mskDataOut: { id: 'msk-serverless-data-out', per: 'GB' },
+  mskStorage: { id: 'msk-serverless-storage', per: 'GB-month' },
+  mskBroker: { id: 'msk-broker-kafka-m7g-large', per: 'broker-hour' },
+  mskBrokerStorage: { id: 'msk-broker-storage', per: 'GB-month' },
+  ec2Broker: { id: 'ec2-m7g-large', per: 'instance-hour' },
+  ebs: { id: 'ebs-gp3-storage', per: 'GB-month' },
+  // Not in the data files yet (expected id): data transfer between availability zones, counted per GB
+  // leaving one AZ and again entering the other.
+  interAz: { id: 'ec2-data-transfer-inter-az', per: 'GB' },
+  lambdaRequests: { id: 'lambda-requests', per: 'million requests' },
+  lambdaDuration: { id: 'lambda-arm64-duration', per: 'GB-second' },
+  s3Put: { id: 's3-standard-put-copy-post-list', per: '1,000 requests' },
+  s3Get: { id: 's3-standard-get', per: '1,000 requests' },
+  s3Storage: { id: 's3-standard-storage', per: 'GB-month' },
+  rpuHour: { id: 'redshift-serverless-rpu-hour', per: 'RPU-hour' },
+} as const satisfies Record<string, PriceRef>;
+
+/** Every price id the model may use, including the ones the data files do not have yet. */
+export const COST_PRICE_IDS: readonly string[] = Object.values(P).map((p) => p.id);
+
+/** Kinesis: on-demand data counts each record rounded up to 1 KB; a PUT payload unit is 25 KB. */
+const KINESIS_DATA_ROUNDING_BYTES = 1024;
+const KINESIS_PUT_UNIT_BYTES = 25 * 1024;
+/** A provisioned shard takes 1 MB/s or 1,000 records/s in and serves 2 MB/s out. */
+const SHARD_IN_BYTES = 1024 * 1024;
+const SHARD_IN_RECORDS = 1000;
+const SHARD_OUT_BYTES = 2 * 1024 * 1024;
+/** SQS retention ends at 14 days (docs/aws-limits.md). */
+const SQS_MAX_RETENTION_DAYS = 14;
+const MIB = 1024 * 1024;
+const SQS_MAX_MESSAGE_BYTES = MIB;
+const SQS_LIMIT_SOURCE =
+  'https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb';
+
+/** How the landing function is fed. */
+type Feed = 'sqs' | 'stream' | 'kafka';
+
+/** The quantities every option shares. */
+interface Volume {
+  readonly a: CostAssumptions;
+  readonly input: CostInput;
+  readonly events: number;
+  readonly bytes: number;
+  readonly bytesPerDay: number;
+  readonly gb: (bytes: number) => number;
+  readonly chunks: number;
+  /** Pub/Sub's minimum billable bytes per request; null when the data file does not confirm it. */
+  readonly minPubsubRequestBytes: number | null;
+}
+
+/** One way of running a bus in front of the pipeline. */
+interface OptionDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly dataOptionId: string;
+  readonly kind: 'managed' | 'self-hosted';
+  readonly feed: Feed;
+  readonly maxEventBytes: number | null;
+  readonly maxEventSource: string;
+  readonly busLines: (v: Volume, line: LineMaker) => CostLine[];
+  readonly notes?: (v: Volume) => string[];
+}
+
+type LineMaker = (
+  kind: LineKind,
+  label: string,
+  basis: string,
+  quantity: number,
+  price: PriceRef,
+) => CostLine;
+
+const fmt = (x: number): string =>
+  x.toLocaleString('en-US', { maximumFractionDigits: x >= 100 ? 0 : x >= 1 ? 2 : 6 });
+
+/** SQS requests for `events` messages sent or received `perCall` at a time, each call billed per 64 KB. */
+function sqsBatchedRequests(v: Volume): { calls: number; requests: number; perCall: number } {
+  const perCall = Math.max(
+    1,
+    Math.min(v.a.sqsMessagesPerCall, Math.floor(v.a.sqsMaxCallBytes / v.input.eventBytes)),
+  );
+  const calls = v.events / perCall;
+  return { calls, perCall, requests: calls * Math.ceil((perCall * v.input.eventBytes) / v.a.chunkBytes) };
+}
+
+/** The consumer side of an SQS queue read by Lambda's poller: ReceiveMessage and DeleteMessageBatch. */
+function sqsConsumerLines(v: Volume, line: LineMaker, kind: LineKind): CostLine[] {
+  const r = sqsBatchedRequests(v);
+  return [
+    line(
+      kind,
+      'SQS ReceiveMessage (Lambda poller)',
+      `${fmt(r.calls)} calls of ${r.perCall}, each billed per 64 KB`,
+      r.requests / 1e6,
+      P.sqsRequests,
+    ),
+    line(
+      kind,
+      'SQS DeleteMessageBatch',
+      `${fmt(v.events / v.a.sqsMessagesPerCall)} calls of ${v.a.sqsMessagesPerCall}`,
+      v.events / v.a.sqsMessagesPerCall / 1e6,
+      P.sqsRequests,
+    ),
+  ];
+}
+
+/** SQS behind a bus that sends one message per event (EventBridge rule target, SNS subscription). */
+function sqsBufferLines(v: Volume, line: LineMaker, sender: string): CostLine[] {
+  return [
+    line(
+      'buffer',
+      `SQS SendMessage (${sender})`,
+      `${fmt(v.events)} messages × ${v.chunks} chunk(s) of 64 KB`,
+      (v.events * v.chunks) / 1e6,
+      P.sqsRequests,
+    ),
+    ...sqsConsumerLines(v, line, 'buffer'),
+  ];
+}
+
+/** Kinesis retention beyond the included 24 hours. */
+function kinesisRetentionLines(v: Volume, line: LineMaker, extended: CostLine | undefined): CostLine[] {
+  const days = v.input.retentionDays;
+  const lines: CostLine[] = extended && days > 1 ? [extended] : [];
+  if (days > 7) {
+    lines.push(
+      line(
+        'bus',
+        'Kinesis long-term retention (beyond 7 days)',
+        `${fmt(days - 7)} days of data`,
+        v.gb(v.bytesPerDay * (days - 7)),
+        P.kinesisLongTerm,
+      ),
+    );
+  }
+  return lines;
+}
+
+/** Brokers for a replicated Kafka cluster: at least `minBrokers`, in threes, enough for every replica. */
+export function kafkaBrokers(ratePerSecond: number, eventBytes: number, a: CostAssumptions): number {
+  const needed = Math.ceil(
+    (ratePerSecond * eventBytes * a.kafka.replicationFactor) / a.kafka.brokerBytesPerSecond,
+  );
+  const perStep = a.kafka.minBrokers;
+  return Math.max(a.kafka.minBrokers, Math.ceil(needed / perStep) * perStep);
+}
+
+/** Shards a provisioned Kinesis stream needs for a steady rate with one consumer. */
+export function kinesisShards(ratePerSecond: number, eventBytes: number): number {
+  return Math.max(
+    1,
+    Math.ceil((ratePerSecond * eventBytes) / SHARD_IN_BYTES),
+    Math.ceil(ratePerSecond / SHARD_IN_RECORDS),
+    Math.ceil((ratePerSecond * eventBytes) / SHARD_OUT_BYTES),
+  );
+}
+
+const OPTIONS: readonly OptionDefinition[] = [
+  {
+    id: 'eventbridge',
+    name: 'EventBridge custom bus → SQS (this project)',
+    dataOptionId: 'eventbridge-custom-bus',
+    kind: 'managed',
+    feed: 'sqs',
+    maxEventBytes: EVENT_LIMITS.maxEntryBytes,
+    maxEventSource:
+      'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html#eb-putevent-size',
+    busLines: (v, line) => [
+      line(
+        'bus',
+        'EventBridge PutEvents',
+        `${fmt(v.events)} events × ${v.chunks} chunk(s) of 64 KB`,
+        (v.events * v.chunks) / 1e6,
+        P.eventbridgeEvents,
+      ),
+      ...(v.input.retentionDays > 0
+        ? [
+            line(
+              'bus',
+              'EventBridge archive (processing)',
+              'every event archived',
+              v.gb(v.bytes),
+              P.eventbridgeArchive,
+            ),
+            line(
+              'bus',
+              'EventBridge archive (storage)',
+              `${fmt(v.input.retentionDays)} days of events kept`,
+              v.gb(v.bytesPerDay * v.input.retentionDays),
+              P.eventbridgeArchiveStorage,
+            ),
+          ]
+        : []),
+      ...sqsBufferLines(v, line, 'rule target'),
+    ],
+  },
+  {
+    id: 'sqs',
+    name: 'SQS standard queue (producers send to the queue)',
+    dataOptionId: 'sqs-standard',
+    kind: 'managed',
+    feed: 'sqs',
+    maxEventBytes: SQS_MAX_MESSAGE_BYTES,
+    maxEventSource: SQS_LIMIT_SOURCE,
+    busLines: (v, line) => {
+      const send = sqsBatchedRequests(v);
+      return [
+        line(
+          'bus',
+          'SQS SendMessageBatch (producers)',
+          `${fmt(send.calls)} calls of ${send.perCall}, each billed per 64 KB`,
+          send.requests / 1e6,
+          P.sqsRequests,
+        ),
+        ...sqsConsumerLines(v, line, 'bus'),
+      ];
+    },
+    notes: (v) => [
+      `No replay: a consumed message is gone, and SQS keeps unconsumed messages ${SQS_MAX_RETENTION_DAYS} days at most${v.input.retentionDays > SQS_MAX_RETENTION_DAYS ? ` (not the ${v.input.retentionDays} asked)` : ''}; no retention cost.`,
+      'No fan-out: one consumer per message.',
+    ],
+  },
+  {
+    id: 'sns-sqs',
+    name: 'SNS standard topic → SQS',
+    dataOptionId: 'sns-standard',
+    kind: 'managed',
+    feed: 'sqs',
+    maxEventBytes: MIB,
+    maxEventSource: 'https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html',
+    busLines: (v, line) => [
+      line(
+        'bus',
+        'SNS Publish',
+        `${fmt(v.events)} publishes × ${v.chunks} chunk(s) of 64 KB`,
+        (v.events * v.chunks) / 1e6,
+        P.snsPublish,
+      ),
+      line('bus', 'SNS deliveries to SQS', `${fmt(v.events)} deliveries`, v.events / 1e6, P.snsToSqs),
+      ...sqsBufferLines(v, line, 'SNS subscription'),
+    ],
+    notes: (v) => [
+      ...(v.input.eventBytes > 256 * 1024
+        ? [
+            'Over 256 KiB the topic needs MaximumMessageSize raised (then only SQS, Lambda and Firehose subscriptions).',
+          ]
+        : []),
+      'No replay: a standard topic keeps nothing after delivery; no retention cost.',
+    ],
+  },
+  {
+    id: 'kinesis-on-demand',
+    name: 'Kinesis Data Streams, on-demand',
+    dataOptionId: 'kinesis-data-streams',
+    kind: 'managed',
+    feed: 'stream',
+    maxEventBytes: MIB,
+    maxEventSource: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html',
+    busLines: (v, line) => {
+      const rounded =
+        Math.ceil(v.input.eventBytes / KINESIS_DATA_ROUNDING_BYTES) * KINESIS_DATA_ROUNDING_BYTES;
+      return [
+        line(
+          'bus',
+          'Kinesis stream-hours',
+          `1 stream × ${v.a.hoursPerMonth} h`,
+          v.a.hoursPerMonth,
+          P.kinesisStreamHour,
+        ),
+        line(
+          'bus',
+          'Kinesis data in',
+          `${fmt(v.events)} records rounded up to ${fmt(rounded)} bytes`,
+          v.gb(v.events * rounded),
+          P.kinesisDataIn,
+        ),
+        line('bus', 'Kinesis data out', 'each record read once (landing)', v.gb(v.bytes), P.kinesisDataOut),
+        ...kinesisRetentionLines(
+          v,
+          line,
+          line(
+            'bus',
+            'Kinesis extended retention (24 h to 7 days)',
+            `${fmt(Math.min(v.input.retentionDays, 7) - 1)} days of data beyond the first`,
+            v.gb(v.bytesPerDay * Math.max(0, Math.min(v.input.retentionDays, 7) - 1)),
+            P.kinesisOnDemandExtended,
+          ),
+        ),
+      ];
+    },
+  },
+  {
+    id: 'kinesis-provisioned',
+    name: 'Kinesis Data Streams, provisioned shards',
+    dataOptionId: 'kinesis-data-streams',
+    kind: 'managed',
+    feed: 'stream',
+    maxEventBytes: MIB,
+    maxEventSource: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html',
+    busLines: (v, line) => {
+      const shards = kinesisShards(v.input.ratePerSecond, v.input.eventBytes);
+      const shardHours = shards * v.a.hoursPerMonth;
+      const units = Math.ceil(v.input.eventBytes / KINESIS_PUT_UNIT_BYTES);
+      return [
+        line(
+          'bus',
+          'Kinesis shard-hours',
+          `${shards} shard(s) (1 MB/s or 1,000 records/s in, 2 MB/s out each) × ${v.a.hoursPerMonth} h`,
+          shardHours,
+          P.kinesisShardHour,
+        ),
+        line(
+          'bus',
+          'Kinesis PUT payload units',
+          `${fmt(v.events)} records × ${units} unit(s) of 25 KB`,
+          (v.events * units) / 1e6,
+          P.kinesisPutUnits,
+        ),
+        ...kinesisRetentionLines(
+          v,
+          line,
+          line(
+            'bus',
+            'Kinesis extended retention (24 h to 7 days)',
+            `${shards} shard(s) × ${v.a.hoursPerMonth} h`,
+            shardHours,
+            P.kinesisProvisionedExtended,
+          ),
+        ),
+      ];
+    },
+    notes: (v) => [
+      `Sized for a steady rate: ${kinesisShards(v.input.ratePerSecond, v.input.eventBytes)} shard(s); bursts need more.`,
+    ],
+  },
+  {
+    id: 'pubsub',
+    name: 'Google Cloud Pub/Sub (landing on AWS)',
+    dataOptionId: 'google-pubsub',
+    kind: 'managed',
+    feed: 'stream',
+    maxEventBytes: null,
+    maxEventSource: 'https://cloud.google.com/pubsub/quotas',
+    busLines: (v, line) => {
+      const k = v.a.pubsubMessagesPerRequest;
+      const min = v.minPubsubRequestBytes;
+      const throughput = line(
+        'bus',
+        'Pub/Sub throughput (publish + 1 delivery)',
+        `2 × ${fmt(v.events)} messages, requests of ${k} billed at least ${min === null ? '(not confirmed)' : fmt(min)} bytes`,
+        (2 * (v.events / k) * Math.max(k * v.input.eventBytes, min ?? 0)) / v.a.bytesPerTib,
+        P.pubsubThroughput,
+      );
+      return [
+        // The minimum billable request size is a billing rule: without it the quantity is not known.
+        min === null
+          ? {
+              ...throughput,
+              priceId: P.pubsubMinRequest.id,
+              usd: null,
+              unpriced: `${P.pubsubMinRequest.id} is not confirmed`,
+            }
+          : throughput,
+        ...(v.input.retentionDays > 0
+          ? [
+              line(
+                'bus',
+                'Pub/Sub topic retention storage',
+                `${fmt(v.input.retentionDays)} days of messages kept`,
+                v.gb(v.bytesPerDay * v.input.retentionDays),
+                P.pubsubStorage,
+              ),
+            ]
+          : []),
+        line('transfer', 'Egress Google Cloud → AWS', 'every message once', v.gb(v.bytes), P.gcpEgress),
+      ];
+    },
+    notes: () => ['The process that pulls from Pub/Sub and invokes the landing function is not counted.'],
+  },
+  {
+    id: 'msk-serverless',
+    name: 'Amazon MSK Serverless',
+    dataOptionId: 'msk-serverless',
+    kind: 'managed',
+    feed: 'kafka',
+    maxEventBytes: null,
+    maxEventSource: 'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html',
+    busLines: (v, line) => [
+      line(
+        'bus',
+        'MSK Serverless cluster-hours',
+        `1 cluster × ${v.a.hoursPerMonth} h`,
+        v.a.hoursPerMonth,
+        P.mskClusterHour,
+      ),
+      line(
+        'bus',
+        'MSK Serverless partition-hours',
+        `${v.a.kafka.partitions} partitions × ${v.a.hoursPerMonth} h`,
+        v.a.kafka.partitions * v.a.hoursPerMonth,
+        P.mskPartitionHour,
+      ),
+      line('bus', 'MSK Serverless data in', 'every event produced once', v.gb(v.bytes), P.mskDataIn),
+      line(
+        'bus',
+        'MSK Serverless data out',
+        'every event consumed once (landing)',
+        v.gb(v.bytes),
+        P.mskDataOut,
+      ),
+      line(
+        'bus',
+        'MSK Serverless storage',
+        `${fmt(v.input.retentionDays)} days of events kept`,
+        v.gb(v.bytesPerDay * v.input.retentionDays),
+        P.mskStorage,
+      ),
+    ],
+  },
+  {
+    id: 'msk-provisioned',
+    name: 'Amazon MSK provisioned (m7g.large brokers)',
+    dataOptionId: 'msk-provisioned',
+    kind: 'managed',
+    feed: 'kafka',
+    maxEventBytes: null,
+    maxEventSource: 'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html',
+    busLines: (v, line) => {
+      const brokers = kafkaBrokers(v.input.ratePerSecond, v.input.eventBytes, v.a);
+      return [
+        line(
+          'bus',
+          'MSK broker-hours (kafka.m7g.large)',
+          `${brokers} brokers × ${v.a.hoursPerMonth} h`,
+          brokers * v.a.hoursPerMonth,
+          P.mskBroker,
+        ),
+        line(
+          'bus',
+          'MSK broker storage',
+          `${fmt(v.input.retentionDays)} days × ${v.a.kafka.replicationFactor} replicas`,
+          v.gb(v.bytesPerDay * v.input.retentionDays * v.a.kafka.replicationFactor),
+          P.mskBrokerStorage,
+        ),
+      ];
+    },
+  },
+  {
+    id: 'kafka-ec2',
+    name: 'Self-hosted Kafka on EC2 (m7g.large, gp3)',
+    dataOptionId: 'kafka-self-hosted',
+    kind: 'self-hosted',
+    feed: 'kafka',
+    maxEventBytes: null,
+    maxEventSource: 'https://kafka.apache.org/documentation/',
+    busLines: (v, line) => {
+      const brokers = kafkaBrokers(v.input.ratePerSecond, v.input.eventBytes, v.a);
+      const rf = v.a.kafka.replicationFactor;
+      return [
+        line(
+          'bus',
+          'EC2 m7g.large brokers',
+          `${brokers} instances × ${v.a.hoursPerMonth} h`,
+          brokers * v.a.hoursPerMonth,
+          P.ec2Broker,
+        ),
+        line(
+          'bus',
+          'EBS gp3 log storage',
+          `${fmt(v.input.retentionDays)} days × ${rf} replicas`,
+          v.gb(v.bytesPerDay * v.input.retentionDays * rf),
+          P.ebs,
+        ),
+        line(
+          'transfer',
+          'Replication across availability zones',
+          `${rf - 1} copies of every byte, billed out of one AZ and into the other`,
+          v.gb(v.bytes * (rf - 1) * 2),
+          P.interAz,
+        ),
+      ];
+    },
+    notes: () => [
+      'People to run it (upgrades, broker replacement, rebalancing, security patches) are not priced.',
+      'Producer and consumer traffic that crosses zones is billed too and not counted here.',
+    ],
+  },
+];
+
+/** The cost options `elt cost` knows, by id, in display order. */
+export const COST_OPTIONS: readonly {
+  readonly id: string;
+  readonly name: string;
+  readonly dataOptionId: string;
+  readonly kind: 'managed' | 'self-hosted';
+}[] = OPTIONS.map(({ id, name, dataOptionId, kind }) => ({ id, name, dataOptionId, kind }));
+
+/** Bytes a record takes of the invocation payload for the way the function is fed. */
+function recordPayloadBytes(feed: Feed, eventBytes: number, a: CostAssumptions): number {
+  return feed === 'kafka'
+    ? Math.ceil((eventBytes * 4) / 3) + a.recordOverhead.kafkaBytes
+    : Math.ceil(eventBytes * a.recordOverhead.sqsEscapeFactor) + a.recordOverhead.sqsBytes;
+}
+
+/** Events per landing invocation: the batch size, the window's worth at this rate, the payload cap. */
+export function eventsPerInvocation(feed: Feed, input: CostInput, a: CostAssumptions): number {
+  const settings = feed === 'kafka' ? a.kafkaLanding : a.landing;
+  const byPayload = Math.floor(a.invocationPayloadBytes / recordPayloadBytes(feed, input.eventBytes, a));
+  const byWindow = Math.max(1, Math.floor(input.ratePerSecond * settings.batchWindowSeconds));
+  return Math.min(settings.batchSize, byWindow, byPayload);
+}
+
+/** The lines every option shares after the bus: landing Lambda, S3, Redshift Serverless. */
+function pipelineLines(def: OptionDefinition, v: Volume, line: LineMaker): CostLine[] {
+  const a = v.a;
+  const perInvocation = eventsPerInvocation(def.feed, v.input, a);
+  const invocations = v.events / perInvocation;
+  const vcpu = Math.min(1, a.landing.memoryMb / a.lambdaMbPerVcpu);
+  const seconds =
+    a.landingFixedMsPerInvocation / 1000 +
+    (perInvocation * v.input.eventBytes) / (a.landingBytesPerCoreSecond * vcpu);
+  const gbSeconds = invocations * seconds * (a.landing.memoryMb / 1024);
+  const objects = invocations * Math.min(perInvocation, a.partitionsPerBatch);
+  const runSeconds = Math.max(a.elt.minimumBilledSeconds, a.elt.activeMinutesPerRun * 60);
+  const runs = a.elt.runsPerDay * (a.hoursPerMonth / 24);
+  return [
+    line(
+      'lambda',
+      'Lambda requests (landing)',
+      `${fmt(invocations)} invocations of ${fmt(perInvocation)} events`,
+      invocations / 1e6,
+      P.lambdaRequests,
+    ),
+    line(
+      'lambda',
+      'Lambda duration (landing, arm64)',
+      `${fmt(invocations)} × ${fmt(seconds * 1000)} ms × ${fmt(a.landing.memoryMb / 1024)} GB`,
+      gbSeconds,
+      P.lambdaDuration,
+    ),
+    line(
+      's3-requests',
+      'S3 PUT (landed objects)',
+      `${fmt(objects)} objects (${fmt(Math.min(perInvocation, a.partitionsPerBatch))} per batch)`,
+      objects / 1000,
+      P.s3Put,
+    ),
+    line('s3-requests', 'S3 GET (COPY into Redshift)', `each object read once`, objects / 1000, P.s3Get),
+    line(
+      's3-storage',
+      'S3 Standard storage (raw)',
+      `${a.s3StandardDays} days of gzip NDJSON at ${Math.round(a.gzipRatio * 100)}% of the event bytes`,
+      v.gb(v.bytesPerDay * a.s3StandardDays * a.gzipRatio),
+      P.s3Storage,
+    ),
+    line(
+      'warehouse',
+      'Redshift Serverless compute (ELT runs)',
+      `${fmt(runs)} runs × ${a.elt.baseCapacityRpu} RPU × ${fmt(runSeconds / 60)} min`,
+      (runs * a.elt.baseCapacityRpu * runSeconds) / 3600,
+      P.rpuHour,
+    ),
+  ];
+}
+
+function lineMaker(prices: ReadonlyMap<string, PriceEntry>): LineMaker {
+  return (kind, label, basis, quantity, ref) => {
+    const price = prices.get(ref.id);
+    const base = { kind, label, basis, quantity, unit: ref.per, priceId: ref.id };
+    if (!price) {
+      return {
+        ...base,
+        unitUsd: null,
+        source: null,
+        checked: null,
+        usd: null,
+        unpriced: `${ref.id} is not in the data files`,
+      };
+    }
+    const known = { ...base, source: price.source, checked: price.checked };
+    if (price.per !== ref.per) {
+      return {
+        ...known,
+        unitUsd: null,
+        usd: null,
+        unpriced: `${ref.id} is priced per "${price.per}"; the model counts per "${ref.per}"`,
+      };
+    }
+    if (price.usd === null)
+      return { ...known, unitUsd: null, usd: null, unpriced: `${ref.id} is not confirmed` };
+    return { ...known, unitUsd: price.usd, usd: quantity * price.usd };
+  };
+}
+
+/** Checks an input; throws {@link CostInputError} naming the field. */
+export function checkCostInput(input: CostInput): void {
+  const { ratePerSecond, eventBytes, retentionDays } = input;
+  if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0)
+    throw new CostInputError(`rate must be a number of events per second above 0, got ${ratePerSecond}`);
+  if (!Number.isInteger(eventBytes) || eventBytes < 1)
+    throw new CostInputError(`size must be a whole number of bytes, at least 1, got ${eventBytes}`);
+  if (!Number.isFinite(retentionDays) || retentionDays < 0 || retentionDays > 3650)
+    throw new CostInputError(`retention must be from 0 to 3,650 days, got ${retentionDays}`);
+}
+
+/**
+ * The monthly cost of carrying `input` through each option, line by line, from the data files' prices.
+ * A price that is null (or missing) never becomes a number: its line and the option's total are null and
+ * the id is listed in `missingPriceIds`. `optionIds` picks options (default: all, in display order).
+ */
+export function computeCosts(
+  input: CostInput,
+  data: PriceData,
+  options: { readonly optionIds?: readonly string[]; readonly assumptions?: CostAssumptions } = {},
+): CostReport {
+  checkCostInput(input);
+  const a = options.assumptions ?? DEFAULT_ASSUMPTIONS;
+  const prices = priceBook(data);
+  const line = lineMaker(prices);
+  const known = new Set(OPTIONS.map((o) => o.id));
+  const unknown = (options.optionIds ?? []).filter((id) => !known.has(id));
+  if (unknown.length > 0)
+    throw new CostInputError(`unknown option ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  const picked = options.optionIds ? OPTIONS.filter((o) => options.optionIds?.includes(o.id)) : OPTIONS;
+  const seconds = a.hoursPerMonth * 3600;
+  const volume: Volume = {
+    a,
+    input,
+    events: input.ratePerSecond * seconds,
+    bytes: input.ratePerSecond * seconds * input.eventBytes,
+    bytesPerDay: input.ratePerSecond * 86_400 * input.eventBytes,
+    gb: (bytes) => bytes / a.bytesPerGb,
+    chunks: Math.ceil(input.eventBytes / a.chunkBytes),
+    minPubsubRequestBytes: prices.get(P.pubsubMinRequest.id)?.usd ?? null,
+  };
+  return {
+    input,
+    assumptions: a,
+    region: data.comparison.region,
+    currency: data.comparison.currency,
+    eventsPerMonth: volume.events,
+    options: picked.map((def) => costOption(def, volume, line)),
+  };
+}
+
+function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCost {
+  const head = {
+    id: def.id,
+    name: def.name,
+    dataOptionId: def.dataOptionId,
+    kind: def.kind,
+    maxEventBytes: def.maxEventBytes,
+    maxEventSource: def.maxEventSource,
+  } as const;
+  const fits = eventsPerInvocation(def.feed, v.input, v.a) >= 1;
+  if ((def.maxEventBytes !== null && v.input.eventBytes > def.maxEventBytes) || !fits) {
+    const limit = !fits
+      ? `a landing batch is capped at Lambda's ${fmt(v.a.invocationPayloadBytes)}-byte invocation payload`
+      : `its largest event is ${fmt(def.maxEventBytes ?? 0)} bytes (${def.maxEventSource})`;
+    return {
+      ...head,
+      status: 'cannot-carry',
+      lines: [],
+      totalUsd: null,
+      pricedUsd: 0,
+      missingPriceIds: [],
+      cannotCarry: `cannot carry a ${fmt(v.input.eventBytes)}-byte event: ${limit}`,
+      notes: [],
+    };
+  }
+  const lines = [...def.busLines(v, line), ...pipelineLines(def, v, line)];
+  const missing = [...new Set(lines.filter((l) => l.usd === null).map((l) => l.priceId))];
+  const pricedUsd = lines.reduce((sum, l) => sum + (l.usd ?? 0), 0);
+  const notes = [
+    ...(def.maxEventBytes === null
+      ? [
+          `Largest event not confirmed in data/bus-comparison.json (${def.dataOptionId} maxPayload); the landing batch cap of ${fmt(v.a.invocationPayloadBytes)} bytes still applies.`,
+        ]
+      : []),
+    ...(def.notes?.(v) ?? []),
+  ];
+  return {
+    ...head,
+    status: missing.length > 0 ? 'unpriced' : 'priced',
+    lines,
+    totalUsd: missing.length > 0 ? null : pricedUsd,
+    pricedUsd,
+    missingPriceIds: missing,
+    notes,
+  };
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { COST_OPTIONS, type CostReport } from '../../lib/core/cost/cost-model.js';
+import { lastJson, runCli } from '../support/cli.js';
+
+type CostJson = CostReport & { cheapest: string | null; assumptionsText: string[] };
+
+describe('elt cost', () => {
+  it('prints a table of every option, a breakdown and the assumptions', async () => {
+    const run = await runCli(['cost', '--rate', '1000', '--size', '1024']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      'Monthly cost of 1,000 events/s × 1,024 bytes (2,628,000,000 events a month',
+    );
+    for (const o of COST_OPTIONS) expect(run.stdout).toMatch(new RegExp(`^${o.id}\\s`, 'm'));
+    // The deployed path is always broken down, line by line, with its price ids.
+    expect(run.stdout).toContain('eventbridge — EventBridge custom bus → SQS (this project)');
+    expect(run.stdout).toMatch(
+      /^EventBridge PutEvents\s+2,628 million events\s+1\s+2,628\.00\s+eventbridge-custom-events/m,
+    );
+    expect(run.stdout).toContain('Assumptions:');
+    expect(run.stdout).toContain('730 h');
+  });
+
+  it('answers --json with every line of every option', async () => {
+    const run = await runCli(['cost', '--rate', '10', '--size', '1KiB', '--retention-days', '3', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = lastJson<CostJson>(run);
+    expect(report.input).toEqual({ ratePerSecond: 10, eventBytes: 1024, retentionDays: 3 });
+    expect(report.options.map((o) => o.id)).toEqual(COST_OPTIONS.map((o) => o.id));
+    for (const o of report.options) {
+      const priced = o.lines.reduce((s, l) => s + (l.usd ?? 0), 0);
+      expect(o.pricedUsd).toBeCloseTo(priced, 6);
+      if (o.totalUsd !== null) expect(o.totalUsd).toBeCloseTo(priced, 6);
+      else expect(o.missingPriceIds.length).toBeGreaterThan(0);
+    }
+    expect(report.cheapest).not.toBeNull();
+    expect(report.assumptionsText.length).toBeGreaterThan(3);
+  });
+
+  it('breaks down only the options asked for, by id or by the data file option', async () => {
+    const run = await runCli([
+      'cost',
+      '--rate',
+      '50',
+      '--size',
+      '2048',
+      '--option',
+      'kafka-ec2',
+      '--option',
+      'kinesis-data-streams',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(lastJson<CostJson>(run).options.map((o) => o.id)).toEqual([
+      'kinesis-on-demand',
+      'kinesis-provisioned',
+      'kafka-ec2',
+    ]);
+    const text = await runCli(['cost', '--rate', '50', '--size', '2048', '--option', 'kafka-ec2,sqs']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('kafka-ec2 — Self-hosted Kafka on EC2');
+    expect(text.stdout).toContain('sqs — SQS standard queue');
+    expect(text.stdout).toContain('ec2-m7g-large: https://');
+    expect(text.stdout).not.toMatch(/^eventbridge\s/m);
+  });
+
+  it('says which options cannot carry an event that is too big, and prices the rest', async () => {
+    const run = await runCli(['cost', '--rate', '1', '--size', '2MiB']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^eventbridge .*cannot carry a 2,097,152-byte event: its largest event is 1,048,576 bytes/m,
+    );
+    expect(run.stdout).toMatch(/^kafka-ec2\s+≥?\s*[\d,.]+/m);
+  });
+
+  it.each([
+    [['--rate', 'abc', '--size', '1024'], /--rate.*expected a number of events per second above 0/],
+    [['--rate=0', '--size', '1024'], /--rate/],
+    [['--rate=-5', '--size', '1024'], /--rate/],
+    [['--rate', '10', '--size', '1.5'], /--size.*whole bytes/],
+    [['--rate', '10', '--size', '10GB'], /--size/],
+    [['--rate', '10', '--size', '1024', '--retention-days', 'x'], /--retention-days/],
+    [['--size', '1024'], /required option '--rate/],
+  ])('fails with one clear line for %j', async (args, message) => {
+    const run = await runCli(['cost', ...args]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('names the known options when --option is unknown', async () => {
+    const run = await runCli([
+      'cost',
+      '--rate',
+      '10',
+      '--size',
+      '1024',
+      '--option',
+      'carrier-pigeon',
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'elt: --option: no option "carrier-pigeon" (known: eventbridge, sqs, sns-sqs',
+    );
+    expect(lastJson(run)).toEqual({ error: expect.stringContaining('carrier-pigeon') });
+  });
+
+  it('documents itself with examples', async () => {
+    const run = await runCli(['cost', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('elt cost --rate 1000 --size 1024');
+    for (const flag of ['--rate', '--size', '--retention-days', '--option', '--json'])
+      expect(run.stdout).toContain(flag);
+    for (const o of COST_OPTIONS) expect(run.stdout).toContain(o.id);
+  });
+});

@@ -1,0 +1,388 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ASSUMPTIONS } from '../../../lib/core/cost/assumptions.js';
+import {
+  COST_OPTIONS,
+  COST_PRICE_IDS,
+  computeCosts,
+  CostInputError,
+  kafkaBrokers,
+  kinesisShards,
+  type CostLine,
+  type OptionCost,
+} from '../../../lib/core/cost/cost-model.js';
+import { loadPriceData } from '../../../lib/core/cost/load-price-data.js';
+import { priceBook, type PriceData, type PriceEntry } from '../../../lib/core/cost/price-data.js';
+import { parseConfig } from '../../../lib/infra/config.js';
+
+const live = loadPriceData();
+
+/** Fixed prices for every id the model uses, so the expectations below do not move with the data files. */
+const FIXTURE_PRICES: Record<string, [number | null, string]> = {
+  'eventbridge-custom-events': [1.0, 'million events'],
+  'eventbridge-archive-processing': [0.1, 'GB processed'],
+  'eventbridge-archive-storage': [0.023, 'GB-month'],
+  'sqs-standard-requests': [0.4, 'million requests'],
+  'sns-standard-publish': [0.5, 'million publishes'],
+  'sns-delivery-sqs': [null, 'million deliveries'],
+  'kinesis-ondemand-stream-hour': [0.04, 'stream-hour'],
+  'kinesis-ondemand-data-in': [0.08, 'GB ingested'],
+  'kinesis-ondemand-data-out': [0.04, 'GB retrieved'],
+  'kinesis-provisioned-shard-hour': [0.015, 'shard-hour'],
+  'kinesis-provisioned-put-payload-units': [0.014, 'million PUT payload units'],
+  'pubsub-throughput': [40, 'TiB'],
+  'pubsub-min-billable-request': [1000, 'bytes per request'],
+  'pubsub-retention-storage': [0.27, 'GiB-month'],
+  'msk-serverless-cluster-hour': [0.75, 'cluster-hour'],
+  'msk-serverless-partition-hour': [0.0015, 'partition-hour'],
+  'msk-serverless-data-in': [0.1, 'GB'],
+  'msk-serverless-data-out': [0.05, 'GB'],
+  'msk-serverless-storage': [0.1, 'GB-month'],
+  'msk-broker-kafka-m7g-large': [0.2, 'broker-hour'],
+  'msk-broker-storage': [0.1, 'GB-month'],
+  'ec2-m7g-large': [0.0816, 'instance-hour'],
+  'ebs-gp3-storage': [0.08, 'GB-month'],
+  'lambda-requests': [0.2, 'million requests'],
+  'lambda-arm64-duration': [0.0000133334, 'GB-second'],
+  's3-standard-put-copy-post-list': [0.005, '1,000 requests'],
+  's3-standard-get': [0.0004, '1,000 requests'],
+  's3-standard-storage': [0.023, 'GB-month'],
+  'redshift-serverless-rpu-hour': [0.375, 'RPU-hour'],
+};
+
+function fixture(overrides: Record<string, [number | null, string] | undefined> = {}): PriceData {
+  const prices: PriceEntry[] = Object.entries({ ...FIXTURE_PRICES, ...overrides }).flatMap(([id, v]) =>
+    v
+      ? [
+          {
+            id,
+            service: 'test',
+            description: id,
+            usd: v[0],
+            per: v[1],
+            freeTier: null,
+            source: `https://example.com/${id}`,
+            checked: '2026-11-25',
+          },
+        ]
+      : [],
+  );
+  return {
+    comparison: { ...live.comparison, prices: [] },
+    pricing: { region: 'us-east-1', currency: 'USD', prices },
+  };
+}
+
+const option = (options: readonly OptionCost[], id: string): OptionCost => {
+  const o = options.find((x) => x.id === id);
+  if (!o) throw new Error(`no option ${id}`);
+  return o;
+};
+const lineOf = (o: OptionCost, label: string): CostLine => {
+  const l = o.lines.find((x) => x.label === label);
+  if (!l) throw new Error(`no line ${label} in ${o.id}: ${o.lines.map((x) => x.label).join(', ')}`);
+  return l;
+};
+
+const SECONDS_A_MONTH = 730 * 3600;
+const GB = 2 ** 30;
+
+describe('cost model: hand-computed months', () => {
+  it('prices EventBridge → SQS at 10 events/s of 1 KiB with 7 days of archive, line by line', () => {
+    const report = computeCosts({ ratePerSecond: 10, eventBytes: 1024, retentionDays: 7 }, fixture(), {
+      optionIds: ['eventbridge'],
+    });
+    const eb = option(report.options, 'eventbridge');
+    const events = 10 * SECONDS_A_MONTH; // 26,280,000
+    const perDay = 10 * 86_400 * 1024;
+    // One landing batch holds the 30 s window's 300 events (under 1,000 and under the 6 MB payload).
+    const invocations = events / 300;
+    const seconds = 0.1 + (300 * 1024) / (116_858 * 366 * (1024 / 1769));
+    const objects = invocations * 10;
+    const expected = {
+      'EventBridge PutEvents': (events / 1e6) * 1.0,
+      'EventBridge archive (processing)': ((events * 1024) / GB) * 0.1,
+      'EventBridge archive (storage)': ((perDay * 7) / GB) * 0.023,
+      'SQS SendMessage (rule target)': (events / 1e6) * 0.4,
+      'SQS ReceiveMessage (Lambda poller)': (events / 10 / 1e6) * 0.4,
+      'SQS DeleteMessageBatch': (events / 10 / 1e6) * 0.4,
+      'Lambda requests (landing)': (invocations / 1e6) * 0.2,
+      'Lambda duration (landing, arm64)': invocations * seconds * 1 * 0.0000133334,
+      'S3 PUT (landed objects)': (objects / 1000) * 0.005,
+      'S3 GET (COPY into Redshift)': (objects / 1000) * 0.0004,
+      'S3 Standard storage (raw)': ((perDay * 30 * 0.2) / GB) * 0.023,
+      'Redshift Serverless compute (ELT runs)': ((730 * 8 * 300) / 3600) * 0.375,
+    };
+    expect(eb.lines.map((l) => l.label)).toEqual(Object.keys(expected));
+    for (const [label, usd] of Object.entries(expected))
+      expect(lineOf(eb, label).usd, label).toBeCloseTo(usd, 6);
+    expect(eb.status).toBe('priced');
+    expect(eb.totalUsd).toBeCloseTo(
+      Object.values(expected).reduce((a, b) => a + b, 0),
+      6,
+    );
+    expect(lineOf(eb, 'EventBridge PutEvents')).toMatchObject({
+      quantity: 26.28,
+      unit: 'million events',
+      priceId: 'eventbridge-custom-events',
+      unitUsd: 1,
+      source: 'https://example.com/eventbridge-custom-events',
+      checked: '2026-11-25',
+    });
+  });
+
+  it('prices self-hosted Kafka at 1,000 events/s of 1 KiB from brokers, disks and cross-zone replication', () => {
+    const data = fixture({ 'ec2-data-transfer-inter-az': [0.01, 'GB'] });
+    const kafka = option(
+      computeCosts({ ratePerSecond: 1000, eventBytes: 1024, retentionDays: 7 }, data, {
+        optionIds: ['kafka-ec2'],
+      }).options,
+      'kafka-ec2',
+    );
+    const bytes = 1000 * SECONDS_A_MONTH * 1024;
+    // 1 MB/s in × 3 replicas is far below one broker's 35.3 MiB/s: the minimum of 3 brokers.
+    expect(lineOf(kafka, 'EC2 m7g.large brokers').usd).toBeCloseTo(3 * 730 * 0.0816, 9);
+    expect(lineOf(kafka, 'EBS gp3 log storage').usd).toBeCloseTo(
+      ((1000 * 86_400 * 1024 * 7 * 3) / GB) * 0.08,
+      9,
+    );
+    expect(lineOf(kafka, 'Replication across availability zones').usd).toBeCloseTo(
+      ((bytes * 2 * 2) / GB) * 0.01,
+      9,
+    );
+    // The Kafka event source waits 1 s: 1,000 events per invocation.
+    expect(lineOf(kafka, 'Lambda requests (landing)').quantity).toBeCloseTo(
+      (1000 * SECONDS_A_MONTH) / 1000 / 1e6,
+      9,
+    );
+    expect(kafka.status).toBe('priced');
+  });
+});
+
+describe('cost model: billing units', () => {
+  const eb = (bytes: number): OptionCost =>
+    option(
+      computeCosts({ ratePerSecond: 1, eventBytes: bytes, retentionDays: 0 }, fixture()).options,
+      'eventbridge',
+    );
+  const events = SECONDS_A_MONTH;
+
+  it('bills EventBridge and the SQS message behind it per 64 KiB chunk', () => {
+    expect(lineOf(eb(65_536), 'EventBridge PutEvents').quantity).toBeCloseTo(events / 1e6, 9);
+    expect(lineOf(eb(65_537), 'EventBridge PutEvents').quantity).toBeCloseTo((2 * events) / 1e6, 9);
+    expect(lineOf(eb(256 * 1024), 'SQS SendMessage (rule target)').quantity).toBeCloseTo(
+      (4 * events) / 1e6,
+      9,
+    );
+    expect(lineOf(eb(1024 * 1024), 'EventBridge PutEvents').quantity).toBeCloseTo((16 * events) / 1e6, 9);
+  });
+
+  it('bills a batch of ten SQS messages by its total size in 64 KiB chunks', () => {
+    const sqs = (bytes: number): OptionCost =>
+      option(
+        computeCosts({ ratePerSecond: 1, eventBytes: bytes, retentionDays: 0 }, fixture()).options,
+        'sqs',
+      );
+    // 10 × 6,553 bytes fit one chunk; 10 × 6,554 need two.
+    expect(lineOf(sqs(6553), 'SQS SendMessageBatch (producers)').quantity).toBeCloseTo(events / 10 / 1e6, 9);
+    expect(lineOf(sqs(6554), 'SQS SendMessageBatch (producers)').quantity).toBeCloseTo(
+      (2 * events) / 10 / 1e6,
+      9,
+    );
+    // 200 KiB messages: only 5 fit a 1 MiB call, 16 chunks each call.
+    expect(lineOf(sqs(200 * 1024), 'SQS SendMessageBatch (producers)').quantity).toBeCloseTo(
+      ((events / 5) * 16) / 1e6,
+      9,
+    );
+  });
+
+  it('rounds Kinesis on-demand records up to 1 KiB and counts provisioned PUT units per 25 KiB', () => {
+    const report = computeCosts({ ratePerSecond: 1, eventBytes: 1025, retentionDays: 1 }, fixture());
+    expect(lineOf(option(report.options, 'kinesis-on-demand'), 'Kinesis data in').quantity).toBeCloseTo(
+      (events * 2048) / GB,
+      9,
+    );
+    const big = computeCosts({ ratePerSecond: 1, eventBytes: 25 * 1024 + 1, retentionDays: 1 }, fixture());
+    expect(
+      lineOf(option(big.options, 'kinesis-provisioned'), 'Kinesis PUT payload units').quantity,
+    ).toBeCloseTo((2 * events) / 1e6, 9);
+  });
+
+  it('bills Pub/Sub requests at least 1,000 bytes each', () => {
+    const tiny = computeCosts({ ratePerSecond: 1, eventBytes: 5, retentionDays: 0 }, fixture());
+    // 100 messages of 5 bytes per request are billed as 1,000 bytes, for publish and for delivery.
+    expect(
+      lineOf(option(tiny.options, 'pubsub'), 'Pub/Sub throughput (publish + 1 delivery)').quantity,
+    ).toBeCloseTo((2 * (events / 100) * 1000) / 2 ** 40, 12);
+  });
+
+  it('sizes Kinesis shards and Kafka brokers from the rate', () => {
+    expect(kinesisShards(1000, 1024)).toBe(1);
+    expect(kinesisShards(1001, 100)).toBe(2);
+    expect(kinesisShards(10_000, 1024)).toBe(10);
+    expect(kafkaBrokers(1000, 1024, DEFAULT_ASSUMPTIONS)).toBe(3);
+    // 100 MiB/s × 3 replicas over 35.3 MiB/s a broker = 9 brokers.
+    expect(kafkaBrokers(102_400, 1024, DEFAULT_ASSUMPTIONS)).toBe(9);
+  });
+});
+
+describe('cost model: prices that are not confirmed', () => {
+  it('marks a line and its total unpriced when the price is null, and names the id', () => {
+    const report = computeCosts({ ratePerSecond: 100, eventBytes: 1024, retentionDays: 7 }, fixture());
+    const sns = option(report.options, 'sns-sqs');
+    const delivery = lineOf(sns, 'SNS deliveries to SQS');
+    expect(delivery).toMatchObject({ usd: null, unitUsd: null, priceId: 'sns-delivery-sqs' });
+    expect(delivery.unpriced).toContain('sns-delivery-sqs');
+    expect(sns.status).toBe('unpriced');
+    expect(sns.totalUsd).toBeNull();
+    expect(sns.missingPriceIds).toEqual(['sns-delivery-sqs']);
+    expect(sns.pricedUsd).toBeCloseTo(
+      sns.lines.reduce((s, l) => s + (l.usd ?? 0), 0),
+      9,
+    );
+    expect(sns.pricedUsd).toBeGreaterThan(0);
+    // Options that do not need it stay priced.
+    expect(option(report.options, 'eventbridge').status).toBe('priced');
+  });
+
+  it('prices the line once the value appears', () => {
+    const report = computeCosts(
+      { ratePerSecond: 100, eventBytes: 1024, retentionDays: 7 },
+      fixture({ 'sns-delivery-sqs': [0, 'million deliveries'] }),
+    );
+    expect(option(report.options, 'sns-sqs')).toMatchObject({ status: 'priced', missingPriceIds: [] });
+  });
+
+  it('treats an id missing from the data files, or a price in another unit, as unpriced', () => {
+    const report = computeCosts(
+      { ratePerSecond: 10, eventBytes: 1024, retentionDays: 7 },
+      fixture({ 'ebs-gp3-storage': undefined, 'ec2-m7g-large': [0.0816, 'instance-second'] }),
+    );
+    const kafka = option(report.options, 'kafka-ec2');
+    expect(lineOf(kafka, 'EBS gp3 log storage').unpriced).toBe('ebs-gp3-storage is not in the data files');
+    expect(lineOf(kafka, 'EC2 m7g.large brokers').unpriced).toContain('"instance-second"');
+    expect(kafka.missingPriceIds).toEqual(
+      expect.arrayContaining(['ebs-gp3-storage', 'ec2-m7g-large', 'ec2-data-transfer-inter-az']),
+    );
+    expect(kafka.totalUsd).toBeNull();
+  });
+
+  it('leaves Pub/Sub throughput unpriced when the minimum billable request is not confirmed', () => {
+    const report = computeCosts(
+      { ratePerSecond: 10, eventBytes: 1024, retentionDays: 0 },
+      fixture({ 'pubsub-min-billable-request': [null, 'bytes per request'] }),
+    );
+    expect(option(report.options, 'pubsub').missingPriceIds).toContain('pubsub-min-billable-request');
+  });
+
+  it('accounts for every line of the live data files: priced, or listed as missing', () => {
+    for (const rate of [0.1, 10, 10_000]) {
+      for (const o of computeCosts({ ratePerSecond: rate, eventBytes: 1024, retentionDays: 30 }, live)
+        .options) {
+        for (const l of o.lines) {
+          if (l.usd === null) expect(o.missingPriceIds).toContain(l.priceId);
+          else expect(l.usd).toBeCloseTo(l.quantity * (l.unitUsd ?? NaN), 9);
+        }
+        expect(o.totalUsd === null).toBe(o.missingPriceIds.length > 0);
+      }
+    }
+  });
+
+  it('uses only price ids that are in the data files, apart from the ones still expected there', () => {
+    const book = priceBook(live);
+    const expectedLater = COST_PRICE_IDS.filter((id) => !book.has(id));
+    expect(expectedLater.every((id) => /^[a-z0-9]+(-[a-z0-9]+)*$/.test(id))).toBe(true);
+    expect(
+      expectedLater.filter(
+        (id) =>
+          ![
+            'kinesis-ondemand-extended-retention',
+            'kinesis-provisioned-extended-retention',
+            'kinesis-long-term-retention',
+            'gcp-internet-egress',
+            'ec2-data-transfer-inter-az',
+          ].includes(id),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('cost model: what an option cannot carry', () => {
+  it('reports the options whose limit is below the event, and still prices the others', () => {
+    const report = computeCosts(
+      { ratePerSecond: 1, eventBytes: 1024 * 1024 + 1, retentionDays: 7 },
+      fixture(),
+    );
+    for (const id of ['eventbridge', 'sqs', 'sns-sqs', 'kinesis-on-demand', 'kinesis-provisioned']) {
+      const o = option(report.options, id);
+      expect(o.status, id).toBe('cannot-carry');
+      expect(o.cannotCarry).toMatch(
+        /cannot carry a 1,048,577-byte event: its largest event is 1,048,576 bytes/,
+      );
+      expect(o.lines).toEqual([]);
+      expect(o.totalUsd).toBeNull();
+    }
+    const msk = option(report.options, 'msk-serverless');
+    expect(msk.status).toBe('priced');
+    expect(msk.notes.join(' ')).toContain('not confirmed');
+  });
+
+  it('refuses every option for an event larger than a landing invocation', () => {
+    const report = computeCosts(
+      { ratePerSecond: 1, eventBytes: 7 * 1024 * 1024, retentionDays: 7 },
+      fixture(),
+    );
+    expect(report.options.map((o) => o.status)).toEqual(COST_OPTIONS.map(() => 'cannot-carry'));
+    expect(option(report.options, 'kafka-ec2').cannotCarry).toContain('invocation payload');
+  });
+});
+
+describe('cost model: input', () => {
+  it.each([
+    [{ ratePerSecond: 0, eventBytes: 1, retentionDays: 7 }, /rate/],
+    [{ ratePerSecond: -1, eventBytes: 1, retentionDays: 7 }, /rate/],
+    [{ ratePerSecond: NaN, eventBytes: 1, retentionDays: 7 }, /rate/],
+    [{ ratePerSecond: 1, eventBytes: 0, retentionDays: 7 }, /size/],
+    [{ ratePerSecond: 1, eventBytes: 1.5, retentionDays: 7 }, /size/],
+    [{ ratePerSecond: 1, eventBytes: 1, retentionDays: -1 }, /retention/],
+  ])('rejects %o', (input, message) => {
+    expect(() => computeCosts(input, fixture())).toThrow(CostInputError);
+    expect(() => computeCosts(input, fixture())).toThrow(message);
+  });
+
+  it('rejects an unknown option, naming the known ones', () => {
+    expect(() =>
+      computeCosts({ ratePerSecond: 1, eventBytes: 1, retentionDays: 7 }, fixture(), { optionIds: ['nope'] }),
+    ).toThrow(/unknown option nope \(known: eventbridge, sqs/);
+  });
+
+  it('answers for very small and very large rates', () => {
+    for (const rate of [0.001, 1e6]) {
+      const report = computeCosts({ ratePerSecond: rate, eventBytes: 100, retentionDays: 0 }, fixture());
+      for (const o of report.options) expect(Number.isFinite(o.pricedUsd), o.id).toBe(true);
+    }
+  });
+});
+
+describe('cost model: assumptions follow the deployed defaults', () => {
+  it('uses the landing, Kafka, warehouse, schedule and bucket defaults of lib/infra/config.ts', () => {
+    const config = parseConfig('dev', {
+      account: '123456789012',
+      region: 'us-east-1',
+      kafka: { mode: 'msk-serverless', topic: 'events' },
+    });
+    const a = DEFAULT_ASSUMPTIONS;
+    expect(a.landing).toEqual({
+      memoryMb: config.landing.memoryMb,
+      batchSize: config.landing.batchSize,
+      batchWindowSeconds: config.landing.batchWindowSeconds,
+    });
+    expect(a.kafkaLanding).toEqual({
+      batchSize: config.kafka?.batchSize,
+      batchWindowSeconds: config.kafka?.batchWindowSeconds,
+    });
+    expect(a.elt.baseCapacityRpu).toBe(config.warehouse.baseCapacityRpu);
+    expect(config.elt.schedule).toBe('rate(1 hour)');
+    expect(a.elt.runsPerDay).toBe(24);
+    expect(a.s3StandardDays).toBe(config.rawBucket.infrequentAccessAfterDays);
+  });
+});

@@ -13,7 +13,7 @@ import {
   type KafkaLandMeasure,
   type KafkaProduceMeasure,
 } from './kafka.js';
-import { kafkaVersions, machineInfo, type MachineInfo } from './machine.js';
+import { kafkaVersions, machineInfo, type MachineInfo } from '../lib/local/machine-info.js';
 import { median } from './stats.js';
 import { benchWorkload, writeWorkload } from './workloads.js';
 

@@ -2,8 +2,9 @@
 // its JSON summary, so a run of one benchmark (--only) keeps the other's latest section.
 import { n, table } from '../lib/cli/output.js';
 import { kafkaSection, type KafkaSummary } from './kafka-bench.js';
+import { eltSection, type EltSummary } from './elt-bench.js';
 import type { RunMeasure } from './embedded-pipeline.js';
-import type { MachineInfo } from './machine.js';
+import type { MachineInfo } from '../lib/local/machine-info.js';
 
 /** One embedded measurement, as kept under `raw`. */
 export interface EmbeddedMeasured extends RunMeasure {
@@ -79,7 +80,11 @@ function embeddedSection(s: EmbeddedSummary): string {
 }
 
 /** docs/benchmarks/README.md from the latest summary of each benchmark. */
-export function readme(embedded: EmbeddedSummary | undefined, kafka: KafkaSummary | undefined): string {
+export function readme(
+  embedded: EmbeddedSummary | undefined,
+  kafka: KafkaSummary | undefined,
+  elt: EltSummary | undefined,
+): string {
   return [
     '# Benchmarks',
     '',
@@ -90,5 +95,6 @@ export function readme(embedded: EmbeddedSummary | undefined, kafka: KafkaSummar
     '',
     embedded ? embeddedSection(embedded) : '## Embedded pipeline\n\nNot measured yet.\n',
     kafka ? kafkaSection(kafka) : '## Kafka\n\nNot measured yet.\n',
+    elt ? eltSection(elt) : '## ELT\n\nNot measured yet.\n',
   ].join('\n');
 }

@@ -4,8 +4,10 @@
 //   kafka:    the project's Kafka producer and landing consumer against Kafka's own ProducerPerformance and
 //             ConsumerPerformance on one broker (bench/kafka-bench.ts). The broker comes from
 //             scripts/services/kafka.sh (started if none answers, honouring ELT_KAFKA_HOME/PORT/…).
-// If the Kafka section cannot run (no Java, no broker), it says why and the process exits with 1, after the
-// embedded section has been reported and written.
+//   elt:      `elt run` against the same SQL on bare DuckDB, and on DuckDB against PostgreSQL, over one landed
+//             workload (bench/elt-bench.ts). PostgreSQL comes from scripts/services/postgres.sh or ELT_PG_URL.
+// If the Kafka or the ELT section cannot run (no Java, no broker, no PostgreSQL), it says why and the process
+// exits with 1, after the other sections have been reported and written; so does an ELT run whose marts differ.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,12 +17,15 @@ import { DEFAULT_GZIP_LEVEL } from '../lib/core/landing/ndjson-gzip.js';
 import { packageRoot } from '../lib/package-paths.js';
 import { intInRange, n } from '../lib/cli/output.js';
 import { kafkaText, runKafkaBench, type KafkaSummary } from './kafka-bench.js';
-import { machineInfo } from './machine.js';
+import { eltText, runEltBench, type EltSummary } from './elt-bench.js';
+import { machineInfo } from '../lib/local/machine-info.js';
 import { embeddedText, readme, type EmbeddedMeasured, type EmbeddedSummary } from './report.js';
 import { median } from './stats.js';
 import { benchWorkload, writeWorkload } from './workloads.js';
 
 const exec = promisify(execFile);
+/** Events in the ELT workload by default: the section then takes about 2–3 minutes at 5 runs on 2 cores. */
+const ELT_EVENTS = 200_000;
 
 async function measure(
   kind: 'pipeline' | 'ceiling',
@@ -38,7 +43,7 @@ async function measure(
 
 const program = new Command('bench')
   .description(
-    'Benchmarks, side by side: the embedded pipeline against the bare JSON ceiling; the Kafka producer and landing consumer against Kafka’s ProducerPerformance and ConsumerPerformance.',
+    'Benchmarks, side by side: the embedded pipeline against the bare JSON ceiling; the Kafka producer and landing consumer against Kafka’s ProducerPerformance and ConsumerPerformance; elt run against the same SQL on bare DuckDB, and DuckDB against PostgreSQL.',
   )
   .addOption(
     new Option('--events <n>', 'events in the embedded workload')
@@ -51,16 +56,21 @@ const program = new Command('bench')
       .argParser(intInRange(1000, 10_000_000)),
   )
   .addOption(
+    new Option('--elt-events <n>', 'events in the ELT workload')
+      .default(ELT_EVENTS)
+      .argParser(intInRange(1000, 10_000_000)),
+  )
+  .addOption(
     new Option('--runs <n>', 'runs of each side (the median is reported)')
       .default(5)
       .argParser(intInRange(1, 50)),
   )
   .addOption(
-    new Option('--gzip-level <n>', 'gzip level of the embedded benchmark, the same on both sides')
+    new Option('--gzip-level <n>', 'gzip level of the embedded and ELT benchmarks, the same on every side')
       .default(DEFAULT_GZIP_LEVEL)
       .argParser(intInRange(1, 9)),
   )
-  .addOption(new Option('--only <benchmark>', 'run one benchmark only').choices(['embedded', 'kafka']))
+  .addOption(new Option('--only <benchmark>', 'run one benchmark only').choices(['embedded', 'kafka', 'elt']))
   .option('--readme-only', 'rewrite README.md from the JSON files already in --out, measuring nothing')
   .option('--out <dir>', 'where results are written', join(packageRoot(), 'docs', 'benchmarks'))
   .option('--no-write', 'print only');
@@ -69,9 +79,10 @@ program.parse(process.argv);
 const options = program.opts<{
   events: number;
   kafkaEvents: number;
+  eltEvents: number;
   runs: number;
   gzipLevel: number;
-  only?: 'embedded' | 'kafka';
+  only?: 'embedded' | 'kafka' | 'elt';
   readmeOnly?: boolean;
   out: string;
   write: boolean;
@@ -154,12 +165,16 @@ async function save(name: string, summary: object): Promise<void> {
 let embedded: EmbeddedSummary | undefined;
 let kafka: KafkaSummary | undefined;
 let kafkaError: Error | undefined;
-if (options.only !== 'kafka' && !options.readmeOnly) {
+let elt: EltSummary | undefined;
+let eltError: Error | undefined;
+const selected = (section: NonNullable<typeof options.only>): boolean =>
+  !options.readmeOnly && (options.only === undefined || options.only === section);
+if (selected('embedded')) {
   embedded = await embeddedBench();
   process.stdout.write(`\n${embeddedText(embedded)}\n\n`);
   await save('embedded-pipeline.json', embedded);
 }
-if (options.only !== 'embedded' && !options.readmeOnly) {
+if (selected('kafka')) {
   try {
     kafka = await runKafkaBench({ events: options.kafkaEvents, runs: options.runs, work });
     process.stdout.write(`\n${kafkaText(kafka)}\n\n`);
@@ -168,13 +183,35 @@ if (options.only !== 'embedded' && !options.readmeOnly) {
     kafkaError = error as Error;
   }
 }
+if (selected('elt')) {
+  try {
+    elt = await runEltBench({
+      events: options.eltEvents,
+      runs: options.runs,
+      gzipLevel: options.gzipLevel,
+      work,
+    });
+    process.stdout.write(`\n${eltText(elt)}\n\n`);
+    await save('elt.json', elt);
+  } catch (error) {
+    eltError = error as Error;
+  }
+}
 if (options.write || options.readmeOnly) {
   // The section of a benchmark not run (or failed) this time is its latest written one, with its own date.
   embedded ??= await readSummary<EmbeddedSummary>('embedded-pipeline.json');
   kafka ??= await readSummary<KafkaSummary>('kafka.json');
-  await writeFile(join(options.out, 'README.md'), readme(embedded, kafka));
+  elt ??= await readSummary<EltSummary>('elt.json');
+  await writeFile(join(options.out, 'README.md'), readme(embedded, kafka, elt));
 }
 if (kafkaError) {
   process.stderr.write(`\nbench: the Kafka benchmarks failed: ${kafkaError.message}\n`);
+  process.exitCode = 1;
+}
+if (eltError) {
+  process.stderr.write(`\nbench: the ELT benchmark failed: ${eltError.message}\n`);
+  process.exitCode = 1;
+} else if (elt && elt.checks.some((c) => !c.met)) {
+  process.stderr.write(`\nbench: an ELT check failed (see ✗ above): the warehouses or the runner disagree\n`);
   process.exitCode = 1;
 }

@@ -1,9 +1,10 @@
+// The machine and versions a benchmark or load test ran on, recorded beside its figures.
 import { execFile } from 'node:child_process';
 import { cpus, freemem, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packageRoot } from '../lib/package-paths.js';
+import { packageRoot } from '../package-paths.js';
 
 /** What a benchmark result must record about where it ran. */
 export interface MachineInfo {

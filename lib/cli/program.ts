@@ -5,6 +5,7 @@ import { dataApiCommand } from './commands/dataapi.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { landCommand } from './commands/land.js';
+import { loadtestCommand } from './commands/loadtest.js';
 import { publishCommand } from './commands/publish.js';
 import { quarantineCommand } from './commands/quarantine.js';
 import { queryCommand } from './commands/query.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     publishCommand(),
     landCommand(),
     serveCommand(),
+    loadtestCommand(),
     redriveCommand(),
     replayCommand(),
     runCommand(),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BundleNotFoundError, findBundledFunction, type BundledFunction } from '../local/bundled-function.js';
 import { CliError } from './output.js';
 
 /** The landing path's outputs of a deployed stateful stack. */
@@ -6,6 +7,8 @@ export interface LandingOutputs {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl?: string;
   readonly bucket?: string;
+  /** The deployed bus (output BusName). */
+  readonly busName?: string;
 }
 
 /** Reads the landing outputs from a `cdk deploy --outputs-file` JSON (`--outputs` of land and redrive). */
@@ -26,8 +29,24 @@ export function landingOutputs(file: string): LandingOutputs {
           ? { deadLetterQueueUrl: outputs.LandingDeadLetterQueueUrl }
           : {}),
         ...(typeof outputs.RawBucketName === 'string' ? { bucket: outputs.RawBucketName } : {}),
+        ...(typeof outputs.BusName === 'string' ? { busName: outputs.BusName } : {}),
       };
     }
   }
   throw new CliError(`--outputs: ${file} has no stack with a LandingQueueUrl output`);
+}
+
+/**
+ * The bundle of a synthesized function named `<stack>/<construct path>` (`--function` of land and
+ * loadtest), with a CLI error when the option is malformed or cdk.out lacks it.
+ */
+export function bundledFunctionOption(cdkOut: string, spec: string): BundledFunction {
+  const slash = spec.indexOf('/');
+  if (slash < 1) throw new CliError(`--function must be <stack>/<construct path>, got ${spec}`);
+  try {
+    return findBundledFunction(cdkOut, spec.slice(0, slash), spec.slice(slash + 1));
+  } catch (error) {
+    if (error instanceof BundleNotFoundError) throw new CliError(error.message);
+    throw error;
+  }
 }

@@ -1,13 +1,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Command, Option } from 'commander';
-import {
-  BundledFunctionInvoker,
-  BundleNotFoundError,
-  findBundledFunction,
-} from '../../local/bundled-function.js';
+import { BundledFunctionInvoker } from '../../local/bundled-function.js';
 import { QueueUnavailableError, SqsLambdaRunner } from '../../local/sqs-lambda-runner.js';
 import { explainAwsError } from '../aws-errors.js';
-import { landingOutputs, type LandingOutputs } from '../stack-outputs.js';
+import { bundledFunctionOption, landingOutputs, type LandingOutputs } from '../stack-outputs.js';
 import { CliError, intInRange, n, Progress } from '../output.js';
 import { Breaker } from '../../adapters/resilience/circuit-breaker.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
@@ -126,20 +122,7 @@ export function landCommand(): Command {
       throw new CliError('--batch-window must be at least 1 when --batch-size is over 10 (as for Lambda)');
     const retryDelay =
       options.retryDelay === undefined ? undefined : integer('--retry-delay', options.retryDelay, 0, 43_200);
-    const slash = options.function.indexOf('/');
-    if (slash < 1) throw new CliError(`--function must be <stack>/<construct path>, got ${options.function}`);
-
-    let fn;
-    try {
-      fn = findBundledFunction(
-        options.cdkOut,
-        options.function.slice(0, slash),
-        options.function.slice(slash + 1),
-      );
-    } catch (error) {
-      if (error instanceof BundleNotFoundError) throw new CliError(error.message);
-      throw error;
-    }
+    const fn = bundledFunctionOption(options.cdkOut, options.function);
     const invoker = new BundledFunctionInvoker(fn, { environment: { RAW_BUCKET: bucket } });
     const progress = new Progress(!options.json);
     const runner = new SqsLambdaRunner({

@@ -1,0 +1,212 @@
+import type { TimelineEvent } from './load-target.js';
+import type { ScheduledStep } from './ramp-schedule.js';
+import type { LoadSample } from './sample-recorder.js';
+
+/** What the chart draws: a run's samples, its steps and the moments to mark. */
+export interface ChartInput {
+  readonly title: string;
+  readonly samples: readonly LoadSample[];
+  readonly steps: readonly ScheduledStep[];
+  readonly timeline?: readonly TimelineEvent[];
+}
+
+interface Series {
+  readonly id: string;
+  readonly label: string;
+  readonly color: string;
+  readonly dashed?: boolean;
+  readonly values: readonly (number | null)[];
+}
+
+interface Panel {
+  readonly title: string;
+  readonly unit: string;
+  readonly series: readonly Series[];
+}
+
+const WIDTH = 960;
+const PANEL_HEIGHT = 190;
+const GAP = 46;
+const LEFT = 70;
+const RIGHT = 170;
+const TOP = 56;
+const PALETTE = ['#7b3294', '#e66101', '#0571b0', '#1a9641', '#ca0020', '#525252'];
+
+/**
+ * The run as an SVG drawn without a browser: three panels on one time axis (seconds from the start) —
+ * offered, accepted, landed and refused events per second with the scheduled rate; the backlog (spool,
+ * queue, consumer lag or SQS depth, as the transport reports it); and the end-to-end latency p50 and
+ * p99. Step boundaries are dashed vertical lines labelled with the step's rate; the drain is shaded.
+ */
+export function renderLoadChart(input: ChartInput): string {
+  const { samples } = input;
+  const seconds = Math.max(1, samples.length);
+  const refused = samples.map((s) => Object.values(s.rejected).reduce((a, b) => a + b, 0));
+  const partNames = [...new Set(samples.flatMap((s) => Object.keys(s.depthParts)))];
+  const panels: Panel[] = [
+    {
+      title: 'Rate',
+      unit: 'events/s',
+      series: [
+        {
+          id: 'scheduled',
+          label: 'scheduled',
+          color: '#969696',
+          dashed: true,
+          values: samples.map((s) => (s.phase === 'ramp' ? s.scheduledRate : null)),
+        },
+        { id: 'offered', label: 'offered', color: '#525252', values: samples.map((s) => s.offered) },
+        { id: 'accepted', label: 'accepted', color: '#0571b0', values: samples.map((s) => s.accepted) },
+        { id: 'landed', label: 'landed', color: '#1a9641', values: samples.map((s) => s.landed) },
+        ...(refused.some((r) => r > 0)
+          ? [{ id: 'refused', label: 'refused', color: '#ca0020', values: refused }]
+          : []),
+      ],
+    },
+    {
+      title: 'Backlog',
+      unit: 'events',
+      series: [
+        ...(partNames.length !== 1
+          ? [{ id: 'depth', label: 'total', color: '#252525', values: samples.map((s) => s.depth) }]
+          : []),
+        ...partNames.map((p, i) => ({
+          id: `depth-${p}`,
+          label: p,
+          color: PALETTE[i % PALETTE.length]!,
+          values: samples.map((s) => s.depthParts[p] ?? null),
+        })),
+      ],
+    },
+    {
+      title: 'End-to-end latency (offered → landed)',
+      unit: 'ms',
+      series: [
+        { id: 'p50', label: 'p50', color: '#e66101', values: samples.map((s) => s.latencyP50Ms) },
+        { id: 'p99', label: 'p99', color: '#ca0020', values: samples.map((s) => s.latencyP99Ms) },
+      ],
+    },
+  ];
+  const plotWidth = WIDTH - LEFT - RIGHT;
+  const height = TOP + panels.length * (PANEL_HEIGHT + GAP) + 10;
+  const x = (second: number): number => LEFT + (second / seconds) * plotWidth;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<title>${esc(input.title)}</title>`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${LEFT}" y="22" font-size="15" font-weight="bold">${esc(input.title)}</text>`,
+  ];
+  const drainFrom = samples.findIndex((s) => s.phase === 'drain');
+  panels.forEach((panel, p) => {
+    const top = TOP + p * (PANEL_HEIGHT + GAP);
+    const bottom = top + PANEL_HEIGHT;
+    const values = panel.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+    const max = niceMax(Math.max(0, ...values));
+    const y = (v: number): number => bottom - (v / max) * PANEL_HEIGHT;
+    out.push(`<g class="panel" data-panel="${esc(panel.title)}">`);
+    out.push(
+      `<text x="${LEFT}" y="${top - 8}" font-size="12" font-weight="bold">${esc(panel.title)} (${esc(panel.unit)})</text>`,
+    );
+    if (drainFrom >= 0) {
+      out.push(
+        `<rect class="drain" x="${fx(x(drainFrom))}" y="${top}" width="${fx(x(seconds) - x(drainFrom))}" height="${PANEL_HEIGHT}" fill="#f0f0f0"/>`,
+      );
+      if (p === 0) out.push(`<text x="${fx(x(drainFrom) + 4)}" y="${top + 26}" fill="#737373">drain</text>`);
+    }
+    for (let t = 0; t <= 4; t++) {
+      const v = (max * t) / 4;
+      out.push(
+        `<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${fx(y(v))}" y2="${fx(y(v))}" stroke="#e0e0e0"/>`,
+        `<text x="${LEFT - 6}" y="${fx(y(v) + 4)}" text-anchor="end">${esc(short(v))}</text>`,
+      );
+    }
+    for (const step of input.steps) {
+      const sx = fx(x(step.startMs / 1000));
+      out.push(
+        `<line class="step-boundary" data-step="${step.index}" x1="${sx}" x2="${sx}" y1="${top}" y2="${bottom}" stroke="#bdbdbd" stroke-dasharray="4 3"/>`,
+      );
+      if (p === 0)
+        out.push(
+          `<text class="step-label" x="${fx(x(step.startMs / 1000) + 3)}" y="${top + 12}" fill="#737373">${esc(short(step.rate))}/s</text>`,
+        );
+    }
+    if (p === 0) {
+      for (const t of input.timeline ?? []) {
+        const tx = fx(x(t.atMs / 1000));
+        out.push(
+          `<line class="marker" x1="${tx}" x2="${tx}" y1="${bottom - 8}" y2="${bottom}" stroke="#ca0020" stroke-width="2"><title>${esc(`${(t.atMs / 1000).toFixed(1)} s: ${t.what}`)}</title></line>`,
+        );
+      }
+    }
+    for (const s of panel.series) {
+      const d = pathOf(s.values, (i) => x(i + 0.5), y);
+      if (d)
+        out.push(
+          `<path class="series" data-series="${esc(s.id)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        );
+    }
+    out.push(
+      `<rect x="${LEFT}" y="${top}" width="${plotWidth}" height="${PANEL_HEIGHT}" fill="none" stroke="#636363"/>`,
+    );
+    // Round ticks (every 1, 2, 5, 10, 20, … s), about ten of them.
+    const every = niceMax(seconds / 10);
+    for (let sec = 0; sec <= seconds; sec += every) {
+      out.push(`<text x="${fx(x(sec))}" y="${bottom + 14}" text-anchor="middle">${sec}</text>`);
+    }
+    if (p === panels.length - 1)
+      out.push(
+        `<text x="${LEFT + plotWidth / 2}" y="${bottom + 30}" text-anchor="middle">seconds from the start</text>`,
+      );
+    panel.series.forEach((s, i) => {
+      const ly = top + 10 + i * 16;
+      out.push(
+        `<line x1="${LEFT + plotWidth + 12}" x2="${LEFT + plotWidth + 34}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        `<text class="legend" x="${LEFT + plotWidth + 40}" y="${ly + 4}">${esc(s.label)}</text>`,
+      );
+    });
+    out.push('</g>');
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+/** An SVG path through the values; a gap (null) starts a new segment. */
+function pathOf(
+  values: readonly (number | null)[],
+  x: (i: number) => number,
+  y: (v: number) => number,
+): string {
+  const parts: string[] = [];
+  let pen = false;
+  values.forEach((v, i) => {
+    if (v === null) {
+      pen = false;
+      return;
+    }
+    parts.push(`${pen ? 'L' : 'M'}${fx(x(i))},${fx(y(v))}`);
+    pen = true;
+  });
+  return parts.join(' ');
+}
+
+/** A round axis maximum at or above `value` (1, 2 or 5 times a power of ten). */
+export function niceMax(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const m of [1, 2, 5, 10]) if (m * power >= value) return m * power;
+  return 10 * power;
+}
+
+function short(v: number): string {
+  if (v >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
+  if (v >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
+  return `${+v.toFixed(1)}`;
+}
+
+function fx(v: number): string {
+  return v.toFixed(1);
+}
+
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

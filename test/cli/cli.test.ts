@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NASTY_STRINGS } from '../../lib/core/generator/workload.js';
-import { lastJson, runCli } from '../support/cli.js';
+import { lastJson, runCli, startCli } from '../support/cli.js';
 import { eventType } from '../support/envelopes.js';
 
 let work: string;
@@ -384,4 +384,14 @@ describe('elt generate and catalogue', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('known: UserSignedUp');
   });
+});
+
+describe('a reader that goes away', () => {
+  it('stops quietly with exit 0 when stdout is closed early (elt generate | head)', async () => {
+    const run = startCli(['generate', '--events', '50000']);
+    run.child.stdout!.once('data', () => run.child.stdout!.destroy());
+    const { code, stderr } = await run.done;
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  }, 60_000);
 });

@@ -51,6 +51,9 @@ function renderComparison(): string {
     benchmarks: {
       embedded: readJson('docs/benchmarks/embedded-pipeline.json'),
       kafka: readJson('docs/benchmarks/kafka.json'),
+      loadtests: Object.fromEntries(
+        ['local', 'kafka', 'localstack'].map((t) => [t, readJson(`docs/loadtest/${t}.json`)]),
+      ),
     },
   });
 }

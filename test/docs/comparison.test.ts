@@ -25,6 +25,9 @@ const inputs: ComparisonDocInputs = {
   benchmarks: {
     embedded: readJson('docs/benchmarks/embedded-pipeline.json'),
     kafka: readJson('docs/benchmarks/kafka.json'),
+    loadtests: Object.fromEntries(
+      ['local', 'kafka', 'localstack'].map((t) => [t, readJson(`docs/loadtest/${t}.json`)]),
+    ),
   },
 };
 
@@ -37,6 +40,21 @@ function block(text: string, name: string): string {
 }
 
 describe('docs/comparison.md', () => {
+  it('sets every load test beside the benchmarks: the rate it kept up with and the loss check', () => {
+    const text = block(doc, 'loadtests');
+    for (const transport of ['local', 'kafka', 'localstack']) {
+      const { summary } = inputs.benchmarks.loadtests![transport] as {
+        summary: { keptUpTo: number; accepted: number; lost: number; duplicates: number };
+      };
+      const row = text.split('\n').find((line) => line.startsWith(`| \`${transport}\``));
+      expect(row, transport).toBeDefined();
+      expect(row).toContain(`${summary.keptUpTo.toLocaleString('en-US')} /s`);
+      expect(row).toContain(
+        `${summary.accepted.toLocaleString('en-US')}: lost ${summary.lost}, twice ${summary.duplicates}`,
+      );
+    }
+  });
+
   it('has a section and a table row for every dimension and every option', () => {
     for (const d of DIMENSIONS) {
       expect(doc).toContain(`### ${d.label}\n`);

@@ -12,6 +12,8 @@ export const DOC_RETENTION_DAYS = 7;
 export interface BenchmarkInputs {
   readonly embedded: unknown;
   readonly kafka: unknown;
+  /** docs/loadtest/<transport>.json of `elt loadtest`, by transport. */
+  readonly loadtests?: Readonly<Record<string, unknown>>;
 }
 
 /** Everything docs/comparison.md is generated from. */
@@ -42,6 +44,7 @@ export function generatedBlocks(inputs: ComparisonDocInputs): ReadonlyMap<string
   );
   blocks.set('prices', pricesBlock(inputs.data));
   blocks.set('measurements', measurementsBlock(inputs.benchmarks));
+  blocks.set('loadtests', loadtestsBlock(inputs.benchmarks.loadtests ?? {}));
   return blocks;
 }
 
@@ -172,12 +175,55 @@ function pricesBlock(data: PriceData): string {
 }
 
 /** Reads a field of a benchmark file, failing with its path when the file changed shape. */
-function field(root: unknown, file: string, path: string): number | string {
+function field(root: unknown, file: string, path: string, dir = 'docs/benchmarks'): number | string {
   let v: unknown = root;
   for (const key of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[key];
   if (typeof v !== 'number' && typeof v !== 'string')
-    throw new ComparisonDocError(`docs/benchmarks/${file} has no ${path}`);
+    throw new ComparisonDocError(`${dir}/${file} has no ${path}`);
   return v;
+}
+
+/** What each transport took under `elt loadtest` before backpressure, and the loss check. */
+const LOADTEST_PATHS: Readonly<Record<string, string>> = {
+  local: 'HTTP ingest API → in-process bus → queue → landing',
+  kafka: 'KafkaBus → Kafka topic (3 partitions) → consumer group → landing',
+  localstack: 'PutEvents → EventBridge → SQS → landing function (all on LocalStack)',
+};
+
+function loadtestsBlock(runs: Readonly<Record<string, unknown>>): string {
+  const rows = Object.entries(runs).map(([transport, run]) => {
+    const f = (path: string): number | string => field(run, `${transport}.json`, path, 'docs/loadtest');
+    const num = (v: number | string): string => (typeof v === 'number' ? v.toLocaleString('en-US') : v);
+    const ms = (v: number | string): string =>
+      typeof v === 'number' ? (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${num(v)} ms`) : v;
+    const backpressure = (run as { summary?: { backpressure?: { rate?: unknown } } }).summary?.backpressure
+      ?.rate;
+    return [
+      `\`${transport}\``,
+      LOADTEST_PATHS[transport] ?? transport,
+      `${num(f('summary.keptUpTo'))} /s`,
+      typeof backpressure === 'number' ? `${num(backpressure)} /s` : 'not reached',
+      `${num(f('summary.peakLandedPerSecond'))} /s`,
+      `${ms(f('summary.latency.p50Ms'))} / ${ms(f('summary.latency.p99Ms'))}`,
+      `${num(f('summary.accepted'))}: lost ${num(f('summary.lost'))}, twice ${num(f('summary.duplicates'))}`,
+      `${String(f('machine.date')).slice(0, 10)}, ${String(f('machine.cores'))} cores`,
+    ];
+  });
+  if (rows.length === 0) return '(no load test results in docs/loadtest/)';
+  return markdownTable(
+    [
+      'transport',
+      'path',
+      'kept up with',
+      'backpressure from',
+      'top landed rate',
+      'latency p50 / p99',
+      'accepted',
+      'measured',
+    ],
+    rows,
+    ['left', 'left', 'right', 'right', 'right', 'right', 'left', 'left'],
+  );
 }
 
 function measurementsBlock(b: BenchmarkInputs): string {

@@ -96,5 +96,22 @@ export interface Warehouse {
   recordRun(run: RunRecord): Promise<void>;
   /** Recent runs, newest first. */
   listRuns(limit: number): Promise<RunRecord[]>;
+  /**
+   * Takes the warehouse's ELT run lock for this connection (released by `close()`), or throws
+   * {@link EltRunInProgressError} when another run holds it. Absent where the warehouse itself keeps runs
+   * apart (DuckDB: one writing process per file) or where the orchestrator must (Redshift through the Data
+   * API has no session to hold a lock).
+   */
+  acquireRunLock?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Another ELT run holds the warehouse's run lock: two runs would build the same tables at once. */
+export class EltRunInProgressError extends Error {
+  constructor(readonly warehouse: string) {
+    super(
+      `another ELT run is in progress on ${warehouse} (it holds the run lock); wait for it to finish (elt runs shows it) and run again`,
+    );
+    this.name = 'EltRunInProgressError';
+  }
 }

@@ -8,9 +8,20 @@ import { postgresDialect } from '../../core/elt/dialect.js';
 import { renderTemplate } from '../../core/elt/models.js';
 import { warehouseSql } from '../../core/elt/sql-sources.js';
 import { maxParameter, splitStatements } from '../../core/elt/sql-text.js';
-import type { ObjectInfo, ObjectStore, Row, RunRecord, SqlValue, Warehouse } from '../../core/ports.js';
+import {
+  EltRunInProgressError,
+  type ObjectInfo,
+  type ObjectStore,
+  type Row,
+  type RunRecord,
+  type SqlValue,
+  type Warehouse,
+} from '../../core/ports.js';
 import { maskSecrets } from '../../core/util/mask-secrets.js';
 import { runHistorySql, runParams, runsFromRows } from './run-history.js';
+
+/** The advisory lock key of ELT runs (any fixed number; "eltr" in ASCII). */
+const RUN_LOCK_KEY = 0x656c7472;
 
 /** The PostgreSQL server cannot be reached; the message names it without the password. */
 export class WarehouseUnavailableError extends Error {
@@ -153,6 +164,12 @@ export class PostgresWarehouse implements Warehouse {
 
   async listRuns(limit: number): Promise<RunRecord[]> {
     return runsFromRows(await this.query(this.history.list, [limit]));
+  }
+
+  async acquireRunLock(): Promise<void> {
+    // A session-level advisory lock: held until this connection ends, however the run ends.
+    const rows = await this.query('SELECT pg_try_advisory_lock($1) AS locked', [RUN_LOCK_KEY]);
+    if (rows[0]?.locked !== true) throw new EltRunInProgressError(this.describe());
   }
 
   async close(): Promise<void> {

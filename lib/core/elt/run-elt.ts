@@ -26,12 +26,14 @@ export class EltRunFailedError extends Error {
 }
 
 /**
- * One ELT run, every step in turn, as the state machine runs them on AWS: plan (objects the ledger has
+ * One ELT run, every step in turn, under the warehouse's run lock where it has one, as the state machine runs them on AWS: plan (objects the ledger has
  * not seen), load, build the models into new tables, test them, and publish them in one swap — or, on
  * any failure, drop what was built and record why. Consumers never see untested tables, a rerun loads
  * nothing twice, and the history records every run. Throws {@link EltRunFailedError} when the run fails.
  */
 export async function runElt(options: EltRunOptions): Promise<RunRecord> {
+  // Two runs at once would build the same tables: the second stops here, before touching anything.
+  await options.warehouse.acquireRunLock?.();
   let state: RunState = await planRun(options, options.runId);
   try {
     if (state.pendingObjects > 0) state = await loadRun(options, state);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BatchExecuteStatementCommand,
+  CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
@@ -135,7 +136,12 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
       statementTimeoutMs: 200,
       pollInitialMs: 20,
     });
-    await expect(hasty.execute('SELECT pg_sleep(2)')).rejects.toBeInstanceOf(StatementTimeoutError);
+    const error = await hasty.execute('SELECT pg_sleep(5)').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatementTimeoutError);
+    expect((error as StatementTimeoutError).canceled).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^statement [0-9a-f-]+ did not finish within 0 s and was canceled$/,
+    );
   });
 });
 
@@ -199,6 +205,35 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
     const tokens = mock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input.ClientToken);
     expect(tokens).toHaveLength(2);
     expect(tokens[0]).toBe(tokens[1]);
+  });
+
+  it('cancels a statement at its deadline; one that finished meanwhile counts as done', async () => {
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    let canceled = false;
+    mock.on(CancelStatementCommand).callsFake(() => {
+      canceled = true;
+      return { Status: true };
+    });
+    mock
+      .on(DescribeStatementCommand)
+      .callsFake(() => ({ Id: 's1', Status: canceled ? 'FINISHED' : 'STARTED' }));
+    await make({ statementTimeoutMs: 0 }).execute('SELECT 1');
+    expect(mock.commandCalls(CancelStatementCommand).map((c) => c.args[0].input)).toEqual([{ Id: 's1' }]);
+  });
+
+  it('says a statement that could not be canceled may still finish', async () => {
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock
+      .on(CancelStatementCommand)
+      .rejects(Object.assign(new Error('gone'), { name: 'ValidationException' }));
+    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'STARTED' });
+    const error = await make({ statementTimeoutMs: 0, cancelGraceMs: 0 })
+      .execute('SELECT 1')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatementTimeoutError);
+    expect((error as Error).message).toBe(
+      'statement s1 did not finish within 0 s and could not be canceled: it may still finish',
+    );
   });
 
   it('does not retry a validation error', async () => {

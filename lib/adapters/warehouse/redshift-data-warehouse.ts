@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BatchExecuteStatementCommand,
+  CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
@@ -55,6 +56,8 @@ export interface RedshiftDataWarehouseOptions {
   readonly retry?: RetryPolicy;
   /** How long one statement may run before it is reported as timed out. @default 15 minutes */
   readonly statementTimeoutMs?: number;
+  /** After the deadline the statement is canceled; how long it may take to stop. @default 30 s */
+  readonly cancelGraceMs?: number;
   /** DescribeStatement polling: first delay, doubled up to the maximum. @default 50 / 2000 ms */
   readonly pollInitialMs?: number;
   readonly pollMaxMs?: number;
@@ -74,13 +77,22 @@ export class StatementFailedError extends Error {
   }
 }
 
-/** A statement still running at its deadline. */
+/**
+ * A statement still running at its deadline. It was canceled (`canceled`), or it could not be stopped and
+ * may still finish: then the warehouse can change after the run reported failing, and the next run must
+ * start from what the warehouse holds (the ledger and the live tables), which it does.
+ */
 export class StatementTimeoutError extends Error {
   constructor(
     readonly statementId: string,
     ms: number,
+    readonly canceled: boolean,
   ) {
-    super(`statement ${statementId} did not finish within ${Math.round(ms / 1000)} s`);
+    super(
+      `statement ${statementId} did not finish within ${Math.round(ms / 1000)} s ${
+        canceled ? 'and was canceled' : 'and could not be canceled: it may still finish'
+      }`,
+    );
     this.name = 'StatementTimeoutError';
   }
 }
@@ -321,9 +333,32 @@ export class RedshiftDataWarehouse implements Warehouse {
         const message = failed?.Error ?? d.Error ?? 'no error message';
         throw new StatementFailedError(id, d.Status, maskSecrets(message, [this.options.secretArn]));
       }
-      if (Date.now() - started > this.timeoutMs) throw new StatementTimeoutError(id, this.timeoutMs);
+      if (Date.now() - started > this.timeoutMs) return this.cancelAtDeadline(id);
       await this.wait(delay);
       delay = Math.min(this.pollMaxMs, delay * 2);
+    }
+  }
+
+  /**
+   * A statement past its deadline is canceled rather than left running, so a run that reports failing does
+   * not publish later: the statement's final status decides. One that finished meanwhile counts as done.
+   */
+  private async cancelAtDeadline(
+    id: string,
+  ): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
+    try {
+      await this.client.send(new CancelStatementCommand({ Id: id }));
+    } catch {
+      // Already finished, or the cancel was refused: the status below decides.
+    }
+    const until = Date.now() + (this.options.cancelGraceMs ?? 30_000);
+    for (;;) {
+      const d = await this.retried(() => this.client.send(new DescribeStatementCommand({ Id: id })));
+      if (d.Status === 'FINISHED') return d;
+      if (d.Status === 'ABORTED' || d.Status === 'FAILED')
+        throw new StatementTimeoutError(id, this.timeoutMs, true);
+      if (Date.now() > until) throw new StatementTimeoutError(id, this.timeoutMs, false);
+      await this.wait(this.pollInitialMs);
     }
   }
 

@@ -22,10 +22,13 @@ class RecordingBus implements Bus {
   down = false;
   /** Answers every entry with ThrottlingException (the call itself succeeds). */
   throttling = false;
+  /** Answers after this long (the entries are taken when the answer comes). */
+  delayMs = 0;
   describe(): string {
     return 'recording';
   }
   async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult> {
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.down) throw new Error('connect ECONNREFUSED: the bus is away');
     if (this.throttling) {
       return {
@@ -48,11 +51,17 @@ let publisher: IngestPublisher;
 let base: string;
 
 async function start(
-  options: { maxBody?: number; bodyTimeoutMs?: number; spoolMax?: number } = {},
+  options: { maxBody?: number; bodyTimeoutMs?: number; spoolMax?: number; callTimeoutMs?: number } = {},
 ): Promise<void> {
   const dir = await tempDir();
   bus = new RecordingBus();
-  breaker = new Breaker('bus', { minimumCalls: 2, failureRatePercent: 50, openMs: 300, windowMs: 5000 });
+  breaker = new Breaker('bus', {
+    minimumCalls: 2,
+    failureRatePercent: 50,
+    openMs: 300,
+    windowMs: 5000,
+    ...(options.callTimeoutMs ? { callTimeoutMs: options.callTimeoutMs } : {}),
+  });
   const spool = await DirectorySpool.open(`${dir}/spool`, { maxItems: options.spoolMax ?? 1000 });
   publisher = new IngestPublisher({
     bus,
@@ -303,6 +312,22 @@ describe('when the bus goes away', () => {
     expect(publisher.spoolDepth).toBe(0);
     expect(bus.entries.map((e) => JSON.parse(e.Detail ?? '{}').method)).toEqual(['password']);
     expect(publisher.stats.quarantined).toBe(0);
+  });
+
+  it('drops the spooled copy when a bus call the breaker timed out succeeds after all', async () => {
+    await server.close();
+    await publisher.close(1000);
+    breaker.shutdown();
+    await start({ callTimeoutMs: 100 });
+    bus.delayMs = 300;
+    const res = await post(entry());
+    expect(((await res.json()) as { status: string }).status).toBe('spooled');
+    bus.delayMs = 0;
+    const end = Date.now() + 5000;
+    while (publisher.spoolDepth > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bus.entries).toHaveLength(1);
+    expect(publisher.stats).toMatchObject({ spooled: 1, recalled: 1, drained: 0 });
   });
 
   it('answers 503 with Retry-After once the spool is full', async () => {

@@ -6,6 +6,9 @@ import { systemClock } from '../../core/ports.js';
 import type { DirectorySpool } from './spool.js';
 import { SpoolFullError } from './spool.js';
 
+/** How long a spooled request waits for the outcome of its timed-out first publish. */
+const LATE_CALL_HOLD_MS = 60_000;
+
 /** Where an accepted request went. */
 export type Acceptance = 'published' | 'spooled';
 
@@ -29,7 +32,8 @@ export interface IngestPublisherOptions {
  * refuses work ({@link SpoolFullError}).
  */
 export class IngestPublisher {
-  readonly stats = { published: 0, spooled: 0, drained: 0, quarantined: 0 };
+  /** `recalled`: spooled requests dropped again because the publish that timed out succeeded after all. */
+  readonly stats = { published: 0, spooled: 0, drained: 0, quarantined: 0, recalled: 0 };
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private readonly clock: Clock;
@@ -45,17 +49,23 @@ export class IngestPublisher {
 
   /** Publishes a request's entries now, or spools them durably; either way they will reach the bus. */
   async accept(values: readonly Record<string, unknown>[]): Promise<Acceptance> {
+    let late: Promise<PublishSummary> | undefined;
     if (this.options.spool.depth === 0 && this.options.breaker.state === 'closed') {
+      let publishing: Promise<PublishSummary> | undefined;
       try {
-        await this.options.breaker.run(() => this.publish(values));
+        await this.options.breaker.run(() => (publishing = this.publish(values)));
         this.stats.published += values.length;
         return 'published';
       } catch (error) {
         if (!(error instanceof BreakerOpenError) && !isBusFailure(error)) throw error;
+        late = publishing;
       }
     }
-    await this.options.spool.push(values);
+    // A call the breaker gave up on (its timeout) goes on and may still succeed. Its spooled copy is held
+    // (the drain waits behind it, keeping the order) until the call settles.
+    const name = await this.options.spool.push(values, { held: late !== undefined });
     this.stats.spooled += values.length;
+    if (late) this.settleLate(name, values.length, late);
     return 'spooled';
   }
 
@@ -69,9 +79,15 @@ export class IngestPublisher {
         if (this.options.breaker.state === 'open') return;
         const item = await this.options.spool.oldest().catch(() => undefined);
         if (!item) return;
+        let publishing: Promise<PublishSummary> | undefined;
         try {
-          await this.options.breaker.run(() => this.publish(item.values));
+          await this.options.breaker.run(() => (publishing = this.publish(item.values)));
         } catch {
+          // Timed out but still running: hold the request until that call says whether it is needed.
+          if (publishing) {
+            this.options.spool.hold(item.name);
+            this.settleLate(item.name, item.values.length, publishing);
+          }
           return;
         }
         await this.options.spool.remove(item.name);
@@ -83,6 +99,25 @@ export class IngestPublisher {
     });
     this.draining = draining;
     return draining;
+  }
+
+  /**
+   * Settles a held request by the outcome of its timed-out publish: dropped from the spool if the call
+   * succeeded after all, released to the drain if it failed or takes longer than LATE_CALL_HOLD_MS (then
+   * a duplicate is possible, and the warehouse removes it).
+   */
+  private settleLate(name: string, events: number, late: Promise<PublishSummary>): void {
+    const spool = this.options.spool;
+    const giveUp = setTimeout(() => spool.release(name), LATE_CALL_HOLD_MS).unref();
+    late
+      .then(
+        async () => {
+          if (await spool.recall(name)) this.stats.recalled += events;
+        },
+        () => spool.release(name),
+      )
+      .catch(() => spool.release(name))
+      .finally(() => clearTimeout(giveUp));
   }
 
   /** Stops the drain loop after a last drain attempt bounded by `deadlineMs`. */

@@ -29,7 +29,7 @@ export interface DirectorySpoolOptions {
  * arrival order, which is the order the spool drains in.
  */
 export class DirectorySpool {
-  private items: { name: string; bytes: number; ready: boolean }[] = [];
+  private items: { name: string; bytes: number; ready: boolean; taken?: boolean; held?: boolean }[] = [];
   private bytes = 0;
   private seq = 0;
   private readonly maxItems: number;
@@ -69,7 +69,12 @@ export class DirectorySpool {
   }
 
   /** Appends a request durably; throws {@link SpoolFullError} when it would exceed a bound. */
-  async push(values: readonly Record<string, unknown>[]): Promise<void> {
+  /**
+   * Writes a request durably at the end of the spool; returns its name. `held`: the drain must not take it
+   * (nor anything after it, to keep the order) until {@link release} or {@link recall} says whether it is
+   * still needed — for a request whose first publish is still under way.
+   */
+  async push(values: readonly Record<string, unknown>[], options: { held?: boolean } = {}): Promise<string> {
     const text = JSON.stringify(values);
     const size = Buffer.byteLength(text);
     if (this.items.length + 1 > this.maxItems || this.bytes + size > this.maxBytes) {
@@ -79,7 +84,7 @@ export class DirectorySpool {
     }
     const name = `${String(this.seq++).padStart(12, '0')}-${Date.now()}.json`;
     // Reserve before the first await so concurrent pushes cannot overshoot the bounds.
-    const item = { name, bytes: size, ready: false };
+    const item = { name, bytes: size, ready: false, held: options.held === true };
     this.items.push(item);
     this.bytes += size;
     try {
@@ -93,6 +98,7 @@ export class DirectorySpool {
       }
       await rename(tmp, join(this.dir, name));
       item.ready = true;
+      return name;
     } catch (error) {
       this.items = this.items.filter((i) => i !== item);
       this.bytes -= size;
@@ -103,12 +109,39 @@ export class DirectorySpool {
   /** The oldest request, or undefined when empty (or while the oldest is still being written). */
   async oldest(): Promise<SpoolItem | undefined> {
     const first = this.items[0];
-    if (!first?.ready) return undefined;
+    if (!first?.ready || first.held) return undefined;
     const values = JSON.parse(await readFile(join(this.dir, first.name), 'utf8')) as Record<
       string,
       unknown
     >[];
+    first.taken = true;
     return { name: first.name, values };
+  }
+
+  /**
+   * Takes a request back before anyone has read it for publishing: true if it was removed, false if it is
+   * gone already or {@link oldest} has handed it out.
+   */
+  async recall(name: string): Promise<boolean> {
+    const item = this.items.find((it) => it.name === name);
+    if (!item?.ready || item.taken) return false;
+    await this.remove(name);
+    return true;
+  }
+
+  /** Keeps the drain from taking a request (again) until it is released or recalled. */
+  hold(name: string): void {
+    const item = this.items.find((it) => it.name === name);
+    if (item) {
+      item.held = true;
+      item.taken = false;
+    }
+  }
+
+  /** Lets the drain take a held request (its first publish failed after all, or took too long). */
+  release(name: string): void {
+    const item = this.items.find((it) => it.name === name);
+    if (item) item.held = false;
   }
 
   /** Removes a request once it is published. */

@@ -113,8 +113,10 @@ export function renderLoadChart(input: ChartInput): string {
       );
       if (p === 0) out.push(`<text x="${fx(x(drainFrom) + 4)}" y="${top + 26}" fill="#737373">drain</text>`);
     }
-    for (let t = 0; t <= 4; t++) {
-      const v = (max * t) / 4;
+    // Round gridlines: fifths of a 5×10ⁿ scale (1k, 2k, …), quarters of 1 or 2×10ⁿ.
+    const intervals = max / 10 ** Math.floor(Math.log10(max)) === 5 ? 5 : 4;
+    for (let t = 0; t <= intervals; t++) {
+      const v = (max * t) / intervals;
       out.push(
         `<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${fx(y(v))}" y2="${fx(y(v))}" stroke="#e0e0e0"/>`,
         `<text x="${LEFT - 6}" y="${fx(y(v) + 4)}" text-anchor="end">${esc(short(v))}</text>`,

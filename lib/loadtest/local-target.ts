@@ -22,6 +22,8 @@ export interface LocalTargetOptions {
   readonly entriesPerRequest: number;
   /** `--spool-max-requests` of elt serve. @default 10,000 */
   readonly spoolMaxRequests?: number;
+  /** Messages the landing queue holds before the bus waits (LocalPipeline's bound). @default 20,000 */
+  readonly queueCapacity?: number;
   /** The bus breaker, as `--breaker-*` of elt serve. */
   readonly breaker?: BreakerSettings;
   /** Requests the ingest API handles at once before answering 429. @default 256 */
@@ -48,6 +50,7 @@ export async function startLocalTarget(options: LocalTargetOptions): Promise<Loa
   const pipeline = new LocalPipeline({
     store,
     landingWorkers: { storeRoot: dataDir.storeRoot },
+    ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),
   }).start();
   const keysFile = join(dataDir.root, 'idempotency-keys.jsonl');
   const idempotency = new MemoryIdempotencyStore({

@@ -36,6 +36,7 @@ interface LoadtestOptions extends KafkaCliOptions {
   readonly maxInFlight: number;
   readonly requestEntries: number;
   readonly spoolMaxRequests: number;
+  readonly queueCapacity: number;
   readonly breakerTimeoutMs: number;
   readonly breakerOpenMs: number;
   readonly partitions: number;
@@ -138,6 +139,14 @@ export function loadtestCommand(): Command {
     .addOption(
       new Option('--spool-max-requests <n>', "local: the ingest spool's bound, as elt serve's")
         .default(10_000)
+        .argParser(positive(10_000_000)),
+    )
+    .addOption(
+      new Option(
+        '--queue-capacity <n>',
+        'local: messages the landing queue holds before the bus waits (elt serve: 20000); a small one shows the breaker, the spool and 503',
+      )
+        .default(20_000)
         .argParser(positive(10_000_000)),
     )
     .addOption(
@@ -321,6 +330,7 @@ async function startTarget(options: LoadtestOptions, dataDir: string, stamp: str
       entriesPerRequest: options.requestEntries,
       maxSockets: Math.ceil(options.maxInFlight / options.requestEntries),
       spoolMaxRequests: options.spoolMaxRequests,
+      queueCapacity: options.queueCapacity,
       breaker: { callTimeoutMs: options.breakerTimeoutMs, openMs: options.breakerOpenMs },
     });
   }
@@ -400,6 +410,7 @@ function commandLine(options: LoadtestOptions, settings: LoadSettings): string {
   if (options.transport === 'local') {
     args.push(`--request-entries ${options.requestEntries}`);
     if (options.spoolMaxRequests !== 10_000) args.push(`--spool-max-requests ${options.spoolMaxRequests}`);
+    if (options.queueCapacity !== 20_000) args.push(`--queue-capacity ${options.queueCapacity}`);
     if (options.breakerTimeoutMs !== 10_000) args.push(`--breaker-timeout-ms ${options.breakerTimeoutMs}`);
     if (options.breakerOpenMs !== 5000) args.push(`--breaker-open-ms ${options.breakerOpenMs}`);
   }

@@ -109,6 +109,14 @@ export class EltStatelessStack extends Stack {
       ...(config.alarms.email ? { alarmEmail: config.alarms.email } : {}),
     });
     this.monitoring = monitoring;
+    if (this.ingestApi) {
+      monitoring.addAlarm(
+        'IngestServerErrors',
+        'The ingest API answered 5xx: the bus or the idempotency table refused or failed. Clients retry with the same Idempotency-Key; nothing was published for those requests.',
+        this.ingestApi.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+        0,
+      );
+    }
 
     new CfnOutput(this, 'StateMachineArn', {
       value: orchestration.stateMachine.stateMachineArn,

@@ -410,9 +410,10 @@ describe('stateless stack: ELT orchestration', () => {
 });
 
 describe('stateless stack: alarms and dashboard', () => {
-  it('alarms on both DLQs, landing errors, throttles and age, and failed or timed-out ELT runs, all to the alarm topic', () => {
+  it('alarms on both DLQs, landing errors, throttles and age, failed or timed-out ELT runs and ingest API 5xx, all to the alarm topic', () => {
     const alarms = Object.values(resourcesOf(s.statelessTemplate, 'AWS::CloudWatch::Alarm'));
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      '5xx',
       'ApproximateAgeOfOldestMessage',
       'ApproximateNumberOfMessagesVisible',
       'ApproximateNumberOfMessagesVisible',
@@ -421,6 +422,15 @@ describe('stateless stack: alarms and dashboard', () => {
       'ExecutionsTimedOut',
       'Throttles',
     ]);
+    s.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [
+        { Name: 'ApiId', Value: { Ref: logicalId(s.statelessTemplate, 'AWS::ApiGatewayV2::Api') } },
+      ],
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
     const topic = logicalId(s.statelessTemplate, 'AWS::SNS::Topic');
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topic }]);
     s.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -939,7 +949,7 @@ describe('the optional Kafka landing path', () => {
       ] as const) {
         const t = variant.statelessTemplate;
         const topic = logicalId(t, 'AWS::SNS::Topic');
-        expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(9);
+        expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(10);
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',
           MetricName: 'OffsetLag',

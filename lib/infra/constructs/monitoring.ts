@@ -154,7 +154,7 @@ export class Monitoring extends Construct {
 
   /**
    * An alarm to the alarm topic when `metric` is over `threshold` in one period; no data is not breaching.
-   * For alarms of optional parts of the pipeline (the Kafka landing path).
+   * For alarms of optional parts of the pipeline (the Kafka landing path, the ingest API).
    */
   addAlarm(id: string, description: string, metric: cloudwatch.IMetric, threshold: number): cloudwatch.Alarm {
     const a = new cloudwatch.Alarm(this, id, {

@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { appendFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Breaker, type BreakerSettings } from '../adapters/resilience/circuit-breaker.js';
-import { createEventValidator } from '../core/events/validator.js';
-import { MemoryIdempotencyStore } from '../core/ingest/idempotency.js';
 import { eventIdFor } from '../core/ingest/ingest-request.js';
 import { DataDir } from '../local/data-dir.js';
-import { IngestPublisher } from '../local/ingest/ingest-publisher.js';
-import { IngestServer } from '../local/ingest/ingest-server.js';
-import { DirectorySpool } from '../local/ingest/spool.js';
+import { openLocalIngest } from '../local/ingest/local-ingest.js';
 import { LocalPipeline } from '../local/local-pipeline.js';
 import type { LoadEvent } from './load-events.js';
 import type { LoadTarget, OfferResult, TimelineEvent } from './load-target.js';
@@ -52,23 +46,16 @@ export async function startLocalTarget(options: LocalTargetOptions): Promise<Loa
     landingWorkers: { storeRoot: dataDir.storeRoot },
     ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),
   }).start();
-  const keysFile = join(dataDir.root, 'idempotency-keys.jsonl');
-  const idempotency = new MemoryIdempotencyStore({
-    ttlMs: 86_400_000,
-    persist: (record) => appendFile(keysFile, `${JSON.stringify(record)}\n`),
-  });
-  const spool = await DirectorySpool.open(join(dataDir.root, 'spool'), {
-    maxItems: options.spoolMaxRequests ?? 10_000,
-  });
-  const publisher = new IngestPublisher({ bus: pipeline.bus, breaker, spool, store });
   const token = randomBytes(24).toString('hex');
   const maxConcurrent = options.maxConcurrent ?? 256;
-  const server = new IngestServer({
+  const { server, publisher, spool } = await openLocalIngest({
+    root: dataDir.root,
+    bus: pipeline.bus,
+    breaker,
+    store,
     token,
-    publisher,
-    idempotency,
-    validator: createEventValidator(),
-    breakers: [breaker],
+    idempotencyTtlMs: 86_400_000,
+    spoolMaxRequests: options.spoolMaxRequests ?? 10_000,
     maxConcurrent,
   });
   const port = await server.listen(0);

@@ -1,5 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
 import { KafkaBus } from '../../adapters/kafka/kafka-bus.js';
@@ -9,12 +8,8 @@ import {
   type BreakerSettings,
   type BreakerTransition,
 } from '../../adapters/resilience/circuit-breaker.js';
-import { createEventValidator } from '../../core/events/validator.js';
-import { MemoryIdempotencyStore, type IdempotencyRecord } from '../../core/ingest/idempotency.js';
 import type { Bus } from '../../core/ports.js';
-import { IngestPublisher } from '../../local/ingest/ingest-publisher.js';
-import { IngestServer } from '../../local/ingest/ingest-server.js';
-import { DirectorySpool } from '../../local/ingest/spool.js';
+import { openLocalIngest } from '../../local/ingest/local-ingest.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { openDataDir, withCommonOptions, type CommonOptions } from '../context.js';
 import {
@@ -175,26 +170,14 @@ export function serveCommand(): Command {
       throw new CliError(`--bus must be "local" or "eventbridge:<bus-name>", got "${options.bus}"`);
     }
 
-    const keysFile = join(ctx.dataDir.root, 'idempotency-keys.jsonl');
-    const restore = (await readFile(keysFile, 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as IdempotencyRecord);
-    const idempotency = new MemoryIdempotencyStore({
-      ttlMs: options.idempotencyTtl * 1000,
-      restore,
-      persist: (record) => appendFile(keysFile, `${JSON.stringify(record)}\n`),
-    });
-    const spool = await DirectorySpool.open(join(ctx.dataDir.root, 'spool'), {
-      maxItems: options.spoolMaxRequests,
-    });
-    const publisher = new IngestPublisher({ bus, breaker: busBreaker, spool, store: ctx.store });
-    const server = new IngestServer({
+    const { server, publisher, spool } = await openLocalIngest({
+      root: ctx.dataDir.root,
+      bus,
+      breaker: busBreaker,
+      store: ctx.store,
       token,
-      publisher,
-      idempotency,
-      validator: createEventValidator(),
-      breakers: [busBreaker],
+      idempotencyTtlMs: options.idempotencyTtl * 1000,
+      spoolMaxRequests: options.spoolMaxRequests,
       maxBodyBytes: options.maxBody,
       log: (entry) => log({ level: 'INFO', message: 'request', ...entry }),
     });

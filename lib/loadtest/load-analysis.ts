@@ -1,3 +1,4 @@
+import { percentile, sortedCopy } from './percentile.js';
 import type { ScheduledStep } from './ramp-schedule.js';
 import type { LoadSample } from './sample-recorder.js';
 
@@ -134,7 +135,8 @@ function firstSignals(samples: readonly LoadSample[]): BackpressureSignal[] {
   const R = BACKPRESSURE_RULES;
   const found = new Map<string, BackpressureSignal>();
   const firstStep = samples.filter((s) => s.step === 0 && s.latencyP99Ms !== null);
-  const baseline = firstStep.length > 0 ? median(firstStep.map((s) => s.latencyP99Ms!)) : 0;
+  // The lower median of the first step's p99s (nearest-rank p50).
+  const baseline = percentile(sortedCopy(firstStep.map((s) => s.latencyP99Ms!)), 50) ?? 0;
   const latencyLimit = Math.max(R.latencyFloorMs, R.latencyFactor * baseline);
   let lastRate = 0;
   for (const s of samples) {
@@ -154,11 +156,6 @@ function firstSignals(samples: readonly LoadSample[]): BackpressureSignal[] {
       note('latency', `p99 ${fmt(s.latencyP99Ms)} ms (first step: ${fmt(baseline)} ms)`);
   }
   return [...found.values()].sort((a, b) => a.second - b.second);
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)] ?? 0;
 }
 
 function fmt(value: number): string {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { renderComparisonDoc } from '../lib/core/cost/comparison-doc.js';
+import { renderComparisonDoc, type ComparisonDocInputs } from '../lib/core/cost/comparison-doc.js';
 import { loadPriceData } from '../lib/core/cost/load-price-data.js';
 import { renderCatalogueDoc } from '../lib/core/events/catalogue-doc.js';
 import { packageRoot } from '../lib/package-paths.js';
@@ -41,12 +41,9 @@ function renderSqlModule(): string {
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(join(packageRoot(), path), 'utf8'));
 
-/**
- * docs/comparison.md: its hand-written text as it is now, its tables (between `<!-- generated:… -->`
- * markers) from the price and fact files and the benchmark results.
- */
-function renderComparison(): string {
-  return renderComparisonDoc(readFileSync(join(packageRoot(), 'docs/comparison.md'), 'utf8'), {
+/** What docs/comparison.md is generated from: the price and fact files, the benchmark and load test results. */
+export function comparisonInputs(): ComparisonDocInputs {
+  return {
     data: loadPriceData(),
     benchmarks: {
       embedded: readJson('docs/benchmarks/embedded-pipeline.json'),
@@ -55,7 +52,18 @@ function renderComparison(): string {
         ['local', 'kafka', 'localstack'].map((t) => [t, readJson(`docs/loadtest/${t}.json`)]),
       ),
     },
-  });
+  };
+}
+
+/**
+ * docs/comparison.md: its hand-written text as it is now, its tables (between `<!-- generated:… -->`
+ * markers) from {@link comparisonInputs}.
+ */
+function renderComparison(): string {
+  return renderComparisonDoc(
+    readFileSync(join(packageRoot(), 'docs/comparison.md'), 'utf8'),
+    comparisonInputs(),
+  );
 }
 
 /** Every generated file of the repository, as it should be now. */

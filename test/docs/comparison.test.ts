@@ -12,24 +12,14 @@ import {
   type ComparisonDocInputs,
 } from '../../lib/core/cost/comparison-doc.js';
 import { computeCosts } from '../../lib/core/cost/cost-model.js';
-import { loadPriceData } from '../../lib/core/cost/load-price-data.js';
 import { DIMENSIONS, type PriceData } from '../../lib/core/cost/price-data.js';
 import { packageRoot } from '../../lib/package-paths.js';
+import { comparisonInputs } from '../../scripts/generated-sources.js';
 
 const root = packageRoot();
 const doc = readFileSync(join(root, 'docs/comparison.md'), 'utf8');
-const data = loadPriceData();
-const readJson = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8'));
-const inputs: ComparisonDocInputs = {
-  data,
-  benchmarks: {
-    embedded: readJson('docs/benchmarks/embedded-pipeline.json'),
-    kafka: readJson('docs/benchmarks/kafka.json'),
-    loadtests: Object.fromEntries(
-      ['local', 'kafka', 'localstack'].map((t) => [t, readJson(`docs/loadtest/${t}.json`)]),
-    ),
-  },
-};
+const inputs: ComparisonDocInputs = comparisonInputs();
+const data = inputs.data;
 
 /** The text between the markers of one generated block. */
 function block(text: string, name: string): string {

@@ -174,6 +174,9 @@ function pricesBlock(data: PriceData): string {
   );
 }
 
+/** A number with thousands separators; text as it is. */
+const num = (v: number | string): string => (typeof v === 'number' ? v.toLocaleString('en-US') : v);
+
 /** Reads a field of a benchmark file, failing with its path when the file changed shape. */
 function field(root: unknown, file: string, path: string, dir = 'docs/benchmarks'): number | string {
   let v: unknown = root;
@@ -193,7 +196,6 @@ const LOADTEST_PATHS: Readonly<Record<string, string>> = {
 function loadtestsBlock(runs: Readonly<Record<string, unknown>>): string {
   const rows = Object.entries(runs).map(([transport, run]) => {
     const f = (path: string): number | string => field(run, `${transport}.json`, path, 'docs/loadtest');
-    const num = (v: number | string): string => (typeof v === 'number' ? v.toLocaleString('en-US') : v);
     const ms = (v: number | string): string =>
       typeof v === 'number' ? (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${num(v)} ms`) : v;
     const backpressure = (run as { summary?: { backpressure?: { rate?: unknown } } }).summary?.backpressure
@@ -229,7 +231,6 @@ function loadtestsBlock(runs: Readonly<Record<string, unknown>>): string {
 function measurementsBlock(b: BenchmarkInputs): string {
   const k = (path: string): number | string => field(b.kafka, 'kafka.json', path);
   const e = (path: string): number | string => field(b.embedded, 'embedded-pipeline.json', path);
-  const num = (v: number | string): string => (typeof v === 'number' ? v.toLocaleString('en-US') : v);
   const pct = (v: number | string): string => (typeof v === 'number' ? `${Math.round(v * 100)}%` : v);
   const day = (v: number | string): string => String(v).slice(0, 10);
   const kafkaDay = day(k('machine.date'));

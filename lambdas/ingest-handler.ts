@@ -421,5 +421,6 @@ const NO_QUARANTINE: ObjectStore = {
   put: () => Promise.resolve(),
   get: (key) => Promise.reject(new Error(`no object ${key}: the ingest function keeps no quarantine`)),
   list: () => NO_OBJECTS,
+  delete: () => Promise.resolve(),
   describe: () => 'none (refused entries fail the request)',
 };

@@ -9,6 +9,8 @@ export interface LandingOutputs {
   readonly bucket?: string;
   /** The deployed bus (output BusName). */
   readonly busName?: string;
+  /** The Kafka landing's on-failure bucket (output KafkaFailureBucketName). */
+  readonly kafkaFailureBucket?: string;
 }
 
 /** Reads the landing outputs from a `cdk deploy --outputs-file` JSON (`--outputs` of land and redrive). */
@@ -30,6 +32,9 @@ export function landingOutputs(file: string): LandingOutputs {
           : {}),
         ...(typeof outputs.RawBucketName === 'string' ? { bucket: outputs.RawBucketName } : {}),
         ...(typeof outputs.BusName === 'string' ? { busName: outputs.BusName } : {}),
+        ...(typeof outputs.KafkaFailureBucketName === 'string'
+          ? { kafkaFailureBucket: outputs.KafkaFailureBucketName }
+          : {}),
       };
     }
   }

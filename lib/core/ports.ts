@@ -38,6 +38,8 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array>;
   /** Lists every object under a prefix (order unspecified). */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Removes an object; removing one that is not there is not an error. */
+  delete(key: string): Promise<void>;
   /** The path of the object on this machine, when the store is a local directory (bulk loaders read it in place). */
   localPath?(key: string): string;
   /** Where the objects live, e.g. `file:///data/store` or `s3://bucket`. */

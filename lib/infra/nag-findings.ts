@@ -10,3 +10,13 @@ export function objectsUnderPrefixes(...prefixes: readonly string[]): { regex: s
     regex: `/^Resource::(<[A-Za-z0-9]*Bucket[A-Za-z0-9]*\\.Arn>|[A-Za-z0-9-]+:ExportsOutputFnGetAtt[A-Za-z0-9]*Bucket[A-Za-z0-9]*)\\/(${names})\\/\\*$/g`,
   };
 }
+
+/**
+ * The pattern for every object of one bucket, the bucket named by the start of its logical id (e.g.
+ * `KafkaFailuresBucket`), in either form {@link objectsUnderPrefixes} describes.
+ */
+export function allObjectsOfBucket(logicalIdStart: string): { regex: string } {
+  return {
+    regex: `/^Resource::(<${logicalIdStart}[A-Za-z0-9]*\\.Arn>|[A-Za-z0-9-]+:ExportsOutputFnGetAtt${logicalIdStart}[A-Za-z0-9]*)\\/\\*$/g`,
+  };
+}

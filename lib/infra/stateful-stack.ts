@@ -7,6 +7,7 @@ import { RULES } from '../core/rules.js';
 import type { EltConfig } from './config.js';
 import { EltEventBus } from './constructs/event-bus.js';
 import { KafkaCluster } from './constructs/kafka-cluster.js';
+import { KafkaFailureBucket } from './constructs/kafka-failure-bucket.js';
 import { LandingQueue } from './constructs/landing-queue.js';
 import { RawBucket } from './constructs/raw-bucket.js';
 import { Warehouse } from './constructs/warehouse.js';
@@ -25,14 +26,16 @@ export interface EltStatefulResources {
   readonly warehouse?: Warehouse;
   /** The MSK Serverless cluster of the Kafka landing path; only with `kafka.mode` "msk-serverless". */
   readonly kafkaCluster?: KafkaCluster;
+  /** Where the Kafka event source mapping writes the batches it gave up on; only when `kafka` is configured. */
+  readonly kafkaFailures?: KafkaFailureBucket;
   /** The ingest API's bearer token; only when `ingestApi.enabled`. */
   readonly ingestTokenSecret?: secretsmanager.Secret;
 }
 
 /**
  * Everything that keeps data: the bus and its archive, the routing rules, the landing queue and its
- * DLQ, the raw bucket, Redshift Serverless, and the MSK Serverless cluster when the Kafka landing path is
- * configured with it. Deployed separately so the functions and the workflow can be
+ * DLQ, the raw bucket, Redshift Serverless, and with the Kafka landing path its failure bucket and (when
+ * configured) the MSK Serverless cluster. Deployed separately so the functions and the workflow can be
  * replaced freely without touching data.
  */
 export class EltStatefulStack extends Stack {
@@ -69,6 +72,13 @@ export class EltStatefulStack extends Stack {
       warehouse && config.kafka?.mode === 'msk-serverless'
         ? new KafkaCluster(this, 'Kafka', { clusterName: `${prefix}-kafka`, vpc: warehouse.vpc })
         : undefined;
+    const kafkaFailures = config.kafka
+      ? new KafkaFailureBucket(this, 'KafkaFailures', {
+          accessLogs: rawBucket.accessLogs,
+          expireDays: config.rawBucket.quarantineExpireDays,
+          destroyOnRemoval: config.rawBucket.destroyOnRemoval,
+        })
+      : undefined;
     const ingestTokenSecret = config.ingestApi.enabled
       ? this.createIngestTokenSecret(prefix, config.rawBucket.destroyOnRemoval)
       : undefined;
@@ -78,6 +88,7 @@ export class EltStatefulStack extends Stack {
       rawBucket,
       ...(warehouse ? { warehouse } : {}),
       ...(kafkaCluster ? { kafkaCluster } : {}),
+      ...(kafkaFailures ? { kafkaFailures } : {}),
       ...(ingestTokenSecret ? { ingestTokenSecret } : {}),
     };
 
@@ -103,6 +114,13 @@ export class EltStatefulStack extends Stack {
         value: ingestTokenSecret.secretArn,
         description:
           'The ingest API bearer token: aws secretsmanager get-secret-value --secret-id <arn> --query SecretString',
+      });
+    }
+    if (kafkaFailures) {
+      new CfnOutput(this, 'KafkaFailureBucketName', {
+        value: kafkaFailures.bucket.bucketName,
+        description:
+          'Batches the Kafka event source mapping gave up on, records included: elt redrive --kafka --outputs <file>',
       });
     }
     if (kafkaCluster && config.kafka) {

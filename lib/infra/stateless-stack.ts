@@ -166,9 +166,13 @@ export class EltStatelessStack extends Stack {
       throw new Error(
         'EltStatelessStack: kafka.mode "msk-serverless" needs the stateful stack\'s Kafka cluster',
       );
+    const kafkaFailures = stateful.kafkaFailures;
+    if (!kafkaFailures)
+      throw new Error("EltStatelessStack: the Kafka landing path needs the stateful stack's failure bucket");
     const kafkaLanding = new KafkaLanding(this, 'KafkaLanding', {
       kafka,
       rawBucket: stateful.rawBucket.bucket,
+      failureBucket: kafkaFailures.bucket,
       ...(stateful.kafkaCluster ? { cluster: stateful.kafkaCluster } : {}),
       serviceName: 'elt-landing-kafka',
       metricsNamespace: METRICS_NAMESPACE,
@@ -177,10 +181,7 @@ export class EltStatelessStack extends Stack {
       timeout: Duration.seconds(config.landing.timeoutSeconds),
     });
     const lag = kafkaLanding.metricOffsetLag();
-    const failures = kafkaLanding.failureQueue.metricApproximateNumberOfMessagesVisible({
-      period: Duration.minutes(5),
-      statistic: 'Maximum',
-    });
+    const failures = kafkaFailures.metricPuts();
     monitoring.addAlarm(
       'KafkaOffsetLagHigh',
       `The Kafka landing consumer group is more than ${kafka.lagAlarmRecords} records behind topic ${kafka.topic}: landing is failing or too slow.`,
@@ -189,7 +190,7 @@ export class EltStatelessStack extends Stack {
     );
     monitoring.addAlarm(
       'KafkaFailuresNotEmpty',
-      'The Kafka event source mapping gave up on batches; their offsets are in the Kafka landing failure queue: replay them from the topic.',
+      'The Kafka event source mapping gave up on a batch and wrote it, records included, to the Kafka failure bucket: fix the cause, then `elt redrive --kafka`.',
       failures,
       0,
     );
@@ -210,10 +211,6 @@ export class EltStatelessStack extends Stack {
     );
     new CfnOutput(this, 'KafkaLandingFunctionName', {
       value: kafkaLanding.landing.function.functionName,
-    });
-    new CfnOutput(this, 'KafkaFailureQueueUrl', {
-      value: kafkaLanding.failureQueue.queueUrl,
-      description: 'Batches the Kafka event source mapping gave up on (topic, partition, offsets)',
     });
     return kafkaLanding;
   }

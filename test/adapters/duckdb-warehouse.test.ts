@@ -58,6 +58,7 @@ function withoutLocalPath(store: FsObjectStore): ObjectStore {
     put: (key, body, options) => store.put(key, body, options),
     get: (key) => store.get(key),
     list: (prefix) => store.list(prefix),
+    delete: (key) => store.delete(key),
     describe: () => 'remote',
   };
 }

@@ -362,6 +362,85 @@ describe('elt publish, run, quarantine, query, runs', () => {
   });
 });
 
+describe('elt redrive --kafka from a directory of failure records', () => {
+  it('lands them into the data directory, prints what it did, and deletes what it landed', async () => {
+    const failures = join(work, 'kafka-failures');
+    const dataDir = join(work, 'kafka-redrive-data');
+    const dir = join(failures, 'aws', 'lambda', 'm-1', 'elt-events-1');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+    const value = JSON.stringify({
+      version: '0',
+      id: 'e0000000-0000-4000-8000-000000000009',
+      'detail-type': 'UserLoggedIn',
+      source: 'marketplace.users',
+      account: '000000000000',
+      time: '2026-10-06T09:00:00Z',
+      region: 'local',
+      resources: [],
+      detail: {
+        schemaVersion: 1,
+        eventId: '00000000-0000-4000-8000-900000000009',
+        userId: 'u_9',
+        sessionId: 's_9',
+        method: 'password',
+        device: 'desktop',
+      },
+    });
+    const payload = {
+      eventSource: 'SelfManagedKafka',
+      bootstrapServers: '127.0.0.1:9092',
+      records: {
+        'elt-events-1': [
+          {
+            topic: 'elt-events',
+            partition: 1,
+            offset: 4,
+            timestamp: 1_759_741_200_000,
+            timestampType: 'CREATE_TIME',
+            value: Buffer.from(value).toString('base64'),
+            headers: [],
+          },
+        ],
+      },
+    };
+    await writeFile(
+      join(dir, '2026-10-06T09.00.05-x'),
+      JSON.stringify({
+        requestContext: { condition: 'RetryAttemptsExhausted' },
+        payload: JSON.stringify(payload),
+      }),
+    );
+    const run = await runCli(['redrive', '--kafka', '--failures', failures, '--data-dir', dataDir]);
+    expect(run.stderr).not.toContain('Error');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^redrove 1 of 1 failure object\(s\) from file:\/\/.*kafka-failures into file:\/\/.*kafka-redrive-data\/store: 1 records, 1 events landed, 0 quarantined$/m,
+    );
+    const landed = await import('node:fs/promises').then((fs) =>
+      fs.readdir(join(dataDir, 'store', 'raw'), { recursive: true }),
+    );
+    expect(landed.filter((f) => f.endsWith('.ndjson.gz'))).toHaveLength(1);
+    const left = await import('node:fs/promises').then((fs) => fs.readdir(dir));
+    expect(left).toEqual([]);
+  });
+
+  it('says what is missing: the failure records, the --kafka flag, the directory', async () => {
+    const cases: [string[], string][] = [
+      [['redrive', '--kafka'], '--kafka needs --failures <s3://bucket | directory> (or --outputs)'],
+      [['redrive', '--failures', work], '--failures goes with --kafka'],
+      [
+        ['redrive', '--kafka', '--failures', join(work, 'no-such-dir')],
+        `--failures: no directory at ${join(work, 'no-such-dir')}`,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr).toContain(message);
+    }
+  });
+});
+
 describe('elt generate and catalogue', () => {
   it('writes a deterministic workload that publish accepts', async () => {
     const out = join(work, 'gen.ndjson');

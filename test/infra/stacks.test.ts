@@ -561,12 +561,11 @@ describe('the optional Kafka landing path', () => {
   type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
   const kafkaFunctionId = (t: Template): string =>
     logicalId(t, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Lands Kafka batches') });
-  const failureQueueId = (t: Template): string => {
-    const ids = Object.keys(t.findResources('AWS::SQS::Queue')).filter((id) =>
-      id.startsWith('KafkaLandingFailures'),
-    );
-    expect(ids).toHaveLength(1);
-    return ids[0]!;
+  /** The failure bucket's ARN as the stateless stack imports it from the stateful one. */
+  const failureBucketImport = {
+    'Fn::ImportValue': expect.stringMatching(
+      /^elt-dev-stateful:ExportsOutputFnGetAttKafkaFailuresBucket[0-9A-F]{8}Arn/,
+    ) as unknown,
   };
   /** The Kafka event source mapping's properties, without the tags every resource gets. */
   const kafkaMapping = (t: Template): Record<string, unknown> => {
@@ -619,6 +618,17 @@ describe('the optional Kafka landing path', () => {
           const after = variant[which].toJSON() as typeof before;
           for (const [id, resource] of Object.entries(before.Resources)) {
             if (id.startsWith('MonitoringDashboard')) continue;
+            if (id.startsWith('RawBucketAccessLogsPolicy')) {
+              // The log bucket also takes the failure bucket's access logs: a statement more, none changed.
+              const statements = (r: unknown): unknown[] =>
+                (r as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument
+                  .Statement;
+              expect(statements(after.Resources[id]), id).toEqual(
+                expect.arrayContaining(statements(resource)),
+              );
+              expect(statements(after.Resources[id]), id).toHaveLength(statements(resource).length + 1);
+              continue;
+            }
             expect(after.Resources[id], id).toEqual(resource);
           }
           for (const [id, output] of Object.entries(before.Outputs))
@@ -756,7 +766,7 @@ describe('the optional Kafka landing path', () => {
       }
     });
 
-    it('reads MSK on demand: topic, group, batching, start, failures to the queue, no retry limit or bisection', () => {
+    it('reads MSK on demand: topic, group, batching, start, failures to the bucket, no retry limit or bisection', () => {
       const t = msk.statelessTemplate;
       expect(kafkaMapping(t)).toEqual({
         FunctionName: { Ref: kafkaFunctionId(t) },
@@ -766,7 +776,7 @@ describe('the optional Kafka landing path', () => {
         BatchSize: 1000,
         MaximumBatchingWindowInSeconds: 1,
         StartingPosition: 'TRIM_HORIZON',
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] } } },
+        DestinationConfig: { OnFailure: { Destination: failureBucketImport } },
       });
       const exported = Object.values(
         msk.statefulTemplate.toJSON().Outputs as Record<
@@ -789,7 +799,7 @@ describe('the optional Kafka landing path', () => {
         BatchSize: 500,
         MaximumBatchingWindowInSeconds: 10,
         StartingPosition: 'LATEST',
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] } } },
+        DestinationConfig: { OnFailure: { Destination: failureBucketImport } },
         ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 5 },
         MaximumRetryAttempts: 2,
         BisectBatchOnFunctionError: true,
@@ -809,7 +819,7 @@ describe('the optional Kafka landing path', () => {
         BatchSize: 1000,
         MaximumBatchingWindowInSeconds: 1,
         StartingPosition: 'TRIM_HORIZON',
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] } } },
+        DestinationConfig: { OnFailure: { Destination: failureBucketImport } },
       });
     });
 
@@ -869,23 +879,20 @@ describe('the optional Kafka landing path', () => {
       for (const st of statements) expect(st.Resource).not.toBe('*');
     });
 
-    it('writes under raw/ and quarantine/ only and sends only to its failure queue', () => {
+    it('writes under raw/ and quarantine/, and only puts and lists in its failure bucket', () => {
       for (const t of [msk.statelessTemplate, selfManaged.statelessTemplate]) {
         const statements = kafkaStatements(t);
         const s3 = statements.filter((st) => JSON.stringify(st.Action).includes('s3:'));
-        expect(s3).toHaveLength(1);
+        expect(s3).toHaveLength(2);
         expect(s3[0]!.Action).toBe('s3:PutObject');
-        const resources = JSON.stringify(s3[0]!.Resource);
-        expect(resources).toContain('/raw/*');
-        expect(resources).toContain('/quarantine/*');
-        expect(resources.match(/\/\*"/g)).toHaveLength(2);
-        expect(statements.filter((st) => JSON.stringify(st.Action).includes('sqs:'))).toEqual([
-          {
-            Effect: 'Allow',
-            Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
-            Resource: { 'Fn::GetAtt': [failureQueueId(t), 'Arn'] },
-          },
-        ]);
+        const resources = s3[0]!.Resource as unknown[];
+        expect(resources).toHaveLength(3);
+        expect(resources).toContainEqual({ 'Fn::Join': ['', [failureBucketImport, '/*']] });
+        expect(JSON.stringify(resources)).toContain('RawBucket');
+        expect(JSON.stringify(resources)).toContain('/raw/*');
+        expect(JSON.stringify(resources)).toContain('/quarantine/*');
+        expect(s3[1]).toEqual({ Effect: 'Allow', Action: 's3:ListBucket', Resource: failureBucketImport });
+        expect(JSON.stringify(statements)).not.toMatch(/"(sqs|sns):/);
       }
     });
 
@@ -921,28 +928,58 @@ describe('the optional Kafka landing path', () => {
       }
     });
 
-    it('keeps failed batches 14 days in an encrypted, TLS-only queue', () => {
-      const t = msk.statelessTemplate;
-      const queue = failureQueueId(t);
-      expect(resourcesOf(t, 'AWS::SQS::Queue')[queue]!.Properties).toMatchObject({
-        SqsManagedSseEnabled: true,
-        MessageRetentionPeriod: 14 * 24 * 3600,
-      });
-      t.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        Queues: [{ Ref: queue }],
-        PolicyDocument: {
-          Statement: [
-            Match.objectLike({
-              Effect: 'Deny',
-              Action: 'sqs:*',
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            }),
-          ],
-        },
-      });
+    it('keeps failed batches, records included, in an encrypted, TLS-only, access-logged bucket of the stateful stack', () => {
+      for (const variant of [msk, selfManaged]) {
+        const t = variant.statefulTemplate;
+        const bucket = logicalId(t, 'AWS::S3::Bucket', {
+          MetricsConfigurations: [{ Id: 'EntireBucket' }],
+        });
+        expect(bucket).toMatch(/^KafkaFailuresBucket/);
+        t.hasResource('AWS::S3::Bucket', {
+          DeletionPolicy: 'Retain',
+          Properties: Match.objectLike({
+            BucketEncryption: {
+              ServerSideEncryptionConfiguration: [
+                { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+              ],
+            },
+            PublicAccessBlockConfiguration: {
+              BlockPublicAcls: true,
+              BlockPublicPolicy: true,
+              IgnorePublicAcls: true,
+              RestrictPublicBuckets: true,
+            },
+            LoggingConfiguration: {
+              DestinationBucketName: {
+                Ref: logicalId(t, 'AWS::S3::Bucket', { OwnershipControls: Match.anyValue() }),
+              },
+              LogFilePrefix: 'kafka-failures/',
+            },
+            LifecycleConfiguration: {
+              Rules: Match.arrayWith([
+                Match.objectLike({ Id: 'expire-failure-records', ExpirationInDays: 90 }),
+              ]),
+            },
+            MetricsConfigurations: [{ Id: 'EntireBucket' }],
+          }),
+        });
+        t.hasResourceProperties('AWS::S3::BucketPolicy', {
+          Bucket: { Ref: bucket },
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 's3:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+        t.hasOutput('KafkaFailureBucketName', { Value: { Ref: bucket } });
+      }
     });
 
-    it('alarms on the offset lag and on anything in the failure queue, to the alarm topic', () => {
+    it('alarms on the offset lag and on any write to the failure bucket, to the alarm topic', () => {
       for (const [variant, threshold] of [
         [msk, 100_000],
         [mskProvisioned, 5000],
@@ -963,10 +1000,20 @@ describe('the optional Kafka landing path', () => {
           AlarmActions: [{ Ref: topic }],
         });
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/SQS',
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failureQueueId(t), 'QueueName'] } }],
-          Statistic: 'Maximum',
+          Namespace: 'AWS/S3',
+          MetricName: 'PutRequests',
+          Dimensions: [
+            {
+              Name: 'BucketName',
+              Value: {
+                'Fn::ImportValue': Match.stringLikeRegexp(
+                  '^elt-dev-stateful:ExportsOutputRefKafkaFailuresBucket',
+                ),
+              },
+            },
+            { Name: 'FilterId', Value: 'EntireBucket' },
+          ],
+          Statistic: 'Sum',
           Period: 300,
           ComparisonOperator: 'GreaterThanThreshold',
           Threshold: 0,
@@ -975,15 +1022,34 @@ describe('the optional Kafka landing path', () => {
       }
     });
 
-    it('outputs the function name and the failure queue URL', () => {
+    it('outputs the function name, and no failure queue any more', () => {
       const t = msk.statelessTemplate;
       t.hasOutput('KafkaLandingFunctionName', { Value: { Ref: kafkaFunctionId(t) } });
-      t.hasOutput('KafkaFailureQueueUrl', { Value: { Ref: failureQueueId(t) } });
+      expect(Object.keys(t.findOutputs('*'))).not.toContain('KafkaFailureQueueUrl');
+      expect(Object.keys(resourcesOf(t, 'AWS::SQS::Queue'))).toEqual([]);
     });
   });
 
-  it('self-managed Kafka adds nothing to the stateful stack', () => {
-    expect(selfManaged.statefulTemplate.toJSON()).toEqual(s.statefulTemplate.toJSON());
+  it('self-managed Kafka adds only its failure bucket (policy, output and export) to the stateful stack', () => {
+    type Doc = { Resources: Record<string, unknown>; Outputs: Record<string, unknown> };
+    const before = s.statefulTemplate.toJSON() as Doc;
+    const after = selfManaged.statefulTemplate.toJSON() as Doc;
+    const added = (a: Doc, b: Doc, k: 'Resources' | 'Outputs'): string[] =>
+      Object.keys(a[k]).filter((id) => !(id in b[k]));
+    expect(added(after, before, 'Resources').map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'KafkaFailuresBucket',
+      'KafkaFailuresBucketPolicy',
+    ]);
+    expect(added(before, after, 'Resources')).toEqual([]);
+    expect(
+      added(after, before, 'Outputs')
+        .map((id) => id.replace(/[0-9A-F]{8}.*$/, ''))
+        .sort(),
+    ).toEqual([
+      'ExportsOutputFnGetAttKafkaFailuresBucket',
+      'ExportsOutputRefKafkaFailuresBucket',
+      'KafkaFailureBucketName',
+    ]);
   });
 
   it('refuses kafka on the local (LocalStack) environment when synthesizing', () => {

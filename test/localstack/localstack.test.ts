@@ -1,13 +1,20 @@
 import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePattern } from '../../lib/core/patterns/index.js';
 import { corpus, type CorpusCase } from '../core/patterns/corpus.js';
-import { okJson, runCli, type CliRun } from '../support/cli.js';
+import { lastJson, okJson, runCli, type CliRun } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import {
   deployLocalStack,
@@ -350,6 +357,117 @@ describe('a message the landing function cannot write', () => {
     const landed = await okJson(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
     expect(landed).toMatchObject({ deleted: 1, failedRecords: 0 });
   }, 180_000);
+});
+
+describe("the Kafka landing's failure records (an S3 on-failure destination)", () => {
+  it('elt redrive --kafka lands the records of each failure object into the raw bucket, then deletes it', async () => {
+    const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
+    const bucket = 'elt-kafka-failures-redrive';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const login = (n: number): string =>
+      JSON.stringify({
+        version: '0',
+        id: `e0000000-0000-4000-8000-00000000000${n}`,
+        'detail-type': 'UserLoggedIn',
+        source: 'marketplace.users',
+        account: '000000000000',
+        time: '2026-10-05T08:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: {
+          schemaVersion: 1,
+          eventId: `00000000-0000-4000-8000-10000000000${n}`,
+          userId: `u_${n}`,
+          sessionId: `s_${n}`,
+          method: 'password',
+          device: 'desktop',
+        },
+      });
+    const kafkaRecord = (offset: number, value: string) => ({
+      topic: 'elt-events',
+      partition: 0,
+      offset,
+      timestamp: 1_759_651_200_000,
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from('u_1').toString('base64'),
+      value: Buffer.from(value).toString('base64'),
+      headers: [],
+    });
+    // As Lambda writes it: metadata, and the whole invocation event as a JSON string under payload.
+    const failure = {
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: '2026-10-05T08:01:00.000Z',
+      KafkaBatchInfo: { batchSize: 2, bootstrapServers: 'b-1:9098', payloadSize: 1000 },
+      payload: JSON.stringify({
+        eventSource: 'aws:kafka',
+        bootstrapServers: 'b-1:9098',
+        records: { 'elt-events-0': [kafkaRecord(10, login(1)), kafkaRecord(11, login(2))] },
+      }),
+    };
+    const prefix = 'aws/lambda/0a1b2c3d-0000-4000-8000-000000000000/elt-events-0/2026/10/05/';
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${prefix}2026-10-05T08.01.00-a`,
+        Body: JSON.stringify(failure),
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${prefix}2026-10-05T08.01.01-b`,
+        Body: JSON.stringify({ requestContext: { condition: 'RetryAttemptsExhausted' } }),
+      }),
+    );
+
+    const run = await cli([
+      'redrive',
+      '--kafka',
+      '--failures',
+      `s3://${bucket}`,
+      '--outputs',
+      out.file,
+      '--json',
+    ]);
+    // An unreadable object is kept and reported: the exit code says not everything was redriven.
+    expect(run.code, run.stderr).toBe(1);
+    const result = lastJson(run);
+    expect(result).toMatchObject({
+      failures: `s3://${bucket}/`,
+      store: `s3://${out.RawBucketName}/`,
+      objects: 2,
+      redriven: 1,
+      records: 2,
+      landedEvents: 2,
+      quarantined: 0,
+      failed: [],
+      unreadable: [
+        { key: `${prefix}2026-10-05T08.01.01-b`, reason: expect.stringMatching(/^no payload/) as unknown },
+      ],
+    });
+    const landed = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: out.RawBucketName,
+        Prefix: 'raw/source=marketplace.users/detail_type=UserLoggedIn/dt=2026-10-05/',
+      }),
+    );
+    expect(landed.Contents).toHaveLength(1);
+    const body = await s3.send(
+      new GetObjectCommand({ Bucket: out.RawBucketName, Key: landed.Contents![0]!.Key }),
+    );
+    const lines = gunzipSync(await body.Body!.transformToByteArray())
+      .toString('utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { detail: { userId: string } }).detail.userId)).toEqual([
+      'u_1',
+      'u_2',
+    ]);
+    const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    expect((left.Contents ?? []).map((o) => o.Key)).toEqual([`${prefix}2026-10-05T08.01.01-b`]);
+  }, 120_000);
 });
 
 describe('clear errors instead of stack traces', () => {

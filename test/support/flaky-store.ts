@@ -24,6 +24,10 @@ export class FlakyStore implements ObjectStore {
     return this.inner.list(prefix);
   }
 
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+
   describe(): string {
     return `flaky ${this.inner.describe()}`;
   }

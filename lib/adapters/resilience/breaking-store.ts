@@ -24,6 +24,10 @@ export class BreakingStore implements ObjectStore {
     return this.inner.list(prefix);
   }
 
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+
   describe(): string {
     return this.inner.describe();
   }

@@ -70,6 +70,10 @@ export class FsObjectStore implements ObjectStore {
     return readFile(this.localPath(key));
   }
 
+  async delete(key: string): Promise<void> {
+    await rm(this.localPath(key), { force: true });
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     // Walk only the directory the prefix names, then filter by the rest of the prefix.
     const slash = prefix.lastIndexOf('/');

@@ -1,4 +1,5 @@
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -71,6 +72,11 @@ export class S3ObjectStore implements ObjectStore {
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
     if (!out.Body) throw new Error(`s3://${this.bucket}/${this.prefix}${key} has no body`);
     return out.Body.transformToByteArray();
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key);
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

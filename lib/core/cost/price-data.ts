@@ -4,6 +4,8 @@
  * their facts and bus prices). A value that was not confirmed is `null`, never a guess.
  */
 
+import { isJsonObject as isObject } from '../patterns/json-value.js';
+
 /** One price: a dated figure with its source; `usd` is null until someone confirms it. */
 export interface PriceEntry {
   readonly id: string;
@@ -93,9 +95,6 @@ export class PriceDataError extends Error {
 export function priceBook(data: PriceData): ReadonlyMap<string, PriceEntry> {
   return new Map([...data.pricing.prices, ...data.comparison.prices].map((p) => [p.id, p]));
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkPrice(file: string, p: unknown, i: number): PriceEntry {
   const where = `${file}: prices[${i}]`;

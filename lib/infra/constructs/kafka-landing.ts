@@ -6,12 +6,11 @@ import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../core/landing/object-keys.js';
 import type { KafkaConfig } from '../config.js';
-import { objectsUnderPrefixes } from '../nag-findings.js';
+import { allObjectsOfBucket, objectsUnderPrefixes } from '../nag-findings.js';
 import { grantBucketAccess } from './bucket-access.js';
 import { EltFunction } from './elt-function.js';
 
@@ -30,6 +29,8 @@ export interface KafkaLandingProps {
   readonly kafka: KafkaConfig;
   /** Landing writes under raw/ and quarantine/ of this bucket. */
   readonly rawBucket: s3.IBucket;
+  /** The mapping's on-failure destination: batches it gives up on, records included. */
+  readonly failureBucket: s3.IBucket;
   /** The MSK Serverless cluster; required with `kafka.mode` "msk-serverless". */
   readonly cluster?: { readonly clusterArn: string; readonly clusterName: string };
   /** Powertools service name of the function. */
@@ -44,8 +45,8 @@ export interface KafkaLandingProps {
  * The Kafka variant of landing: a second landing function (`lambdas/land-kafka.ts`) that writes into the
  * same raw bucket, with the same rights as the SQS one (put under raw/ and quarantine/ only), fed by a
  * Kafka event source mapping on an MSK Serverless cluster (IAM auth) or a self-managed cluster
- * (SASL/SCRAM or basic auth from a Secrets Manager secret). Batches the mapping gives up on go to an
- * encrypted, TLS-only SQS queue.
+ * (SASL/SCRAM or basic auth from a Secrets Manager secret). Batches the mapping gives up on are written,
+ * records included, to the failure bucket ({@link S3FailureDestination}).
  *
  * For MSK the mapping is made directly, not with CDK's `ManagedKafkaEventSource`: that class attaches
  * the `AWSLambdaMSKExecutionRole` managed policy (every Kafka cluster, ENI and log group of the account,
@@ -54,8 +55,6 @@ export interface KafkaLandingProps {
  */
 export class KafkaLanding extends Construct {
   readonly landing: EltFunction;
-  /** Where the mapping sends the description of a batch it gave up on. */
-  readonly failureQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: KafkaLandingProps) {
     super(scope, id);
@@ -82,26 +81,21 @@ export class KafkaLanding extends Construct {
       },
     ];
 
-    this.failureQueue = new sqs.Queue(this, 'Failures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    // Lambda writes the bucket's objects itself; PutObject on its keys and ListBucket are all it needs.
+    suppressions.push({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'The on-failure destination: Lambda names the objects (aws/lambda/<mapping>/…) at run time, in a bucket that holds nothing else.',
+      appliesTo: [allObjectsOfBucket('KafkaFailuresBucket')],
     });
-    NagSuppressions.addResourceSuppressions(this.failureQueue, [
-      {
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This is the on-failure destination of the Kafka event source mapping, a dead-letter queue itself; it has no DLQ of its own by design.',
-      },
-    ]);
 
     const common = {
       batchSize: kafka.batchSize,
       maxBatchingWindow: Duration.seconds(kafka.batchWindowSeconds),
       startingPosition: lambda.StartingPosition[kafka.startingPosition],
-      // Not S3OnFailureDestination: it grants read and write on the whole bucket, and landing may only put
-      // under raw/ and quarantine/. SqsDlq grants sending to this queue only.
-      onFailure: new lambdaEventSources.SqsDlq(this.failureQueue),
+      // An S3 destination receives the whole batch; SQS and SNS ones only its offsets, useless once the
+      // topic's retention has passed.
+      onFailure: new S3FailureDestination(props.failureBucket),
       // No reportBatchItemFailures in either mode: land-kafka returns no per-record failures, it throws
       // when a batch could not be landed durably, so the whole batch is retried. A retried identical batch
       // writes the same object names again (they hash the envelope ids of the batch's events) instead of
@@ -210,5 +204,24 @@ export class KafkaLanding extends Construct {
         appliesTo: ['Resource::*'],
       },
     ];
+  }
+}
+
+/**
+ * An S3 on-failure destination granting only what Lambda documents for it (s3:PutObject on the bucket's
+ * objects, s3:ListBucket), unlike CDK's `S3OnFailureDestination`, which grants read, write and delete.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html
+ */
+export class S3FailureDestination implements lambda.IEventSourceDlq {
+  constructor(private readonly bucket: s3.IBucket) {}
+
+  bind(_target: lambda.IEventSourceMapping, handler: lambda.IFunction): lambda.DlqDestinationConfig {
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
+    );
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+    );
+    return { destination: this.bucket.bucketArn };
   }
 }

@@ -13,7 +13,8 @@ import {
   landKafkaEvent,
   type KafkaEvent,
 } from '../core/landing/kafka-event.js';
-import { writeDeadLetters } from '../core/landing/quarantine.js';
+import { kafkaFailureDocument } from '../core/landing/kafka-failures.js';
+import { kafkaFailureKey } from '../core/landing/object-keys.js';
 import type { Clock, ObjectStore } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { LocalPipelineStats } from './local-pipeline.js';
@@ -37,7 +38,8 @@ export interface KafkaLandingOptions {
 
 /**
  * Landing from a Kafka topic into an object store: the Kafka event source feeding the landing code (the
- * same as the Lambda behind MSK runs), with failed batches written under `dlq/` after their attempts.
+ * same as the Lambda behind MSK runs), with failed batches written under `dlq/` after their attempts, as
+ * Lambda's S3 on-failure destination would keep them.
  */
 export class KafkaLanding {
   readonly source: KafkaEventSource;
@@ -85,7 +87,7 @@ export class KafkaLanding {
           throw error;
         }
       },
-      onFailure: (event, error) => this.deadLetter(event, error),
+      onFailure: (event, error, attempts) => this.deadLetter(event, error, attempts),
     });
   }
 
@@ -94,24 +96,20 @@ export class KafkaLanding {
     return this.source.run(opts);
   }
 
-  /** Writes a batch that failed every attempt under dlq/, record by record, with the reason. */
-  private async deadLetter(event: KafkaEvent, error: Error): Promise<void> {
+  /**
+   * Writes a batch that failed every attempt under `dlq/queue=kafka-<topic>/`, as the failure object
+   * Lambda writes to an S3 on-failure destination (records included), for `elt redrive --kafka`.
+   */
+  private async deadLetter(event: KafkaEvent, error: Error, attempts: number): Promise<void> {
     const records = Object.values(event.records).flat();
-    const at = this.clock.now();
-    const lines = records.map((r) =>
-      JSON.stringify({
-        ref: kafkaRecordRef(r),
-        reason: error.message,
-        deadLetteredAt: at.toISOString(),
-        record: r,
-      }),
-    );
-    await writeDeadLetters(
-      this.options.store,
-      `kafka-${this.options.topic}`,
-      records.map(kafkaRecordRef),
-      lines,
-      this.clock,
+    const now = this.clock.now();
+    const key = kafkaFailureKey(this.options.topic, now, records.map(kafkaRecordRef));
+    await this.options.store.put(
+      key,
+      Buffer.from(
+        kafkaFailureDocument(event, error, attempts, `elt land --group ${this.options.groupId}`, now),
+      ),
+      { contentType: 'application/json' },
     );
     this.stats.deadLettered += records.length;
     this.stats.failedRecords += records.length;

@@ -426,7 +426,7 @@ describe('elt redrive --kafka from a directory of failure records', () => {
 
   it('says what is missing: the failure records, the --kafka flag, the directory', async () => {
     const cases: [string[], string][] = [
-      [['redrive', '--kafka'], '--kafka needs --failures <s3://bucket | directory> (or --outputs)'],
+      [['redrive', '--kafka', '--data-dir', join(work, 'no-data-here')], 'no data directory at'],
       [['redrive', '--failures', work], '--failures goes with --kafka'],
       [
         ['redrive', '--kafka', '--failures', join(work, 'no-such-dir')],

@@ -6,9 +6,13 @@ import { Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../lib/adapters/kafka/kafka-bus.js';
 import { KafkaEventSource } from '../../lib/adapters/kafka/kafka-event-source.js';
+import { parseKafkaFailureRecord } from '../../lib/core/landing/kafka-failures.js';
+import { DataDir } from '../../lib/local/data-dir.js';
+import { KafkaLanding } from '../../lib/local/kafka-pipeline.js';
 import type { KafkaEvent } from '../../lib/core/landing/kafka-event.js';
 import { lastJson, okJson, runCli, startCli, waitFor, type CliRun } from '../support/cli.js';
 import { envelope } from '../support/envelopes.js';
+import { FlakyStore } from '../support/flaky-store.js';
 import { kafkaBroker, kafkaScript, type KafkaBroker } from '../support/kafka.js';
 import { MART_QUERIES } from '../support/marts.js';
 
@@ -224,6 +228,89 @@ describe('bad records', () => {
     expect(lines.find((l) => l.ref.endsWith('@3'))!.reason).toContain('not UTF-8');
     expect(lines.find((l) => l.ref.endsWith('@4'))!.reason).toContain('no value');
   });
+});
+
+describe('a batch that can never be landed', () => {
+  it('goes to a failure record after 3 attempts while the consumer goes on; elt redrive --kafka lands it once fixed', async () => {
+    const topic = topicName('poison');
+    const dataDir = join(work, 'poison');
+    const bus = new KafkaBus({ brokers: [broker.bootstrap], topic });
+    await bus.open({ partitions: 1 });
+    await bus.close();
+    const login = (n: number, time: string): Buffer =>
+      Buffer.from(
+        JSON.stringify(
+          envelope('UserLoggedIn', {
+            id: `bbbbbbbb-0000-4000-8000-00000000000${n}`,
+            time,
+            detail: { eventId: `6c1a0d3e-2b4f-4c6d-8e9f-00000000000${n}` },
+          }),
+        ),
+      );
+    const producer = new Producer({
+      clientId: 'test-poison',
+      bootstrapBrokers: [broker.bootstrap],
+      retries: 3,
+    });
+    await producer.send({
+      messages: [
+        // Batch 1 (2 records): the second one's partition (a day nothing else has) cannot be written.
+        { topic, key: Buffer.from('u_1'), value: login(1, '2026-11-02T08:00:00Z') },
+        { topic, key: Buffer.from('u_2'), value: login(2, '2020-02-29T08:00:00Z') },
+        // Batch 2: lands.
+        { topic, key: Buffer.from('u_3'), value: login(3, '2026-11-02T09:00:00Z') },
+        { topic, key: Buffer.from('u_4'), value: login(4, '2026-11-02T09:30:00Z') },
+      ],
+    });
+    await producer.close();
+
+    const dir = await new DataDir(dataDir).ensure();
+    const broken = new FlakyStore(
+      dir.store(),
+      (key) => key.includes('dt=2020-02-29'),
+      () => 'SlowDown: reduce your request rate',
+    );
+    const landing = new KafkaLanding({
+      brokers: [broker.bootstrap],
+      topic,
+      groupId: `${topic}-g`,
+      store: broken,
+      batchSize: 2,
+      batchWindowMs: 200,
+      maxInFlight: 1,
+    });
+    const stats = await landing.run({ until: () => true });
+    // The failed batch was handed on and its offsets committed (records counts landed ones): the partition
+    // moved on to batch 2.
+    expect(stats).toMatchObject({ records: 2, lag: 0, toFailureDestination: 1, failedInvocations: 3 });
+    expect(landing.stats).toMatchObject({ deadLettered: 2 });
+
+    const failureDir = join(dataDir, 'store', 'dlq', `queue=kafka-${topic}`);
+    const files = (await readdir(failureDir, { recursive: true })).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const failure = parseKafkaFailureRecord(await readFile(join(failureDir, files[0]!), 'utf8'));
+    expect(failure).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 3,
+      records: 2,
+    });
+    expect(Object.keys(failure.event.records)).toEqual([`${topic}-0`]);
+    expect(failure.event.records[`${topic}-0`]!.map((r) => r.offset)).toEqual([0, 1]);
+
+    // The cause is fixed: redrive lands both records of the failed batch and removes the failure record.
+    const redriven = await okJson(cli(['redrive', '--kafka', '--data-dir', dataDir, '--json']));
+    expect(redriven).toMatchObject({
+      objects: 1,
+      redriven: 1,
+      records: 2,
+      landedEvents: 2,
+      unreadable: [],
+      failed: [],
+    });
+    expect((await readdir(failureDir, { recursive: true })).filter((f) => f.endsWith('.json'))).toEqual([]);
+    await okJson(cli(['run', '--data-dir', dataDir, '--json']));
+    expect(await scalar(dataDir, 'select count(distinct event_id) as n from stg_events')).toBe(4);
+  }, 120_000);
 });
 
 describe('clear errors', () => {

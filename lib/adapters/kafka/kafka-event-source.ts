@@ -30,7 +30,7 @@ export interface KafkaEventSourceOptions {
    * The on-failure destination: receives a batch that failed every attempt, so consumption goes on. Without
    * one, a failing batch is retried until it succeeds (Lambda's default: the partition waits).
    */
-  readonly onFailure?: (event: KafkaEvent, error: Error) => Promise<void>;
+  readonly onFailure?: (event: KafkaEvent, error: Error, attempts: number) => Promise<void>;
   /** @default 10000 */
   readonly sessionTimeoutMs?: number;
   /** How often consumer lag is measured. @default 2000 */
@@ -296,7 +296,7 @@ export class KafkaEventSource {
         }
         if (attempt >= maxAttempts && this.options.onFailure) {
           try {
-            await this.options.onFailure(event, error as Error);
+            await this.options.onFailure(event, error as Error, attempt);
             this.stats.toFailureDestination++;
             return;
           } catch (destinationError) {

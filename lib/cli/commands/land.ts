@@ -267,7 +267,7 @@ async function landFromKafka(options: LandCliOptions): Promise<void> {
     lines.push(`${n(result.unkeyed)} records had no key: landed, but their order per user is not guaranteed`);
   if (result.deadLettered > 0)
     lines.push(
-      `${n(result.deadLettered)} records failed every attempt and were written under dlq/: ${result.lastError ?? ''}`,
+      `${n(result.deadLettered)} records failed every attempt and were written under dlq/ (fix the cause, then: elt redrive --kafka): ${result.lastError ?? ''}`,
     );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

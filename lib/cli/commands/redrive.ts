@@ -11,7 +11,8 @@ import { Command, Option } from 'commander';
 import { FsObjectStore } from '../../adapters/store/fs-object-store.js';
 import { createEventValidator } from '../../core/events/validator.js';
 import { redriveKafkaFailures, type KafkaRedriveResult } from '../../core/landing/kafka-failures.js';
-import { systemClock } from '../../core/ports.js';
+import { KAFKA_FAILURE_PREFIX } from '../../core/landing/object-keys.js';
+import { systemClock, type ObjectStore } from '../../core/ports.js';
 import { explainAwsError } from '../aws-errors.js';
 import { DEFAULT_DATA_DIR, openDataDir, openStore, withStoreOption } from '../context.js';
 import { landingOutputs } from '../stack-outputs.js';
@@ -93,7 +94,7 @@ export async function redrive(
 export function redriveCommand(): Command {
   const command = new Command('redrive')
     .description(
-      'Move the messages of a dead-letter queue back to the queue they came from (LocalStack or AWS), once their cause is fixed, and report how many moved. A message is deleted from the DLQ only after it was sent to the source queue. With --kafka: land the batches the Kafka event source mapping gave up on, read from its S3 failure bucket, with the landing code; each failure object is deleted only after its batch is landed.',
+      'Move the messages of a dead-letter queue back to the queue they came from (LocalStack or AWS), once their cause is fixed, and report how many moved. A message is deleted from the DLQ only after it was sent to the source queue. With --kafka: land the batches a Kafka event source gave up on (the S3 failure bucket on AWS, or the failure records `elt land --transport kafka` wrote into the data directory) with the landing code; each failure object is deleted only after its batch is landed.',
     )
     .option('--dlq-url <url>', 'the dead-letter queue (output LandingDeadLetterQueueUrl)')
     .option('--to-url <url>', 'the source queue (output LandingQueueUrl)')
@@ -108,7 +109,7 @@ export function redriveCommand(): Command {
     )
     .option(
       '--failures <url>',
-      'with --kafka: where the failure records are, s3://<bucket>[/<prefix>/] (output KafkaFailureBucketName) or a local directory',
+      "with --kafka: where the failure records are, s3://<bucket>[/<prefix>/] (output KafkaFailureBucketName) or a local directory (default: the data directory's, written by `elt land --transport kafka`)",
     )
     .addOption(
       new Option('--max <n>', 'move at most this many (with --kafka: failure objects)')
@@ -118,7 +119,7 @@ export function redriveCommand(): Command {
     .addOption(
       new Option(
         '--data-dir <dir>',
-        'with --kafka and --store local: the data directory whose store receives the events',
+        'with --kafka: the data directory (its failure records, and with --store local its store receives the events)',
       ).default(DEFAULT_DATA_DIR),
     )
     .option('--json', 'machine-readable output on stdout', false)
@@ -168,16 +169,23 @@ async function redriveKafkaCommand(options: RedriveOptions, storeIsDefault: bool
     }
     if (storeIsDefault && stack.bucket) storeUrl = `s3://${stack.bucket}`;
   }
-  if (!failuresUrl) throw new CliError('--kafka needs --failures <s3://bucket | directory> (or --outputs)');
-  const failuresDir = resolve(failuresUrl);
-  if (!failuresUrl.startsWith('s3://') && !existsSync(failuresDir))
-    throw new CliError(`--failures: no directory at ${failuresDir} (give s3://<bucket> or a directory)`);
-  const failures = openStore(
-    failuresUrl.startsWith('s3://') ? failuresUrl : 'local',
-    () => new FsObjectStore(failuresDir),
-  );
+  // Without --failures or --outputs: the failure objects `elt land --transport kafka` wrote into the
+  // data directory's store.
   const ctx =
-    storeUrl === 'local' ? await openDataDir({ dataDir: options.dataDir, json: options.json }) : undefined;
+    storeUrl === 'local' || !failuresUrl
+      ? await openDataDir({ dataDir: options.dataDir, json: options.json }, { mustExist: !failuresUrl })
+      : undefined;
+  let failures: ObjectStore;
+  if (failuresUrl) {
+    const failuresDir = resolve(failuresUrl);
+    if (!failuresUrl.startsWith('s3://') && !existsSync(failuresDir))
+      throw new CliError(`--failures: no directory at ${failuresDir} (give s3://<bucket> or a directory)`);
+    failures = openStore(
+      failuresUrl.startsWith('s3://') ? failuresUrl : 'local',
+      () => new FsObjectStore(failuresDir),
+    );
+  } else failures = ctx!.store;
+  const prefix = failuresUrl ? '' : KAFKA_FAILURE_PREFIX;
   const store = openStore(storeUrl, () => ctx!.store);
   const progress = new Progress(!options.json);
   let seen = 0;
@@ -187,6 +195,7 @@ async function redriveKafkaCommand(options: RedriveOptions, storeIsDefault: bool
       failures,
       { store, validator: createEventValidator(), clock: systemClock },
       {
+        prefix,
         max: options.max,
         onObject: (key, outcome) => {
           seen++;
@@ -201,12 +210,12 @@ async function redriveKafkaCommand(options: RedriveOptions, storeIsDefault: bool
   if (result.failed.length > 0 || result.unreadable.length > 0) process.exitCode = 1;
   if (options.json) {
     process.stdout.write(
-      `${JSON.stringify({ failures: failures.describe(), store: store.describe(), ...result })}\n`,
+      `${JSON.stringify({ failures: failures.describe() + prefix, store: store.describe(), ...result })}\n`,
     );
     return;
   }
   const lines = [
-    `redrove ${n(result.redriven)} of ${n(result.objects)} failure object(s) from ${failures.describe()} into ${store.describe()}: ${n(result.records)} records, ${n(result.landedEvents)} events landed, ${n(result.quarantined)} quarantined`,
+    `redrove ${n(result.redriven)} of ${n(result.objects)} failure object(s) from ${failures.describe()}${prefix} into ${store.describe()}: ${n(result.records)} records, ${n(result.landedEvents)} events landed, ${n(result.quarantined)} quarantined`,
     ...result.failed.map((f) => `  not landed, kept: ${f.key}: ${f.reason}`),
     ...result.unreadable.map((f) => `  unreadable, kept: ${f.key}: ${f.reason}`),
   ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../ports.js';
 import { landKafkaEvent, type KafkaEvent } from './kafka-event.js';
 import type { LandingDeps } from './land-batch.js';
@@ -67,6 +68,57 @@ export function parseKafkaFailureRecord(text: string): KafkaFailureRecord {
     event: payload as unknown as KafkaEvent,
     records,
   };
+}
+
+/**
+ * The failure object for a batch the local event source gave up on, in the shape Lambda writes to an S3
+ * on-failure destination (so `elt redrive --kafka` reads both): the condition and attempts, the batch's
+ * place in the topic (`KafkaBatchInfo.recordsInfo`, first and last offset per `<topic>-<partition>`), the
+ * function's error as Lambda's invocation records carry it (`responsePayload`), and the whole event as a
+ * JSON string under `payload`.
+ */
+export function kafkaFailureDocument(
+  event: KafkaEvent,
+  error: Error,
+  attempts: number,
+  functionName: string,
+  now: Date,
+): string {
+  const payload = JSON.stringify(event);
+  const recordsInfo: Record<string, Record<string, string>> = {};
+  let batchSize = 0;
+  for (const [key, list] of Object.entries(event.records)) {
+    if (list.length === 0) continue;
+    batchSize += list.length;
+    const first = list[0]!;
+    const last = list[list.length - 1]!;
+    recordsInfo[key] = {
+      firstRecordOffset: String(first.offset),
+      lastRecordOffset: String(last.offset),
+      firstRecordTimestamp: new Date(first.timestamp).toISOString(),
+      lastRecordTimestamp: new Date(last.timestamp).toISOString(),
+    };
+  }
+  return JSON.stringify({
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: functionName,
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: attempts,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: { errorType: error.name, errorMessage: error.message },
+    version: '1.0',
+    timestamp: now.toISOString(),
+    KafkaBatchInfo: {
+      batchSize,
+      ...(event.eventSourceArn ? { eventSourceArn: event.eventSourceArn } : {}),
+      bootstrapServers: event.bootstrapServers,
+      payloadSize: Buffer.byteLength(payload),
+      recordsInfo,
+    },
+    payload,
+  });
 }
 
 /** One failure object that was not redriven, and why (it stays where it is). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TimePartition } from '../events/event-time.js';
+import { timePartition, type TimePartition } from '../events/event-time.js';
 
 /** Landed, valid events: `raw/source=…/detail_type=…/dt=YYYY-MM-DD/hour=HH/part-….ndjson.gz`. */
 export const RAW_PREFIX = 'raw/';
@@ -64,6 +64,20 @@ export function dlqObjectKey(queue: string, partition: TimePartition, name: stri
   const key = `${DLQ_PREFIX}queue=${queue}/dt=${partition.dt}/hour=${partition.hour}/${name}`;
   assertSafeKey(key);
   return key;
+}
+
+/** The prefix of the local Kafka landing's failure objects (all topics). */
+export const KAFKA_FAILURE_PREFIX = `${DLQ_PREFIX}queue=kafka-`;
+
+/**
+ * The key of a local Kafka failure object: `dlq/queue=kafka-<topic>/dt=…/hour=…/failure-<hash>.json`, the
+ * hash of the batch's record refs, so writing the same batch again replaces its object.
+ */
+export function kafkaFailureKey(topic: string, at: Date, refs: readonly string[]): string {
+  const name = objectNameFor(refs)
+    .replace(/^part-/, 'failure-')
+    .replace(OBJECT_SUFFIX, '.json');
+  return dlqObjectKey(`kafka-${topic}`, timePartition(at), name);
 }
 
 /** The Hive partition values of a raw key, or undefined when the key is not a raw object key. */

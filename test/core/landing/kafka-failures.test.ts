@@ -4,10 +4,12 @@ import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
 import { createEventValidator } from '../../../lib/core/events/validator.js';
 import type { KafkaEvent, KafkaEventRecord } from '../../../lib/core/landing/kafka-event.js';
 import {
+  kafkaFailureDocument,
   KafkaFailureRecordError,
   parseKafkaFailureRecord,
   redriveKafkaFailures,
 } from '../../../lib/core/landing/kafka-failures.js';
+import { kafkaFailureKey } from '../../../lib/core/landing/object-keys.js';
 import type { ObjectStore } from '../../../lib/core/ports.js';
 import { envelope } from '../../support/envelopes.js';
 import { FlakyStore } from '../../support/flaky-store.js';
@@ -101,6 +103,61 @@ describe('parseKafkaFailureRecord', () => {
       expect(() => parseKafkaFailureRecord(text), text).toThrow(KafkaFailureRecordError);
       expect(() => parseKafkaFailureRecord(text), text).toThrow(message);
     }
+  });
+});
+
+describe('kafkaFailureDocument (what the local event source writes when it gives up)', () => {
+  it('has the shape Lambda writes to an S3 destination, the place in the topic, the error, and reads back', () => {
+    const e = event(record(7, b64(login(ID(1)))), record(9, b64(login(ID(2)))), record(3, null, 2));
+    const error = new Error('writing raw/… failed: disk full');
+    error.name = 'KafkaBatchNotLandedError';
+    const text = kafkaFailureDocument(e, error, 3, 'elt land --group g1', clock.now());
+    const doc = JSON.parse(text) as Record<string, unknown>;
+    expect(doc).toEqual({
+      requestContext: {
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+        functionArn: 'elt land --group g1',
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 3,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: 'KafkaBatchNotLandedError', errorMessage: error.message },
+      version: '1.0',
+      timestamp: '2026-11-01T13:05:00.000Z',
+      KafkaBatchInfo: {
+        batchSize: 3,
+        eventSourceArn: e.eventSourceArn,
+        bootstrapServers: 'boot-1.example:9098',
+        payloadSize: Buffer.byteLength(JSON.stringify(e)),
+        recordsInfo: {
+          'elt-events-0': {
+            firstRecordOffset: '7',
+            lastRecordOffset: '9',
+            firstRecordTimestamp: '2025-11-01T12:26:40.000Z',
+            lastRecordTimestamp: '2025-11-01T12:26:40.000Z',
+          },
+          'elt-events-2': {
+            firstRecordOffset: '3',
+            lastRecordOffset: '3',
+            firstRecordTimestamp: '2025-11-01T12:26:40.000Z',
+            lastRecordTimestamp: '2025-11-01T12:26:40.000Z',
+          },
+        },
+      },
+      payload: JSON.stringify(e),
+    });
+    expect(parseKafkaFailureRecord(text)).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      records: 3,
+      event: e,
+    });
+  });
+
+  it('is named under dlq/queue=kafka-<topic>/ by processing time and the hash of its record refs', () => {
+    const key = kafkaFailureKey('elt-events', clock.now(), ['elt-events-0@7', 'elt-events-0@9']);
+    expect(key).toMatch(/^dlq\/queue=kafka-elt-events\/dt=2026-11-01\/hour=13\/failure-[0-9a-f]{32}\.json$/);
+    expect(kafkaFailureKey('elt-events', clock.now(), ['elt-events-0@9', 'elt-events-0@7'])).toBe(key);
+    expect(kafkaFailureKey('elt-events', clock.now(), ['elt-events-0@8'])).not.toBe(key);
   });
 });
 

@@ -6,7 +6,7 @@ import {
   type RedshiftTarget,
 } from '../../lib/adapters/warehouse/redshift-data-warehouse.js';
 import { dialectNamed } from '../../lib/core/elt/dialect.js';
-import type { EltContext, RunState } from '../../lib/core/elt/elt-steps.js';
+import { ELT_RUN_LOCK_TTL_MS, type EltContext, type RunState } from '../../lib/core/elt/elt-steps.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { systemClock, type ObjectStore } from '../../lib/core/ports.js';
 
@@ -89,7 +89,16 @@ export function eltContext(config: EltFunctionConfig): EltContext {
     },
   });
   // Scheduled hourly: a quiet hour must not wake (and bill) Redshift Serverless.
-  return { warehouse, store, clock: systemClock, models: loadModels(), skipWhenNothingNew: true };
+  // The steps run in separate invocations: the plan claims the run lock in the warehouse and publish or
+  // fail releases it, so a manual start-execution during a scheduled run stops after its plan.
+  return {
+    warehouse,
+    store,
+    clock: systemClock,
+    models: loadModels(),
+    skipWhenNothingNew: true,
+    runLockTtlMs: ELT_RUN_LOCK_TTL_MS,
+  };
 }
 
 /** What Step Functions passes a step: the run so far and, on the failure path, the error it caught. */

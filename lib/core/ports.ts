@@ -105,6 +105,15 @@ export interface Warehouse {
    * API has no session to hold a lock).
    */
   acquireRunLock?(): Promise<void>;
+  /**
+   * The run lock for orchestrators whose steps run in separate processes (Step Functions over the Data
+   * API, where no session outlives a step): claims the lock for `runId` until `expiresAt` unless another
+   * run holds an unexpired one, atomically (one transaction holding a table lock), and returns the run that
+   * holds it afterwards: `runId` itself when claimed.
+   */
+  claimRunLock?(runId: string, now: Date, expiresAt: Date): Promise<string>;
+  /** Releases the run lock if `runId` holds it. */
+  releaseRunLock?(runId: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -36,3 +36,11 @@ CREATE TABLE IF NOT EXISTS elt_runs (
   tests           {{ json_type() }},
   error           VARCHAR(65535)
 );
+
+-- The ELT run lock of orchestrators whose steps share no database session (Step Functions over the Data
+-- API): at most one row, the run that holds the lock, until it releases it or the lock expires.
+CREATE TABLE IF NOT EXISTS elt_run_lock (
+  run_id       VARCHAR(64) NOT NULL,
+  acquired_at  TIMESTAMP   NOT NULL,
+  expires_at   TIMESTAMP   NOT NULL
+);

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../lib/core/rules.js';
+import { ELT_RUN_LOCK_TTL_MS } from '../../lib/core/elt/elt-steps.js';
 import { synthesize, withEnvironment, type SynthesizedApp } from '../support/cdk-app.js';
 
 type Resources = Record<
@@ -342,6 +343,16 @@ describe('stateless stack: ELT orchestration', () => {
     expect(d).toContain('\\"DetailType\\":\\"EltRunSucceeded\\"');
     expect(d).toContain('\\"DetailType\\":\\"EltRunFailed\\"');
     expect(d).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
+  });
+
+  it('stops a run whose plan found the run lock held (AnotherRunInProgress), within the 1 h timeout the lock outlives', () => {
+    const d = definition();
+    expect(d).toContain(
+      '{\\"Variable\\":\\"$.run.lockedBy\\",\\"IsPresent\\":true,\\"Next\\":\\"AnotherRunInProgress\\"}',
+    );
+    expect(d).toContain('\\"AnotherRunInProgress\\":{\\"Type\\":\\"Succeed\\"}');
+    expect(d).toContain('\\"TimeoutSeconds\\":3600');
+    expect(ELT_RUN_LOCK_TTL_MS).toBe(3600_000 + 300_000);
   });
 
   it('logs every state transition and traces with X-Ray', () => {

@@ -141,8 +141,13 @@ describe('the ELT step functions over the Data API', () => {
   });
 
   it('plans nothing on the next run: the ledger has every object', async () => {
-    const run = await steps.plan.handler();
+    let run = await steps.plan.handler();
     expect(run.pendingObjects).toBe(0);
+    // As the state machine goes on: nothing to load, then build, test and publish (which frees the lock).
+    run = await steps.transform.handler({ run });
+    run = await steps.test.handler({ run });
+    await steps.publish.handler({ run });
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([]);
   });
 
   it('records a failed step with the error Step Functions caught, and publishes nothing', async () => {
@@ -157,6 +162,50 @@ describe('the ELT step functions over the Data API', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%\\_\\_build'",
     );
     expect(leftovers).toEqual([]);
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([]);
+  });
+
+  it('runs one at a time: a run started meanwhile stops after its plan, changing nothing, and its failure drops nothing', async () => {
+    const a = await steps.plan.handler();
+    expect(a.lockHeld).toBe(true);
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([{ run_id: a.runId }]);
+    const runs = await sql('SELECT COUNT(*) AS n FROM elt_runs');
+
+    // A manual start-execution while `a` runs: its plan finds the lock held and stops (the state
+    // machine ends it in AnotherRunInProgress); no plan, no history row.
+    const b = await steps.plan.handler();
+    expect(b).toMatchObject({ lockedBy: a.runId, planKey: '', pendingObjects: 0 });
+    expect(b.lockHeld).toBeUndefined();
+    expect(await sql('SELECT COUNT(*) AS n FROM elt_runs')).toEqual(runs);
+
+    // `a` builds its tables; a run that does not hold the lock failing now must not drop them.
+    let run = await steps.transform.handler({ run: a });
+    await steps.fail.handler({
+      run: b,
+      error: { Error: 'States.TaskFailed', Cause: 'while a held the lock' },
+    });
+    const building = await sql(
+      "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%\\_\\_build'",
+    );
+    expect(building.length).toBeGreaterThan(0);
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([{ run_id: a.runId }]);
+
+    run = await steps.test.handler({ run });
+    expect(await steps.publish.handler({ run })).toMatchObject({ status: 'succeeded' });
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([]);
+  });
+
+  it('takes over a lock whose holder expired (a run the state machine timeout stopped gets no fail step)', async () => {
+    const at = (ms: number): string =>
+      new Date(Date.now() + ms).toISOString().replace('T', ' ').replace('Z', '');
+    await sql(
+      `INSERT INTO elt_run_lock (run_id, acquired_at, expires_at) VALUES ('run-stale', '${at(-3_900_000)}', '${at(-60_000)}')`,
+    );
+    const run = await steps.plan.handler();
+    expect(run.lockHeld).toBe(true);
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([{ run_id: run.runId }]);
+    await steps.fail.handler({ run, error: { Error: 'States.TaskFailed', Cause: 'released by the test' } });
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([]);
   });
 
   it('records a run whose plan failed (no run yet) so the failure is in the history', async () => {

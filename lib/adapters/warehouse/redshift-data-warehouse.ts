@@ -9,7 +9,7 @@ import {
   type Field,
   type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
-import { redshiftDialect, type Dialect } from '../../core/elt/dialect.js';
+import { redshiftDialect, stringLiteral, type Dialect } from '../../core/elt/dialect.js';
 import { renderTemplate } from '../../core/elt/models.js';
 import { warehouseSql } from '../../core/elt/sql-sources.js';
 import { maxParameter, splitStatements } from '../../core/elt/sql-text.js';
@@ -214,6 +214,30 @@ export class RedshiftDataWarehouse implements Warehouse {
     return runsFromRows(await this.query(this.history.list, [limit]));
   }
 
+  /**
+   * One transaction (a batch): lock the lock table, which makes a concurrent claim wait for this one,
+   * drop an expired holder, and claim the lock when nobody holds it; then read who holds it. A batch takes
+   * no parameters, so the run id (checked against a strict pattern) and the times (formatted here, from
+   * the caller's clock) are literals.
+   */
+  async claimRunLock(runId: string, now: Date, expiresAt: Date): Promise<string> {
+    const run = stringLiteral(runIdOrThrow(runId));
+    const at = stringLiteral(sqlTimestamp(now));
+    await this.executeBatch([
+      'LOCK elt_run_lock',
+      `DELETE FROM elt_run_lock WHERE expires_at < ${at}`,
+      `INSERT INTO elt_run_lock (run_id, acquired_at, expires_at) SELECT ${run}, ${at}, ${stringLiteral(sqlTimestamp(expiresAt))} WHERE NOT EXISTS (SELECT 1 FROM elt_run_lock)`,
+    ]);
+    const rows = await this.query('SELECT run_id FROM elt_run_lock');
+    const holder = rows[0]?.run_id;
+    // Nobody holds it only if the lock expired between the two calls: report the claim as lost.
+    return typeof holder === 'string' ? holder : '(expired)';
+  }
+
+  async releaseRunLock(runId: string): Promise<void> {
+    await this.execute('DELETE FROM elt_run_lock WHERE run_id = $1', [runIdOrThrow(runId)]);
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
   }
@@ -411,4 +435,15 @@ export function namedParams(
     return `:p${n}`;
   });
   return { text, parameters };
+}
+
+/** A run id as the ELT makes them (`run-20261126T031500Z-a1b2c3`); anything else is refused. */
+function runIdOrThrow(runId: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(runId)) throw new Error(`not a run id: ${JSON.stringify(runId)}`);
+  return runId;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC, the literal form of a TIMESTAMP on Redshift and PostgreSQL. */
+function sqlTimestamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -80,6 +80,11 @@ export function identifier(value: string, what = 'identifier'): string {
   return value;
 }
 
+/** A SQL string literal: the text in single quotes, each quote doubled. */
+export function stringLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 /** Splits and checks a dotted JSON path such as `detail.userId`. */
 export function jsonPath(path: string): string[] {
   return path.split('.').map((p) => {

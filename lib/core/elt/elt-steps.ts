@@ -23,7 +23,20 @@ export interface EltContext {
    * pipeline then costs an S3 listing instead of waking Redshift Serverless. @default false
    */
   readonly skipWhenNothingNew?: boolean;
+  /**
+   * Hold the warehouse's run lock (`claimRunLock`) from the plan to publish or fail, for at most this long:
+   * for orchestrators whose steps share no session. Unset: no lock is taken here (`runElt` holds a
+   * session lock of its own).
+   */
+  readonly runLockTtlMs?: number;
 }
+
+/**
+ * How long an ELT run on AWS may hold the run lock: the state machine's timeout plus 5 minutes. A run
+ * stopped by that timeout gets no fail step, so its lock is only freed by expiring.
+ */
+export const ELT_STATE_MACHINE_TIMEOUT_MS = 60 * 60_000;
+export const ELT_RUN_LOCK_TTL_MS = ELT_STATE_MACHINE_TIMEOUT_MS + 5 * 60_000;
 
 /**
  * The state of one run as it moves through the steps: small and JSON-serializable, because on AWS it
@@ -49,6 +62,10 @@ export interface RunState {
   readonly listedAt?: string;
   /** Nothing was landed since the last published run: the run stops after the plan. */
   readonly nothingNew?: boolean;
+  /** This run holds the warehouse's run lock (taken by the plan with `runLockTtlMs`). */
+  readonly lockHeld?: boolean;
+  /** Another run holds the run lock: this one stops after the plan, having changed nothing. */
+  readonly lockedBy?: string;
 }
 
 /** Where a published run leaves its watermark: when its plan listed the raw objects. */
@@ -139,6 +156,35 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
     return { ...newRunState(id, started), listedAt: started.toISOString(), nothingNew: true };
   }
   await ctx.warehouse.ensureSchema();
+  let lockHeld = false;
+  if (ctx.runLockTtlMs !== undefined && ctx.warehouse.claimRunLock) {
+    const holder = await ctx.warehouse.claimRunLock(
+      id,
+      started,
+      new Date(started.getTime() + ctx.runLockTtlMs),
+    );
+    if (holder !== id) {
+      ctx.onProgress?.(`plan: run ${holder} holds the run lock; stopping`);
+      return { ...newRunState(id, started), lockedBy: holder };
+    }
+    lockHeld = true;
+  }
+  try {
+    return await writePlan(ctx, id, started, landed, lockHeld);
+  } catch (error) {
+    // The failure path gets no run state from a plan that failed: give the lock back here.
+    if (lockHeld) await ctx.warehouse.releaseRunLock?.(id).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writePlan(
+  ctx: EltContext,
+  id: string,
+  started: Date,
+  landed: readonly ObjectInfo[],
+  lockHeld: boolean,
+): Promise<RunState> {
   const loaded = await ctx.warehouse.loadedObjectKeys();
   const objects = landed.filter((o) => !loaded.has(o.key));
   objects.sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -151,6 +197,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
     pendingObjects: objects.length,
     pendingBytes: objects.reduce((n, o) => n + o.size, 0),
     listedAt: started.toISOString(),
+    ...(lockHeld ? { lockHeld } : {}),
   };
   await ctx.warehouse.recordRun(toRecord(state, 'running'));
   ctx.onProgress?.(`plan: ${objects.length} new object(s) of ${objects.length + loaded.size} landed`);
@@ -274,6 +321,7 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
   await ctx.warehouse.executeBatch(statements);
   const record = toRecord(state, 'succeeded', ctx.clock.now());
   await ctx.warehouse.recordRun(record);
+  if (state.lockHeld) await ctx.warehouse.releaseRunLock?.(state.runId);
   if (state.listedAt) {
     await ctx.store.put(
       WATERMARK_KEY,
@@ -305,12 +353,16 @@ async function nothingSinceWatermark(store: ObjectStore, landed: readonly Object
 
 /**
  * The failure path: drops the tables the run built but did not publish, and records the run as failed
- * with the reason. The published tables stay as the previous run left them.
+ * with the reason. The published tables stay as the previous run left them. Under a run lock
+ * (`runLockTtlMs`), a run that does not hold it drops nothing (the tables may be another run's) and a run
+ * that does releases it.
  */
 export async function failRun(ctx: EltContext, state: RunState, reason: string): Promise<RunRecord> {
-  await dropUnpublished(ctx.warehouse, ctx.models);
+  const locking = ctx.runLockTtlMs !== undefined && ctx.warehouse.claimRunLock !== undefined;
+  if (!locking || state.lockHeld) await dropUnpublished(ctx.warehouse, ctx.models);
   const record = toRecord(state, 'failed', ctx.clock.now(), reason);
   await ctx.warehouse.recordRun(record);
+  if (locking && state.lockHeld) await ctx.warehouse.releaseRunLock?.(state.runId);
   return record;
 }
 

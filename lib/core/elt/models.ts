@@ -1,4 +1,4 @@
-import { identifier, jsonPath, type Dialect } from './dialect.js';
+import { identifier, jsonPath, stringLiteral, type Dialect } from './dialect.js';
 
 /** A data test declared in a model's header. */
 export type DataTest =
@@ -253,7 +253,7 @@ export function renderDataTest(model: string, test: DataTest, dialect: Dialect):
       return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} IS NULL`;
     case 'accepted_values':
       // The values come from the model file (code in the repository), never from events; quotes are escaped.
-      return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} NOT IN (${test.values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`;
+      return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} NOT IN (${test.values.map(stringLiteral).join(', ')})`;
     case 'freshness':
       return `SELECT CASE WHEN COUNT(*) > 0 AND MAX(${c}) < ${dialect.nowUtc} - INTERVAL '${test.hours} hours' THEN 1 ELSE 0 END AS failures FROM ${t}`;
   }

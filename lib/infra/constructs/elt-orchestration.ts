@@ -11,6 +11,7 @@ import { TimeZone } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ELT_EVENT_SOURCE } from '../../core/events/catalogue.js';
+import { ELT_STATE_MACHINE_TIMEOUT_MS } from '../../core/elt/elt-steps.js';
 import { RAW_PREFIX } from '../../core/landing/object-keys.js';
 import { grantBucketAccess } from './bucket-access.js';
 import { EltFunction } from './elt-function.js';
@@ -170,6 +171,9 @@ export class EltOrchestration extends Construct {
           ),
           new sfn.Succeed(this, 'NothingNew'),
         )
+        // Another run holds the warehouse's run lock (a manual start during a scheduled run, or the other
+        // way round): this one stops having changed nothing.
+        .when(sfn.Condition.isPresent('$.run.lockedBy'), new sfn.Succeed(this, 'AnotherRunInProgress'))
         .otherwise(
           new sfn.Choice(this, 'AnythingToLoad')
             .when(sfn.Condition.numberGreaterThan('$.run.pendingObjects', 0), load.next(transform))
@@ -191,7 +195,8 @@ export class EltOrchestration extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: `${props.namePrefix}-elt`,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout: Duration.hours(1),
+      // The run lock expires 5 minutes after this (ELT_RUN_LOCK_TTL_MS).
+      timeout: Duration.millis(ELT_STATE_MACHINE_TIMEOUT_MS),
       tracingEnabled: true,
       logs: { destination: smLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });

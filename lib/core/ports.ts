@@ -117,6 +117,20 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
+/**
+ * The connection to the warehouse was lost during an operation (the server shut down or restarted, the
+ * network dropped): nothing of the operation's transaction was committed.
+ */
+export class WarehouseLostError extends Error {
+  constructor(
+    readonly warehouse: string,
+    options: { cause: unknown },
+  ) {
+    super(`the connection to ${warehouse} was lost (${(options.cause as Error).message})`, options);
+    this.name = 'WarehouseLostError';
+  }
+}
+
 /** Another ELT run holds the warehouse's run lock: two runs would build the same tables at once. */
 export class EltRunInProgressError extends Error {
   constructor(readonly warehouse: string) {

@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
 import { PostgresWarehouse } from '../../lib/adapters/warehouse/postgres-warehouse.js';
 import { runElt } from '../../lib/core/elt/run-elt.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { EltRunInProgressError, systemClock } from '../../lib/core/ports.js';
-import { postgresServer, scratchDatabase } from '../support/postgres.js';
+import { useScratchDatabase } from '../support/postgres.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 // Two ELT runs at once on one PostgreSQL warehouse would build the same tables: the second must stop
 // before it touches anything, and the lock must go with the first run's connection.
 const tempDir = useTempDirs();
-let url: string;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ url, drop } = await scratchDatabase(await postgresServer()));
-}, 600_000);
-afterAll(async () => {
-  await drop?.();
-});
+const database = useScratchDatabase();
 
 describe('the ELT run lock on PostgreSQL', () => {
   it('lets one run in, refuses a second while the first holds it, and frees it when the first closes', async () => {
-    const first = await PostgresWarehouse.open(url);
-    const second = await PostgresWarehouse.open(url);
+    const first = await PostgresWarehouse.open(database());
+    const second = await PostgresWarehouse.open(database());
     try {
       await first.acquireRunLock();
       const refused = await second.acquireRunLock().catch((e: unknown) => e);
@@ -40,8 +32,8 @@ describe('the ELT run lock on PostgreSQL', () => {
   });
 
   it('stops runElt before it plans, records or builds anything while another run holds the lock', async () => {
-    const holder = await PostgresWarehouse.open(url);
-    const warehouse = await PostgresWarehouse.open(url);
+    const holder = await PostgresWarehouse.open(database());
+    const warehouse = await PostgresWarehouse.open(database());
     try {
       await holder.acquireRunLock();
       const store = new FsObjectStore(await tempDir());

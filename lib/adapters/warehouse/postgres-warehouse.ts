@@ -10,6 +10,7 @@ import { warehouseSql } from '../../core/elt/sql-sources.js';
 import { maxParameter, splitStatements } from '../../core/elt/sql-text.js';
 import {
   EltRunInProgressError,
+  WarehouseLostError,
   type ObjectInfo,
   type ObjectStore,
   type Row,
@@ -67,10 +68,18 @@ export class PostgresWarehouse implements Warehouse {
   );
   private readonly history = runHistorySql(postgresDialect);
 
+  /** Why the connection ended while idle (the server ended it), reported by the next call. */
+  private lostWhileIdle: Error | undefined;
+
   private constructor(
     private readonly client: pg.Client,
     private readonly target: string,
-  ) {}
+  ) {
+    // An idle connection the server ends emits 'error' on the client; unheard, it would end the process.
+    client.on('error', (error) => {
+      this.lostWhileIdle = error;
+    });
+  }
 
   /** Connects to `postgres://user[:password]@host:port/db`. */
   static async open(url: string): Promise<PostgresWarehouse> {
@@ -95,11 +104,11 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<void> {
-    await this.client.query(sql, params as unknown[]);
+    await this.guard(() => this.client.query(sql, params as unknown[]));
   }
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return (await this.client.query(sql, params as unknown[])).rows as Row[];
+    return (await this.guard(() => this.client.query(sql, params as unknown[]))).rows as Row[];
   }
 
   async executeBatch(statements: readonly string[]): Promise<void> {
@@ -177,14 +186,41 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   private async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.client.query('BEGIN');
+    return this.guard(async () => {
+      await this.client.query('BEGIN');
+      try {
+        const result = await fn();
+        await this.client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await this.client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Runs `fn`, reporting a lost connection as {@link WarehouseLostError}. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.lostWhileIdle) throw new WarehouseLostError(this.describe(), { cause: this.lostWhileIdle });
     try {
-      const result = await fn();
-      await this.client.query('COMMIT');
-      return result;
+      return await fn();
     } catch (error) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
+      if (isConnectionLoss(error)) throw new WarehouseLostError(this.describe(), { cause: error });
       throw error;
     }
   }
+}
+
+/**
+ * Whether a pg error means the connection is gone: the server ended it (SQLSTATE 57P01–57P03, class 08
+ * connection exceptions), the socket failed, or the client says it can no longer be used (node-postgres
+ * raises those without a code).
+ */
+function isConnectionLoss(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (/^(57P0[123]|08...)$/.test(code)) return true;
+    if (['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+  }
+  return /Connection terminated|is not queryable|Client was closed/i.test((error as Error)?.message ?? '');
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { explainAwsError } from '../aws-errors.js';
 import { EltRunFailedError, runElt } from '../../core/elt/run-elt.js';
-import { systemClock, type ObjectStore, type RunRecord } from '../../core/ports.js';
+import { systemClock, WarehouseLostError, type ObjectStore, type RunRecord } from '../../core/ports.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
 import {
   openLocal,
@@ -97,9 +97,10 @@ export function runCommand(): Command {
         });
       } catch (error) {
         if (!(error instanceof EltRunFailedError)) {
-          if (/ECONNREFUSED|terminat|Connection|connect/i.test((error as Error).message) && !remote) {
+          const lost = lostWarehouse(error);
+          if (lost) {
             throw new CliError(
-              `the warehouse ${ctx.warehouse.describe()} went away during the run (${(error as Error).message}). Nothing was published; the next run loads what this one did not.`,
+              `the warehouse ${ctx.warehouse.describe()} went away during the run (${(lost.cause as Error).message}). The run did not finish; published tables are never half-swapped, and the next run loads what this one did not.`,
             );
           }
           throw remote ? explainAwsError(error, 's3', `listing ${options.store}`) : error;
@@ -116,6 +117,12 @@ export function runCommand(): Command {
       );
     },
   );
+}
+
+/** The {@link WarehouseLostError} behind an error, if any (it may be the cause of a step's error). */
+function lostWarehouse(error: unknown): WarehouseLostError | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e instanceof WarehouseLostError) return e;
+  return undefined;
 }
 
 /** Retries `attempt` until it succeeds or `ms` have passed (0: one try), half a second apart. */

@@ -11,7 +11,8 @@ import { publishEvents, type PublishInput } from '../../lib/core/publish/publish
 import { LocalPipeline } from '../../lib/local/local-pipeline.js';
 import { runCli } from '../support/cli.js';
 import { groundTruth } from '../support/ground-truth.js';
-import { postgresServer, scratchDatabase, useScratchDatabase } from '../support/postgres.js';
+import { postgresServer, scratchDatabase } from '../support/postgres.js';
+import { useScratchDatabase } from '../support/scratch-database.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 // The PostgreSQL server ends the warehouse's connection in the middle of a run (a restart, an admin

@@ -4,7 +4,7 @@ import { PostgresWarehouse } from '../../lib/adapters/warehouse/postgres-warehou
 import { runElt } from '../../lib/core/elt/run-elt.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { EltRunInProgressError, systemClock } from '../../lib/core/ports.js';
-import { useScratchDatabase } from '../support/postgres.js';
+import { useScratchDatabase } from '../support/scratch-database.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 // Two ELT runs at once on one PostgreSQL warehouse would build the same tables: the second must stop

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
 import { packageRoot } from '../../lib/package-paths.js';
 
 const exec = promisify(execFile);
@@ -47,20 +46,5 @@ export async function scratchDatabase(
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
     },
-  };
-}
-
-/** A scratch database for the calling test file (made before its tests, dropped after); returns its URL. */
-export function useScratchDatabase(): () => string {
-  let db: { url: string; drop: () => Promise<void> } | undefined;
-  beforeAll(async () => {
-    db = await scratchDatabase(await postgresServer());
-  }, 600_000);
-  afterAll(async () => {
-    await db?.drop();
-  });
-  return () => {
-    if (!db) throw new Error('the scratch database is made in beforeAll: read its URL inside a test');
-    return db.url;
   };
 }

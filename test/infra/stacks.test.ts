@@ -710,7 +710,19 @@ describe('the optional Kafka landing path', () => {
           },
         ]),
       );
+      // HTTPS out for the on-failure bucket, through the S3 gateway endpoint: the subnets have no other
+      // route out (no NAT, no internet gateway).
+      expect(
+        resourcesOf(t, 'AWS::EC2::SecurityGroup')[sg]!.Properties.SecurityGroupEgress as unknown[],
+      ).toEqual([
+        expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      ]);
       expect(rules('AWS::EC2::SecurityGroupEgress', sg)).toHaveLength(2);
+      expect(JSON.stringify(t.toJSON())).not.toMatch(/NatGateway|InternetGateway/);
+      t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        ServiceName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['.s3'])] }),
+        VpcEndpointType: 'Gateway',
+      });
       expect(rules('AWS::EC2::SecurityGroupIngress', endpointSg)).toEqual([
         {
           GroupId: group(endpointSg),

@@ -27,7 +27,9 @@ export interface KafkaClusterProps {
  * puts those in the cluster's subnets with the cluster's security groups); it lets Kafka traffic in on
  * 9098 from itself only. The VPC has no route out, so in on-demand mode the mapping reaches Lambda and
  * STS through interface endpoints created here, which accept HTTPS from that group only. They are kept in
- * provisioned mode too, so switching modes does not touch this stack.
+ * provisioned mode too, so switching modes does not touch this stack. The mapping's on-failure bucket is
+ * reached through the VPC's S3 gateway endpoint (Lambda requires an endpoint for the destination service
+ * in the cluster's VPC).
  */
 export class KafkaCluster extends Construct {
   readonly cluster: msk.CfnServerlessCluster;
@@ -75,6 +77,15 @@ export class KafkaCluster extends Construct {
       this.endpointSecurityGroup,
       ec2.Port.tcp(443),
       'Event source mapping to the Lambda and STS endpoints',
+    );
+    // The mapping writes the batches it gives up on to S3 (its on-failure destination) from these
+    // subnets, through the VPC's S3 gateway endpoint. The S3 prefix list that would name that route has
+    // no CloudFormation lookup; the subnets are isolated (no NAT, no internet gateway), so HTTPS from here
+    // reaches only the VPC's endpoints.
+    this.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'Event source mapping to S3 (on-failure destination) through the gateway endpoint; isolated subnets',
     );
     for (const [endpointId, service] of [
       ['LambdaEndpoint', ec2.InterfaceVpcEndpointAwsService.LAMBDA],

@@ -133,9 +133,13 @@ export class WarehouseLostError extends Error {
 
 /** Another ELT run holds the warehouse's run lock: two runs would build the same tables at once. */
 export class EltRunInProgressError extends Error {
-  constructor(readonly warehouse: string) {
+  constructor(
+    readonly warehouse: string,
+    /** The run holding the lock, when the lock says (a lock row does; a session lock does not). */
+    readonly holder?: string,
+  ) {
     super(
-      `another ELT run is in progress on ${warehouse} (it holds the run lock); wait for it to finish (elt runs shows it) and run again`,
+      `another ELT run is in progress on ${warehouse} (${holder ? `run ${holder} holds` : 'it holds'} the run lock); wait for it to finish (elt runs shows it) and run again`,
     );
     this.name = 'EltRunInProgressError';
   }

@@ -19,8 +19,11 @@ import {
   StatementTimeoutError,
 } from '../../lib/adapters/warehouse/redshift-data-warehouse.js';
 import { postgresDialect } from '../../lib/core/elt/dialect.js';
+import { runElt } from '../../lib/core/elt/run-elt.js';
+import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { createEventValidator } from '../../lib/core/events/validator.js';
 import { landBatch } from '../../lib/core/landing/land-batch.js';
+import { EltRunInProgressError, systemClock } from '../../lib/core/ports.js';
 import { envelope } from '../support/envelopes.js';
 import { startDataApi, type LocalDataApi } from '../support/data-api.js';
 import { postgresServer, scratchDatabase } from '../support/postgres.js';
@@ -125,6 +128,43 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
       /^statement [0-9a-f-]+ failed: ERROR: relation "missing_table" does not exist/,
     );
   });
+
+  it('claims the run lock for one run at a time, lets it expire, and releases only its own', async () => {
+    await warehouse.ensureSchema();
+    const t0 = new Date('2026-11-26T10:00:00Z');
+    const later = (ms: number): Date => new Date(t0.getTime() + ms);
+    expect(await warehouse.claimRunLock('run-a', t0, later(60_000))).toBe('run-a');
+    expect(await warehouse.claimRunLock('run-b', later(1000), later(61_000))).toBe('run-a');
+    await warehouse.releaseRunLock('run-b'); // not the holder: nothing happens
+    expect(await warehouse.claimRunLock('run-b', later(2000), later(62_000))).toBe('run-a');
+    // Past run-a's expiry, run-b takes over.
+    expect(await warehouse.claimRunLock('run-b', later(60_001), later(120_000))).toBe('run-b');
+    await warehouse.releaseRunLock('run-b');
+    expect(await warehouse.query('SELECT COUNT(*) AS n FROM elt_run_lock')).toEqual([{ n: 0 }]);
+    await expect(warehouse.claimRunLock("run-'x", t0, later(1))).rejects.toThrow('not a run id');
+  });
+
+  it('stops runElt before it plans anything while another run holds the lock row, naming that run', async () => {
+    await warehouse.ensureSchema();
+    const now = new Date();
+    expect(await warehouse.claimRunLock('run-scheduled', now, new Date(now.getTime() + 600_000))).toBe(
+      'run-scheduled',
+    );
+    const runsBefore = await warehouse.query('SELECT COUNT(*) AS n FROM elt_runs');
+    const refused = await runElt({ warehouse, store, clock: systemClock, models: loadModels() }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(EltRunInProgressError);
+    expect((refused as Error).message).toBe(
+      `another ELT run is in progress on ${warehouse.describe()} (run run-scheduled holds the run lock); wait for it to finish (elt runs shows it) and run again`,
+    );
+    expect(await warehouse.query('SELECT COUNT(*) AS n FROM elt_runs')).toEqual(runsBefore);
+    await warehouse.releaseRunLock('run-scheduled');
+    const run = await runElt({ warehouse, store, clock: systemClock, models: loadModels() });
+    expect(run.status).toBe('succeeded');
+    // The run gave the lock back.
+    expect(await warehouse.query('SELECT COUNT(*) AS n FROM elt_run_lock')).toEqual([{ n: 0 }]);
+  }, 120_000);
 
   it('gives up on a statement that runs past its deadline', async () => {
     const hasty = new RedshiftDataWarehouse({

@@ -1,5 +1,6 @@
-import type { RunRecord } from '../ports.js';
+import { EltRunInProgressError, type RunRecord } from '../ports.js';
 import {
+  ELT_RUN_LOCK_TTL_MS,
   failRun,
   loadRun,
   planRun,
@@ -31,10 +32,18 @@ export class EltRunFailedError extends Error {
  * any failure, drop what was built and record why. Consumers never see untested tables, a rerun loads
  * nothing twice, and the history records every run. Throws {@link EltRunFailedError} when the run fails.
  */
-export async function runElt(options: EltRunOptions): Promise<RunRecord> {
+export async function runElt(runOptions: EltRunOptions): Promise<RunRecord> {
   // Two runs at once would build the same tables: the second stops here, before touching anything.
-  await options.warehouse.acquireRunLock?.();
+  await runOptions.warehouse.acquireRunLock?.();
+  // A warehouse with no session lock but a lock row (Redshift through the Data API, shared with the
+  // scheduled runs on AWS): the plan claims it, publish or fail gives it back.
+  const w = runOptions.warehouse;
+  const options: EltRunOptions =
+    !w.acquireRunLock && w.claimRunLock && runOptions.runLockTtlMs === undefined
+      ? { ...runOptions, runLockTtlMs: ELT_RUN_LOCK_TTL_MS }
+      : runOptions;
   let state: RunState = await planRun(options, options.runId);
+  if (state.lockedBy) throw new EltRunInProgressError(w.describe(), state.lockedBy);
   try {
     if (state.pendingObjects > 0) state = await loadRun(options, state);
     state = await transformRun(options, state);

@@ -160,13 +160,11 @@ export async function redriveKafkaFailures(
   } = {},
 ): Promise<KafkaRedriveResult> {
   const max = options.max ?? Number.POSITIVE_INFINITY;
-  // Listed first, then worked through: deleting while a listing is under way is not safe on every store.
-  const keys: string[] = [];
-  for await (const info of failures.list(options.prefix ?? '')) {
-    if (keys.length >= max) break;
-    keys.push(info.key);
-  }
-  keys.sort();
+  // Listed first, then worked through oldest name first: deleting while a listing is under way is not safe
+  // on every store. (Failure objects are few: one per batch given up on.)
+  const listed: string[] = [];
+  for await (const info of failures.list(options.prefix ?? '')) listed.push(info.key);
+  const keys = listed.sort().slice(0, max);
   let redriven = 0;
   let records = 0;
   let landedEvents = 0;

@@ -3,7 +3,7 @@ import type { Rejection } from '../events/rejection.js';
 import { eventTimePartition } from '../events/event-time.js';
 import type { EventValidator } from '../events/validator.js';
 import type { Clock, ObjectStore } from '../ports.js';
-import { DEFAULT_GZIP_LEVEL, gzipNdjson } from './ndjson-gzip.js';
+import { DEFAULT_GZIP_LEVEL, putGzipNdjson } from './ndjson-gzip.js';
 import { objectNameFor, rawObjectKey } from './object-keys.js';
 import { forEachBounded } from '../util/concurrency.js';
 import { quarantineRecord, writeQuarantine } from './quarantine.js';
@@ -123,9 +123,8 @@ export async function landBatch(
       objectNameFor(group.eventIds),
     );
     try {
-      const body = await gzipNdjson(group.lines, level);
-      await deps.store.put(key, body, { contentType: 'application/x-ndjson', contentEncoding: 'gzip' });
-      objects.push({ key, events: group.lines.length, bytes: body.length });
+      const bytes = await putGzipNdjson(deps.store, key, group.lines, level);
+      objects.push({ key, events: group.lines.length, bytes });
       landedEvents += group.lines.length;
     } catch (error) {
       failedIds.push(...group.recordIds);

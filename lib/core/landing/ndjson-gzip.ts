@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
+import type { ObjectStore } from '../ports.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -13,6 +14,18 @@ export const DEFAULT_GZIP_LEVEL = 6;
  */
 export async function gzipNdjson(lines: readonly string[], level = DEFAULT_GZIP_LEVEL): Promise<Buffer> {
   return gzipAsync(Buffer.from(lines.join('\n') + '\n', 'utf8'), { level });
+}
+
+/** Writes NDJSON lines as one gzip object, labelled as such; returns its size in bytes. */
+export async function putGzipNdjson(
+  store: ObjectStore,
+  key: string,
+  lines: readonly string[],
+  level = DEFAULT_GZIP_LEVEL,
+): Promise<number> {
+  const body = await gzipNdjson(lines, level);
+  await store.put(key, body, { contentType: 'application/x-ndjson', contentEncoding: 'gzip' });
+  return body.length;
 }
 
 /** Splits a gzip NDJSON object back into its lines (no parsing). */

@@ -1,7 +1,7 @@
 import type { Rejection } from '../events/rejection.js';
 import { timePartition } from '../events/event-time.js';
 import type { Clock, ObjectStore } from '../ports.js';
-import { gzipNdjson } from './ndjson-gzip.js';
+import { putGzipNdjson } from './ndjson-gzip.js';
 import { dlqObjectKey, objectNameFor, quarantineObjectKey } from './object-keys.js';
 
 /** Where in the pipeline an input was rejected. */
@@ -57,10 +57,7 @@ export async function writeQuarantine(
   clock: Clock,
 ): Promise<string> {
   const key = quarantineObjectKey(stage, timePartition(clock.now()), objectNameFor(lines));
-  await store.put(key, await gzipNdjson(lines), {
-    contentType: 'application/x-ndjson',
-    contentEncoding: 'gzip',
-  });
+  await putGzipNdjson(store, key, lines);
   return key;
 }
 
@@ -76,9 +73,6 @@ export async function writeDeadLetters(
   clock: Clock,
 ): Promise<string> {
   const key = dlqObjectKey(queue, timePartition(clock.now()), objectNameFor(ids));
-  await store.put(key, await gzipNdjson(lines), {
-    contentType: 'application/x-ndjson',
-    contentEncoding: 'gzip',
-  });
+  await putGzipNdjson(store, key, lines);
   return key;
 }

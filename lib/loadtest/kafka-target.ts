@@ -5,7 +5,7 @@ import type { KafkaEventSourceStats } from '../adapters/kafka/kafka-event-source
 import { DataDir } from '../local/data-dir.js';
 import { KafkaLanding } from '../local/kafka-pipeline.js';
 import { offerToBus } from './bus-offer.js';
-import type { LoadTarget } from './load-target.js';
+import { landingFacts, type LoadTarget } from './load-target.js';
 
 /** Options of {@link startKafkaTarget}. */
 export interface KafkaTargetOptions {
@@ -67,13 +67,7 @@ export async function startKafkaTarget(options: KafkaTargetOptions): Promise<Loa
       group: options.groupId,
       producer: bus.stats,
       consumer: { ...(last ?? landing.source.stats) },
-      landing: {
-        landedEvents: landing.stats.landedEvents,
-        landedObjects: landing.stats.landedObjectKeys.size,
-        quarantined: landing.stats.quarantined,
-        deadLettered: landing.stats.deadLettered,
-        landingErrors: landing.landingErrors.slice(-3),
-      },
+      landing: landingFacts(landing),
     }),
     close: async () => {
       producing = false;

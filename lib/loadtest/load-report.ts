@@ -61,16 +61,11 @@ export interface LoadReport {
 }
 
 /** The report of a run: its samples analysed, totals checked. */
-export function buildLoadReport(input: {
-  readonly transport: LoadTransport;
-  readonly target: string;
-  readonly command: string;
-  readonly machine: Readonly<Record<string, unknown>>;
-  readonly settings: LoadSettings;
-  readonly facts: Readonly<Record<string, unknown>>;
-  readonly steps: readonly ScheduledStep[];
-  readonly run: LoadRun;
-}): LoadReport {
+export function buildLoadReport(
+  input: Pick<LoadReport, 'transport' | 'target' | 'command' | 'machine' | 'settings' | 'facts' | 'steps'> & {
+    readonly run: LoadRun;
+  },
+): LoadReport {
   const { run } = input;
   const analysis = analyseLoad(run.samples, input.steps);
   const rejectedByCode: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import type { ObjectStore } from '../core/ports.js';
+import type { LocalPipelineStats } from '../local/local-pipeline.js';
 import type { LandedClock } from './landed-watcher.js';
 import type { LoadEvent } from './load-events.js';
 import type { DepthReading } from './sample-recorder.js';
@@ -46,4 +47,18 @@ export interface LoadTarget {
   facts(): Record<string, unknown>;
   /** Stops everything it started (bounded: a backlog left behind is reported, not waited for forever). */
   close(): Promise<void>;
+}
+
+/** What a landing pipeline did, as a run's facts: counts and its last three errors. */
+export function landingFacts(pipeline: {
+  readonly stats: LocalPipelineStats;
+  readonly landingErrors: readonly string[];
+}): Record<string, unknown> {
+  return {
+    landedEvents: pipeline.stats.landedEvents,
+    landedObjects: pipeline.stats.landedObjectKeys.size,
+    quarantined: pipeline.stats.quarantined,
+    deadLettered: pipeline.stats.deadLettered,
+    landingErrors: pipeline.landingErrors.slice(-3),
+  };
 }

@@ -6,7 +6,7 @@ import { DataDir } from '../local/data-dir.js';
 import { openLocalIngest } from '../local/ingest/local-ingest.js';
 import { LocalPipeline } from '../local/local-pipeline.js';
 import type { LoadEvent } from './load-events.js';
-import type { LoadTarget, OfferResult, TimelineEvent } from './load-target.js';
+import { landingFacts, type LoadTarget, type OfferResult, type TimelineEvent } from './load-target.js';
 
 /** Options of {@link startLocalTarget}: `elt serve`'s settings, defaulted as it defaults them. */
 export interface LocalTargetOptions {
@@ -141,13 +141,7 @@ export async function startLocalTarget(options: LocalTargetOptions): Promise<Loa
         publisher: publisher.stats,
         breakerCounts: breaker.counts,
       },
-      pipeline: {
-        landedEvents: pipeline.stats.landedEvents,
-        landedObjects: pipeline.stats.landedObjectKeys.size,
-        quarantined: pipeline.stats.quarantined,
-        deadLettered: pipeline.stats.deadLettered,
-        landingErrors: pipeline.landingErrors.slice(-3),
-      },
+      pipeline: landingFacts(pipeline),
     }),
     close: async () => {
       agent.destroy();

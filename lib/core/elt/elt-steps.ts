@@ -157,7 +157,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   }
   await ctx.warehouse.ensureSchema();
   let lockHeld = false;
-  if (ctx.runLockTtlMs !== undefined && ctx.warehouse.claimRunLock) {
+  if (usesLockRow(ctx)) {
     const holder = await ctx.warehouse.claimRunLock(
       id,
       started,
@@ -358,12 +358,22 @@ async function nothingSinceWatermark(store: ObjectStore, landed: readonly Object
  * that does releases it.
  */
 export async function failRun(ctx: EltContext, state: RunState, reason: string): Promise<RunRecord> {
-  const locking = ctx.runLockTtlMs !== undefined && ctx.warehouse.claimRunLock !== undefined;
+  const locking = usesLockRow(ctx);
   if (!locking || state.lockHeld) await dropUnpublished(ctx.warehouse, ctx.models);
   const record = toRecord(state, 'failed', ctx.clock.now(), reason);
   await ctx.warehouse.recordRun(record);
   if (locking && state.lockHeld) await ctx.warehouse.releaseRunLock?.(state.runId);
   return record;
+}
+
+/** Whether runs of this context take the warehouse's lock row (plan claims it, publish or fail frees it). */
+function usesLockRow(
+  ctx: EltContext,
+): ctx is EltContext & {
+  runLockTtlMs: number;
+  warehouse: Required<Pick<Warehouse, 'claimRunLock'>> & Warehouse;
+} {
+  return ctx.runLockTtlMs !== undefined && ctx.warehouse.claimRunLock !== undefined;
 }
 
 /** A model whose SQL the warehouse rejected. */

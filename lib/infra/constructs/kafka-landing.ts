@@ -216,9 +216,8 @@ export class S3FailureDestination implements lambda.IEventSourceDlq {
   constructor(private readonly bucket: s3.IBucket) {}
 
   bind(_target: lambda.IEventSourceMapping, handler: lambda.IFunction): lambda.DlqDestinationConfig {
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
-    );
+    grantBucketAccess(this.bucket, handler, { put: [''] });
+    // Unconditioned: which prefix Lambda lists, if any, is not documented.
     handler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
     );

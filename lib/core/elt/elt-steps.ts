@@ -367,9 +367,7 @@ export async function failRun(ctx: EltContext, state: RunState, reason: string):
 }
 
 /** Whether runs of this context take the warehouse's lock row (plan claims it, publish or fail frees it). */
-function usesLockRow(
-  ctx: EltContext,
-): ctx is EltContext & {
+function usesLockRow(ctx: EltContext): ctx is EltContext & {
   runLockTtlMs: number;
   warehouse: Required<Pick<Warehouse, 'claimRunLock'>> & Warehouse;
 } {

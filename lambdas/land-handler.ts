@@ -27,6 +27,11 @@ export interface LandingConfig {
   readonly keyPrefix: string;
   /** Env: GZIP_LEVEL. @default 6 */
   readonly gzipLevel: number;
+  /**
+   * Events more than this many hours late are filed under the partition of (now − this), the window the
+   * ELT plan lists. Env: ELT_LATENESS_HOURS (the same setting the ELT functions get). @default unset
+   */
+  readonly latenessHours?: number;
 }
 
 /** Reads and checks the settings once, at cold start. */
@@ -46,7 +51,17 @@ export function readLandingConfig(env: Readonly<Record<string, string | undefine
       `GZIP_LEVEL must be an integer from 1 to 9, got ${JSON.stringify(env.GZIP_LEVEL)}`,
     );
   }
-  return { bucket, keyPrefix, gzipLevel };
+  const lateness = env.ELT_LATENESS_HOURS;
+  const latenessHours = lateness === undefined || lateness === '' ? undefined : Number(lateness);
+  if (
+    latenessHours !== undefined &&
+    (!Number.isInteger(latenessHours) || latenessHours < 1 || latenessHours > 720)
+  ) {
+    throw new LandingConfigError(
+      `ELT_LATENESS_HOURS must be an integer from 1 to 720, got ${JSON.stringify(lateness)}`,
+    );
+  }
+  return { bucket, keyPrefix, gzipLevel, ...(latenessHours !== undefined ? { latenessHours } : {}) };
 }
 
 // The prefix's segments must be safe key segments too: no "..", no empty segment, no leading "/".
@@ -128,6 +143,7 @@ function landingDeps(config: LandingConfig, deps: LandHandlerDeps): LandingDeps 
     validator: createEventValidator(),
     clock: deps.clock ?? systemClock,
     gzipLevel: config.gzipLevel,
+    ...(config.latenessHours !== undefined ? { latenessHours: config.latenessHours } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import {
 } from '../../lib/adapters/warehouse/redshift-data-warehouse.js';
 import { dialectNamed } from '../../lib/core/elt/dialect.js';
 import { ELT_RUN_LOCK_TTL_MS, type EltContext, type RunState } from '../../lib/core/elt/elt-steps.js';
+import { parseReaders, WarehouseReadersError, type WarehouseReaders } from '../../lib/core/elt/readers.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { systemClock, type ObjectStore } from '../../lib/core/ports.js';
 
@@ -33,6 +34,12 @@ export interface EltFunctionConfig {
    * these functions on a workstation against `elt dataapi --bucket-dir <bucket>=<dir>`. Env RAW_STORE.
    */
   readonly localStoreDir?: string;
+  /** Who gets SELECT on every model at each publish. Env ELT_READERS (JSON). */
+  readonly readers: WarehouseReaders;
+  /** How late an event may land under its own partition; bounds the plan's listing. Env ELT_LATENESS_HOURS. */
+  readonly latenessHours?: number;
+  /** Most objects one run loads. Env ELT_MAX_OBJECTS_PER_RUN. */
+  readonly maxObjectsPerRun?: number;
 }
 
 /** Reads and checks the settings once, at cold start. */
@@ -51,6 +58,25 @@ export function readEltConfig(env: Readonly<Record<string, string | undefined>>)
   }
   const dialect = env.REDSHIFT_SQL_DIALECT ?? 'redshift';
   dialectNamed(dialect);
+  const int = (name: string, min: number, max: number): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new EltConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  let readers: WarehouseReaders = {};
+  if (env.ELT_READERS) {
+    try {
+      readers = parseReaders(JSON.parse(env.ELT_READERS) as unknown, 'ELT_READERS');
+    } catch (error) {
+      const why = error instanceof WarehouseReadersError ? error.message : `ELT_READERS is not JSON`;
+      throw new EltConfigError(why);
+    }
+  }
+  const latenessHours = int('ELT_LATENESS_HOURS', 1, 720);
+  const maxObjectsPerRun = int('ELT_MAX_OBJECTS_PER_RUN', 1, 1_000_000);
   return {
     bucket: need('RAW_BUCKET', 'the raw bucket name'),
     keyPrefix: env.RAW_KEY_PREFIX ?? '',
@@ -62,6 +88,9 @@ export function readEltConfig(env: Readonly<Record<string, string | undefined>>)
     copyRoleArn: need('REDSHIFT_COPY_ROLE_ARN', 'the IAM role Redshift COPY assumes'),
     dialect,
     ...(env.RAW_STORE ? { localStoreDir: localDir(env.RAW_STORE) } : {}),
+    readers,
+    ...(latenessHours !== undefined ? { latenessHours } : {}),
+    ...(maxObjectsPerRun !== undefined ? { maxObjectsPerRun } : {}),
   };
 }
 
@@ -71,8 +100,13 @@ function localDir(url: string): string {
   return fileURLToPath(url);
 }
 
+/** The ELT context of the functions, made once per cold start; {@link forInvocation} adds the run's own. */
+export interface EltFunctionContext extends EltContext {
+  readonly warehouse: RedshiftDataWarehouse;
+}
+
 /** The ELT context of the functions: S3 for objects, Redshift through the Data API, the bundled models. */
-export function eltContext(config: EltFunctionConfig): EltContext {
+export function eltContext(config: EltFunctionConfig): EltFunctionContext {
   const store: ObjectStore = config.localStoreDir
     ? new FsObjectStore(config.localStoreDir)
     : new S3ObjectStore({ bucket: config.bucket, prefix: config.keyPrefix });
@@ -98,6 +132,45 @@ export function eltContext(config: EltFunctionConfig): EltContext {
     models: loadModels(),
     skipWhenNothingNew: true,
     runLockTtlMs: ELT_RUN_LOCK_TTL_MS,
+    readers: config.readers,
+    ...(config.latenessHours !== undefined ? { latenessHours: config.latenessHours } : {}),
+    ...(config.maxObjectsPerRun !== undefined ? { maxObjectsPerRun: config.maxObjectsPerRun } : {}),
+  };
+}
+
+/** What a step uses of Lambda's context object. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * Time kept at the end of an invocation: a statement still running at the deadline is canceled and seen
+ * to stop (the warehouse's cancel grace, 20 s) while the function still runs, and the step returns.
+ */
+export const INVOCATION_RESERVE_MS = 30_000;
+
+/**
+ * The context of one invocation for one run: its statements carry the run id as their name (so the fail
+ * step can find and stop them) and end by the function's own end less {@link INVOCATION_RESERVE_MS} —
+ * derived from the time Lambda says is left, never from a fixed timeout, because Lambda stops a function
+ * at its timeout wherever it is and a Data API statement it started runs on.
+ */
+export function forInvocation(
+  base: EltFunctionContext,
+  runId: string,
+  invocation: InvocationContext | undefined,
+): EltContext {
+  const deadline =
+    invocation === undefined
+      ? undefined
+      : Date.now() + invocation.getRemainingTimeInMillis() - INVOCATION_RESERVE_MS;
+  return {
+    ...base,
+    warehouse: base.warehouse.forRun({
+      statementName: runId,
+      ...(deadline !== undefined ? { deadline } : {}),
+    }),
+    ...(deadline !== undefined ? { deadline } : {}),
   };
 }
 

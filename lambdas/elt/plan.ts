@@ -1,7 +1,10 @@
 // ELT step 1: plan the run (see lib/core/elt/elt-steps.ts).
-import { planRun, type RunState } from '../../lib/core/elt/elt-steps.js';
-import { eltContext, readEltConfig } from './context.js';
+import { newRunId, planRun, type RunState } from '../../lib/core/elt/elt-steps.js';
+import { eltContext, forInvocation, readEltConfig, type InvocationContext } from './context.js';
 
 const ctx = eltContext(readEltConfig(process.env));
 
-export const handler = async (): Promise<RunState> => planRun(ctx);
+export const handler = async (_input: unknown, invocation?: InvocationContext): Promise<RunState> => {
+  const runId = newRunId(ctx.clock.now());
+  return planRun(forInvocation(ctx, runId, invocation), runId);
+};

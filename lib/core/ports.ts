@@ -22,6 +22,15 @@ export interface ObjectInfo {
   readonly lastModified?: Date;
 }
 
+/** Options of {@link ObjectStore.list}. */
+export interface ListOptions {
+  /**
+   * Only keys that sort after this one (byte order, as S3 `StartAfter`). A store may return more; callers
+   * that rely on the bound filter again.
+   */
+  readonly startAfter?: string;
+}
+
 /** Metadata written with an object. */
 export interface PutObjectOptions {
   readonly contentType?: string;
@@ -37,7 +46,12 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array, options?: PutObjectOptions): Promise<void>;
   get(key: string): Promise<Uint8Array>;
   /** Lists every object under a prefix (order unspecified). */
-  list(prefix: string): AsyncIterable<ObjectInfo>;
+  list(prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
+  /**
+   * The "folders" one level below a prefix ending in `/` (S3 `CommonPrefixes` with delimiter `/`), each
+   * ending in `/`, so a caller can list parts of a tree without listing all of it.
+   */
+  listPrefixes?(prefix: string): AsyncIterable<string>;
   /** Removes an object; removing one that is not there is not an error. */
   delete(key: string): Promise<void>;
   /** The path of the object on this machine, when the store is a local directory (bulk loaders read it in place). */
@@ -70,7 +84,8 @@ export interface RunRecord {
   readonly objectsLoaded: number;
   readonly eventsLoaded: number;
   readonly models: readonly { readonly name: string; readonly rows: number; readonly ms: number }[];
-  readonly tests: readonly { readonly name: string; readonly failures: number }[];
+  /** Data tests; `warn` marks a check that is reported but never blocks publishing (freshness). */
+  readonly tests: readonly { readonly name: string; readonly failures: number; readonly warn?: true }[];
   readonly error?: string;
 }
 
@@ -87,8 +102,11 @@ export interface Warehouse {
   executeBatch(statements: readonly string[]): Promise<void>;
   /** Creates the pipeline's own tables (raw_events, the load ledger, elt_runs) when missing. */
   ensureSchema(): Promise<void>;
-  /** Keys of every object already loaded (the ledger). */
-  loadedObjectKeys(): Promise<Set<string>>;
+  /**
+   * Keys of objects already loaded (the ledger): every one, or with `since`, those loaded at or after that
+   * time, so a plan reads what is new instead of the whole history.
+   */
+  loadedObjectKeys(since?: Date): Promise<Set<string>>;
   /**
    * Bulk-loads whole raw objects into raw_events and records them in the ledger, in one transaction, so
    * an object is either loaded and recorded or neither. Returns the number of events loaded.
@@ -114,6 +132,23 @@ export interface Warehouse {
   claimRunLock?(runId: string, now: Date, expiresAt: Date): Promise<string>;
   /** Releases the run lock if `runId` holds it. */
   releaseRunLock?(runId: string): Promise<void>;
+  /**
+   * The SQL that releases the run lock of `runId`, for a transaction that must release it together with
+   * its own statements (publishing: the tables change and the lock goes in one commit).
+   */
+  releaseRunLockSql?(runId: string): string;
+  /**
+   * Most statements one `executeBatch` transaction may hold (the Redshift Data API takes 40); absent when
+   * a transaction has no such bound.
+   */
+  readonly maxStatementsPerTransaction?: number;
+  /**
+   * Stops what a run left running in the warehouse: statements that outlived the process that sent them
+   * (a Lambda function stopped at its timeout does not stop its Data API statements). Cancels each and
+   * waits until they end or `until`; returns how many may still be running. Absent where statements end
+   * with the session that sent them.
+   */
+  stopRunStatements?(runId: string, until: Date): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -128,6 +163,20 @@ export class WarehouseLostError extends Error {
   ) {
     super(`the connection to ${warehouse} was lost (${(options.cause as Error).message})`, options);
     this.name = 'WarehouseLostError';
+  }
+}
+
+/**
+ * Some objects of a load were recorded in the ledger by another transaction while this load waited (a
+ * statement of an earlier run that outlived its process): nothing of this load was written. Plan the
+ * load again from the ledger.
+ */
+export class ObjectsLoadedMeanwhileError extends Error {
+  constructor(readonly objects: number) {
+    super(
+      `objects of this load (${objects} in all) were loaded by another transaction meanwhile; nothing of it was written`,
+    );
+    this.name = 'ObjectsLoadedMeanwhileError';
   }
 }
 

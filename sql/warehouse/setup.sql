@@ -13,16 +13,19 @@ CREATE TABLE IF NOT EXISTS raw_events (
   event        {{ json_type() }} NOT NULL,  -- the whole envelope as landed
   run_id       VARCHAR(64)    NOT NULL,
   loaded_at    TIMESTAMP      NOT NULL
-);
+) {{ sort_key(loaded_at) }};
 
--- The load ledger: an object listed here is never loaded again.
+-- The load ledger: an object listed here is never loaded again. The key is enforced by DuckDB and
+-- PostgreSQL only (Redshift keeps it as information): a Redshift load writes an object's row only when
+-- no row of its batch is there yet, under a lock on this table. Sorted by loaded_at on Redshift: a plan
+-- reads the rows since its watermark, not the whole ledger.
 CREATE TABLE IF NOT EXISTS elt_loaded_objects (
   object_key  VARCHAR(1024) PRIMARY KEY,
   size_bytes  BIGINT        NOT NULL,
   events      BIGINT,                    -- NULL on Redshift: COPY does not count rows per file
   run_id      VARCHAR(64)   NOT NULL,
   loaded_at   TIMESTAMP     NOT NULL
-);
+) {{ sort_key(loaded_at) }};
 
 CREATE TABLE IF NOT EXISTS elt_runs (
   run_id          VARCHAR(64) PRIMARY KEY,
@@ -34,7 +37,7 @@ CREATE TABLE IF NOT EXISTS elt_runs (
   events_loaded   BIGINT      NOT NULL,
   models          {{ json_type() }},
   tests           {{ json_type() }},
-  error           VARCHAR(65535)
+  error           VARCHAR(16000)         -- the run record caps it: a Data API result row is at most 64 KB
 );
 
 -- The ELT run lock of orchestrators whose steps share no database session (Step Functions over the Data

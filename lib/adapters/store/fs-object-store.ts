@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertSafeKey } from '../../core/landing/object-keys.js';
-import type { ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
+import type { ListOptions, ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
 
 /** Options of {@link FsObjectStore}. */
 export interface FsObjectStoreOptions {
@@ -74,37 +74,72 @@ export class FsObjectStore implements ObjectStore {
     await rm(this.localPath(key), { force: true });
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     // Walk only the directory the prefix names, then filter by the rest of the prefix.
+    yield* this.walk(
+      this.dirOf(prefix),
+      prefix.slice(0, Math.max(0, prefix.lastIndexOf('/'))),
+      prefix,
+      options.startAfter ?? '',
+    );
+  }
+
+  async *listPrefixes(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/'))
+      throw new Error(`listPrefixes needs a prefix ending in "/": ${prefix}`);
+    let entries;
+    try {
+      entries = await readdir(this.dirOf(prefix), { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    for (const name of names.sort()) yield `${prefix}${name}/`;
+  }
+
+  /** The directory of the part of a prefix up to its last `/` (checked: it must not leave the root). */
+  private dirOf(prefix: string): string {
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
     // A directory part that is not a safe key (`../`, `/etc/`) would walk outside the root.
     if (dirKey) assertSafeKey(dirKey);
-    const start = dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
-    yield* this.walk(start, dirKey, prefix);
+    return dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
   }
 
-  private async *walk(dir: string, dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+  private async *walk(
+    dir: string,
+    dirKey: string,
+    prefix: string,
+    startAfter: string,
+  ): AsyncIterable<ObjectInfo> {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
       // No directory (or an object where the prefix wants one): nothing is under the prefix.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      if (isMissing(error)) return;
       throw error;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) {
-          yield* this.walk(join(dir, entry.name), key, prefix);
+        const inside = `${key}/`;
+        // Every key under this directory sorts before startAfter: skip the whole subtree.
+        if (startAfter && inside < startAfter && !startAfter.startsWith(inside)) continue;
+        if (prefix.startsWith(inside) || key.startsWith(prefix) || inside.startsWith(prefix)) {
+          yield* this.walk(join(dir, entry.name), key, prefix, startAfter);
         }
-      } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.includes('~')) {
+      } else if (entry.isFile() && key.startsWith(prefix) && key > startAfter && !entry.name.includes('~')) {
         const info = await stat(join(dir, entry.name));
         yield { key, size: info.size, lastModified: info.mtime };
       }
     }
   }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -7,7 +7,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { assertSafeKey } from '../../core/landing/object-keys.js';
-import type { ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
+import type { ListOptions, ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
 
 /** Options of {@link S3ObjectStore}. */
 export interface S3ObjectStoreOptions {
@@ -79,13 +79,14 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     let token: string | undefined;
     do {
       const page = await this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: this.prefix + prefix,
+          ...(options.startAfter && !token ? { StartAfter: this.prefix + options.startAfter } : {}),
           ...(token ? { ContinuationToken: token } : {}),
         }),
       );
@@ -97,6 +98,24 @@ export class S3ObjectStore implements ObjectStore {
           ...(o.LastModified ? { lastModified: o.LastModified } : {}),
         };
       }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async *listPrefixes(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/'))
+      throw new Error(`listPrefixes needs a prefix ending in "/": ${prefix}`);
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.prefix + prefix,
+          Delimiter: '/',
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix.slice(this.prefix.length);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

@@ -6,7 +6,7 @@ import { DuckDBInstance, listValue, type DuckDBResultReader, type DuckDBValue } 
 import { duckdbDialect } from '../../core/elt/dialect.js';
 import { renderTemplate } from '../../core/elt/models.js';
 import { maxParameter } from '../../core/elt/sql-text.js';
-import { runHistorySql, runParams, runsFromRows } from './run-history.js';
+import { runHistorySql, runParams, runsFromRows, sqlTimestamp } from './run-history.js';
 import { namedParameters, splitStatements } from '../../core/elt/sql-text.js';
 import type { ObjectInfo, ObjectStore, Row, RunRecord, SqlValue, Warehouse } from '../../core/ports.js';
 import { warehouseSql } from '../../core/elt/sql-sources.js';
@@ -100,9 +100,14 @@ export class DuckDbWarehouse implements Warehouse {
     for (const statement of this.setupSql) await this.connection.run(statement);
   }
 
-  async loadedObjectKeys(): Promise<Set<string>> {
-    const result = await this.connection.runAndReadAll('SELECT object_key FROM elt_loaded_objects');
-    return new Set(result.getRows().map((r) => String(r[0])));
+  async loadedObjectKeys(since?: Date): Promise<Set<string>> {
+    const rows = since
+      ? await this.query(
+          'SELECT object_key FROM elt_loaded_objects WHERE loaded_at >= CAST($1 AS TIMESTAMP)',
+          [sqlTimestamp(since)],
+        )
+      : await this.query('SELECT object_key FROM elt_loaded_objects');
+    return new Set(rows.map((r) => String(r.object_key)));
   }
 
   async loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number> {

@@ -3,8 +3,8 @@ import {
   BatchExecuteStatementCommand,
   CancelStatementCommand,
   DescribeStatementCommand,
-  ExecuteStatementCommand,
   GetStatementResultCommand,
+  ListStatementsCommand,
   RedshiftDataClient,
   type Field,
   type SqlParameter,
@@ -12,12 +12,20 @@ import {
 import { redshiftDialect, stringLiteral, type Dialect } from '../../core/elt/dialect.js';
 import { renderTemplate } from '../../core/elt/models.js';
 import { warehouseSql } from '../../core/elt/sql-sources.js';
-import { maxParameter, splitStatements } from '../../core/elt/sql-text.js';
+import { splitStatements } from '../../core/elt/sql-text.js';
 import { assertSafeKey } from '../../core/landing/object-keys.js';
-import type { ObjectInfo, ObjectStore, Row, RunRecord, SqlValue, Warehouse } from '../../core/ports.js';
+import {
+  ObjectsLoadedMeanwhileError,
+  type ObjectInfo,
+  type ObjectStore,
+  type Row,
+  type RunRecord,
+  type SqlValue,
+  type Warehouse,
+} from '../../core/ports.js';
 import { maskSecrets } from '../../core/util/mask-secrets.js';
 import { isTransientAwsError, sleep, withRetry, type RetryPolicy } from '../../core/util/retry.js';
-import { runHistorySql, runParams, runsFromRows } from './run-history.js';
+import { runHistorySql, runParams, runsFromRows, sqlTimestamp } from './run-history.js';
 
 /** Where statements run: a Serverless workgroup or a provisioned cluster. */
 export type RedshiftTarget =
@@ -56,8 +64,19 @@ export interface RedshiftDataWarehouseOptions {
   readonly retry?: RetryPolicy;
   /** How long one statement may run before it is reported as timed out. @default 15 minutes */
   readonly statementTimeoutMs?: number;
-  /** After the deadline the statement is canceled; how long it may take to stop. @default 30 s */
+  /**
+   * The time (epoch ms) every statement must have ended by, whatever `statementTimeoutMs` says: a Lambda
+   * function's end less the cancel grace, so a statement is canceled (and seen to stop) while the
+   * function still runs, instead of running on after the function was stopped. @default none
+   */
+  readonly deadline?: number;
+  /** After the deadline the statement is canceled; how long it may take to stop. @default 20 s */
   readonly cancelGraceMs?: number;
+  /**
+   * `StatementName` of every statement sent (the ELT run id), so that the run's statements can be found
+   * and stopped later, from another process (ListStatements). @default none
+   */
+  readonly statementName?: string;
   /** DescribeStatement polling: first delay, doubled up to the maximum. @default 50 / 2000 ms */
   readonly pollInitialMs?: number;
   readonly pollMaxMs?: number;
@@ -74,6 +93,33 @@ export class StatementFailedError extends Error {
   ) {
     super(`statement ${statementId} ${status.toLowerCase()}: ${message}`);
     this.name = 'StatementFailedError';
+  }
+}
+
+/**
+ * The pipeline's tables belong to another database user than the one this connection runs as: a run would
+ * fail to replace their tables, and the tables it made could not be replaced by the owner's runs.
+ */
+export class WarehouseOwnerError extends Error {
+  constructor(
+    readonly warehouse: string,
+    readonly owner: string,
+    readonly user: string,
+  ) {
+    super(
+      `the pipeline's tables on ${warehouse} belong to database user "${owner}", but this connection runs as "${user}": a run as "${user}" could not replace their tables, and the tables it made could not be replaced by the scheduled runs. Run the ELT as its owner: start the deployed workflow with \`npx elt run --state-machine <StateMachineArn>\` (or \`npx elt run --outputs <cdk outputs file>\`)`,
+    );
+    this.name = 'WarehouseOwnerError';
+  }
+}
+
+/** The process's deadline passed before a statement was sent: it was not sent. */
+export class DeadlinePassedError extends Error {
+  constructor(deadline: number) {
+    super(
+      `the deadline (${new Date(deadline).toISOString()}) passed before the statement was sent; it was not sent`,
+    );
+    this.name = 'DeadlinePassedError';
   }
 }
 
@@ -99,6 +145,19 @@ export class StatementTimeoutError extends Error {
 
 // A Data API batch runs as one transaction and takes at most 40 statements (BatchExecuteStatement).
 export const MAX_BATCH_STATEMENTS = 40;
+/**
+ * Settings every batch starts with, because each Data API call is a session of its own: SUPER navigation
+ * by quoted, case-sensitive names (`detail."itemId"`) needs both, or Redshift folds the name to lower case
+ * and the field reads as NULL (r_enable_case_sensitive_identifier.html,
+ * r_enable_case_sensitive_super_attribute.html). Every statement here is sent in a batch with them, even
+ * a single query, so `elt query` sees fields as the models do.
+ */
+export const SESSION_SETTINGS = [
+  'SET enable_case_sensitive_identifier TO true',
+  'SET enable_case_sensitive_super_attribute TO true',
+] as const;
+/** Statuses of a statement that has not ended. */
+const RUNNING = new Set(['SUBMITTED', 'PICKED', 'STARTED']);
 // Data API rate limits are per account; the statement follow-ups are the most called.
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -114,10 +173,12 @@ const RUN_ID = /^run-[0-9A-Za-z-]{1,64}$/;
  */
 export class RedshiftDataWarehouse implements Warehouse {
   readonly dialect: Dialect;
+  readonly maxStatementsPerTransaction = MAX_BATCH_STATEMENTS - SESSION_SETTINGS.length;
   private readonly client: RedshiftDataClient;
   private readonly retry: RetryPolicy;
   private readonly wait: (ms: number) => Promise<void>;
   private readonly timeoutMs: number;
+  private readonly graceMs: number;
   private readonly pollInitialMs: number;
   private readonly pollMaxMs: number;
   private readonly history: ReturnType<typeof runHistorySql>;
@@ -132,6 +193,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     this.retry = options.retry ?? {};
     this.wait = options.sleep ?? sleep;
     this.timeoutMs = options.statementTimeoutMs ?? 15 * 60_000;
+    this.graceMs = options.cancelGraceMs ?? 20_000;
     this.pollInitialMs = options.pollInitialMs ?? 50;
     this.pollMaxMs = options.pollMaxMs ?? 2000;
     if (options.copy) {
@@ -147,36 +209,68 @@ export class RedshiftDataWarehouse implements Warehouse {
     });
   }
 
+  /**
+   * The same warehouse (client, target, credentials) for one run in one process: its statements carry
+   * the run id as `StatementName` and end by the process's deadline.
+   */
+  forRun(run: { readonly statementName: string; readonly deadline?: number }): RedshiftDataWarehouse {
+    if (!RUN_ID.test(run.statementName)) throw new Error(`not a run id: ${run.statementName}`);
+    return new RedshiftDataWarehouse({
+      ...this.options,
+      client: this.client,
+      statementName: run.statementName,
+      ...(run.deadline !== undefined ? { deadline: run.deadline } : {}),
+    });
+  }
+
   describe(): string {
     const t = this.options.target;
     return `redshift-data:${'workgroupName' in t ? `workgroup/${t.workgroupName}` : `cluster/${t.clusterIdentifier}`}/${this.options.database}`;
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<void> {
-    await this.run(sql, params);
+    await this.runBatch([sql], params);
   }
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    const id = await this.run(sql, params);
-    return this.results(id);
+    const { Id } = await this.runBatch([sql], params);
+    // A batch's own results are its sub-statements': the query is the one after the session settings.
+    return this.results(`${Id!}:${SESSION_SETTINGS.length + 1}`);
   }
 
   async executeBatch(statements: readonly string[]): Promise<void> {
     if (statements.length === 0) return;
-    if (statements.length + this.sessionSettings().length > MAX_BATCH_STATEMENTS) {
+    if (statements.length > this.maxStatementsPerTransaction) {
       throw new Error(
-        `a transaction of ${statements.length} statements exceeds the Data API batch limit of ${MAX_BATCH_STATEMENTS}`,
+        `a transaction of ${statements.length} statements exceeds the Data API batch limit of ${MAX_BATCH_STATEMENTS} (${SESSION_SETTINGS.length} of them are the session settings)`,
       );
     }
-    await this.runBatch(statements);
+    await this.runBatch(statements, []);
   }
 
+  /**
+   * Creates the pipeline's tables when missing — after checking that this connection's database user owns
+   * them when they exist: on Redshift only the owner may drop or alter a table (r_Privileges.html), and
+   * the Data API runs as the caller's identity (`IAMR:<role>`, `IAM:<user>`) or a secret's user, so a run
+   * from a workstation as someone else would break the scheduled runs' tables.
+   */
   async ensureSchema(): Promise<void> {
+    const [who] = await this.query(
+      "SELECT current_user AS me, (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'elt_runs') AS owner",
+    );
+    const me = String(who?.me ?? '');
+    const owner = who?.owner;
+    if (typeof owner === 'string' && owner !== me) throw new WarehouseOwnerError(this.describe(), owner, me);
     await this.executeBatch(this.setupSql);
   }
 
-  async loadedObjectKeys(): Promise<Set<string>> {
-    const rows = await this.query('SELECT object_key FROM elt_loaded_objects');
+  async loadedObjectKeys(since?: Date): Promise<Set<string>> {
+    const rows = since
+      ? await this.query(
+          'SELECT object_key FROM elt_loaded_objects WHERE loaded_at >= CAST($1 AS TIMESTAMP)',
+          [sqlTimestamp(since)],
+        )
+      : await this.query('SELECT object_key FROM elt_loaded_objects');
     return new Set(rows.map((r) => String(r.object_key)));
   }
 
@@ -199,15 +293,9 @@ export class RedshiftDataWarehouse implements Warehouse {
     }
   }
 
-  /**
-   * Replaces the run's row: a DELETE then an INSERT, each with bound parameters (a batch would have to
-   * write the values into the SQL text). Between the two the row is briefly missing; the next call of
-   * the run writes it again.
-   */
+  /** Replaces the run's row: a DELETE then an INSERT with bound parameters, in one transaction. */
   async recordRun(run: RunRecord): Promise<void> {
-    const params = runParams(run);
-    for (const statement of this.history.record)
-      await this.run(statement, params.slice(0, maxParameter(statement)));
+    await this.runBatch(this.history.record, runParams(run));
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
@@ -236,6 +324,54 @@ export class RedshiftDataWarehouse implements Warehouse {
 
   async releaseRunLock(runId: string): Promise<void> {
     await this.execute('DELETE FROM elt_run_lock WHERE run_id = $1', [runIdOrThrow(runId)]);
+  }
+
+  releaseRunLockSql(runId: string): string {
+    return `DELETE FROM elt_run_lock WHERE run_id = ${stringLiteral(runIdOrThrow(runId))}`;
+  }
+
+  /**
+   * Finds the run's statements that have not ended (ListStatements by StatementName, every statement of
+   * the caller's IAM role), cancels each, and waits until they end or `until`. A Data API statement runs
+   * on after the function that sent it was stopped; only cancelling, or waiting, ends it.
+   */
+  async stopRunStatements(runId: string, until: Date): Promise<number> {
+    let running = await this.runningStatements(runIdOrThrow(runId));
+    for (const id of running) {
+      await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
+    }
+    while (running.length > 0 && Date.now() < until.getTime()) {
+      await this.wait(Math.min(this.pollMaxMs, Math.max(0, until.getTime() - Date.now())));
+      const still: string[] = [];
+      for (const id of running) {
+        const d = await this.retried(() => this.client.send(new DescribeStatementCommand({ Id: id })));
+        if (RUNNING.has(d.Status ?? '')) still.push(id);
+      }
+      running = still;
+    }
+    return running.length;
+  }
+
+  private async runningStatements(name: string): Promise<string[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.retried(() =>
+        this.client.send(
+          new ListStatementsCommand({
+            StatementName: name,
+            Status: 'ALL',
+            RoleLevel: true,
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      );
+      for (const st of page.Statements ?? [])
+        if (st.Id && st.StatementName === name && RUNNING.has(st.Status ?? '')) ids.push(st.Id);
+      token = page.NextToken;
+    } while (token);
+    return ids;
   }
 
   async close(): Promise<void> {
@@ -273,27 +409,31 @@ export class RedshiftDataWarehouse implements Warehouse {
     const url = (key: string): string => `'s3://${bucket}/${prefix}${key}'`;
     const role = `'${roleArn}'`;
     const d = this.dialect;
+    // Redshift keeps PRIMARY KEY as information only, so the ledger cannot refuse a second row for an
+    // object. Under an exclusive lock on it, nothing of this batch is written when any of its objects is
+    // already there (a load of an earlier run that outlived its function); the caller replans.
+    const unseen =
+      'NOT EXISTS (SELECT 1 FROM ledger_load n JOIN elt_loaded_objects l ON l.object_key = n.object_key)';
     // Every literal here is the pipeline's own: a validated bucket, role ARN, run id and safe keys.
     const statements = [
-      `CREATE TEMP TABLE raw_load_input (event ${d.jsonType})`,
-      `COPY raw_load_input FROM ${url(manifestKey)} IAM_ROLE ${role} FORMAT JSON 'noshred' GZIP MANIFEST`,
-      `CREATE TEMP TABLE raw_load AS SELECT CAST('${manifestKey}' AS VARCHAR(1024)) AS object_key, event FROM raw_load_input`,
-      this.insertSql.replace('$1', `'${runId}'`),
+      'LOCK elt_loaded_objects',
       'CREATE TEMP TABLE ledger_load (object_key VARCHAR(1024), size_bytes BIGINT)',
       `COPY ledger_load FROM ${url(ledgerKey)} IAM_ROLE ${role} FORMAT JSON 'auto'`,
-      `INSERT INTO elt_loaded_objects (object_key, size_bytes, events, run_id, loaded_at) SELECT object_key, size_bytes, NULL, '${runId}', ${d.nowUtc} FROM ledger_load`,
+      `CREATE TEMP TABLE raw_load_input (event ${d.jsonType})`,
+      `COPY raw_load_input FROM ${url(manifestKey)} IAM_ROLE ${role} FORMAT JSON 'noshred' GZIP MANIFEST`,
+      `CREATE TEMP TABLE raw_load AS SELECT CAST('${manifestKey}' AS VARCHAR(1024)) AS object_key, event FROM raw_load_input WHERE ${unseen}`,
+      this.insertSql.replace('$1', `'${runId}'`),
+      `INSERT INTO elt_loaded_objects (object_key, size_bytes, events, run_id, loaded_at) SELECT object_key, size_bytes, NULL, '${runId}', ${d.nowUtc} FROM ledger_load WHERE ${unseen}`,
       'DROP TABLE raw_load_input',
       'DROP TABLE raw_load',
       'DROP TABLE ledger_load',
     ];
-    const description = await this.runBatch(statements);
-    const insert = description.SubStatements?.[this.sessionSettings().length + 3];
-    return insert?.ResultRows ?? 0;
-  }
-
-  private sessionSettings(): string[] {
-    // SUPER navigation by quoted, case-sensitive names (detail."userId") needs this setting.
-    return this.dialect.name === 'redshift' ? ['SET enable_case_sensitive_identifier TO true'] : [];
+    const description = await this.runBatch(statements, []);
+    const rows = (i: number): number =>
+      description.SubStatements?.[SESSION_SETTINGS.length + i]?.ResultRows ?? 0;
+    const [rawInsert, ledgerInsert] = [6, 7];
+    if (rows(ledgerInsert) === 0) throw new ObjectsLoadedMeanwhileError(objects.length);
+    return rows(rawInsert);
   }
 
   private targetInput(): Record<string, string> {
@@ -313,32 +453,25 @@ export class RedshiftDataWarehouse implements Warehouse {
     return withRetry(call, isTransientAwsError, this.retry);
   }
 
-  private async run(sql: string, params: readonly SqlValue[]): Promise<string> {
-    const { text, parameters } = namedParams(sql, params);
-    const token = randomUUID();
-    const out = await this.retried(() =>
-      this.client.send(
-        new ExecuteStatementCommand({
-          ...this.targetInput(),
-          Sql: text,
-          ...(parameters.length > 0 ? { Parameters: parameters } : {}),
-          ClientToken: token,
-        }),
-      ),
-    );
-    await this.waitFor(out.Id!);
-    return out.Id!;
-  }
-
+  /**
+   * Sends statements as one batch (one transaction, one session) after the session settings, with bound
+   * parameters, and waits for it to end.
+   */
   private async runBatch(
     statements: readonly string[],
+    params: readonly SqlValue[],
   ): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
+    const named = statements.map((sql) => namedParams(sql, params));
+    const parameters = [...new Map(named.flatMap((n) => n.parameters).map((p) => [p.name, p])).values()];
+    this.checkDeadline();
     const token = randomUUID();
     const out = await this.retried(() =>
       this.client.send(
         new BatchExecuteStatementCommand({
           ...this.targetInput(),
-          Sqls: [...this.sessionSettings(), ...statements],
+          Sqls: [...SESSION_SETTINGS, ...named.map((n) => n.text)],
+          ...(parameters.length > 0 ? { Parameters: parameters } : {}),
+          ...(this.options.statementName ? { StatementName: this.options.statementName } : {}),
           ClientToken: token,
         }),
       ),
@@ -346,8 +479,15 @@ export class RedshiftDataWarehouse implements Warehouse {
     return this.waitFor(out.Id!);
   }
 
+  /** No statement is sent after the deadline: it could not be waited for, nor canceled in time. */
+  private checkDeadline(): void {
+    const deadline = this.options.deadline;
+    if (deadline !== undefined && Date.now() >= deadline) throw new DeadlinePassedError(deadline);
+  }
+
   private async waitFor(id: string): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
     const started = Date.now();
+    const deadline = Math.min(started + this.timeoutMs, this.options.deadline ?? Infinity);
     let delay = this.pollInitialMs;
     for (;;) {
       const d = await this.retried(() => this.client.send(new DescribeStatementCommand({ Id: id })));
@@ -357,8 +497,8 @@ export class RedshiftDataWarehouse implements Warehouse {
         const message = failed?.Error ?? d.Error ?? 'no error message';
         throw new StatementFailedError(id, d.Status, maskSecrets(message, [this.options.secretArn]));
       }
-      if (Date.now() - started > this.timeoutMs) return this.cancelAtDeadline(id);
-      await this.wait(delay);
+      if (Date.now() >= deadline) return this.cancelAtDeadline(id, Date.now() - started);
+      await this.wait(Math.min(delay, Math.max(1, deadline - Date.now())));
       delay = Math.min(this.pollMaxMs, delay * 2);
     }
   }
@@ -369,19 +509,19 @@ export class RedshiftDataWarehouse implements Warehouse {
    */
   private async cancelAtDeadline(
     id: string,
+    ranMs: number,
   ): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
     try {
       await this.client.send(new CancelStatementCommand({ Id: id }));
     } catch {
       // Already finished, or the cancel was refused: the status below decides.
     }
-    const until = Date.now() + (this.options.cancelGraceMs ?? 30_000);
+    const until = Date.now() + this.graceMs;
     for (;;) {
       const d = await this.retried(() => this.client.send(new DescribeStatementCommand({ Id: id })));
       if (d.Status === 'FINISHED') return d;
-      if (d.Status === 'ABORTED' || d.Status === 'FAILED')
-        throw new StatementTimeoutError(id, this.timeoutMs, true);
-      if (Date.now() > until) throw new StatementTimeoutError(id, this.timeoutMs, false);
+      if (d.Status === 'ABORTED' || d.Status === 'FAILED') throw new StatementTimeoutError(id, ranMs, true);
+      if (Date.now() > until) throw new StatementTimeoutError(id, ranMs, false);
       await this.wait(this.pollInitialMs);
     }
   }
@@ -417,8 +557,9 @@ function fieldValue(field: Field): unknown {
 }
 
 /**
- * Positional `$n` parameters as the Data API's named `:pn` ones. The Data API takes values as text and
- * has no NULL parameter, so a NULL is written as the literal NULL (which carries no data).
+ * Positional `$n` parameters as the Data API's named `:pn` ones. The Data API takes values as text of at
+ * least one character and has no NULL parameter, so a NULL is written as the literal NULL and an empty
+ * string as '' (neither carries data).
  */
 export function namedParams(
   sql: string,
@@ -430,6 +571,7 @@ export function namedParams(
     if (i >= params.length) return all;
     const v = params[i];
     if (v === null || v === undefined) return 'NULL';
+    if (v === '') return "''";
     if (Array.isArray(v)) throw new Error('the Redshift Data API takes no array parameters');
     if (!parameters.some((p) => p.name === `p${n}`)) parameters.push({ name: `p${n}`, value: String(v) });
     return `:p${n}`;
@@ -441,9 +583,4 @@ export function namedParams(
 function runIdOrThrow(runId: string): string {
   if (!/^[A-Za-z0-9._:-]{1,64}$/.test(runId)) throw new Error(`not a run id: ${JSON.stringify(runId)}`);
   return runId;
-}
-
-/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC, the literal form of a TIMESTAMP on Redshift and PostgreSQL. */
-function sqlTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
 }

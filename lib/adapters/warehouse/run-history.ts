@@ -18,17 +18,23 @@ export function runHistorySql(dialect: Dialect): RunHistorySql {
   };
 }
 
-// Timestamps as `YYYY-MM-DD HH:MM:SS.mmm` (UTC): every warehouse casts that text to TIMESTAMP the same way.
-const sqlTimestamp = (iso: string | undefined): string | null =>
-  iso ? iso.replace('T', ' ').replace('Z', '') : null;
+/**
+ * A time as `YYYY-MM-DD HH:MM:SS.mmm` (UTC), the text every warehouse casts to TIMESTAMP the same way (and
+ * the literal form of a TIMESTAMP on Redshift and PostgreSQL).
+ */
+export function sqlTimestamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+const isoParam = (iso: string | undefined): string | null => (iso ? sqlTimestamp(new Date(iso)) : null);
 
 /** The parameters of record-run.sql for a run ($1 … $10). */
 export function runParams(run: RunRecord): SqlValue[] {
   return [
     run.runId,
     run.status,
-    sqlTimestamp(run.startedAt),
-    sqlTimestamp(run.finishedAt),
+    isoParam(run.startedAt),
+    isoParam(run.finishedAt),
     run.durationMs ?? null,
     run.objectsLoaded,
     run.eventsLoaded,

@@ -7,16 +7,22 @@
  * | construct              | DuckDB                         | PostgreSQL                    | Redshift                                  |
  * | ---------------------- | ------------------------------ | ----------------------------- | ----------------------------------------- |
  * | JSON column type       | JSON                           | JSONB                         | SUPER                                     |
- * | field as text          | json_extract_string(c, '$.a')  | c #>> '{a}'                   | CAST(c."a" AS VARCHAR)                     |
+ * | field as text          | json_extract_string(c, '$.a')  | c #>> '{a}'                   | CAST(c."a" AS VARCHAR(<width>))            |
  * | field as BIGINT        | TRY_CAST(… AS BIGINT)          | CASE WHEN … ~ digits THEN …   | CAST(c."a" AS BIGINT)                      |
  * | sub-document           | json_extract(c, '$.a')         | c #> '{a}'                    | c."a"                                      |
  * | UTC timestamp of text  | CAST(CAST(… AS TIMESTAMPTZ) …) | (…)::timestamptz AT TIME ZONE | CONVERT_TIMEZONE('UTC', CAST(… AS TIMESTAMPTZ)) |
  * | parse JSON text        | CAST(x AS JSON)                | CAST(x AS JSONB)              | JSON_PARSE(x)                             |
  * | (re)build a table      | CREATE OR REPLACE TABLE … AS   | DROP + CREATE TABLE … AS      | DROP + CREATE TABLE … [SORTKEY (…)] AS    |
  *
+ * | grant SELECT to reader | (no grants)                    | GRANT … TO [GROUP] name       | GRANT … TO name / GROUP g / ROLE r         |
+ *
  * Redshift navigates SUPER with case-sensitive, quoted names only when `enable_case_sensitive_identifier`
- * is on; the Redshift Data API adapter sets it for every statement it sends.
+ * is on; the Redshift Data API adapter sets it for every statement it sends. A text field's width on
+ * Redshift comes from the event catalogue (a VARCHAR is sized in bytes, and oversized ones cost memory in
+ * every intermediate result: c_best-practices-smallest-column-size.html).
  */
+
+import type { Reader } from './readers.js';
 
 /** Names of the warehouses a model renders for. */
 export type DialectName = 'duckdb' | 'postgres' | 'redshift';
@@ -32,8 +38,8 @@ export interface Dialect {
   readonly name: DialectName;
   /** The column type that holds a JSON document. */
   readonly jsonType: string;
-  /** A JSON field as text (SQL NULL when absent). */
-  jsonText(column: string, path: readonly string[]): string;
+  /** A JSON field as text of at most `width` bytes (SQL NULL when absent). */
+  jsonText(column: string, path: readonly string[], width: number): string;
   /** A JSON field as a 64-bit integer (SQL NULL when absent or not an integer). */
   jsonBigint(column: string, path: readonly string[]): string;
   /** A JSON sub-document, kept as JSON. */
@@ -58,7 +64,20 @@ export interface Dialect {
   dropViewIfExists(view: string): string;
   /** Creates a view of a SELECT. */
   createView(view: string, select: string): string;
+  /** Grants SELECT on tables to a reader; undefined where the warehouse has no users (DuckDB). */
+  grantSelect(tables: readonly string[], reader: Reader): string | undefined;
+  /** Table options after `CREATE TABLE t (…)` that keep rows sorted by a column (Redshift `SORTKEY`). */
+  sortKey(column: string): string;
 }
+
+/** A database user, group or role name as a quoted identifier (names such as `IAM:alice` need quotes). */
+function quotedName(name: string): string {
+  if (name.includes('"') || name.length === 0 || name.length > 127)
+    throw new SqlIdentifierError('database name', name);
+  return `"${name}"`;
+}
+
+const tableList = (tables: readonly string[]): string => tables.map((t) => identifier(t)).join(', ');
 
 /** An identifier or JSON path segment that does not fit the whitelist. */
 export class SqlIdentifierError extends Error {
@@ -123,6 +142,8 @@ export const duckdbDialect: Dialect = {
   renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
   dropViewIfExists: (view) => `DROP VIEW IF EXISTS ${identifier(view)}`,
   createView: (view, select) => `CREATE VIEW ${identifier(view)} AS\n${select}`,
+  grantSelect: () => undefined,
+  sortKey: () => '',
 };
 
 /** PostgreSQL: JSONB and its path operators. */
@@ -149,13 +170,17 @@ export const postgresDialect: Dialect = {
   renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
   dropViewIfExists: (view) => `DROP VIEW IF EXISTS ${identifier(view)}`,
   createView: (view, select) => `CREATE VIEW ${identifier(view)} AS\n${select}`,
+  // Users, groups and roles are all roles on PostgreSQL; it accepts GROUP as a noise word.
+  grantSelect: (tables, reader) =>
+    `GRANT SELECT ON ${tableList(tables)} TO ${reader.kind === 'group' ? 'GROUP ' : ''}${quotedName(reader.name)}`,
+  sortKey: () => '',
 };
 
 /** Redshift: SUPER with PartiQL navigation; sort keys on built tables. */
 export const redshiftDialect: Dialect = {
   name: 'redshift',
   jsonType: 'SUPER',
-  jsonText: (column, path) => `CAST(${superPath(column, path)} AS VARCHAR(65535))`,
+  jsonText: (column, path, width) => `CAST(${superPath(column, path)} AS VARCHAR(${varcharWidth(width)}))`,
   jsonBigint: (column, path) => `CAST(${superPath(column, path)} AS BIGINT)`,
   jsonValue: (column, path) => superPath(column, path),
   jsonTimestamp: (column, path) =>
@@ -172,7 +197,18 @@ export const redshiftDialect: Dialect = {
   renameTable: (from, to) => `ALTER TABLE ${identifier(from)} RENAME TO ${identifier(to)}`,
   dropViewIfExists: (view) => `DROP VIEW IF EXISTS ${identifier(view)}`,
   createView: (view, select) => `CREATE VIEW ${identifier(view)} AS\n${select}`,
+  // r_GRANT.html: TO { username | GROUP group_name | ROLE role_name }.
+  grantSelect: (tables, reader) =>
+    `GRANT SELECT ON ${tableList(tables)} TO ${reader.kind === 'group' ? 'GROUP ' : reader.kind === 'role' ? 'ROLE ' : ''}${quotedName(reader.name)}`,
+  sortKey: (column) => `SORTKEY (${identifier(column)})`,
 };
+
+/** A VARCHAR width Redshift takes: 1 to 65,535 bytes. */
+function varcharWidth(width: number): number {
+  if (!Number.isInteger(width) || width < 1 || width > 65_535)
+    throw new Error(`a text width must be 1 to 65535 bytes, got ${width}`);
+  return width;
+}
 
 /** The dialect of a warehouse by name. */
 export function dialectNamed(name: string): Dialect {

@@ -1,8 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { OBJECT_SUFFIX, RAW_PREFIX, parseRawKey } from '../landing/object-keys.js';
-import type { Clock, ObjectInfo, ObjectStore, RunRecord, Warehouse } from '../ports.js';
+import {
+  ObjectsLoadedMeanwhileError,
+  type Clock,
+  type ObjectInfo,
+  type ObjectStore,
+  type RunRecord,
+  type Warehouse,
+} from '../ports.js';
 import { identifier } from './dialect.js';
 import { describeDataTest, orderModels, renderDataTest, renderModel, type Model } from './models.js';
+import {
+  buildTable,
+  newTable,
+  publishStatements,
+  publishStatementBound,
+  type PublishPlan,
+} from './publish.js';
+import {
+  MAX_RECENT_KEYS,
+  WATERMARK_MARGIN_MS,
+  isProductObject,
+  listRawCandidates,
+  readWatermark,
+  writeWatermark,
+} from './raw-listing.js';
+import type { WarehouseReaders } from './readers.js';
 
 /** What the ELT steps share: where the data is, the models, a clock. */
 export interface EltContext {
@@ -18,9 +40,9 @@ export interface EltContext {
   /** Rebuild incremental models from all raw data (after changing their SQL). @default false */
   readonly fullRefresh?: boolean;
   /**
-   * Finish the plan without touching the warehouse when nothing was landed since the last published run
-   * (judged from object timestamps against the watermark that run left). A scheduled run on a quiet
-   * pipeline then costs an S3 listing instead of waking Redshift Serverless. @default false
+   * Finish the plan without touching the warehouse when no product event was landed since the last
+   * published run (the pipeline's own events do not count). A scheduled run on a quiet pipeline then costs
+   * an S3 listing instead of waking Redshift Serverless. @default false
    */
   readonly skipWhenNothingNew?: boolean;
   /**
@@ -29,6 +51,28 @@ export interface EltContext {
    * session lock of its own).
    */
   readonly runLockTtlMs?: number;
+  /**
+   * How late (by event time) an event may land and still be filed under its own partition; landing files
+   * later ones under the partition this many hours before they land. With it, a plan lists only the
+   * partitions since the watermark less this, and reads only the ledger rows since the watermark: its
+   * cost follows what is new, not the history. Unset: every plan lists all of `raw/` and the whole ledger
+   * (fine for a local directory). @default unset
+   */
+  readonly latenessHours?: number;
+  /**
+   * Most objects one run loads; what is left waits for the next run, which starts from it. A run with a
+   * big backlog then still reaches its transform and publish, so marts are never stuck behind it.
+   * @default no bound
+   */
+  readonly maxObjectsPerRun?: number;
+  /** Database users, groups and roles every publish grants SELECT on every model. @default none */
+  readonly readers?: WarehouseReaders;
+  /**
+   * The time (epoch ms) by which this process must have finished its work: a Lambda function's end less a
+   * reserve. Load and transform start no further piece of work that would not fit, and return to be
+   * called again (`loadComplete` / `transformComplete` false). @default no deadline
+   */
+  readonly deadline?: number;
 }
 
 /**
@@ -37,6 +81,12 @@ export interface EltContext {
  */
 export const ELT_STATE_MACHINE_TIMEOUT_MS = 60 * 60_000;
 export const ELT_RUN_LOCK_TTL_MS = ELT_STATE_MACHINE_TIMEOUT_MS + 5 * 60_000;
+
+/**
+ * The least time a step keeps for one more piece of work (a load chunk, a model) before its deadline,
+ * when it has not yet measured how long one takes.
+ */
+const MIN_PIECE_MS = 60_000;
 
 /**
  * The state of one run as it moves through the steps: small and JSON-serializable, because on AWS it
@@ -48,6 +98,7 @@ export interface RunState {
   readonly startedAt: string;
   /** The plan: `manifests/<runId>/plan.json` in the object store. */
   readonly planKey: string;
+  /** Objects this run planned to load. */
   readonly pendingObjects: number;
   readonly pendingBytes: number;
   readonly objectsLoaded: number;
@@ -56,11 +107,21 @@ export interface RunState {
   readonly tests: RunRecord['tests'];
   /** Names of failing data tests; the run must not be promoted when there is one. */
   readonly failedTests: readonly string[];
+  /** Checks that failed but never block publishing (freshness), with what they found. */
+  readonly warnings?: readonly string[];
   /** Incremental models this run appends to (their new rows are in `<model>__new`). */
   readonly appended?: readonly string[];
-  /** When the plan listed the raw objects: the watermark a published run leaves. */
-  readonly listedAt?: string;
-  /** Nothing was landed since the last published run: the run stops after the plan. */
+  /** The watermark this run leaves when it is published (ISO time). */
+  readonly watermark?: string;
+  /** The plan considered objects written at or after this time (ISO); the ledger is read from it on. */
+  readonly since?: string;
+  /** New objects left for the next run by `maxObjectsPerRun`. */
+  readonly backlogObjects?: number;
+  /** Every planned object is loaded; false: the load step must run again. */
+  readonly loadComplete?: boolean;
+  /** Every model is built; false: the transform step must run again. */
+  readonly transformComplete?: boolean;
+  /** No product event was landed since the last published run: the run stops after the plan. */
   readonly nothingNew?: boolean;
   /** This run holds the warehouse's run lock (taken by the plan with `runLockTtlMs`). */
   readonly lockHeld?: boolean;
@@ -68,20 +129,13 @@ export interface RunState {
   readonly lockedBy?: string;
 }
 
-/** Where a published run leaves its watermark: when its plan listed the raw objects. */
-export const WATERMARK_KEY = 'manifests/watermark.json';
-// Objects written this close before the watermark still count as new: a write can finish (and be
-// listed) a little after the timestamp it carries.
-const WATERMARK_MARGIN_MS = 5 * 60_000;
-
 /** The plan file of a run: the raw objects it loads. */
 export interface RunPlan {
   readonly runId: string;
   readonly objects: readonly ObjectInfo[];
+  /** Keys the plan saw inside the margin before its watermark (see {@link Watermark.recent}). */
+  readonly recent?: readonly string[];
 }
-
-/** The suffix of the tables a run builds before its tests pass. */
-export const BUILD_SUFFIX = '__build';
 
 /** A new run id, sortable by start time: `run-20261125T120000Z-1a2b3c`. */
 export function newRunId(now: Date): string {
@@ -109,11 +163,6 @@ export function planKey(runId: string): string {
   return `manifests/${identifier(runId.replace(/-/g, '_'), 'run id')}/plan.json`;
 }
 
-const buildTable = (model: string): string => identifier(`${model}${BUILD_SUFFIX}`, 'model table');
-/** The suffix of the table holding an incremental model's rows new in this run. */
-export const NEW_SUFFIX = '__new';
-const newTable = (model: string): string => identifier(`${model}${NEW_SUFFIX}`, 'model table');
-
 /**
  * raw_events rows not yet merged into incremental models: those loaded by runs that have not been
  * published (this one, and any that failed after loading). The unique-key check makes a second merge of
@@ -122,7 +171,7 @@ const newTable = (model: string): string => identifier(`${model}${NEW_SUFFIX}`, 
 const PENDING_RAW =
   "(SELECT * FROM raw_events WHERE run_id NOT IN (SELECT run_id FROM elt_runs WHERE status = 'succeeded')) raw_events";
 
-/** Which of the given tables and views exist, by name and kind. */
+/** Which of the given tables and views exist in the current schema, by name and kind. */
 async function existing(
   warehouse: Warehouse,
   names: readonly string[],
@@ -130,7 +179,7 @@ async function existing(
   if (names.length === 0) return new Map();
   const list = names.map((n) => `'${identifier(n)}'`).join(', ');
   const rows = await warehouse.query(
-    `SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (${list})`,
+    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (${list})`,
   );
   return new Map(
     rows.map((r) => [
@@ -141,19 +190,44 @@ async function existing(
 }
 
 /**
- * Step 1, plan: creates the pipeline's tables if needed, opens the run in the history, and writes the
- * plan — every raw object the load ledger has not seen — so that a rerun loads nothing twice.
+ * Checks, before anything runs, that publishing these models fits one transaction of the warehouse (the
+ * Redshift Data API takes 40 statements a transaction), so a project that outgrows it fails at its first
+ * plan with the bound, not at a publish after an hour of work.
+ */
+export function assertPublishable(ctx: Pick<EltContext, 'models' | 'readers' | 'warehouse'>): void {
+  const max = ctx.warehouse.maxStatementsPerTransaction;
+  if (max === undefined) return;
+  const needed = publishStatementBound(ctx.models, ctx.readers);
+  if (needed > max) {
+    const perModel = 2;
+    const fixed = needed - perModel * ctx.models.length;
+    throw new Error(
+      `publishing ${ctx.models.length} models needs up to ${needed} statements in one transaction, and ${ctx.warehouse.describe()} takes at most ${max}: keep to ${Math.floor((max - fixed) / perModel)} models (2 statements each, plus ${fixed} for the readers' grants and the run lock), or fewer readers`,
+    );
+  }
+}
+
+/**
+ * Step 1, plan: finds the raw objects written since the last published run (its watermark) that the load
+ * ledger has not seen, and writes them as the plan, so a rerun loads nothing twice. A scheduled run
+ * (`skipWhenNothingNew`) with no new product events stops here, before the warehouse is touched.
  */
 export async function planRun(ctx: EltContext, runId?: string): Promise<RunState> {
+  assertPublishable(ctx);
   const started = ctx.clock.now();
   const id = runId ?? newRunId(started);
-  const landed: ObjectInfo[] = [];
-  for await (const object of ctx.store.list(RAW_PREFIX)) {
-    if (object.key.endsWith(OBJECT_SUFFIX) && parseRawKey(object.key)) landed.push(object);
-  }
-  if (ctx.skipWhenNothingNew && (await nothingSinceWatermark(ctx.store, landed))) {
-    ctx.onProgress?.('plan: nothing landed since the last published run');
-    return { ...newRunState(id, started), listedAt: started.toISOString(), nothingNew: true };
+  const mark = ctx.fullRefresh ? undefined : await readWatermark(ctx.store);
+  const since = mark ? new Date(mark.at.getTime() - WATERMARK_MARGIN_MS) : undefined;
+  const { objects: candidates, listed } = await listRawCandidates(ctx.store, {
+    ...(since ? { since } : {}),
+    ...(ctx.latenessHours !== undefined ? { latenessHours: ctx.latenessHours } : {}),
+    ...(mark ? { seen: mark.recent } : {}),
+  });
+  if (ctx.skipWhenNothingNew && !candidates.some((o) => isProductObject(o.key))) {
+    ctx.onProgress?.(
+      `plan: no new product events since the last published run (${candidates.length} of the pipeline's own)`,
+    );
+    return { ...newRunState(id, started), watermark: started.toISOString(), nothingNew: true };
   }
   await ctx.warehouse.ensureSchema();
   let lockHeld = false;
@@ -170,7 +244,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
     lockHeld = true;
   }
   try {
-    return await writePlan(ctx, id, started, landed, lockHeld);
+    return await writePlan(ctx, id, started, { candidates, listed, since, previous: mark?.at }, lockHeld);
   } catch (error) {
     // The failure path gets no run state from a plan that failed: give the lock back here.
     if (lockHeld) await ctx.warehouse.releaseRunLock?.(id).catch(() => undefined);
@@ -178,60 +252,118 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   }
 }
 
+const byAge = (a: ObjectInfo, b: ObjectInfo): number =>
+  (a.lastModified?.getTime() ?? 0) - (b.lastModified?.getTime() ?? 0) || (a.key < b.key ? -1 : 1);
+
 async function writePlan(
   ctx: EltContext,
   id: string,
   started: Date,
-  landed: readonly ObjectInfo[],
+  listing: {
+    candidates: readonly ObjectInfo[];
+    listed: number;
+    since: Date | undefined;
+    previous: Date | undefined;
+  },
   lockHeld: boolean,
 ): Promise<RunState> {
-  const loaded = await ctx.warehouse.loadedObjectKeys();
-  const objects = landed.filter((o) => !loaded.has(o.key));
-  objects.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const loaded = await ctx.warehouse.loadedObjectKeys(listing.since);
+  const fresh = listing.candidates.filter((o) => !loaded.has(o.key)).sort(byAge);
+  const cap = ctx.maxObjectsPerRun ?? Infinity;
+  // The oldest first when capped (the watermark then stays before what is left); loaded in key order.
+  const objects = fresh.slice(0, cap).sort((a, b) => (a.key < b.key ? -1 : 1));
+  const left = fresh.slice(objects.length);
+  // In the store's own clock: the newest object this run saw, or with a backlog left, the first object
+  // left behind (the next run lists from it).
+  const newest = listing.candidates.reduce<Date | undefined>(
+    (max, o) => (o.lastModified && (!max || o.lastModified > max) ? o.lastModified : max),
+    undefined,
+  );
+  const watermark = left[0]?.lastModified ?? newest ?? listing.previous ?? started;
+  const margin = watermark.getTime() - WATERMARK_MARGIN_MS;
+  const leftKeys = new Set(left.map((o) => o.key));
+  const recent = listing.candidates
+    .filter((o) => !leftKeys.has(o.key) && (o.lastModified?.getTime() ?? 0) >= margin)
+    .map((o) => o.key);
   const key = planKey(id);
-  const plan: RunPlan = { runId: id, objects };
+  const plan: RunPlan = {
+    runId: id,
+    objects,
+    ...(recent.length <= MAX_RECENT_KEYS ? { recent } : {}),
+  };
   await ctx.store.put(key, Buffer.from(JSON.stringify(plan)), { contentType: 'application/json' });
   const state: RunState = {
     ...newRunState(id, started),
     planKey: key,
     pendingObjects: objects.length,
     pendingBytes: objects.reduce((n, o) => n + o.size, 0),
-    listedAt: started.toISOString(),
+    watermark: watermark.toISOString(),
+    ...(listing.since ? { since: listing.since.toISOString() } : {}),
+    ...(left.length > 0 ? { backlogObjects: left.length } : {}),
+    loadComplete: objects.length === 0,
     ...(lockHeld ? { lockHeld } : {}),
   };
   await ctx.warehouse.recordRun(toRecord(state, 'running'));
-  ctx.onProgress?.(`plan: ${objects.length} new object(s) of ${objects.length + loaded.size} landed`);
+  ctx.onProgress?.(
+    `plan: ${objects.length} new object(s) to load (${listing.listed} listed, ${listing.candidates.length - fresh.length} new ones already loaded${left.length > 0 ? `, ${left.length} left for the next run` : ''})`,
+  );
   return state;
+}
+
+/** Whether another piece of work, which took up to `slowestMs` before, still fits before the deadline. */
+function fits(ctx: EltContext, slowestMs: number, doneThisCall: number): boolean {
+  // Always do one piece per call, so that every call makes progress.
+  if (ctx.deadline === undefined || doneThisCall === 0) return true;
+  return Date.now() + Math.max(slowestMs * 1.5, MIN_PIECE_MS) <= ctx.deadline;
 }
 
 /**
  * Step 2, load: bulk-loads the planned objects in bounded chunks, each chunk in one transaction with its
- * ledger rows. Safe to retry: objects the ledger already has are skipped.
+ * ledger rows. Safe to retry: objects the ledger already has are skipped. With a deadline it stops before
+ * a chunk that would not fit and returns `loadComplete: false`, to be called again.
  */
 export async function loadRun(ctx: EltContext, state: RunState): Promise<RunState> {
   const plan = JSON.parse(Buffer.from(await ctx.store.get(state.planKey)).toString('utf8')) as RunPlan;
-  const loaded = await ctx.warehouse.loadedObjectKeys();
-  const pending = plan.objects.filter((o) => !loaded.has(o.key));
+  const since = state.since ? new Date(state.since) : undefined;
+  const unloaded = async (): Promise<ObjectInfo[]> => {
+    const loaded = await ctx.warehouse.loadedObjectKeys(since);
+    return plan.objects.filter((o) => !loaded.has(o.key));
+  };
+  let pending = await unloaded();
   const maxObjects = ctx.maxObjectsPerLoad ?? 500;
   const maxBytes = ctx.maxBytesPerLoad ?? 512 * 1024 * 1024;
   let objectsLoaded = state.objectsLoaded;
   let eventsLoaded = state.eventsLoaded;
-  for (let i = 0; i < pending.length;) {
+  let slowest = 0;
+  let chunks = 0;
+  let replans = 0;
+  while (pending.length > 0 && fits(ctx, slowest, chunks)) {
     const chunk: ObjectInfo[] = [];
     let bytes = 0;
-    while (
-      i < pending.length &&
-      chunk.length < maxObjects &&
-      (chunk.length === 0 || bytes + pending[i]!.size <= maxBytes)
-    ) {
-      bytes += pending[i]!.size;
-      chunk.push(pending[i++]!);
+    for (const o of pending) {
+      if (chunk.length >= maxObjects || (chunk.length > 0 && bytes + o.size > maxBytes)) break;
+      bytes += o.size;
+      chunk.push(o);
     }
-    eventsLoaded += await ctx.warehouse.loadObjects(chunk, ctx.store, state.runId);
+    const t0 = Date.now();
+    try {
+      eventsLoaded += await ctx.warehouse.loadObjects(chunk, ctx.store, state.runId);
+    } catch (error) {
+      // A statement of an earlier run that outlived its process loaded some of these meanwhile: nothing
+      // of this chunk was written; take the ledger as it is now.
+      if (!(error instanceof ObjectsLoadedMeanwhileError) || ++replans > 3) throw error;
+      ctx.onProgress?.(`load: ${error.message}; planning the load again from the ledger`);
+      pending = await unloaded();
+      continue;
+    }
+    slowest = Math.max(slowest, Date.now() - t0);
+    chunks++;
     objectsLoaded += chunk.length;
+    pending = pending.slice(chunk.length);
     ctx.onProgress?.(`load: ${objectsLoaded}/${plan.objects.length} objects, ${eventsLoaded} events`);
   }
-  return { ...state, objectsLoaded, eventsLoaded };
+  if (pending.length > 0) ctx.onProgress?.(`load: ${pending.length} object(s) left for the next call`);
+  return { ...state, objectsLoaded, eventsLoaded, loadComplete: pending.length === 0 };
 }
 
 /**
@@ -239,24 +371,41 @@ export async function loadRun(ctx: EltContext, state: RunState): Promise<RunStat
  * reading the other models' new versions. A table model is rebuilt in full. An incremental model that
  * exists gets only its new rows (from raw data loaded since the last published run, keys it lacks) in
  * `<model>__new`, and `<model>__build` is a view of the table plus them. Nothing readers use changes yet.
+ * Models built by an earlier call of the same run are kept; with a deadline it stops before a model that
+ * would not fit and returns `transformComplete: false`.
  */
 export async function transformRun(ctx: EltContext, state: RunState): Promise<RunState> {
   const d = ctx.warehouse.dialect;
   const ordered = orderModels(ctx.models);
   const known = new Set(ordered.map((m) => m.name));
+  const built = new Set(state.models.map((m) => m.name));
+  const todo = ordered.filter((m) => !built.has(m.name));
   const present = await existing(
     ctx.warehouse,
-    ordered.map((m) => m.name),
+    todo.flatMap((m) => [m.name, buildTable(m.name)]),
   );
-  const models: { name: string; rows: number; ms: number }[] = [];
-  const appended: string[] = [];
-  for (const model of ordered) {
+  // A run that failed without cleaning up may have left a model's build as a table or as a view.
+  const dropBuild = (model: string): string[] => {
+    const kind = present.get(buildTable(model));
+    if (kind === 'view') return [d.dropViewIfExists(buildTable(model))];
+    if (kind === 'table') return [d.dropTableIfExists(buildTable(model))];
+    return [];
+  };
+  const models = [...state.models];
+  const appended = [...(state.appended ?? [])];
+  let slowest = 0;
+  let done = 0;
+  for (const model of todo) {
+    if (!fits(ctx, slowest, done)) {
+      ctx.onProgress?.(`transform: ${todo.length - done} model(s) left for the next call`);
+      return { ...state, models, appended, transformComplete: false };
+    }
     const t0 = Date.now();
     const append = Boolean(model.incremental) && !ctx.fullRefresh && present.get(model.name) === 'table';
     const select = renderModel(model, d, known, buildTable, append ? () => PENDING_RAW : undefined);
     const statements = append
       ? [
-          d.dropViewIfExists(buildTable(model.name)),
+          ...dropBuild(model.name),
           d.dropTableIfExists(newTable(model.name)),
           ...d.createTableAs(
             newTable(model.name),
@@ -267,7 +416,10 @@ export async function transformRun(ctx: EltContext, state: RunState): Promise<Ru
             `SELECT * FROM ${identifier(model.name)} UNION ALL SELECT * FROM ${newTable(model.name)}`,
           ),
         ]
-      : d.createTableAs(buildTable(model.name), select, model.sortKey ? { sortKey: model.sortKey } : {});
+      : [
+          ...dropBuild(model.name),
+          ...d.createTableAs(buildTable(model.name), select, model.sortKey ? { sortKey: model.sortKey } : {}),
+        ];
     try {
       await ctx.warehouse.executeBatch(statements);
     } catch (error) {
@@ -276,93 +428,153 @@ export async function transformRun(ctx: EltContext, state: RunState): Promise<Ru
     if (append) appended.push(model.name);
     const [row] = await ctx.warehouse.query(`SELECT COUNT(*) AS n FROM ${buildTable(model.name)}`);
     models.push({ name: model.name, rows: Number(row?.n ?? 0), ms: Date.now() - t0 });
+    slowest = Math.max(slowest, Date.now() - t0);
+    done++;
     ctx.onProgress?.(`model: ${model.name} (${models.at(-1)!.rows} rows${append ? ', incremental' : ''})`);
   }
-  return { ...state, models, appended };
+  return { ...state, models, appended, transformComplete: true };
 }
 
-/** Step 4, test: runs every model's data tests on its new table and names the ones that fail. */
+/**
+ * Step 4, test: runs every model's data tests on its new table and names the ones that fail. Freshness
+ * checks are warnings: they say data stopped arriving, which is not a fault of the tables this run
+ * built, and failing the run would withhold the data that did arrive (and, on a quiet pipeline, fail
+ * every run); they are recorded with the run and shown by `elt runs`.
+ */
 export async function testRun(ctx: EltContext, state: RunState): Promise<RunState> {
-  const tests: { name: string; failures: number }[] = [];
+  const tests: { name: string; failures: number; warn?: true }[] = [];
   for (const model of orderModels(ctx.models)) {
     for (const test of model.tests) {
       const [row] = await ctx.warehouse.query(
         renderDataTest(buildTable(model.name), test, ctx.warehouse.dialect),
       );
-      tests.push({ name: describeDataTest(model.name, test), failures: Number(row?.failures ?? 0) });
+      tests.push({
+        name: describeDataTest(model.name, test),
+        failures: Number(row?.failures ?? 0),
+        ...(test.kind === 'freshness' ? { warn: true as const } : {}),
+      });
     }
   }
-  const failedTests = tests.filter((t) => t.failures > 0).map((t) => `${t.name}: ${t.failures} row(s)`);
+  const failing = tests.filter((t) => t.failures > 0);
+  const failedTests = failing.filter((t) => !t.warn).map((t) => `${t.name}: ${t.failures} row(s)`);
+  const warnings = failing.filter((t) => t.warn).map((t) => `${t.name}: the newest row is older`);
   ctx.onProgress?.(
-    failedTests.length === 0 ? `tests: ${tests.length} passed` : `tests: ${failedTests.length} failed`,
+    failedTests.length === 0
+      ? `tests: ${tests.length - warnings.length} passed${warnings.length > 0 ? `, ${warnings.length} warning(s): ${warnings.join('; ')}` : ''}`
+      : `tests: ${failedTests.length} failed`,
   );
-  return { ...state, tests, failedTests };
+  return { ...state, tests, failedTests, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /**
- * Step 5, publish: swaps every tested table in for the old one in a single transaction (readers see the
- * previous run's tables or this run's, never a mix) and records the run as succeeded.
+ * Step 5, publish: puts every tested table in place of the old one in a single transaction (readers see
+ * the previous run's tables or this run's, never a mix), keeping each live table itself so that grants
+ * an administrator made on it and views readers built on it survive (see publish.ts); grants the
+ * configured readers; releases the run lock in the same commit; then records the run as succeeded and
+ * moves the watermark.
  */
 export async function publishRun(ctx: EltContext, state: RunState): Promise<RunRecord> {
   if (state.failedTests.length > 0)
     throw new Error(`run ${state.runId} has failing data tests and cannot be published`);
-  const d = ctx.warehouse.dialect;
+  const ordered = orderModels(ctx.models);
   const appended = new Set(state.appended ?? []);
-  const statements = orderModels(ctx.models).flatMap((m) =>
-    appended.has(m.name)
-      ? [
-          // The merge: new rows into the live table (their keys were absent when built).
-          `INSERT INTO ${identifier(m.name)} SELECT * FROM ${newTable(m.name)}`,
-          d.dropViewIfExists(buildTable(m.name)),
-          d.dropTableIfExists(newTable(m.name)),
-        ]
-      : [d.dropTableIfExists(m.name), d.renameTable(buildTable(m.name), m.name)],
+  const replaced = ordered.filter((m) => !appended.has(m.name)).map((m) => m.name);
+  const shapes = await columnShapes(ctx.warehouse, [...replaced, ...replaced.map(buildTable)]);
+  const lockSql =
+    state.lockHeld && ctx.warehouse.releaseRunLockSql
+      ? ctx.warehouse.releaseRunLockSql(state.runId)
+      : undefined;
+  const plan: PublishPlan = publishStatements(ctx.warehouse.dialect, {
+    models: ordered.map((m) => m.name),
+    appended,
+    shapes,
+    readers: ctx.readers,
+    ...(lockSql ? { extra: [lockSql] } : {}),
+  });
+  try {
+    await ctx.warehouse.executeBatch(plan.statements);
+  } catch (error) {
+    if (plan.recreated.length === 0) throw error;
+    throw new Error(
+      `publishing failed while replacing ${plan.recreated.join(', ')}, whose columns changed (a changed model is a new table): ${(error as Error).message}. If a view depends on the table, drop the view, run again, and create it again on the new columns`,
+      { cause: error },
+    );
+  }
+  // Leftovers of a failed cleanup are dropped by the next run before it builds.
+  await executeInBatches(ctx.warehouse, plan.cleanup).catch((error: Error) =>
+    ctx.onProgress?.(`publish: cleanup left tables behind (${error.message}); the next run drops them`),
   );
-  await ctx.warehouse.executeBatch(statements);
   const record = toRecord(state, 'succeeded', ctx.clock.now());
   await ctx.warehouse.recordRun(record);
-  if (state.lockHeld) await ctx.warehouse.releaseRunLock?.(state.runId);
-  if (state.listedAt) {
-    await ctx.store.put(
-      WATERMARK_KEY,
-      Buffer.from(JSON.stringify({ listedAt: state.listedAt, runId: state.runId })),
-      {
-        contentType: 'application/json',
-      },
-    );
+  if (state.lockHeld && !lockSql) await ctx.warehouse.releaseRunLock?.(state.runId);
+  if (state.watermark) {
+    const recent = state.planKey
+      ? ((JSON.parse(Buffer.from(await ctx.store.get(state.planKey)).toString('utf8')) as RunPlan).recent ??
+        [])
+      : [];
+    await writeWatermark(ctx.store, { watermark: state.watermark, runId: state.runId, recent });
   }
   return record;
 }
 
-/** Whether every landed object is older than the last published run's watermark (less the margin). */
-async function nothingSinceWatermark(store: ObjectStore, landed: readonly ObjectInfo[]): Promise<boolean> {
-  let watermark: number;
-  try {
-    const mark = JSON.parse(Buffer.from(await store.get(WATERMARK_KEY)).toString('utf8')) as {
-      listedAt?: string;
-    };
-    watermark = Date.parse(mark.listedAt ?? '');
-  } catch {
-    return false;
-  }
-  if (!Number.isFinite(watermark)) return false;
-  return landed.every(
-    (o) => o.lastModified !== undefined && o.lastModified.getTime() < watermark - WATERMARK_MARGIN_MS,
+/** Column name, type and position of each table, to tell whether a build can replace a table's rows. */
+async function columnShapes(warehouse: Warehouse, tables: readonly string[]): Promise<Map<string, string>> {
+  if (tables.length === 0) return new Map();
+  const list = tables.map((t) => `'${identifier(t)}'`).join(', ');
+  const rows = await warehouse.query(
+    `SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, ordinal_position FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN (${list}) ORDER BY table_name, ordinal_position`,
   );
+  const shapes = new Map<string, string[]>();
+  for (const r of rows) {
+    const column = [
+      r.column_name,
+      r.data_type,
+      r.character_maximum_length,
+      r.numeric_precision,
+      r.numeric_scale,
+    ]
+      .map((v) => (v === null || v === undefined ? '' : String(v).toLowerCase()))
+      .join(' ');
+    const t = String(r.table_name);
+    shapes.set(t, [...(shapes.get(t) ?? []), column]);
+  }
+  return new Map([...shapes].map(([t, columns]) => [t, columns.join(', ')]));
+}
+
+/** Runs statements in transactions of at most the warehouse's batch size (for work that need not be atomic). */
+async function executeInBatches(warehouse: Warehouse, statements: readonly string[]): Promise<void> {
+  const size = warehouse.maxStatementsPerTransaction ?? Math.max(1, statements.length);
+  for (let i = 0; i < statements.length; i += size)
+    await warehouse.executeBatch(statements.slice(i, i + size));
 }
 
 /**
- * The failure path: drops the tables the run built but did not publish, and records the run as failed
- * with the reason. The published tables stay as the previous run left them. Under a run lock
- * (`runLockTtlMs`), a run that does not hold it drops nothing (the tables may be another run's) and a run
- * that does releases it.
+ * The failure path: stops what the run left running in the warehouse, drops the tables the run built but
+ * did not publish, and records the run as failed with the reason. The published tables stay as the
+ * previous run left them. Under a run lock (`runLockTtlMs`), a run that does not hold it drops nothing
+ * (the tables may be another run's) and a run that does releases it — unless a statement of the run may
+ * still be running (a Lambda function stopped at its timeout leaves its statement running): then the lock
+ * is kept until it expires, so no other run can load the same objects meanwhile.
  */
 export async function failRun(ctx: EltContext, state: RunState, reason: string): Promise<RunRecord> {
   const locking = usesLockRow(ctx);
-  if (!locking || state.lockHeld) await dropUnpublished(ctx.warehouse, ctx.models);
-  const record = toRecord(state, 'failed', ctx.clock.now(), reason);
+  const owned = !locking || state.lockHeld === true;
+  let running = 0;
+  if (owned && ctx.warehouse.stopRunStatements) {
+    // Keep time after the wait for recording the run (half a piece).
+    const until = new Date(
+      ctx.deadline !== undefined ? ctx.deadline - MIN_PIECE_MS / 2 : Date.now() + MIN_PIECE_MS,
+    );
+    running = await ctx.warehouse.stopRunStatements(state.runId, until);
+  }
+  if (owned && running === 0) await dropUnpublished(ctx.warehouse, ctx.models);
+  const why =
+    running === 0
+      ? reason
+      : `${reason} (${running} statement(s) of the run were still running and could not be stopped: the run lock is kept until it expires, so no other run changes the warehouse while they may)`;
+  const record = toRecord(state, 'failed', ctx.clock.now(), why);
   await ctx.warehouse.recordRun(record);
-  if (locking && state.lockHeld) await ctx.warehouse.releaseRunLock?.(state.runId);
+  if (locking && state.lockHeld && running === 0) await ctx.warehouse.releaseRunLock?.(state.runId);
   return record;
 }
 
@@ -386,6 +598,19 @@ export class ModelFailedError extends Error {
   }
 }
 
+/**
+ * The most error text a run record keeps: the Data API returns no row over 64 KB, and the run history
+ * must stay listable whatever a failing statement said.
+ */
+export const MAX_RUN_ERROR_CHARS = 4000;
+
+/** Text cut to at most `max` characters, saying how much was cut. */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = ` … [${text.length - max} more characters cut]`;
+  return `${text.slice(0, max - note.length)}${note}`;
+}
+
 function toRecord(state: RunState, status: RunRecord['status'], finished?: Date, error?: string): RunRecord {
   return {
     runId: state.runId,
@@ -398,7 +623,7 @@ function toRecord(state: RunState, status: RunRecord['status'], finished?: Date,
     eventsLoaded: state.eventsLoaded,
     models: state.models,
     tests: state.tests,
-    ...(error ? { error } : {}),
+    ...(error ? { error: capText(error, MAX_RUN_ERROR_CHARS) } : {}),
   };
 }
 
@@ -409,7 +634,7 @@ async function dropUnpublished(warehouse: Warehouse, models: readonly Model[]): 
   const found = await existing(warehouse, names);
   const views = [...found].filter(([, kind]) => kind === 'view').map(([n]) => d.dropViewIfExists(n));
   const tables = [...found].filter(([, kind]) => kind === 'table').map(([n]) => d.dropTableIfExists(n));
-  await warehouse.executeBatch([...views, ...tables]);
+  await executeInBatches(warehouse, [...views, ...tables]);
 }
 
 /** The pipeline's own tables, which {@link dropPipelineTables} removes along with every model table. */
@@ -422,7 +647,7 @@ export const PIPELINE_TABLES = ['raw_events', 'elt_loaded_objects', 'elt_runs'] 
 export async function dropPipelineTables(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
   const d = warehouse.dialect;
   await dropUnpublished(warehouse, models);
-  await warehouse.executeBatch([
+  await executeInBatches(warehouse, [
     ...models.map((m) => d.dropTableIfExists(m.name)),
     ...PIPELINE_TABLES.map((t) => d.dropTableIfExists(t)),
   ]);

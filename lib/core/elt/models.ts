@@ -1,3 +1,4 @@
+import { jsonTextWidth } from '../events/text-width.js';
 import { identifier, jsonPath, stringLiteral, type Dialect } from './dialect.js';
 
 /** A data test declared in a model's header. */
@@ -5,7 +6,10 @@ export type DataTest =
   | { readonly kind: 'unique'; readonly column: string }
   | { readonly kind: 'not_null'; readonly column: string }
   | { readonly kind: 'accepted_values'; readonly column: string; readonly values: readonly string[] }
-  /** The newest value of a timestamp column is at most `hours` old (checked only when there are rows). */
+  /**
+   * The newest value of a timestamp column is at most `hours` old (checked only when there are rows). A
+   * warning, never a failure: it says data stopped arriving, not that the run built a wrong table.
+   */
   | { readonly kind: 'freshness'; readonly column: string; readonly hours: number };
 
 /** A SQL model: one file, one table, built from a SELECT. */
@@ -42,7 +46,7 @@ export const SOURCE_TABLES = ['raw_events'] as const;
 
 const MACRO = /\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}/g;
 const KNOWN_MACROS =
-  'ref, source, json_text, json_bigint, json_value, json_timestamp, json_type, now_utc, json_param, json_to_text, timestamp_text';
+  'ref, source, json_text, json_bigint, json_value, json_timestamp, json_type, now_utc, json_param, json_to_text, timestamp_text, sort_key';
 
 /**
  * Parses a model file. Header lines: `-- description: …` and `-- test: unique <col>`,
@@ -154,9 +158,10 @@ export interface TemplateScope {
 }
 
 /**
- * Renders SQL text for a dialect: expands `ref`, `source`, `json_text`, `json_bigint`, `json_value`,
- * `json_timestamp` and `json_type()`; drops full-line comments and a trailing semicolon. `name` is the
- * model (or file) named in errors.
+ * Renders SQL text for a dialect: expands `ref`, `source`, `json_text` (its width in bytes from the event
+ * catalogue, or a third argument), `json_bigint`, `json_value`, `json_timestamp`, `json_type()` and
+ * `sort_key(col)`; drops full-line comments and a trailing semicolon. `name` is the model (or file) named
+ * in errors.
  */
 export function renderTemplate(
   name: string,
@@ -185,8 +190,19 @@ export function renderTemplate(
         }
         return scope.sourceOf ? scope.sourceOf(arg(0)) : arg(0);
       }
-      case 'json_text':
-        return dialect.jsonText(arg(0), jsonPath(arg(1)));
+      case 'json_text': {
+        const path = jsonPath(arg(1));
+        const width = args[2] !== undefined ? Number(args[2]) : jsonTextWidth(path);
+        if (width === undefined || !Number.isInteger(width) || width < 1 || width > 65_535) {
+          throw new ModelDefinitionError(
+            name,
+            args[2] !== undefined
+              ? `json_text() width must be 1 to 65535 bytes, got ${args[2]}`
+              : `json_text(${arg(0)}, '${arg(1)}'): no event schema bounds ${arg(1)}, so its text width is unknown; give it: json_text(${arg(0)}, '${arg(1)}', <bytes>)`,
+          );
+        }
+        return dialect.jsonText(arg(0), path, width);
+      }
       case 'json_bigint':
         return dialect.jsonBigint(arg(0), jsonPath(arg(1)));
       case 'json_value':
@@ -206,6 +222,8 @@ export function renderTemplate(
         return dialect.jsonToText(identifier(arg(0)));
       case 'timestamp_text':
         return dialect.timestampText(identifier(arg(0)));
+      case 'sort_key':
+        return dialect.sortKey(identifier(arg(0)));
       default:
         throw new ModelDefinitionError(name, `unknown macro ${macro}() (known: ${KNOWN_MACROS})`);
     }

@@ -45,8 +45,10 @@ export async function runElt(runOptions: EltRunOptions): Promise<RunRecord> {
   let state: RunState = await planRun(options, options.runId);
   if (state.lockedBy) throw new EltRunInProgressError(w.describe(), state.lockedBy);
   try {
-    if (state.pendingObjects > 0) state = await loadRun(options, state);
-    state = await transformRun(options, state);
+    // Without a deadline each step finishes in one call; the loops are the state machine's, for a deadline.
+    while (state.loadComplete === false) state = await loadRun(options, state);
+    do state = await transformRun(options, state);
+    while (state.transformComplete === false);
     state = await testRun(options, state);
   } catch (error) {
     throw new EltRunFailedError(await failRun(options, state, (error as Error).message));

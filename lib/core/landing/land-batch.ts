@@ -1,6 +1,6 @@
 import type { EventType } from '../events/catalogue.js';
 import type { Rejection } from '../events/rejection.js';
-import { eventTimePartition } from '../events/event-time.js';
+import { eventTimePartition, timePartition } from '../events/event-time.js';
 import type { EventValidator } from '../events/validator.js';
 import type { Clock, ObjectStore } from '../ports.js';
 import { DEFAULT_GZIP_LEVEL, putGzipNdjson } from './ndjson-gzip.js';
@@ -31,6 +31,12 @@ export interface LandingDeps {
   readonly gzipLevel?: number;
   /** Objects written at the same time. @default 8 */
   readonly writeConcurrency?: number;
+  /**
+   * An event whose time is more than this many hours before landing is filed under the partition of
+   * (landing time − this) instead of its own, so an ELT plan that lists only the partitions of that window
+   * still finds it; its `time` stays exact in the data. @default unset: every event under its own partition
+   */
+  readonly latenessHours?: number;
 }
 
 /** One object written by a batch. */
@@ -62,7 +68,8 @@ interface PartitionGroup {
 
 /**
  * Lands one batch: validates every record, writes the valid events as one gzip NDJSON object per
- * partition (source, detail-type, UTC date and hour of the event's time) and the invalid ones to
+ * partition (source, detail-type, UTC date and hour of the event's time, or with `latenessHours` of the
+ * window's start for an event older than it) and the invalid ones to
  * quarantine with their reasons. A write that fails marks its records as failed; nothing is swallowed.
  */
 export async function landBatch(
@@ -73,6 +80,11 @@ export async function landBatch(
   const rejected: string[] = [];
   const rejectedIds: string[] = [];
   const now = deps.clock.now();
+  // ISO partitions compare as text: an event before the floor is filed at the floor.
+  const floor =
+    deps.latenessHours === undefined
+      ? undefined
+      : timePartition(new Date(now.getTime() - deps.latenessHours * 3600_000));
 
   for (const record of records) {
     if (record.rejection) {
@@ -93,7 +105,8 @@ export async function landBatch(
       continue;
     }
     const { eventType: type, envelope, time } = result;
-    const { dt, hour } = eventTimePartition(envelope.time, time);
+    let { dt, hour } = eventTimePartition(envelope.time, time);
+    if (floor && (dt < floor.dt || (dt === floor.dt && hour < floor.hour))) ({ dt, hour } = floor);
     const groupKey = `${type.source}\u0000${type.detailType}\u0000${dt}\u0000${hour}`;
     let group = groups.get(groupKey);
     if (!group) {

@@ -145,6 +145,24 @@ describe('FsObjectStore', () => {
       expect(await keys(store, 'dlq/queue=landing/')).toEqual([]);
     });
 
+    it('lists only keys after startAfter, skipping whole directories before it', async () => {
+      const listed: string[] = [];
+      for await (const o of store.list('raw/source=marketplace.users/', {
+        startAfter: 'raw/source=marketplace.users/dt=2026-11-02',
+      }))
+        listed.push(o.key);
+      expect(listed).toEqual(['raw/source=marketplace.users/dt=2026-11-02/part-2.ndjson.gz']);
+    });
+
+    it('lists the folders one level below a prefix, as S3 common prefixes', async () => {
+      const prefixes: string[] = [];
+      for await (const p of store.listPrefixes('raw/')) prefixes.push(p);
+      expect(prefixes).toEqual(['raw/source=marketplace.users/', 'raw/source=marketplace.web/']);
+      const none: string[] = [];
+      for await (const p of store.listPrefixes('dlq/')) none.push(p);
+      expect(none).toEqual([]);
+    });
+
     it('lists nothing when the store root does not exist', async () => {
       expect(await keys(new FsObjectStore(join(base, 'nowhere')), '')).toEqual([]);
     });

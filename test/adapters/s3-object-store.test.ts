@@ -130,6 +130,46 @@ describe('S3ObjectStore', () => {
       ]);
     });
 
+    it('sends StartAfter (prefixed) on the first request only, and continues with the token', async () => {
+      s3.on(ListObjectsV2Command).resolvesOnce({
+        IsTruncated: true,
+        NextContinuationToken: 'token-1',
+        Contents: [{ Key: 'pipeline/raw/t/dt=2026-11-30/a', Size: 1 }],
+      });
+      s3.on(ListObjectsV2Command, { ContinuationToken: 'token-1' }).resolvesOnce({
+        IsTruncated: false,
+        Contents: [{ Key: 'pipeline/raw/t/dt=2026-12-01/b', Size: 2 }],
+      });
+      const store = new S3ObjectStore({ bucket: BUCKET, prefix: 'pipeline/', client });
+      const listed: string[] = [];
+      for await (const o of store.list('raw/t/', { startAfter: 'raw/t/dt=2026-11-29' })) listed.push(o.key);
+      expect(listed).toEqual(['raw/t/dt=2026-11-30/a', 'raw/t/dt=2026-12-01/b']);
+      expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toStrictEqual([
+        { Bucket: BUCKET, Prefix: 'pipeline/raw/t/', StartAfter: 'pipeline/raw/t/dt=2026-11-29' },
+        { Bucket: BUCKET, Prefix: 'pipeline/raw/t/', ContinuationToken: 'token-1' },
+      ]);
+    });
+
+    it('lists common prefixes with the delimiter "/", every page, the store prefix stripped', async () => {
+      s3.on(ListObjectsV2Command).resolvesOnce({
+        IsTruncated: true,
+        NextContinuationToken: 'token-1',
+        CommonPrefixes: [{ Prefix: 'pipeline/raw/source=a/' }],
+      });
+      s3.on(ListObjectsV2Command, { ContinuationToken: 'token-1' }).resolvesOnce({
+        IsTruncated: false,
+        CommonPrefixes: [{ Prefix: 'pipeline/raw/source=b/' }],
+      });
+      const store = new S3ObjectStore({ bucket: BUCKET, prefix: 'pipeline/', client });
+      const prefixes: string[] = [];
+      for await (const p of store.listPrefixes('raw/')) prefixes.push(p);
+      expect(prefixes).toEqual(['raw/source=a/', 'raw/source=b/']);
+      expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toStrictEqual([
+        { Bucket: BUCKET, Prefix: 'pipeline/raw/', Delimiter: '/' },
+        { Bucket: BUCKET, Prefix: 'pipeline/raw/', Delimiter: '/', ContinuationToken: 'token-1' },
+      ]);
+    });
+
     it('stops after a page that is not truncated', async () => {
       s3.on(ListObjectsV2Command).resolves({
         IsTruncated: false,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { duckdbDialect, postgresDialect, SqlIdentifierError } from '../../../lib/core/elt/dialect.js';
+import {
+  duckdbDialect,
+  postgresDialect,
+  redshiftDialect,
+  SqlIdentifierError,
+} from '../../../lib/core/elt/dialect.js';
+import { parseReaders } from '../../../lib/core/elt/readers.js';
+import { jsonTextWidth } from '../../../lib/core/events/text-width.js';
 import {
   ModelDefinitionError,
   orderModels,
@@ -89,6 +96,79 @@ describe('renderModel', () => {
     expect(() => renderModel(parseModel('m', "select {{ shell('ls') }}"), duckdbDialect, new Set())).toThrow(
       'unknown macro shell()',
     );
+  });
+});
+
+describe('text widths on Redshift', () => {
+  it('sizes text from the event catalogue instead of VARCHAR(65535)', () => {
+    const model = parseModel(
+      'stg',
+      "select {{ json_text(event, 'detail.userId') }} as u, {{ json_text(event, 'detail.eventId') }} as e, {{ json_text(event, 'detail.currency') }} as c, {{ json_text(event, 'detail.runId') }} as r, {{ json_text(event, 'detail-type') }} as t from {{ source('raw_events') }}",
+    );
+    const sql = renderModel(model, redshiftDialect, new Set(['stg']));
+    expect(sql).toBe(
+      'select CAST(event."detail"."userId" AS VARCHAR(64)) as u, CAST(event."detail"."eventId" AS VARCHAR(36)) as e, CAST(event."detail"."currency" AS VARCHAR(3)) as c, CAST(event."detail"."runId" AS VARCHAR(68)) as r, CAST(event."detail-type" AS VARCHAR(256)) as t from raw_events',
+    );
+    for (const m of loadModels())
+      expect(renderModel(m, redshiftDialect, new Set(loadModels().map((x) => x.name)))).not.toContain(
+        '65535',
+      );
+  });
+
+  it('refuses a field no schema bounds unless the model gives a width', () => {
+    const unbounded = parseModel('m', "select {{ json_text(event, 'detail.executionArn') }}");
+    expect(() => renderModel(unbounded, redshiftDialect, new Set())).toThrow(
+      "json_text(event, 'detail.executionArn'): no event schema bounds detail.executionArn",
+    );
+    const given = parseModel('m', "select {{ json_text(event, 'detail.executionArn', 2048) }}");
+    expect(renderModel(given, redshiftDialect, new Set())).toBe(
+      'select CAST(event."detail"."executionArn" AS VARCHAR(2048))',
+    );
+    expect(() =>
+      renderModel(
+        parseModel('m', "select {{ json_text(event, 'detail.x', 70000) }}"),
+        redshiftDialect,
+        new Set(),
+      ),
+    ).toThrow('json_text() width must be 1 to 65535 bytes, got 70000');
+  });
+
+  it('counts characters of a free-text maxLength as up to 4 UTF-8 bytes each', () => {
+    // PageViewed.path: maxLength 2048 characters.
+    expect(jsonTextWidth(['detail', 'path'])).toBe(8192);
+    expect(jsonTextWidth(['detail', 'nowhere'])).toBeUndefined();
+  });
+});
+
+describe('grants to readers', () => {
+  const tables = ['mart_a', 'mart_b'];
+  it('renders one GRANT per reader, quoting IAM user names, by the warehouse kinds of grantee', () => {
+    expect(redshiftDialect.grantSelect(tables, { kind: 'user', name: 'IAM:alice' })).toBe(
+      'GRANT SELECT ON mart_a, mart_b TO "IAM:alice"',
+    );
+    expect(redshiftDialect.grantSelect(tables, { kind: 'group', name: 'analysts' })).toBe(
+      'GRANT SELECT ON mart_a, mart_b TO GROUP "analysts"',
+    );
+    expect(redshiftDialect.grantSelect(tables, { kind: 'role', name: 'bi' })).toBe(
+      'GRANT SELECT ON mart_a, mart_b TO ROLE "bi"',
+    );
+    expect(postgresDialect.grantSelect(tables, { kind: 'role', name: 'bi' })).toBe(
+      'GRANT SELECT ON mart_a, mart_b TO "bi"',
+    );
+    expect(duckdbDialect.grantSelect(tables, { kind: 'user', name: 'x' })).toBeUndefined();
+  });
+
+  it('checks reader names from configuration', () => {
+    expect(parseReaders({ users: ['IAM:alice', 'IAMR:bi-role', 'bob'], groups: ['analysts'] })).toEqual({
+      users: ['IAM:alice', 'IAMR:bi-role', 'bob'],
+      groups: ['analysts'],
+    });
+    expect(() => parseReaders({ users: ['bob"; DROP TABLE x; --'] })).toThrow(
+      'warehouse.readers.users[0] "bob\\"; DROP TABLE x; --" is not a database user name',
+    );
+    expect(() => parseReaders({ groups: ['IAM:alice'] })).toThrow('is not a database group name');
+    expect(() => parseReaders({ admins: ['x'] })).toThrow('warehouse.readers.admins is not a kind of reader');
+    expect(() => parseReaders(['x'])).toThrow('warehouse.readers must be an object');
   });
 });
 

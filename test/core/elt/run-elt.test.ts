@@ -3,6 +3,15 @@ import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
 import { DuckDbWarehouse } from '../../../lib/adapters/warehouse/duckdb-warehouse.js';
 import { parseModel, type Model } from '../../../lib/core/elt/models.js';
 import { EltRunFailedError, runElt, type EltRunOptions } from '../../../lib/core/elt/run-elt.js';
+import {
+  MAX_RUN_ERROR_CHARS,
+  capText,
+  loadRun,
+  planRun,
+  publishRun,
+  testRun,
+  transformRun,
+} from '../../../lib/core/elt/elt-steps.js';
 import type { EventEnvelope } from '../../../lib/core/events/envelope.js';
 import { createEventValidator } from '../../../lib/core/events/validator.js';
 import { landBatch } from '../../../lib/core/landing/land-batch.js';
@@ -474,5 +483,117 @@ describe('incremental staging', () => {
     expect(await stgCount(p.warehouse)).toBe(0);
     await p.run({ runId: 'run-3', fullRefresh: true });
     expect(await stgCount(p.warehouse)).toBe(FIRST_BATCH.length);
+  });
+});
+
+describe('freshness', () => {
+  it('warns, and still publishes, when the newest staged row is older than its limit (a quiet pipeline)', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    await p.run();
+    // Three quiet days later only a republished copy of an event arrives: nothing new reaches stg_events.
+    await p.warehouse.execute("UPDATE stg_events SET loaded_at = loaded_at - INTERVAL '3 days'");
+    await p.land([
+      envelope('UserLoggedIn', {
+        id: 'bus-again',
+        time: '2026-11-01T10:01:00Z',
+        detail: { eventId: uuid(3), userId: 'u_1' },
+      }),
+    ]);
+
+    const run = await p.run();
+
+    expect(run.status).toBe('succeeded');
+    expect(run.error).toBeUndefined();
+    expect(run.tests).toContainEqual({
+      name: 'freshness(stg_events.loaded_at ≤ 48h)',
+      failures: 1,
+      warn: true,
+    });
+    expect((await p.warehouse.listRuns(1))[0]?.tests).toContainEqual({
+      name: 'freshness(stg_events.loaded_at ≤ 48h)',
+      failures: 1,
+      warn: true,
+    });
+  });
+});
+
+describe('steps under a deadline', () => {
+  it('loads one chunk and builds one model per call once the deadline has passed, and finishes when called again', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    const ctx = { warehouse: p.warehouse, store: p.store, clock: p.clock, models, maxObjectsPerLoad: 2 };
+    let state = await planRun(ctx, 'run-deadline');
+    expect(state).toMatchObject({ pendingObjects: FIRST_BATCH_OBJECTS, loadComplete: false });
+    const loads: number[] = [];
+    while (state.loadComplete === false) {
+      state = await loadRun({ ...ctx, deadline: Date.now() - 1 }, state);
+      loads.push(state.objectsLoaded);
+    }
+    expect(loads).toEqual([2, 4, 6]);
+    const built: number[] = [];
+    do {
+      state = await transformRun({ ...ctx, deadline: Date.now() - 1 }, state);
+      built.push(state.models.length);
+    } while (state.transformComplete === false);
+    expect(built).toEqual(models.map((_, i) => i + 1));
+    state = await testRun(ctx, state);
+    await publishRun(ctx, state);
+
+    const reference = await pipeline();
+    await reference.land(FIRST_BATCH);
+    await reference.run();
+    expect(await marts(p.warehouse)).toEqual(await marts(reference.warehouse));
+  });
+
+  it('does everything in one call when the deadline leaves time', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    const ctx = {
+      warehouse: p.warehouse,
+      store: p.store,
+      clock: p.clock,
+      models,
+      maxObjectsPerLoad: 2,
+      deadline: Date.now() + 600_000,
+    };
+    const planned = await planRun(ctx, 'run-roomy');
+    expect(await loadRun(ctx, planned)).toMatchObject({ loadComplete: true, objectsLoaded: 6 });
+  });
+});
+
+describe('limits', () => {
+  it('refuses, at the plan and before touching the warehouse, models too many to publish in one transaction', async () => {
+    const p = await pipeline();
+    const tight = Object.create(p.warehouse, {
+      maxStatementsPerTransaction: { value: 10 },
+    }) as DuckDbWarehouse;
+    const many = [...models, ...[1, 2, 3].map((i) => parseModel(`mart_extra_${i}`, 'select 1 as x'))];
+    await expect(planRun({ warehouse: tight, store: p.store, clock: p.clock, models: many })).rejects.toThrow(
+      `publishing 9 models needs up to 19 statements in one transaction, and ${p.warehouse.describe()} takes at most 10: keep to 4 models (2 statements each, plus 1 for the readers' grants and the run lock), or fewer readers`,
+    );
+    expect(
+      await p.warehouse.query(
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'elt_runs'",
+      ),
+    ).toEqual([{ n: 0 }]);
+  });
+
+  it("keeps at most 4,000 characters of a failed run's error, so the history row stays listable", async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    const error = await failure(
+      p.run({ models: modelsWith('mart_long', `select * from "${'x'.repeat(10_000)}"`) }),
+    );
+    expect(error.run.error!.length).toBeLessThanOrEqual(MAX_RUN_ERROR_CHARS);
+    expect(error.run.error).toMatch(/more characters cut\]$/);
+    expect((await p.warehouse.listRuns(1))[0]?.error).toBe(error.run.error);
+  });
+
+  it('cuts text to its limit and says how much it cut', () => {
+    expect(capText('abc', 10)).toBe('abc');
+    const cut = capText('x'.repeat(100), 40);
+    expect(cut).toHaveLength(40);
+    expect(cut).toMatch(/^x+ … \[\d+ more characters cut\]$/);
   });
 });

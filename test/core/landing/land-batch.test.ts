@@ -46,6 +46,30 @@ describe('landBatch', () => {
     ]);
   });
 
+  it('files an event older than the lateness window under the window start, keeping its time', async () => {
+    const s = await store();
+    // Landing at 2026-11-25T10:00Z with 48 h: the window starts at 2026-11-23 hour 10.
+    const records = [
+      record('late', envelope('PageViewed', { id: 'late', time: '2026-11-01T07:00:00Z' })),
+      record('edge', envelope('PageViewed', { id: 'edge', time: '2026-11-23T10:30:00Z' })),
+      record('future', envelope('PageViewed', { id: 'future', time: '2027-01-01T00:00:00Z' })),
+    ];
+    const result = await landBatch(records, { store: s, validator, clock, latenessHours: 48 });
+    expect(result).toMatchObject({ landedEvents: 3, failedIds: [] });
+    const objects = await readObjects(s, 'raw/');
+    const byPartition = [...objects.entries()].map(([key, lines]) => [
+      key.replace(
+        /^raw\/source=marketplace.web\/detail_type=PageViewed\/|part-[0-9a-f]{32}\.ndjson\.gz$/g,
+        '',
+      ),
+      lines.map((l) => (JSON.parse(l) as { id: string; time: string }).time),
+    ]);
+    expect(byPartition.sort()).toEqual([
+      ['dt=2026-11-23/hour=10/', ['2026-11-01T07:00:00Z', '2026-11-23T10:30:00Z']],
+      ['dt=2027-01-01/hour=00/', ['2027-01-01T00:00:00Z']],
+    ]);
+  });
+
   it('writes each envelope exactly as delivered, one per line', async () => {
     const s = await store();
     const bodies = [

@@ -13,17 +13,22 @@ export interface LandingOutputs {
   readonly kafkaFailureBucket?: string;
 }
 
-/** Reads the landing outputs from a `cdk deploy --outputs-file` JSON (`--outputs` of land and redrive). */
-export function landingOutputs(file: string): LandingOutputs {
+/** The stacks of a `cdk deploy --outputs-file` JSON and their outputs; `hint` says how to make one. */
+function readOutputsFile(file: string, hint: string): [string, Record<string, unknown>][] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new CliError(
-      `--outputs: cannot read ${file} (${(error as Error).message}); deploy first: npm run localstack:deploy`,
-    );
+    throw new CliError(`--outputs: cannot read ${file} (${(error as Error).message}); ${hint}`);
   }
-  for (const outputs of Object.values(parsed as Record<string, Record<string, unknown>>)) {
+  if (typeof parsed !== 'object' || parsed === null) return [];
+  return Object.entries(parsed as Record<string, Record<string, unknown>>);
+}
+
+/** Reads the landing outputs from a `cdk deploy --outputs-file` JSON (`--outputs` of land and redrive). */
+export function landingOutputs(file: string): LandingOutputs {
+  const stacks = readOutputsFile(file, 'deploy first: npm run localstack:deploy');
+  for (const [, outputs] of stacks) {
     if (typeof outputs?.LandingQueueUrl === 'string') {
       return {
         queueUrl: outputs.LandingQueueUrl,
@@ -39,6 +44,24 @@ export function landingOutputs(file: string): LandingOutputs {
     }
   }
   throw new CliError(`--outputs: ${file} has no stack with a LandingQueueUrl output`);
+}
+
+/**
+ * The ELT state machine's ARN (output StateMachineArn of the stateless stack) from a
+ * `cdk deploy --outputs-file` JSON (`--outputs` of `elt run`).
+ */
+export function stateMachineArnOutput(file: string): string {
+  const stacks = readOutputsFile(file, `write it with: npx cdk deploy --all --outputs-file ${file}`);
+  const found = stacks.filter(([, outputs]) => typeof outputs?.StateMachineArn === 'string');
+  if (found.length === 1) return found[0]![1].StateMachineArn as string;
+  if (found.length > 1)
+    throw new CliError(
+      `--outputs: ${file} has a StateMachineArn output in ${found.length} stacks (${found.map(([name]) => name).join(', ')}); pass the one to run with --state-machine <ARN>`,
+    );
+  const names = stacks.map(([name]) => name);
+  throw new CliError(
+    `--outputs: ${file} has no StateMachineArn output (${names.length > 0 ? `its stacks: ${names.join(', ')}` : 'it holds no stack'}); it is an output of the stateless stack: npx cdk deploy --all --outputs-file ${file}`,
+  );
 }
 
 /**

@@ -7,23 +7,27 @@ import {
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
+  ListStatementsCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
 import {
+  DeadlinePassedError,
   namedParams,
   RedshiftDataWarehouse,
+  SESSION_SETTINGS,
   StatementFailedError,
   StatementTimeoutError,
+  WarehouseOwnerError,
 } from '../../lib/adapters/warehouse/redshift-data-warehouse.js';
 import { postgresDialect } from '../../lib/core/elt/dialect.js';
 import { runElt } from '../../lib/core/elt/run-elt.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { createEventValidator } from '../../lib/core/events/validator.js';
 import { landBatch } from '../../lib/core/landing/land-batch.js';
-import { EltRunInProgressError, systemClock } from '../../lib/core/ports.js';
+import { EltRunInProgressError, ObjectsLoadedMeanwhileError, systemClock } from '../../lib/core/ports.js';
 import { envelope } from '../support/envelopes.js';
 import { startDataApi, type LocalDataApi } from '../support/data-api.js';
 import { postgresServer, scratchDatabase } from '../support/postgres.js';
@@ -202,53 +206,82 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
       retry: { sleep: async () => undefined, random: () => 0 },
       ...extra,
     });
+  const finished = (id: string, extra: object = {}) => ({ Id: id, Status: 'FINISHED', ...extra });
   beforeEach(() => mock.reset());
 
-  it('sends a statement with the workgroup, database, named parameters and a ClientToken', async () => {
-    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
-    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED' });
+  it('sends every statement as a batch after both case-sensitivity settings, with named parameters and a ClientToken', async () => {
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves(finished('b1'));
     await make().execute('DELETE FROM t WHERE a = $1 AND b = $2', ['x', 3]);
-    const input = mock.commandCalls(ExecuteStatementCommand)[0]!.args[0].input;
-    expect(input).toEqual({
+    expect(mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input).toEqual({
       WorkgroupName: 'wg',
       Database: 'analytics',
-      Sql: 'DELETE FROM t WHERE a = :p1 AND b = :p2',
+      Sqls: [...SESSION_SETTINGS, 'DELETE FROM t WHERE a = :p1 AND b = :p2'],
       Parameters: [
         { name: 'p1', value: 'x' },
         { name: 'p2', value: '3' },
       ],
       ClientToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+    expect(SESSION_SETTINGS).toEqual([
+      'SET enable_case_sensitive_identifier TO true',
+      'SET enable_case_sensitive_super_attribute TO true',
+    ]);
+  });
+
+  it('runs a query (elt query) in the same session as the settings, so detail."itemId" is read case-sensitively, and reads its sub-statement result', async () => {
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves(finished('b1', { HasResultSet: true }));
+    mock
+      .on(GetStatementResultCommand, { Id: 'b1:3' })
+      .resolves({ ColumnMetadata: [{ name: 'item' }], Records: [[{ stringValue: 'i_42' }]] });
+    expect(await make().query('SELECT event."detail"."itemId" AS item FROM raw_events')).toEqual([
+      { item: 'i_42' },
+    ]);
+    expect(mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Sqls).toEqual([
+      ...SESSION_SETTINGS,
+      'SELECT event."detail"."itemId" AS item FROM raw_events',
+    ]);
+    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
   });
 
   it('targets a provisioned cluster with a database user and a secret when configured', async () => {
-    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
-    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED' });
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves(finished('b1'));
     await make({
       target: { clusterIdentifier: 'c1', dbUser: 'elt' },
       secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
     }).execute('SELECT 1');
-    expect(mock.commandCalls(ExecuteStatementCommand)[0]!.args[0].input).toMatchObject({
+    expect(mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input).toMatchObject({
       ClusterIdentifier: 'c1',
       DbUser: 'elt',
       SecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
     });
   });
 
+  it("names a run's statements with its run id, so another process can find them", async () => {
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves(finished('b1'));
+    await make().forRun({ statementName: 'run-20261202T100000Z-a1b2c3' }).execute('SELECT 1');
+    expect(mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.StatementName).toBe(
+      'run-20261202T100000Z-a1b2c3',
+    );
+  });
+
   it('retries throttling with the same ClientToken, so the statement is not run twice', async () => {
     mock
-      .on(ExecuteStatementCommand)
+      .on(BatchExecuteStatementCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
-      .resolves({ Id: 's1' });
-    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED' });
+      .resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves(finished('b1'));
     await make().execute('SELECT 1');
-    const tokens = mock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input.ClientToken);
+    const tokens = mock.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input.ClientToken);
     expect(tokens).toHaveLength(2);
     expect(tokens[0]).toBe(tokens[1]);
   });
 
   it('cancels a statement at its deadline; one that finished meanwhile counts as done', async () => {
-    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
     let canceled = false;
     mock.on(CancelStatementCommand).callsFake(() => {
       canceled = true;
@@ -256,43 +289,93 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
     });
     mock
       .on(DescribeStatementCommand)
-      .callsFake(() => ({ Id: 's1', Status: canceled ? 'FINISHED' : 'STARTED' }));
+      .callsFake(() => ({ Id: 'b1', Status: canceled ? 'FINISHED' : 'STARTED' }));
     await make({ statementTimeoutMs: 0 }).execute('SELECT 1');
-    expect(mock.commandCalls(CancelStatementCommand).map((c) => c.args[0].input)).toEqual([{ Id: 's1' }]);
+    expect(mock.commandCalls(CancelStatementCommand).map((c) => c.args[0].input)).toEqual([{ Id: 'b1' }]);
+  });
+
+  it("cancels at the process's deadline even when the statement timeout is far away", async () => {
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(CancelStatementCommand).resolves({ Status: true });
+    mock
+      .on(DescribeStatementCommand)
+      .callsFake(() => ({
+        Id: 'b1',
+        Status: mock.commandCalls(CancelStatementCommand).length ? 'ABORTED' : 'STARTED',
+      }));
+    const w = make({ statementTimeoutMs: 15 * 60_000 }).forRun({
+      statementName: 'run-x',
+      deadline: Date.now() + 50,
+    });
+    const error = await w.execute('SELECT 1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatementTimeoutError);
+    expect((error as StatementTimeoutError).canceled).toBe(true);
+  });
+
+  it('sends nothing once the deadline has passed', async () => {
+    const w = make().forRun({ statementName: 'run-x', deadline: Date.now() - 1 });
+    await expect(w.execute('SELECT 1')).rejects.toBeInstanceOf(DeadlinePassedError);
+    expect(mock.calls()).toHaveLength(0);
   });
 
   it('says a statement that could not be canceled may still finish', async () => {
-    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
     mock
       .on(CancelStatementCommand)
       .rejects(Object.assign(new Error('gone'), { name: 'ValidationException' }));
-    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'STARTED' });
+    mock.on(DescribeStatementCommand).resolves({ Id: 'b1', Status: 'STARTED' });
     const error = await make({ statementTimeoutMs: 0, cancelGraceMs: 0 })
       .execute('SELECT 1')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StatementTimeoutError);
     expect((error as Error).message).toBe(
-      'statement s1 did not finish within 0 s and could not be canceled: it may still finish',
+      'statement b1 did not finish within 0 s and could not be canceled: it may still finish',
     );
+  });
+
+  it("finds a run's statements still running by name, cancels them, and counts those that did not stop", async () => {
+    mock.on(ListStatementsCommand).resolvesOnce({
+      Statements: [
+        { Id: 's1', StatementName: 'run-a', Status: 'STARTED' },
+        { Id: 's2', StatementName: 'run-a', Status: 'FINISHED' },
+        { Id: 's3', StatementName: 'run-ab', Status: 'STARTED' },
+      ],
+      NextToken: 't2',
+    });
+    mock.on(ListStatementsCommand, { NextToken: 't2' }).resolves({
+      Statements: [{ Id: 's4', StatementName: 'run-a', Status: 'SUBMITTED' }],
+    });
+    mock.on(CancelStatementCommand).resolves({ Status: true });
+    mock.on(DescribeStatementCommand, { Id: 's1' }).resolves({ Id: 's1', Status: 'ABORTED' });
+    mock.on(DescribeStatementCommand, { Id: 's4' }).resolves({ Id: 's4', Status: 'STARTED' });
+    const running = await make().stopRunStatements('run-a', new Date(Date.now() + 20));
+    expect(running).toBe(1);
+    expect(mock.commandCalls(ListStatementsCommand)[0]!.args[0].input).toEqual({
+      StatementName: 'run-a',
+      Status: 'ALL',
+      RoleLevel: true,
+      MaxResults: 100,
+    });
+    expect(mock.commandCalls(CancelStatementCommand).map((c) => c.args[0].input.Id)).toEqual(['s1', 's4']);
   });
 
   it('does not retry a validation error', async () => {
     mock
-      .on(ExecuteStatementCommand)
+      .on(BatchExecuteStatementCommand)
       .rejects(Object.assign(new Error('bad'), { name: 'ValidationException' }));
     await expect(make().execute('SELECT 1')).rejects.toThrow('bad');
-    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+    expect(mock.commandCalls(BatchExecuteStatementCommand)).toHaveLength(1);
   });
 
   it('polls DescribeStatement with backoff until the statement finishes', async () => {
     const waits: number[] = [];
-    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
     mock
       .on(DescribeStatementCommand)
-      .resolvesOnce({ Id: 's1', Status: 'SUBMITTED' })
-      .resolvesOnce({ Id: 's1', Status: 'STARTED' })
-      .resolvesOnce({ Id: 's1', Status: 'STARTED' })
-      .resolves({ Id: 's1', Status: 'FINISHED' });
+      .resolvesOnce({ Id: 'b1', Status: 'SUBMITTED' })
+      .resolvesOnce({ Id: 'b1', Status: 'STARTED' })
+      .resolvesOnce({ Id: 'b1', Status: 'STARTED' })
+      .resolves(finished('b1'));
     await make({
       sleep: async (ms: number) => void waits.push(ms),
       pollInitialMs: 50,
@@ -303,51 +386,92 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
 
   it('masks the secret ARN in a failure message', async () => {
     const secret = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-AbCdEf';
-    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
     mock
       .on(DescribeStatementCommand)
-      .resolves({ Id: 's1', Status: 'FAILED', Error: `could not read ${secret}` });
+      .resolves({ Id: 'b1', Status: 'FAILED', Error: `could not read ${secret}` });
     await expect(make({ secretArn: secret }).execute('SELECT 1')).rejects.toThrow(
-      'statement s1 failed: could not read ****',
+      'statement b1 failed: could not read ****',
     );
   });
 
-  it('sets case-sensitive identifiers first in every Redshift batch (SUPER navigation by "userId")', async () => {
-    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
-    mock.on(DescribeStatementCommand).resolves({ Id: 'b1', Status: 'FINISHED' });
-    await make().executeBatch(['CREATE TABLE x AS SELECT 1']);
-    expect(mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Sqls).toEqual([
-      'SET enable_case_sensitive_identifier TO true',
-      'CREATE TABLE x AS SELECT 1',
-    ]);
-  });
-
   it('reads every page of a result', async () => {
-    mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
-    mock.on(DescribeStatementCommand).resolves({ Id: 's1', Status: 'FINISHED', HasResultSet: true });
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves(finished('b1', { HasResultSet: true }));
     mock
-      .on(GetStatementResultCommand, { Id: 's1' })
+      .on(GetStatementResultCommand, { Id: 'b1:3' })
       .resolvesOnce({ ColumnMetadata: [{ name: 'n' }], Records: [[{ longValue: 1 }]], NextToken: 't2' })
       .resolvesOnce({ ColumnMetadata: [{ name: 'n' }], Records: [[{ longValue: 2 }]] });
     expect(await make().query('SELECT n')).toEqual([{ n: 1 }, { n: 2 }]);
     expect(mock.commandCalls(GetStatementResultCommand)[1]!.args[0].input).toEqual({
-      Id: 's1',
+      Id: 'b1:3',
       NextToken: 't2',
     });
   });
 
-  it('refuses a transaction larger than one Data API batch', async () => {
-    await expect(make().executeBatch(Array.from({ length: 40 }, () => 'SELECT 1'))).rejects.toThrow(
-      'exceeds the Data API batch limit of 40',
+  it('refuses a transaction larger than one Data API batch with its settings', async () => {
+    const w = make();
+    expect(w.maxStatementsPerTransaction).toBe(38);
+    await expect(w.executeBatch(Array.from({ length: 39 }, () => 'SELECT 1'))).rejects.toThrow(
+      'a transaction of 39 statements exceeds the Data API batch limit of 40 (2 of them are the session settings)',
     );
     expect(mock.calls()).toHaveLength(0);
   });
 
-  it('writes NULL parameters as the NULL literal (the Data API has none)', () => {
+  it('loads under a lock on the ledger and writes nothing of a batch whose object is already there', async () => {
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    const rows = (raw: number, ledger: number) =>
+      finished('b1', {
+        SubStatements: [0, 0, 0, 0, 2, 0, 2, 0, raw, ledger, 0, 0, 0].map((n) => ({ ResultRows: n })),
+      });
+    mock.on(DescribeStatementCommand).resolvesOnce(rows(0, 0)).resolves(rows(5, 2));
+    const objects = [
+      { key: 'raw/source=a/detail_type=B/dt=2026-11-01/hour=10/part-1.ndjson.gz', size: 10 },
+      { key: 'raw/source=a/detail_type=B/dt=2026-11-01/hour=10/part-2.ndjson.gz', size: 10 },
+    ];
+    const w = make({
+      copy: {
+        bucket: 'raw-bucket',
+        roleArn: ROLE,
+        manifestStore: new FsObjectStore(await mkdtemp(join(tmpdir(), 'elt-m-'))),
+      },
+    });
+    await expect(w.loadObjects(objects, store, 'run-20261202T100000Z-a1b2c3')).rejects.toBeInstanceOf(
+      ObjectsLoadedMeanwhileError,
+    );
+    expect(await w.loadObjects(objects, store, 'run-20261202T100000Z-a1b2c3')).toBe(5);
+    const sqls = mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Sqls!;
+    expect(sqls[SESSION_SETTINGS.length]).toBe('LOCK elt_loaded_objects');
+    const guard =
+      'NOT EXISTS (SELECT 1 FROM ledger_load n JOIN elt_loaded_objects l ON l.object_key = n.object_key)';
+    expect(sqls.filter((q) => q.includes(guard))).toHaveLength(2);
+    expect(sqls.find((q) => q.startsWith('INSERT INTO elt_loaded_objects'))).toContain(guard);
+  });
+
+  it("refuses to set up or run as a database user that does not own the pipeline's tables", async () => {
+    mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    mock.on(DescribeStatementCommand).resolves(finished('b1', { HasResultSet: true }));
+    mock.on(GetStatementResultCommand).resolves({
+      ColumnMetadata: [{ name: 'me' }, { name: 'owner' }],
+      Records: [[{ stringValue: 'IAM:alice' }, { stringValue: 'IAMR:elt-dev-eu-west-1-elt-runner' }]],
+    });
+    const error = await make()
+      .ensureSchema()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WarehouseOwnerError);
+    expect((error as Error).message).toContain(
+      'belong to database user "IAMR:elt-dev-eu-west-1-elt-runner", but this connection runs as "IAM:alice"',
+    );
+    expect((error as Error).message).toContain('npx elt run --state-machine <StateMachineArn>');
+    // Only the ownership query ran: nothing was created.
+    expect(mock.commandCalls(BatchExecuteStatementCommand)).toHaveLength(1);
+  });
+
+  it('writes NULL and empty parameters as literals (the Data API has no NULL and no empty value)', () => {
     expect(
-      namedParams('INSERT INTO t VALUES ($1, $2, $10)', ['a', null, ...Array(7).fill('x'), 'j']),
+      namedParams('INSERT INTO t VALUES ($1, $2, $3, $10)', ['a', null, '', ...Array(6).fill('x'), 'j']),
     ).toEqual({
-      text: 'INSERT INTO t VALUES (:p1, NULL, :p10)',
+      text: "INSERT INTO t VALUES (:p1, NULL, '', :p10)",
       parameters: [
         { name: 'p1', value: 'a' },
         { name: 'p10', value: 'j' },

@@ -4,6 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copySources, isCopy, parseCopy } from './copy-statement.js';
+import { withInformationalConstraints } from './informational-constraints.js';
+import { checkResultSize, DEFAULT_MAX_RESULT_BYTES } from './result-limits.js';
+import { changesSessionUser, endsTransaction } from './session-statements.js';
+import { positional, type DataApiParameter } from './sql-parameters.js';
 
 /** A Data API field value. */
 export type DataApiField =
@@ -33,6 +37,22 @@ export interface StatementOutcome {
   readonly rowCount: number;
   readonly columns?: readonly DataApiColumn[];
   readonly records?: readonly DataApiField[][];
+  /** The bytes of the result: the text of every value (see {@link checkResultSize}). */
+  readonly resultBytes?: number;
+}
+
+/** Options of {@link StatementRunner}. */
+export interface StatementRunnerOptions {
+  /** A result set larger than this fails its statement. @default DEFAULT_MAX_RESULT_BYTES (100 MB) */
+  readonly maxResultBytes?: number;
+}
+
+/** A statement the endpoint refuses to run; the message says why. */
+export class StatementRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StatementRefusedError';
+  }
 }
 
 /** Reads the S3 objects a COPY names: from an S3 endpoint or directories standing in for buckets. */
@@ -81,35 +101,52 @@ function field(value: string | null, oid: number): DataApiField {
 
 /** Statements a PostgreSQL server cannot run but Redshift sessions commonly send: accepted, no effect. */
 const REDSHIFT_ONLY_SETTINGS =
-  /^\s*SET\s+(enable_case_sensitive_identifier|query_group|statement_timeout|search_path\s+TO\s+'?\$user'?)\b/i;
+  /^\s*SET\s+(enable_case_sensitive_identifier|enable_case_sensitive_super_attribute|query_group|statement_timeout|search_path\s+TO\s+'?\$user'?)\b/i;
 
 /**
- * Runs Data API statements on PostgreSQL: plain SQL as is (parameters `:name` bound positionally), and
- * COPY from S3 played by reading the objects and streaming their JSON lines into the table.
+ * Runs Data API statements on PostgreSQL: plain SQL as is (parameters `:name` bound positionally, CREATE
+ * TABLE without the PRIMARY KEY and UNIQUE constraints Redshift does not enforce), and COPY from S3 played
+ * by reading the objects and streaming their JSON lines into the table. Results over the Data API's size
+ * limits fail their statement, as on the service.
  */
 export class StatementRunner {
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly objects: ObjectReader,
-  ) {}
+  private readonly maxResultBytes: number;
 
-  /** A client of its own for one statement or batch (temporary tables live as long as it). */
-  async connect(): Promise<pg.PoolClient> {
-    return this.pool.connect();
+  constructor(
+    private readonly objects: ObjectReader,
+    options: StatementRunnerOptions = {},
+  ) {
+    this.maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   }
 
-  /** Runs one statement on a client; `parameters` are the Data API's named string parameters. */
+  /**
+   * Runs one statement on a client, as whichever user the client is set to; `parameters` are the Data
+   * API's named string parameters; `inBatch` when the statement is part of a BatchExecuteStatement.
+   */
   async run(
     client: pg.PoolClient,
     sql: string,
-    parameters: readonly { name: string; value: string }[] = [],
+    parameters: readonly DataApiParameter[] = [],
+    { inBatch = false }: { inBatch?: boolean } = {},
   ): Promise<StatementOutcome> {
+    if (changesSessionUser(sql)) {
+      throw new StatementRefusedError(
+        "the local Data API endpoint runs every statement as the caller's database user: SET ROLE, RESET ROLE, SET SESSION AUTHORIZATION and DISCARD ALL would change it, and are refused",
+      );
+    }
+    if (inBatch && endsTransaction(sql)) {
+      throw new StatementRefusedError(
+        'a BatchExecuteStatement runs as one transaction: the local Data API endpoint refuses COMMIT, END, ABORT and ROLLBACK inside it',
+      );
+    }
     if (REDSHIFT_ONLY_SETTINGS.test(sql)) return { rowCount: 0 };
     if (isCopy(sql)) return { rowCount: await this.copy(client, sql) };
-    const { text, values } = positional(sql, parameters);
+    const { text, values } = positional(withInformationalConstraints(sql), parameters);
     const result = await client.query({ text, values, rowMode: 'array', types: rawTypes });
     const fields = result.fields ?? [];
     if (fields.length === 0) return { rowCount: result.rowCount ?? 0 };
+    const rows = result.rows as (string | null)[][];
+    const resultBytes = checkResultSize(rows, this.maxResultBytes);
     const columns: DataApiColumn[] = fields.map((f) => ({
       name: f.name,
       label: f.name,
@@ -123,10 +160,8 @@ export class StatementRunner {
       schemaName: '',
       tableName: '',
     }));
-    const records = (result.rows as (string | null)[][]).map((row) =>
-      row.map((v, i) => field(v, fields[i]!.dataTypeID)),
-    );
-    return { rowCount: records.length, columns, records };
+    const records = rows.map((row) => row.map((v, i) => field(v, fields[i]!.dataTypeID)));
+    return { rowCount: records.length, columns, records, resultBytes };
   }
 
   private async copy(client: pg.PoolClient, sql: string): Promise<number> {
@@ -191,46 +226,4 @@ async function tableColumns(client: pg.PoolClient, table: string): Promise<strin
 /** COPY text format: backslash, tab, newline and carriage return are escaped in a field. */
 function copyField(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-}
-
-/** The Data API's `:name` parameters as PostgreSQL's `$n`, outside string literals and `::` casts. */
-export function positional(
-  sql: string,
-  parameters: readonly { name: string; value: string }[],
-): { text: string; values: string[] } {
-  const values: string[] = [];
-  const index = new Map<string, number>();
-  let text = '';
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'") {
-      const end = sql.indexOf("'", i + 1);
-      const stop = end < 0 ? sql.length : end + 1;
-      text += sql.slice(i, stop);
-      i = stop;
-      continue;
-    }
-    if (c === ':' && sql[i + 1] === ':') {
-      text += '::';
-      i += 2;
-      continue;
-    }
-    const m = c === ':' ? /^:([A-Za-z_][A-Za-z0-9_]*)/.exec(sql.slice(i)) : null;
-    if (m) {
-      const name = m[1]!;
-      const p = parameters.find((x) => x.name === name);
-      if (!p) throw new Error(`The parameter ${name} is not defined`);
-      if (!index.has(name)) {
-        values.push(p.value);
-        index.set(name, values.length);
-      }
-      text += `$${index.get(name)}`;
-      i += m[0].length;
-      continue;
-    }
-    text += c;
-    i++;
-  }
-  return { text, values };
 }

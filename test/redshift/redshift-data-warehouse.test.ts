@@ -297,12 +297,10 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
   it("cancels at the process's deadline even when the statement timeout is far away", async () => {
     mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
     mock.on(CancelStatementCommand).resolves({ Status: true });
-    mock
-      .on(DescribeStatementCommand)
-      .callsFake(() => ({
-        Id: 'b1',
-        Status: mock.commandCalls(CancelStatementCommand).length ? 'ABORTED' : 'STARTED',
-      }));
+    mock.on(DescribeStatementCommand).callsFake(() => ({
+      Id: 'b1',
+      Status: mock.commandCalls(CancelStatementCommand).length ? 'ABORTED' : 'STARTED',
+    }));
     const w = make({ statementTimeoutMs: 15 * 60_000 }).forRun({
       statementName: 'run-x',
       deadline: Date.now() + 50,

@@ -1,4 +1,13 @@
 import type { Construct } from 'constructs';
+import { parseReaders, WarehouseReadersError, type WarehouseReaders } from '../core/elt/readers.js';
+import {
+  AvailabilityZoneIdsError,
+  AZ_ID_PATTERN,
+  azIdPrefixMatches,
+  DEFAULT_WAREHOUSE_AZ_IDS,
+  defaultWarehouseAzIds,
+  describeZonesCommand,
+} from './availability-zone-ids.js';
 import { isValidBaseCapacity } from './constructs/warehouse.js';
 import { ScheduleExpressionError, validateScheduleExpression } from './schedule-expression.js';
 
@@ -49,11 +58,32 @@ export interface EltConfig {
   readonly warehouse: {
     /** Redshift Serverless base capacity in RPUs (4, 8–512 by 8, 544–1,024 by 32). @default 8 */
     readonly baseCapacityRpu: number;
+    /**
+     * The most RPUs the workgroup scales up to (its `MaxCapacity`): from the base capacity to 1,024, in the
+     * steps the base capacity takes (AWS documents no range for it; see constructs/warehouse.ts).
+     * @default 4 × baseCapacityRpu, at most 1,024
+     */
+    readonly maxCapacityRpu: number;
+    /**
+     * Alarm when the workgroup uses more than this many RPU-hours in a day (1 up to 24 × maxCapacityRpu).
+     * An alarm, not a limit: see the `create-usage-limit` command in the README for a hard stop.
+     * @default 6 × baseCapacityRpu (six hours of base capacity)
+     */
+    readonly costAlarmRpuHoursPerDay: number;
+    /**
+     * Database users, groups and roles every publish grants `SELECT` on the models
+     * (`{ "users": [], "groups": [], "roles": [] }`). @default none
+     */
+    readonly readers: WarehouseReaders;
     /** @default 'analytics' */
     readonly databaseName: string;
     /** @default 'elt_admin' */
     readonly adminUsername: string;
-    /** Three AZs for the private subnets. @default `<region>a`, `<region>b`, `<region>c` */
+    /**
+     * Three different zones for the private subnets: AZ IDs (`use1-az1`, the same zone in every account)
+     * or AZ names of the Region (`us-east-1a`, a different zone per account), not both.
+     * @default three AZ IDs of the Region from DEFAULT_WAREHOUSE_AZ_IDS (lib/infra/availability-zone-ids.ts)
+     */
     readonly availabilityZones: readonly string[];
     /** @default '10.42.0.0/16' */
     readonly vpcCidr: string;
@@ -63,6 +93,13 @@ export interface EltConfig {
     readonly schedule: string;
     /** IANA time zone for cron schedules. @default 'UTC' */
     readonly timezone: string;
+    /**
+     * How late, by event time, an event may land and still be filed under its own event-time partition
+     * (1–720 hours); the ELT and landing functions read it. @default 72
+     */
+    readonly latenessHours: number;
+    /** Most raw objects one ELT run plans (100–1,000,000); the rest wait for the next run. @default 20000 */
+    readonly maxObjectsPerRun: number;
   };
   readonly logs: {
     /** @default 30 */
@@ -147,8 +184,8 @@ export type DeployTarget = 'aws' | 'localstack';
 
 /** A setting that is missing or out of range. The message names the setting and the allowed values. */
 export class EltConfigError extends Error {
-  constructor(envName: string, setting: string, problem: string) {
-    super(`elt config (environment "${envName}"): ${setting} ${problem}`);
+  constructor(envName: string, setting: string, problem: string, options?: ErrorOptions) {
+    super(`elt config (environment "${envName}"): ${setting} ${problem}`, options);
     this.name = 'EltConfigError';
   }
 }
@@ -418,23 +455,56 @@ export function parseConfig(
     throw error;
   }
 
-  const azs = wh.availabilityZones ?? ['a', 'b', 'c'].map((s) => `${region}${s}`);
-  if (
-    !Array.isArray(azs) ||
-    azs.length !== 3 ||
-    !azs.every((z) => typeof z === 'string' && z.startsWith(region))
-  ) {
-    fail(
-      'warehouse.availabilityZones',
-      `must be three availability zones of ${region}, got ${JSON.stringify(azs)}`,
-    );
-  }
+  const azs = parseAvailabilityZones(wh.availabilityZones, region, deployTarget === 'aws', fail);
   const baseCapacity = int('warehouse.baseCapacityRpu', wh.baseCapacityRpu, 8, 4, 1024);
   if (!isValidBaseCapacity(baseCapacity)) {
     fail(
       'warehouse.baseCapacityRpu',
       `must be 4, 8–512 in steps of 8, or 544–1,024 in steps of 32 (Redshift Serverless), got ${baseCapacity}`,
     );
+  }
+  const maxCapacity = int(
+    'warehouse.maxCapacityRpu',
+    wh.maxCapacityRpu,
+    Math.min(4 * baseCapacity, 1024),
+    4,
+    1024,
+  );
+  if (maxCapacity < baseCapacity) {
+    fail(
+      'warehouse.maxCapacityRpu',
+      `must be at least warehouse.baseCapacityRpu (${baseCapacity}): the workgroup never runs below its base capacity, got ${maxCapacity}`,
+    );
+  }
+  if (!isValidBaseCapacity(maxCapacity)) {
+    fail(
+      'warehouse.maxCapacityRpu',
+      `must be 4, 8–512 in steps of 8, or 544–1,024 in steps of 32 (the capacity steps of Redshift Serverless), got ${maxCapacity}`,
+    );
+  }
+  const costAlarmRpuHoursPerDay = int(
+    'warehouse.costAlarmRpuHoursPerDay',
+    wh.costAlarmRpuHoursPerDay,
+    6 * baseCapacity,
+    1,
+    24 * 1024,
+  );
+  if (costAlarmRpuHoursPerDay > 24 * maxCapacity) {
+    fail(
+      'warehouse.costAlarmRpuHoursPerDay',
+      `can never be reached: the workgroup uses at most warehouse.maxCapacityRpu × 24 = ${24 * maxCapacity} RPU-hours a day, got ${costAlarmRpuHoursPerDay}`,
+    );
+  }
+  let readers: WarehouseReaders = {};
+  try {
+    readers = parseReaders(wh.readers);
+  } catch (error) {
+    if (!(error instanceof WarehouseReadersError)) throw error;
+    // parseReaders names the setting first ("warehouse.readers.users[0] …"); keep that as the setting.
+    const space = error.message.indexOf(' ');
+    throw new EltConfigError(envName, error.message.slice(0, space), error.message.slice(space + 1), {
+      cause: error,
+    });
   }
   const retentionDays = int('logs.retentionDays', logs.retentionDays, 30, 1, 3653);
   if (!LOG_RETENTION_DAYS.includes(retentionDays)) {
@@ -494,6 +564,9 @@ export function parseConfig(
     },
     warehouse: {
       baseCapacityRpu: baseCapacity,
+      maxCapacityRpu: maxCapacity,
+      costAlarmRpuHoursPerDay,
+      readers,
       databaseName: str(
         'warehouse.databaseName',
         wh.databaseName,
@@ -508,7 +581,7 @@ export function parseConfig(
         /^[a-z][a-z0-9_]{0,62}$/,
         'a lowercase user name',
       ),
-      availabilityZones: azs as string[],
+      availabilityZones: azs,
       vpcCidr: str(
         'warehouse.vpcCidr',
         wh.vpcCidr,
@@ -526,6 +599,8 @@ export function parseConfig(
         /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/,
         'an IANA time zone such as Europe/Berlin',
       ),
+      latenessHours: int('elt.latenessHours', elt.latenessHours, 72, 1, 720),
+      maxObjectsPerRun: int('elt.maxObjectsPerRun', elt.maxObjectsPerRun, 20_000, 100, 1_000_000),
     },
     logs: { retentionDays },
     alarms: {
@@ -541,6 +616,61 @@ export function parseConfig(
     ...(kafka ? { kafka } : {}),
     ingestApi,
   };
+}
+
+/**
+ * `warehouse.availabilityZones`: three different AZ IDs (`euw1-az1`) or AZ names (`eu-west-1a`) of `region`,
+ * not mixed. Absent, the Region's default AZ IDs; for a target without a warehouse (LocalStack), none when
+ * the Region has no default.
+ */
+function parseAvailabilityZones(
+  raw: unknown,
+  region: string,
+  warehouseBuilt: boolean,
+  fail: (setting: string, problem: string) => never,
+): readonly string[] {
+  const setting = 'warehouse.availabilityZones';
+  if (raw === undefined) {
+    if (!warehouseBuilt) return DEFAULT_WAREHOUSE_AZ_IDS[region] ?? [];
+    try {
+      return defaultWarehouseAzIds(region);
+    } catch (error) {
+      if (error instanceof AvailabilityZoneIdsError) return fail(setting, error.message);
+      throw error;
+    }
+  }
+  const example = `AZ IDs such as ${DEFAULT_WAREHOUSE_AZ_IDS[region]?.[0] ?? 'use1-az1'} or names such as ${region}a`;
+  if (!Array.isArray(raw) || raw.length !== 3 || !raw.every((z) => typeof z === 'string')) {
+    return fail(
+      setting,
+      `must be three availability zones of ${region} (${example}), got ${JSON.stringify(raw)}`,
+    );
+  }
+  const zones = raw as string[];
+  if (new Set(zones).size !== 3)
+    return fail(setting, `must be three different availability zones, got ${JSON.stringify(zones)}`);
+  const ids = zones.filter((z) => AZ_ID_PATTERN.test(z));
+  if (ids.length > 0 && ids.length < 3) {
+    return fail(
+      setting,
+      `must be all AZ IDs or all AZ names, not both, got ${JSON.stringify(zones)} (${describeZonesCommand(region)} maps one to the other)`,
+    );
+  }
+  zones.forEach((zone, i) => {
+    if (ids.length === 3 && !azIdPrefixMatches(region, zone)) {
+      fail(
+        `${setting}[${i}]`,
+        `"${zone}" is not an AZ ID of ${region} (list them with: ${describeZonesCommand(region)})`,
+      );
+    }
+    if (ids.length === 0 && !new RegExp(`^${region}[a-z]$`).test(zone)) {
+      fail(
+        `${setting}[${i}]`,
+        `"${zone}" is not an availability zone of ${region}: give ${example} (list them with: ${describeZonesCommand(region)})`,
+      );
+    }
+  });
+  return zones;
 }
 
 /**

@@ -163,6 +163,7 @@ export class EltStatefulStack extends Stack {
       name: `${prefix}-warehouse`,
       rawBucket: rawBucket.bucket,
       baseCapacityRpu: config.warehouse.baseCapacityRpu,
+      maxCapacityRpu: config.warehouse.maxCapacityRpu,
       databaseName: config.warehouse.databaseName,
       adminUsername: config.warehouse.adminUsername,
       availabilityZones: config.warehouse.availabilityZones,
@@ -173,7 +174,8 @@ export class EltStatefulStack extends Stack {
 
   /**
    * The AZs come from the config instead of a lookup, so the app synthesizes without AWS credentials
-   * (a lookup would need them). The defaults, `<region>a`–`c`, exist in every account of most regions.
+   * (a lookup would need them). They are AZ IDs by default (the same zones in every account, see
+   * lib/infra/availability-zone-ids.ts); the warehouse VPC places its subnets by AvailabilityZoneId then.
    */
   override get availabilityZones(): string[] {
     return [...this.azs];

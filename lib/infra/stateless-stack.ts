@@ -9,9 +9,11 @@ import type { EltConfig, KafkaConfig } from './config.js';
 import { grantBucketAccess } from './constructs/bucket-access.js';
 import { EltFunction } from './constructs/elt-function.js';
 import { EltOrchestration } from './constructs/elt-orchestration.js';
+import { latenessEnvironment } from './function-environment.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { KafkaLanding } from './constructs/kafka-landing.js';
 import { Monitoring } from './constructs/monitoring.js';
+import type { Warehouse } from './constructs/warehouse.js';
 import type { EltStatefulResources } from './stateful-stack.js';
 import { objectsUnderPrefixes } from './nag-findings.js';
 
@@ -23,6 +25,13 @@ export interface EltStatelessStackProps extends StackProps {
 
 /** The Powertools metrics namespace of every function. */
 export const METRICS_NAMESPACE = 'ServerlessElt';
+
+/**
+ * Redshift Serverless on-demand compute, USD per RPU-hour, for alarm texts only: the figure of
+ * data/aws-pricing.json (`redshift-serverless-rpu-hour`, us-east-1, from https://aws.amazon.com/redshift/pricing/
+ * as checked there); test/infra keeps the two equal.
+ */
+export const RPU_HOUR_USD_ESTIMATE = 0.375;
 
 /**
  * What runs: the landing function behind the queue, the scheduled ELT workflow, alarms and a dashboard.
@@ -53,7 +62,7 @@ export class EltStatelessStack extends Stack {
       logRetention,
       memoryMb: config.landing.memoryMb,
       timeout: Duration.seconds(config.landing.timeoutSeconds),
-      environment: { RAW_BUCKET: bucket.bucketName },
+      environment: { RAW_BUCKET: bucket.bucketName, ...latenessEnvironment(config.elt.latenessHours) },
     });
     // Landing writes under raw/ and quarantine/ and nowhere else; it never reads or deletes.
     grantBucketAccess(bucket, this.landing.role, { put: [RAW_PREFIX, QUARANTINE_PREFIX] });
@@ -93,6 +102,11 @@ export class EltStatelessStack extends Stack {
       timezone: config.elt.timezone,
       logRetention,
       metricsNamespace: METRICS_NAMESPACE,
+      run: {
+        readers: config.warehouse.readers,
+        latenessHours: config.elt.latenessHours,
+        maxObjectsPerRun: config.elt.maxObjectsPerRun,
+      },
     });
     this.orchestration = orchestration;
 
@@ -109,6 +123,7 @@ export class EltStatelessStack extends Stack {
       ...(config.alarms.email ? { alarmEmail: config.alarms.email } : {}),
     });
     this.monitoring = monitoring;
+    this.addWarehouseCostAlarm(config, stateful.warehouse, monitoring);
     if (this.ingestApi) {
       monitoring.addAlarm(
         'IngestServerErrors',
@@ -155,6 +170,27 @@ export class EltStatelessStack extends Stack {
     return ingestApi;
   }
 
+  /**
+   * An alarm when the warehouse uses more than `warehouse.costAlarmRpuHoursPerDay` RPU-hours in a day. It
+   * warns, it does not stop: CloudFormation has no resource for Redshift Serverless usage limits (aws-cdk-lib
+   * has CfnNamespace, CfnWorkgroup and CfnSnapshot only), so a hard limit is a `create-usage-limit` call.
+   */
+  private addWarehouseCostAlarm(config: EltConfig, warehouse: Warehouse, monitoring: Monitoring): void {
+    const rpuHours = config.warehouse.costAlarmRpuHoursPerDay;
+    const usd = (rpuHours * RPU_HOUR_USD_ESTIMATE).toFixed(2);
+    // ComputeSeconds is compute usage in RPU-seconds, so the threshold is RPU-hours × 3,600. Not confirmed on
+    // the AWS page that lists the AWS/Redshift-Serverless metrics (not found in the stored docs, 2026-12-02);
+    // the unit is that of SYS_SERVERLESS_USAGE.compute_seconds, "The accumulated compute unit (RPU) seconds
+    // consumed during this time interval" (https://docs.aws.amazon.com/redshift/latest/dg/SYS_SERVERLESS_USAGE.html,
+    // read 2026-12-02). Should a datapoint ever count an interval twice, the alarm fires early, not late.
+    monitoring.addAlarm(
+      'WarehouseComputeHigh',
+      `Redshift Serverless workgroup ${warehouse.workgroupName} used more than ${rpuHours} RPU-hours in a day (warehouse.costAlarmRpuHoursPerDay), about $${usd} of compute at $${RPU_HOUR_USD_ESTIMATE}/RPU-hour (us-east-1 on-demand; an estimate). A warning only: the usage limit in the README stops queries.`,
+      warehouse.metricComputeSecondsPerDay(),
+      rpuHours * 3600,
+    );
+  }
+
   /** The optional Kafka landing path into the same raw bucket, its alarms and a dashboard row. */
   private createKafkaLanding(
     config: EltConfig,
@@ -179,6 +215,7 @@ export class EltStatelessStack extends Stack {
       logRetention: config.logs.retentionDays as logs.RetentionDays,
       memoryMb: config.landing.memoryMb,
       timeout: Duration.seconds(config.landing.timeoutSeconds),
+      latenessHours: config.elt.latenessHours,
     });
     const lag = kafkaLanding.metricOffsetLag();
     const failures = kafkaFailures.metricPuts();

@@ -30,8 +30,14 @@ describe('parseConfig', () => {
       },
       ruleTarget: { retryAttempts: 185, maxEventAgeSeconds: 86_400 },
       rawBucket: { infrequentAccessAfterDays: 30, quarantineExpireDays: 90, destroyOnRemoval: false },
-      warehouse: { baseCapacityRpu: 8, availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
-      elt: { schedule: 'rate(1 hour)', timezone: 'UTC' },
+      warehouse: {
+        baseCapacityRpu: 8,
+        maxCapacityRpu: 32,
+        costAlarmRpuHoursPerDay: 48,
+        readers: {},
+        availabilityZones: ['euw1-az1', 'euw1-az2', 'euw1-az3'],
+      },
+      elt: { schedule: 'rate(1 hour)', timezone: 'UTC', latenessHours: 72, maxObjectsPerRun: 20_000 },
     });
   });
 
@@ -65,7 +71,7 @@ describe('parseConfig', () => {
     [{ warehouse: { baseCapacityRpu: 2048 } }, 'warehouse.baseCapacityRpu must be from 4 to 1024'],
     [
       { warehouse: { availabilityZones: ['eu-west-1a', 'eu-west-1b'] } },
-      'warehouse.availabilityZones must be three availability zones of eu-west-1',
+      'warehouse.availabilityZones must be three availability zones of eu-west-1 (AZ IDs such as euw1-az1 or names such as eu-west-1a)',
     ],
     [{ rawBucket: { infrequentAccessAfterDays: 7 } }, 'rawBucket.infrequentAccessAfterDays must be from 30'],
     [{ target: 'gcp' }, 'target must be "aws" or "localstack", got "gcp"'],
@@ -92,6 +98,174 @@ describe('parseConfig', () => {
     expect(parseConfig('dev', { ...base, warehouse: { baseCapacityRpu: 4 } }).warehouse.baseCapacityRpu).toBe(
       4,
     );
+  });
+});
+
+describe('parseConfig: warehouse capacity, cost alarm and readers', () => {
+  it('caps the workgroup at 4 × the base capacity, at most 1,024 RPUs, and alarms at 6 hours of base capacity a day', () => {
+    const warehouse = (raw: Record<string, unknown>) =>
+      parseConfig('dev', { ...base, warehouse: raw }).warehouse;
+    expect(warehouse({ baseCapacityRpu: 4 })).toMatchObject({
+      maxCapacityRpu: 16,
+      costAlarmRpuHoursPerDay: 24,
+    });
+    expect(warehouse({ baseCapacityRpu: 32 })).toMatchObject({
+      maxCapacityRpu: 128,
+      costAlarmRpuHoursPerDay: 192,
+    });
+    expect(warehouse({ baseCapacityRpu: 512 })).toMatchObject({ maxCapacityRpu: 1024 });
+    expect(warehouse({ baseCapacityRpu: 8, maxCapacityRpu: 8, costAlarmRpuHoursPerDay: 192 })).toMatchObject({
+      maxCapacityRpu: 8,
+      costAlarmRpuHoursPerDay: 192,
+    });
+  });
+
+  it('takes readers checked by parseReaders', () => {
+    const readers = { users: ['analyst', 'IAMR:bi-role'], groups: ['bi'], roles: [] };
+    expect(parseConfig('dev', { ...base, warehouse: { readers } }).warehouse.readers).toEqual(readers);
+  });
+
+  it.each([
+    [
+      { warehouse: { maxCapacityRpu: 4 } },
+      'warehouse.maxCapacityRpu must be at least warehouse.baseCapacityRpu (8): the workgroup never runs below its base capacity, got 4',
+    ],
+    [{ warehouse: { maxCapacityRpu: 12 } }, 'warehouse.maxCapacityRpu must be 4, 8–512 in steps of 8'],
+    [{ warehouse: { maxCapacityRpu: 2048 } }, 'warehouse.maxCapacityRpu must be from 4 to 1024, got 2048'],
+    [
+      { warehouse: { costAlarmRpuHoursPerDay: 0 } },
+      'warehouse.costAlarmRpuHoursPerDay must be from 1 to 24576',
+    ],
+    [
+      { warehouse: { maxCapacityRpu: 8, costAlarmRpuHoursPerDay: 193 } },
+      'warehouse.costAlarmRpuHoursPerDay can never be reached: the workgroup uses at most warehouse.maxCapacityRpu × 24 = 192 RPU-hours a day, got 193',
+    ],
+    [{ warehouse: { readers: ['analyst'] } }, 'warehouse.readers must be an object'],
+    [{ warehouse: { readers: { admins: [] } } }, 'warehouse.readers.admins is not a kind of reader'],
+    [
+      { warehouse: { readers: { users: ['drop table;'] } } },
+      'warehouse.readers.users[0] "drop table;" is not a database user name',
+    ],
+  ])('rejects %j naming the setting', (raw, message) => {
+    const text = error(raw as Record<string, unknown>);
+    expect(text).toContain('elt config (environment "dev"): ');
+    expect(text).toContain(message);
+  });
+});
+
+describe('parseConfig: warehouse availability zones', () => {
+  const azs = (availabilityZones: unknown, region = 'eu-west-1') =>
+    parseConfig('dev', { ...base, region, warehouse: { availabilityZones } }).warehouse.availabilityZones;
+  const zonesCommand = (region: string) =>
+    `aws ec2 describe-availability-zones --region ${region} --query 'AvailabilityZones[].[ZoneName,ZoneId]'`;
+
+  it('defaults to three AZ IDs of the region from the table, skipping zones newer services lack (use1-az3)', () => {
+    expect(parseConfig('dev', { ...base, region: 'us-east-1' }).warehouse.availabilityZones).toEqual([
+      'use1-az1',
+      'use1-az2',
+      'use1-az4',
+    ]);
+    expect(parseConfig('dev', { ...base, region: 'ap-northeast-1' }).warehouse.availabilityZones).toEqual([
+      'apne1-az1',
+      'apne1-az2',
+      'apne1-az4',
+    ]);
+  });
+
+  it('takes three AZ IDs of the region, or three AZ names of the region', () => {
+    expect(azs(['euw1-az3', 'euw1-az1', 'euw1-az2'])).toEqual(['euw1-az3', 'euw1-az1', 'euw1-az2']);
+    expect(azs(['eu-west-1a', 'eu-west-1b', 'eu-west-1c'])).toEqual([
+      'eu-west-1a',
+      'eu-west-1b',
+      'eu-west-1c',
+    ]);
+    expect(azs(['mec1-az1', 'mec1-az2', 'mec1-az3'], 'me-central-1')).toEqual([
+      'mec1-az1',
+      'mec1-az2',
+      'mec1-az3',
+    ]);
+  });
+
+  it('fails for a region without defaults, telling to set three AZ IDs and how to list them', () => {
+    expect(() => parseConfig('dev', { ...base, region: 'me-central-1' })).toThrow(
+      `warehouse.availabilityZones has no default for region me-central-1: set it to three AZ IDs of me-central-1 where Redshift Serverless runs (list the Region's IDs with: ${zonesCommand('me-central-1')})`,
+    );
+    // us-west-1 is left out on purpose: Redshift Serverless wants two of the three subnets in one AZ there.
+    expect(() => parseConfig('dev', { ...base, region: 'us-west-1' })).toThrow(
+      'has no default for region us-west-1',
+    );
+  });
+
+  it('builds no warehouse for localstack, so a region without defaults is no error there', () => {
+    expect(
+      parseConfig('dev', { ...base, region: 'me-central-1', target: 'localstack' }).warehouse
+        .availabilityZones,
+    ).toEqual([]);
+  });
+
+  it.each([
+    [['euw1-az1', 'euw1-az2'], 'warehouse.availabilityZones must be three availability zones of eu-west-1'],
+    ['euw1-az1', 'warehouse.availabilityZones must be three availability zones of eu-west-1'],
+    [
+      ['euw1-az1', 'euw1-az1', 'euw1-az2'],
+      'warehouse.availabilityZones must be three different availability zones, got ["euw1-az1","euw1-az1","euw1-az2"]',
+    ],
+    [
+      ['euw1-az1', 'eu-west-1b', 'euw1-az3'],
+      `warehouse.availabilityZones must be all AZ IDs or all AZ names, not both, got ["euw1-az1","eu-west-1b","euw1-az3"] (${zonesCommand('eu-west-1')} maps one to the other)`,
+    ],
+    [
+      ['euw1-az1', 'euw2-az2', 'euw1-az3'],
+      `warehouse.availabilityZones[1] "euw2-az2" is not an AZ ID of eu-west-1 (list them with: ${zonesCommand('eu-west-1')})`,
+    ],
+    [
+      ['use1-az1', 'use1-az2', 'use1-az4'],
+      'warehouse.availabilityZones[0] "use1-az1" is not an AZ ID of eu-west-1',
+    ],
+    [
+      ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      `warehouse.availabilityZones[0] "us-east-1a" is not an availability zone of eu-west-1: give AZ IDs such as euw1-az1 or names such as eu-west-1a (list them with: ${zonesCommand('eu-west-1')})`,
+    ],
+    [
+      ['eu-west-1a', 'eu-west-1b', 'zone-3'],
+      'warehouse.availabilityZones[2] "zone-3" is not an availability zone of eu-west-1',
+    ],
+  ])('rejects %j naming the setting', (availabilityZones, message) => {
+    const text = error({ warehouse: { availabilityZones } });
+    expect(text).toContain('elt config (environment "dev"): ');
+    expect(text).toContain(message);
+  });
+
+  it('checks the prefix of AZ IDs of a region outside the table by its first part and number', () => {
+    expect(() => azs(['use1-az1', 'use1-az2', 'use1-az3'], 'me-central-1')).toThrow(
+      'warehouse.availabilityZones[0] "use1-az1" is not an AZ ID of me-central-1',
+    );
+    expect(() => azs(['mec2-az1', 'mec2-az2', 'mec2-az3'], 'me-central-1')).toThrow(
+      'is not an AZ ID of me-central-1',
+    );
+  });
+});
+
+describe('parseConfig: ELT lateness and run size', () => {
+  it('takes every setting', () => {
+    expect(
+      parseConfig('dev', { ...base, elt: { latenessHours: 720, maxObjectsPerRun: '1000000' } }).elt,
+    ).toMatchObject({ latenessHours: 720, maxObjectsPerRun: 1_000_000 });
+  });
+
+  it.each([
+    [{ elt: { latenessHours: 0 } }, 'elt.latenessHours must be from 1 to 720, got 0'],
+    [{ elt: { latenessHours: 721 } }, 'elt.latenessHours must be from 1 to 720, got 721'],
+    [{ elt: { latenessHours: 1.5 } }, 'elt.latenessHours must be an integer, got 1.5'],
+    [{ elt: { maxObjectsPerRun: 99 } }, 'elt.maxObjectsPerRun must be from 100 to 1000000, got 99'],
+    [
+      { elt: { maxObjectsPerRun: 1_000_001 } },
+      'elt.maxObjectsPerRun must be from 100 to 1000000, got 1000001',
+    ],
+  ])('rejects %j naming the setting', (raw, message) => {
+    const text = error(raw as Record<string, unknown>);
+    expect(text).toContain('elt config (environment "dev"): ');
+    expect(text).toContain(message);
   });
 });
 

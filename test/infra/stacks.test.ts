@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RPU_HOUR_USD_ESTIMATE } from '../../lib/infra/stateless-stack.js';
+import { packageRoot } from '../../lib/package-paths.js';
 import { RULES } from '../../lib/core/rules.js';
 import { ELT_RUN_LOCK_TTL_MS } from '../../lib/core/elt/elt-steps.js';
 import { synthesize, withEnvironment, type SynthesizedApp } from '../support/cdk-app.js';
@@ -142,6 +146,32 @@ describe('stateful stack: raw bucket', () => {
     });
   });
 
+  it('states that only raw objects over 128 KiB move to Standard-IA (S3 skips smaller ones and IA bills 128 KB each)', () => {
+    const raw = logicalId(s.statefulTemplate, 'AWS::S3::Bucket', {
+      VersioningConfiguration: Match.anyValue(),
+    });
+    const rules = resourcesOf(s.statefulTemplate, 'AWS::S3::Bucket')[raw]!.Properties
+      .LifecycleConfiguration as {
+      Rules: Record<string, unknown>[];
+      TransitionDefaultMinimumObjectSize: string;
+    };
+    expect(rules.TransitionDefaultMinimumObjectSize).toBe('all_storage_classes_128K');
+    expect(rules.Rules.find((r) => r.Id === 'raw-to-infrequent-access')).toEqual({
+      Id: 'raw-to-infrequent-access',
+      Prefix: 'raw/',
+      ObjectSizeGreaterThan: '131072',
+      Status: 'Enabled',
+      Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+    });
+    // Old versions of raw objects of every size still expire: that rule carries no size filter.
+    expect(rules.Rules.find((r) => r.Id === 'expire-noncurrent-raw')).toEqual({
+      Id: 'expire-noncurrent-raw',
+      Prefix: 'raw/',
+      NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+      Status: 'Enabled',
+    });
+  });
+
   it('denies every request that is not over TLS', () => {
     s.statefulTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: Match.stringLikeRegexp('^RawBucket[0-9A-F]{8}$') },
@@ -196,6 +226,36 @@ describe('stateful stack: Redshift Serverless', () => {
     ).not.toEqual({});
   });
 
+  it('caps the workgroup at maxCapacityRpu (4 × base by default, from config)', () => {
+    const wg = only(resourcesOf(s.statefulTemplate, 'AWS::RedshiftServerless::Workgroup'));
+    expect(wg.Properties).toMatchObject({ BaseCapacity: 8, MaxCapacity: 32 });
+    const capped = synthesize(
+      withEnvironment('dev', { warehouse: { baseCapacityRpu: 8, maxCapacityRpu: 16 } }),
+    );
+    expect(
+      only(resourcesOf(capped.statefulTemplate, 'AWS::RedshiftServerless::Workgroup')).Properties.MaxCapacity,
+    ).toBe(16);
+  });
+
+  it('places the three subnets by AvailabilityZoneId (the same zones in every account), never by AZ name', () => {
+    const subnets = Object.values(resourcesOf(s.statefulTemplate, 'AWS::EC2::Subnet')).map(
+      (r) => r.Properties,
+    );
+    expect(subnets.map((p) => p.AvailabilityZoneId)).toEqual(['euw1-az1', 'euw1-az2', 'euw1-az3']);
+    for (const p of subnets) expect(p).not.toHaveProperty('AvailabilityZone');
+    // Configured AZ names still give AvailabilityZone, as before.
+    const named = synthesize(
+      withEnvironment('dev', {
+        warehouse: { availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
+      }),
+    );
+    const namedSubnets = Object.values(resourcesOf(named.statefulTemplate, 'AWS::EC2::Subnet')).map(
+      (r) => r.Properties,
+    );
+    expect(namedSubnets.map((p) => p.AvailabilityZone)).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+    for (const p of namedSubnets) expect(p).not.toHaveProperty('AvailabilityZoneId');
+  });
+
   it('puts the VPC in isolated subnets with an S3 gateway endpoint and flow logs', () => {
     s.statefulTemplate.resourceCountIs('AWS::EC2::NatGateway', 0);
     s.statefulTemplate.resourceCountIs('AWS::EC2::InternetGateway', 0);
@@ -218,13 +278,28 @@ describe('stateful stack: Redshift Serverless', () => {
     );
     expect(statements.map((st) => st.Action)).toEqual([
       's3:GetObject',
-      ['s3:GetBucketLocation', 's3:ListBucket'],
+      's3:ListBucket',
+      's3:GetBucketLocation',
     ]);
     const readable = JSON.stringify(statements[0]!.Resource);
     expect(readable).toContain('/raw/*');
     expect(readable).toContain('/manifests/*');
     expect(readable.match(/\/\*"/g)).toHaveLength(2);
     expect(statements[1]!.Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*', 'manifests/*'] } });
+  });
+
+  it('grants the COPY role GetBucketLocation on the bucket without an s3:prefix condition (its requests carry none)', () => {
+    const bucket = logicalId(s.statefulTemplate, 'AWS::S3::Bucket', {
+      VersioningConfiguration: Match.anyValue(),
+    });
+    s.statefulTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^WarehouseCopyRole'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 's3:GetBucketLocation', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] } },
+        ]),
+      },
+    });
   });
 });
 
@@ -242,6 +317,20 @@ describe('stateless stack: landing', () => {
       },
     });
     s.statelessTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+  });
+
+  it('tells the landing function how late an event may land and still go under its own partition (elt.latenessHours)', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'elt-landing', ELT_LATENESS_HOURS: '72' }),
+      },
+    });
+    const late = synthesize(withEnvironment('dev', { elt: { latenessHours: 6 } }));
+    late.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'elt-landing', ELT_LATENESS_HOURS: '6' }),
+      },
+    });
   });
 
   it('every function of the pipeline uses the same runtime and architecture', () => {
@@ -304,7 +393,14 @@ describe('stateless stack: landing', () => {
             expect(allowedOnStar, action).toContain(action);
           if (JSON.stringify(st.Action).includes('redshift-data')) {
             expect(st.Condition).toEqual({
-              StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' },
+              StringLike: {
+                'redshift-data:statement-owner-iam-userid': {
+                  'Fn::Join': [
+                    '',
+                    [{ 'Fn::GetAtt': [expect.stringMatching(/^EltRunnerRole/), 'RoleId'] }, ':*'],
+                  ],
+                },
+              },
             });
           }
         }
@@ -353,6 +449,133 @@ describe('stateless stack: ELT orchestration', () => {
     expect(d).toContain('\\"AnotherRunInProgress\\":{\\"Type\\":\\"Succeed\\"}');
     expect(d).toContain('\\"TimeoutSeconds\\":3600');
     expect(ELT_RUN_LOCK_TTL_MS).toBe(3600_000 + 300_000);
+  });
+
+  /** The state machine definition as JSON, its Fn::Join parts joined and tokens replaced by "<token>". */
+  type StateDef = {
+    Type: string;
+    Next?: string;
+    Default?: string;
+    Choices?: Record<string, unknown>[];
+    Catch?: { ErrorEquals: string[]; Next: string }[];
+  };
+  const definitionJson = (
+    t: SynthesizedApp['statelessTemplate'],
+  ): { StartAt: string; States: Record<string, StateDef> } => {
+    const sm = only(resourcesOf(t, 'AWS::StepFunctions::StateMachine'));
+    const ds = sm.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+    const text =
+      typeof ds === 'string'
+        ? ds
+        : ds['Fn::Join'][1]
+            .map((part) => (typeof part === 'string' ? part : '<token>'))
+            .join(ds['Fn::Join'][0]);
+    return JSON.parse(text) as { StartAt: string; States: Record<string, StateDef> };
+  };
+
+  it('runs load again until it reports loadComplete, then transform again until transformComplete, then test', () => {
+    const { States: states } = definitionJson(s.statelessTemplate);
+    const notComplete = (flag: string) => ({
+      And: [
+        { Variable: `$.run.${flag}`, IsPresent: true },
+        { Variable: `$.run.${flag}`, BooleanEquals: false },
+      ],
+    });
+    expect(states['Run-load']!.Next).toBe('LoadComplete');
+    expect(states.LoadComplete).toEqual({
+      Type: 'Choice',
+      Choices: [{ ...notComplete('loadComplete'), Next: 'Run-load' }],
+      Default: 'Run-transform',
+    });
+    expect(states['Run-transform']!.Next).toBe('TransformComplete');
+    expect(states.TransformComplete).toEqual({
+      Type: 'Choice',
+      Choices: [{ ...notComplete('transformComplete'), Next: 'Run-transform' }],
+      Default: 'Run-test',
+    });
+    expect(states['Run-test']!.Next).toBe('TestsPassed');
+    // The choices before them and the failure path stay as they were.
+    expect(states.AnythingToLoad).toMatchObject({
+      Choices: [{ Variable: '$.run.pendingObjects', NumericGreaterThan: 0, Next: 'Run-load' }],
+      Default: 'Run-transform',
+    });
+    for (const step of ['Run-plan', 'Run-load', 'Run-transform', 'Run-test', 'Run-publish'])
+      expect(states[step]!.Catch, step).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Run-fail' },
+      ]);
+  });
+
+  it('gives every ELT step the lateness and run size, and readers only when some are configured', () => {
+    const steps = (t: SynthesizedApp['statelessTemplate']) =>
+      Object.values(resourcesOf(t, 'AWS::Lambda::Function'))
+        .filter((f) => String(f.Properties.Description).startsWith('ELT: '))
+        .map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+    expect(steps(s.statelessTemplate)).toHaveLength(6);
+    for (const env of steps(s.statelessTemplate)) {
+      expect(env).toMatchObject({ ELT_LATENESS_HOURS: '72', ELT_MAX_OBJECTS_PER_RUN: '20000' });
+      expect(env).not.toHaveProperty('ELT_READERS');
+    }
+    const readers = { users: ['analyst'], roles: ['bi_reader'] };
+    const configured = synthesize(
+      withEnvironment('dev', {
+        warehouse: { baseCapacityRpu: 8, readers },
+        elt: { latenessHours: 24, maxObjectsPerRun: 5000 },
+      }),
+    );
+    for (const env of steps(configured.statelessTemplate)) {
+      expect(env).toMatchObject({
+        ELT_LATENESS_HOURS: '24',
+        ELT_MAX_OBJECTS_PER_RUN: '5000',
+        ELT_READERS: JSON.stringify(readers),
+      });
+    }
+  });
+
+  it('lets the ELT runner read and write its watermark under state/ of the raw bucket', () => {
+    const runnerPolicy = only(
+      s.statelessTemplate.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^EltRunnerRole') }] },
+      }) as Resources,
+    );
+    const statements = (runnerPolicy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+      .Statement;
+    const objects = statements.find(
+      (st) => JSON.stringify(st.Action) === JSON.stringify(['s3:GetObject', 's3:PutObject']),
+    );
+    const resources = JSON.stringify(objects?.Resource);
+    expect(resources).toContain('"/state/*"');
+    expect(resources).toContain('"/manifests/*"');
+    expect(resources.match(/\/\*"/g)).toHaveLength(2);
+  });
+
+  it("lets the runner describe, fetch, list and cancel statements of any session of its own role, and no one else's", () => {
+    const runner = logicalId(s.statelessTemplate, 'AWS::IAM::Role', {
+      RoleName: 'elt-dev-eu-west-1-elt-runner',
+    });
+    s.statelessTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: runner }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: [
+              'redshift-data:CancelStatement',
+              'redshift-data:DescribeStatement',
+              'redshift-data:GetStatementResult',
+              'redshift-data:ListStatements',
+            ],
+            Effect: 'Allow',
+            Resource: '*',
+            Condition: {
+              StringLike: {
+                'redshift-data:statement-owner-iam-userid': {
+                  'Fn::Join': ['', [{ 'Fn::GetAtt': [runner, 'RoleId'] }, ':*']],
+                },
+              },
+            },
+          },
+        ]),
+      },
+    });
   });
 
   it('logs every state transition and traces with X-Ray', () => {
@@ -421,13 +644,14 @@ describe('stateless stack: ELT orchestration', () => {
 });
 
 describe('stateless stack: alarms and dashboard', () => {
-  it('alarms on both DLQs, landing errors, throttles and age, failed or timed-out ELT runs and ingest API 5xx, all to the alarm topic', () => {
+  it('alarms on both DLQs, landing errors, throttles and age, failed or timed-out ELT runs, ingest API 5xx and warehouse compute, all to the alarm topic', () => {
     const alarms = Object.values(resourcesOf(s.statelessTemplate, 'AWS::CloudWatch::Alarm'));
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       '5xx',
       'ApproximateAgeOfOldestMessage',
       'ApproximateNumberOfMessagesVisible',
       'ApproximateNumberOfMessagesVisible',
+      'ComputeSeconds',
       'Errors',
       'ExecutionsFailed',
       'ExecutionsTimedOut',
@@ -450,11 +674,63 @@ describe('stateless stack: alarms and dashboard', () => {
     });
   });
 
-  it('encrypts the alarm topic and requires TLS', () => {
-    expect(
-      JSON.stringify(only(resourcesOf(s.statelessTemplate, 'AWS::SNS::Topic')).Properties.KmsMasterKeyId),
-    ).toContain(':alias/aws/sns');
+  it('alarms when the workgroup uses more RPU-hours a day than warehouse.costAlarmRpuHoursPerDay, priced in the description', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Redshift-Serverless',
+      MetricName: 'ComputeSeconds',
+      Dimensions: [{ Name: 'Workgroup', Value: 'elt-dev-warehouse' }],
+      Statistic: 'Sum',
+      Period: 86_400,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 48 * 3600,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp(
+        'more than 48 RPU-hours in a day \\(warehouse.costAlarmRpuHoursPerDay\\), about \\$18.00 of compute at \\$0.375/RPU-hour',
+      ),
+    });
+    const prod = synthesize({ env: 'prod' });
+    prod.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ComputeSeconds',
+      Threshold: 6 * 32 * 3600,
+    });
+  });
+
+  it('prices the alarm text with the RPU-hour figure of data/aws-pricing.json', () => {
+    const pricing = JSON.parse(readFileSync(join(packageRoot(), 'data', 'aws-pricing.json'), 'utf8')) as {
+      prices: { id: string; usd: number | null }[];
+    };
+    expect(pricing.prices.find((p) => p.id === 'redshift-serverless-rpu-hour')?.usd).toBe(
+      RPU_HOUR_USD_ESTIMATE,
+    );
+  });
+
+  it('encrypts the alarm topic with a rotating key of its own that CloudWatch alarms of this account may use', () => {
+    const key = logicalId(s.statelessTemplate, 'AWS::KMS::Key');
+    const keyResource = only(resourcesOf(s.statelessTemplate, 'AWS::KMS::Key'));
+    expect(keyResource.Properties.EnableKeyRotation).toBe(true);
+    expect((keyResource.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: 'AllowCloudWatchAlarmsOfThisAccount',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
+      ]),
+    );
+    expect(only(resourcesOf(s.statelessTemplate, 'AWS::SNS::Topic')).Properties.KmsMasterKeyId).toEqual({
+      'Fn::GetAtt': [key, 'Arn'],
+    });
+    expect(JSON.stringify(s.statelessTemplate.toJSON())).not.toContain('alias/aws/sns');
+  });
+
+  it('lets only CloudWatch alarms of this account and Region publish to the topic, over TLS', () => {
+    const topic = logicalId(s.statelessTemplate, 'AWS::SNS::Topic');
     s.statelessTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
       PolicyDocument: {
         Statement: [
           Match.objectLike({
@@ -462,6 +738,24 @@ describe('stateless stack: alarms and dashboard', () => {
             Action: 'sns:Publish',
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           }),
+          {
+            Sid: 'AllowCloudWatchAlarmsToPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topic },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '123456789012' },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:*'],
+                  ],
+                },
+              },
+            },
+          },
         ],
       },
     });
@@ -762,7 +1056,7 @@ describe('the optional Kafka landing path', () => {
   });
 
   describe('the Kafka landing function (stateless stack)', () => {
-    it('runs land-kafka on nodejs22.x arm64 with its own log group and the raw bucket', () => {
+    it('runs land-kafka on nodejs22.x arm64 with its own log group, the raw bucket and the lateness bound', () => {
       for (const t of [msk.statelessTemplate, selfManaged.statelessTemplate]) {
         t.hasResourceProperties('AWS::Lambda::Function', {
           Description: 'Lands Kafka batches of bus events as gzip NDJSON in the raw bucket',
@@ -779,6 +1073,7 @@ describe('the optional Kafka landing path', () => {
             Variables: Match.objectLike({
               RAW_BUCKET: { 'Fn::ImportValue': Match.stringLikeRegexp('RawBucket') },
               POWERTOOLS_SERVICE_NAME: 'elt-landing-kafka',
+              ELT_LATENESS_HOURS: '72',
             }),
           },
         });
@@ -1009,7 +1304,7 @@ describe('the optional Kafka landing path', () => {
       ] as const) {
         const t = variant.statelessTemplate;
         const topic = logicalId(t, 'AWS::SNS::Topic');
-        expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(10);
+        expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(11);
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',
           MetricName: 'OffsetLag',

@@ -12,11 +12,19 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ELT_EVENT_SOURCE } from '../../core/events/catalogue.js';
 import { ELT_STATE_MACHINE_TIMEOUT_MS } from '../../core/elt/elt-steps.js';
+import { WATERMARK_KEY } from '../../core/elt/raw-listing.js';
 import { RAW_PREFIX } from '../../core/landing/object-keys.js';
+import { eltRunEnvironment, type EltRunSettings } from '../function-environment.js';
 import { grantBucketAccess } from './bucket-access.js';
 import { EltFunction } from './elt-function.js';
 import { MANIFEST_PREFIX, type Warehouse } from './warehouse.js';
 import { objectsUnderPrefixes } from '../nag-findings.js';
+
+/**
+ * Where the ELT keeps what must outlive a run: the watermark (`state/elt-watermark.json`). Not under
+ * `manifests/`, whose objects expire after 30 days.
+ */
+export const STATE_PREFIX = WATERMARK_KEY.slice(0, WATERMARK_KEY.indexOf('/') + 1);
 
 /** The ELT steps, in order; each is a Lambda handler `lambdas/elt/<step>.ts`. */
 export const ELT_STEPS = ['plan', 'load', 'transform', 'test', 'publish', 'fail'] as const;
@@ -33,12 +41,15 @@ export interface EltOrchestrationProps {
   readonly timezone: string;
   readonly logRetention: logs.RetentionDays;
   readonly metricsNamespace: string;
+  /** Readers, lateness and run size, passed to every step as environment variables. */
+  readonly run: EltRunSettings;
 }
 
 /**
  * The scheduled ELT: an EventBridge Scheduler schedule starts a Step Functions state machine that plans
- * the run (objects not in the load ledger), loads them, builds the models, runs the data tests, promotes
- * the tested tables and records the run, then publishes `EltRunSucceeded` on the bus. Any failure records
+ * the run (objects not in the load ledger), loads them, builds the models (load and transform each run
+ * again until they report they are complete), runs the data tests, promotes the tested tables and records
+ * the run, then publishes `EltRunSucceeded` on the bus. Any failure records
  * the run as failed and publishes `EltRunFailed`. Each step is a function of its own with only the
  * permissions the ELT needs.
  *
@@ -62,6 +73,7 @@ export class EltOrchestration extends Construct {
       REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
       REDSHIFT_DATABASE: props.warehouse.databaseName,
       REDSHIFT_COPY_ROLE_ARN: props.warehouse.copyRole.roleArn,
+      ...eltRunEnvironment(props.run),
     };
     this.runnerRole = new iam.Role(this, 'RunnerRole', {
       roleName: `${props.namePrefix}-${Stack.of(this).region}-elt-runner`,
@@ -69,11 +81,12 @@ export class EltOrchestration extends Construct {
       description: 'ELT steps: one identity, so one Redshift database user owns every pipeline table',
     });
     props.warehouse.grantDataApi(this.runnerRole);
-    // Plan lists raw/ and writes its plan under manifests/; load reads the plan and writes COPY manifests.
+    // Plan lists raw/ and writes its plan under manifests/; load reads the plan and writes COPY manifests;
+    // plan reads and publish writes the watermark under state/.
     grantBucketAccess(props.rawBucket, this.runnerRole, {
       list: [RAW_PREFIX],
-      get: [MANIFEST_PREFIX],
-      put: [MANIFEST_PREFIX],
+      get: [MANIFEST_PREFIX, STATE_PREFIX],
+      put: [MANIFEST_PREFIX, STATE_PREFIX],
     });
     NagSuppressions.addResourceSuppressions(
       this.runnerRole,
@@ -81,13 +94,13 @@ export class EltOrchestration extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'Objects under manifests/ of the raw bucket only; their names (run ids) are made at run time.',
-          appliesTo: [objectsUnderPrefixes(MANIFEST_PREFIX)],
+            'Objects under manifests/ (names made of run ids at run time) and state/ (the watermark) of the raw bucket only.',
+          appliesTo: [objectsUnderPrefixes(MANIFEST_PREFIX, STATE_PREFIX)],
         },
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            "Redshift Data API follow-up calls (DescribeStatement, GetStatementResult, …) take a statement id, not a resource ARN; they are limited to the caller's own statements by the statement-owner condition.",
+            "Redshift Data API follow-up calls (DescribeStatement, GetStatementResult, …) take a statement id, not a resource ARN; they are limited to statements of this role's sessions by the statement-owner condition.",
           appliesTo: ['Resource::*'],
         },
       ],
@@ -161,6 +174,19 @@ export class EltOrchestration extends Construct {
     for (const step of [plan, load, transform, test, publish]) {
       step.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
     }
+    // A load or transform step does as much as fits in one invocation and says whether it finished
+    // (`loadComplete` / `transformComplete`); until it has, it runs again. The state machine timeout bounds
+    // the loop. A step that does not report the flag counts as complete.
+    const notComplete = (path: string): sfn.Condition =>
+      sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.booleanEquals(path, false));
+    load.next(
+      new sfn.Choice(this, 'LoadComplete').when(notComplete('$.run.loadComplete'), load).otherwise(transform),
+    );
+    transform.next(
+      new sfn.Choice(this, 'TransformComplete')
+        .when(notComplete('$.run.transformComplete'), transform)
+        .otherwise(test),
+    );
     const definition = plan.next(
       new sfn.Choice(this, 'AnythingNew')
         // Nothing landed since the last published run: stop before waking the warehouse.
@@ -176,11 +202,11 @@ export class EltOrchestration extends Construct {
         .when(sfn.Condition.isPresent('$.run.lockedBy'), new sfn.Succeed(this, 'AnotherRunInProgress'))
         .otherwise(
           new sfn.Choice(this, 'AnythingToLoad')
-            .when(sfn.Condition.numberGreaterThan('$.run.pendingObjects', 0), load.next(transform))
+            .when(sfn.Condition.numberGreaterThan('$.run.pendingObjects', 0), load)
             .otherwise(transform),
         ),
     );
-    transform.next(test).next(
+    test.next(
       new sfn.Choice(this, 'TestsPassed')
         // Failing data tests are not an error of the step: the run goes down the failure path unpublished.
         .when(sfn.Condition.isPresent('$.run.failedTests[0]'), failure)

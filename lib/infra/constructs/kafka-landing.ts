@@ -10,6 +10,7 @@ import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../core/landing/object-keys.js';
 import type { KafkaConfig } from '../config.js';
+import { latenessEnvironment } from '../function-environment.js';
 import { allObjectsOfBucket, objectsUnderPrefixes } from '../nag-findings.js';
 import { grantBucketAccess } from './bucket-access.js';
 import { EltFunction } from './elt-function.js';
@@ -39,6 +40,8 @@ export interface KafkaLandingProps {
   readonly logRetention: logs.RetentionDays;
   readonly memoryMb: number;
   readonly timeout: Duration;
+  /** How late (hours, by event time) an event may land and still go under its own partition. */
+  readonly latenessHours: number;
 }
 
 /**
@@ -67,7 +70,7 @@ export class KafkaLanding extends Construct {
       logRetention: props.logRetention,
       memoryMb: props.memoryMb,
       timeout: props.timeout,
-      environment: { RAW_BUCKET: props.rawBucket.bucketName },
+      environment: { RAW_BUCKET: props.rawBucket.bucketName, ...latenessEnvironment(props.latenessHours) },
     });
     const role = this.landing.role;
     // Like the SQS landing: writes under raw/ and quarantine/ and nowhere else; never reads or deletes.

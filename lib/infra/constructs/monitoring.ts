@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -28,20 +29,65 @@ export interface MonitoringProps {
 
 /**
  * Alarms on what needs a person — anything in a dead-letter queue, landing errors and throttles, a
- * landing backlog that grows old, a failed ELT run — sent to an encrypted SNS topic, and a dashboard of
- * the flow from bus to warehouse.
+ * landing backlog that grows old, a failed ELT run — sent to an SNS topic encrypted with a key of its own
+ * that CloudWatch may use, and a dashboard of the flow from bus to warehouse.
  */
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
+  /** The customer managed key of the alarm topic. */
+  readonly topicKey: kms.Key;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-      enforceSSL: true,
+    const stack = Stack.of(this);
+    // A CloudWatch alarm can publish to an encrypted topic only when the topic's key lets CloudWatch use it.
+    // With the AWS managed alias/aws/sns the alarm action fails, since that key's policy does not allow
+    // CloudWatch kms:Decrypt and kms:GenerateDataKey and cannot be edited; a customer managed key whose policy
+    // grants both is required (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns, read
+    // 2026-12-02 in its Japanese copy; paraphrased). The key is this stack's: nothing durable is encrypted with it
+    // (SNS holds a message only until delivery), so it goes with the stack after the shortest wait.
+    this.topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm topic; CloudWatch alarms of this account may use it to publish',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    this.topic = new sns.Topic(this, 'AlarmTopic', { masterKey: this.topicKey, enforceSSL: true });
+    // The topic policy must let CloudWatch publish; limited to alarms of this account and Region with
+    // aws:SourceAccount and an ArnLike aws:SourceArn on the alarm ARN, as the knowledge center shows
+    // (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger, read 2026-12-02: the
+    // failure reads "Resource: arn:aws:cloudwatch:<region>:<account>:alarm:<name> is not authorized to
+    // perform: SNS:Publish").
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const fiveMinutes = Duration.minutes(5);

@@ -1,3 +1,5 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { RAW_PREFIX } from '../../core/landing/object-keys.js';
+import { AZ_ID_PATTERN, describeZonesCommand } from '../availability-zone-ids.js';
 import { objectsUnderPrefixes } from '../nag-findings.js';
 
 /** The prefix of the COPY manifests the ELT writes into the raw bucket. */
@@ -30,9 +33,17 @@ export interface WarehouseProps {
   readonly rawBucket: s3.IBucket;
   /** Base capacity in RPUs: see {@link isValidBaseCapacity}. */
   readonly baseCapacityRpu: number;
+  /**
+   * The most RPUs the workgroup scales up to (`MaxCapacity`): at least the base capacity, in the same steps.
+   * @default no cap: Redshift Serverless scales as far as it decides
+   */
+  readonly maxCapacityRpu?: number;
   readonly databaseName: string;
   readonly adminUsername: string;
-  /** Three availability zones for the private subnets. */
+  /**
+   * Three different zones for the private subnets, all AZ IDs (`use1-az1`) or all AZ names (`us-east-1a`).
+   * With IDs the subnets are placed by `AvailabilityZoneId`, the same physical zone in every account.
+   */
   readonly availabilityZones: readonly string[];
   /** CIDR of the VPC. */
   readonly vpcCidr: string;
@@ -65,13 +76,37 @@ export class Warehouse extends Construct {
         `Warehouse: baseCapacityRpu must be 4, 8–512 in steps of 8, or 544–1,024 in steps of 32; got ${props.baseCapacityRpu}`,
       );
     }
-    if (props.availabilityZones.length !== 3) {
+    if (
+      props.maxCapacityRpu !== undefined &&
+      (props.maxCapacityRpu < props.baseCapacityRpu || !isValidBaseCapacity(props.maxCapacityRpu))
+    ) {
       throw new Error(
-        `Warehouse: Redshift Serverless needs subnets in three availability zones, got ${props.availabilityZones.length}`,
+        `Warehouse: maxCapacityRpu must be at least baseCapacityRpu (${props.baseCapacityRpu}) and one of the capacity steps (4, 8–512 by 8, 544–1,024 by 32); got ${props.maxCapacityRpu}`,
+      );
+    }
+    if (new Set(props.availabilityZones).size !== 3) {
+      throw new Error(
+        `Warehouse: Redshift Serverless needs subnets in three different availability zones, got ${JSON.stringify(props.availabilityZones)}`,
+      );
+    }
+    const azIds = props.availabilityZones.filter((z) => AZ_ID_PATTERN.test(z));
+    if (azIds.length !== 0 && azIds.length !== 3) {
+      throw new Error(
+        `Warehouse: availabilityZones must be all AZ IDs or all AZ names, got ${JSON.stringify(props.availabilityZones)}`,
+      );
+    }
+    const region = Stack.of(this).region;
+    if (azIds.length === 3 && Token.isUnresolved(region)) {
+      throw new Error(
+        `Warehouse: AZ IDs need a stack with a known Region (env.region): set the stack's Region, then list its AZ IDs with: ${describeZonesCommand('<region>')}`,
       );
     }
 
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: props.logRetention });
+    // ec2.Vpc takes AZ names only. Given AZ IDs, it is built with the IDs standing in for names (the stack's
+    // availabilityZones are the same strings, so the VPC accepts them) and each subnet then gets
+    // AvailabilityZoneId instead of AvailabilityZone: the two exclude each other on AWS::EC2::Subnet (the
+    // resource schema bundled with cfn-lint marks them dependentExcluded; read 2026-12-02).
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr),
       availabilityZones: [...props.availabilityZones],
@@ -85,6 +120,13 @@ export class Warehouse extends Construct {
         },
       },
     });
+    if (azIds.length === 3) {
+      for (const subnet of this.vpc.isolatedSubnets) {
+        const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
+        cfn.addPropertyDeletionOverride('AvailabilityZone');
+        cfn.addPropertyOverride('AvailabilityZoneId', subnet.availabilityZone);
+      }
+    }
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: 'Redshift Serverless workgroup: no inbound; outbound stays in the VPC and its S3 endpoint',
@@ -109,10 +151,20 @@ export class Warehouse extends Construct {
     );
     this.copyRole.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        actions: ['s3:ListBucket'],
         resources: [props.rawBucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${RAW_PREFIX}*`, `${MANIFEST_PREFIX}*`] } },
       }),
+    );
+    // s3:prefix is the prefix parameter of a list request ("limit the response of the GET Bucket (ListObjects)
+    // API to key names with a specific prefix"; each S3 condition key "maps to the same name request
+    // header allowed by the API on which the condition can be set"): a GetBucketLocation request has none,
+    // so a statement conditioned on it never grants GetBucketLocation. It gets a statement of its own, on
+    // the bucket only (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html,
+    // read 2026-12-02; the IAM guide's example keeps GetBucketLocation out of the s3:prefix statement too:
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_statement.html).
+    this.copyRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [props.rawBucket.bucketArn] }),
     );
     NagSuppressions.addResourceSuppressions(
       this.copyRole,
@@ -142,6 +194,12 @@ export class Warehouse extends Construct {
       workgroupName: props.name,
       namespaceName: props.name,
       baseCapacity: props.baseCapacityRpu,
+      // MaxCapacity caps the RPUs the workgroup scales to, so a runaway query costs at most this many RPUs
+      // per second it runs. CloudFormation and the API type it only as an integer in RPUs
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html,
+      // https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateWorkgroup.html, read
+      // 2026-12-02); the allowed range was not found, so the config holds it to the base-capacity steps.
+      ...(props.maxCapacityRpu !== undefined ? { maxCapacity: props.maxCapacityRpu } : {}),
       subnetIds: this.vpc.isolatedSubnets.map((s) => s.subnetId),
       securityGroupIds: [this.securityGroup.securityGroupId],
       publiclyAccessible: false,
@@ -152,14 +210,15 @@ export class Warehouse extends Construct {
   }
 
   /**
-   * Lets a function run SQL through the Redshift Data API on this workgroup with IAM authentication
-   * (temporary credentials from `GetCredentials`, database user `IAMR:<role>`): no password reaches it.
-   * Statement follow-up calls take a statement id, not a resource, so they are limited to the caller's
-   * own statements by condition instead.
+   * Lets a role run SQL through the Redshift Data API on this workgroup with IAM authentication (temporary
+   * credentials from `GetCredentials`, database user `IAMR:<role>`): no password reaches it. Statement
+   * follow-up calls take a statement id, not a resource, so they are limited by condition to statements of
+   * this role, from any of its sessions: each Lambda function runs in a session of its own, and the fail
+   * step must see and cancel what the load step started.
    */
-  grantDataApi(grantee: iam.IGrantable): void {
+  grantDataApi(role: iam.Role): void {
     iam.Grant.addToPrincipal({
-      grantee,
+      grantee: role,
       actions: [
         'redshift-data:ExecuteStatement',
         'redshift-data:BatchExecuteStatement',
@@ -167,8 +226,18 @@ export class Warehouse extends Construct {
       ],
       resourceArns: [this.workgroupArn],
     });
+    // redshift-data:statement-owner-iam-userid "filters access by statement owner iam userid" and applies to
+    // CancelStatement, DescribeStatement, GetStatementResult and ListStatements (Service Authorization
+    // Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftdataapi.html,
+    // read 2026-12-02 through its generated copy in udondan/iam-floyd). The owner id is the user id of the
+    // session that ran the statement, `<role id>:<session name>` for a role session (the principalId of an
+    // assumed role, https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html,
+    // read 2026-12-02); so `${aws:userid}` matched only the calling function's own session. `<role id>:*` matches every session of
+    // this role and nothing else (the role id is unique, unlike the name, should the role be re-created).
+    // ListStatements returns all statements of the caller's role by default (RoleLevel true,
+    // https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ListStatements.html, read 2026-12-02).
     iam.Grant.addToPrincipal({
-      grantee,
+      grantee: role,
       actions: [
         'redshift-data:DescribeStatement',
         'redshift-data:GetStatementResult',
@@ -176,7 +245,21 @@ export class Warehouse extends Construct {
         'redshift-data:ListStatements',
       ],
       resourceArns: ['*'],
-      conditions: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
+      conditions: { StringLike: { 'redshift-data:statement-owner-iam-userid': `${role.roleId}:*` } },
+    });
+  }
+
+  /**
+   * RPU-seconds the workgroup used, summed per day: `ComputeSeconds` of namespace `AWS/Redshift-Serverless`
+   * with dimension `Workgroup`. Divide by 3,600 for RPU-hours, the unit Redshift Serverless bills.
+   */
+  metricComputeSecondsPerDay(): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Redshift-Serverless',
+      metricName: 'ComputeSeconds',
+      dimensionsMap: { Workgroup: this.workgroupName },
+      statistic: 'Sum',
+      period: Duration.days(1),
     });
   }
 }

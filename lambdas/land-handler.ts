@@ -10,6 +10,7 @@ import {
 } from '../lib/core/landing/kafka-event.js';
 import { landSqsEvent, type SqsBatchResponse, type SqsEvent } from '../lib/core/landing/sqs-event.js';
 import { systemClock, type Clock } from '../lib/core/ports.js';
+import { FUNCTION_ENV } from '../lib/infra/function-environment.js';
 
 /** A required setting is missing or invalid; the message names it. */
 export class LandingConfigError extends Error {
@@ -51,14 +52,14 @@ export function readLandingConfig(env: Readonly<Record<string, string | undefine
       `GZIP_LEVEL must be an integer from 1 to 9, got ${JSON.stringify(env.GZIP_LEVEL)}`,
     );
   }
-  const lateness = env.ELT_LATENESS_HOURS;
+  const lateness = env[FUNCTION_ENV.latenessHours];
   const latenessHours = lateness === undefined || lateness === '' ? undefined : Number(lateness);
   if (
     latenessHours !== undefined &&
     (!Number.isInteger(latenessHours) || latenessHours < 1 || latenessHours > 720)
   ) {
     throw new LandingConfigError(
-      `ELT_LATENESS_HOURS must be an integer from 1 to 720, got ${JSON.stringify(lateness)}`,
+      `${FUNCTION_ENV.latenessHours} must be an integer from 1 to 720, got ${JSON.stringify(lateness)}`,
     );
   }
   return { bucket, keyPrefix, gzipLevel, ...(latenessHours !== undefined ? { latenessHours } : {}) };

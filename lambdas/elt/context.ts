@@ -10,6 +10,7 @@ import { ELT_RUN_LOCK_TTL_MS, type EltContext, type RunState } from '../../lib/c
 import { parseReaders, WarehouseReadersError, type WarehouseReaders } from '../../lib/core/elt/readers.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { systemClock, type ObjectStore } from '../../lib/core/ports.js';
+import { FUNCTION_ENV } from '../../lib/infra/function-environment.js';
 
 /** A setting of the ELT functions that is missing or invalid; the message names it. */
 export class EltConfigError extends Error {
@@ -67,16 +68,18 @@ export function readEltConfig(env: Readonly<Record<string, string | undefined>>)
     return n;
   };
   let readers: WarehouseReaders = {};
-  if (env.ELT_READERS) {
+  const readersJson = env[FUNCTION_ENV.readers];
+  if (readersJson) {
     try {
-      readers = parseReaders(JSON.parse(env.ELT_READERS) as unknown, 'ELT_READERS');
+      readers = parseReaders(JSON.parse(readersJson) as unknown, FUNCTION_ENV.readers);
     } catch (error) {
-      const why = error instanceof WarehouseReadersError ? error.message : `ELT_READERS is not JSON`;
+      const why =
+        error instanceof WarehouseReadersError ? error.message : `${FUNCTION_ENV.readers} is not JSON`;
       throw new EltConfigError(why);
     }
   }
-  const latenessHours = int('ELT_LATENESS_HOURS', 1, 720);
-  const maxObjectsPerRun = int('ELT_MAX_OBJECTS_PER_RUN', 1, 1_000_000);
+  const latenessHours = int(FUNCTION_ENV.latenessHours, 1, 720);
+  const maxObjectsPerRun = int(FUNCTION_ENV.maxObjectsPerRun, 1, 1_000_000);
   return {
     bucket: need('RAW_BUCKET', 'the raw bucket name'),
     keyPrefix: env.RAW_KEY_PREFIX ?? '',

@@ -107,6 +107,16 @@ describe('publishing on PostgreSQL', () => {
     expect((await run({ readers: { roles: [BI] } })).status).toBe('succeeded');
     for (const model of loadModels())
       expect(await sql(`SELECT COUNT(*) >= 0 AS ok FROM ${model.name}`, BI)).toEqual([{ ok: true }]);
+    // A reader that does not exist yet (on Redshift: an IAM identity that never signed in) is a warning,
+    // not a failed publish: a GRANT to it would fail the whole transaction.
+    await land([login(6, '2026-11-05')]);
+    const warned = await run({ readers: { roles: [BI], users: ['IAM:nobody-yet'] } });
+    expect(warned.status).toBe('succeeded');
+    expect(warned.tests).toContainEqual({
+      name: 'reader exists(user IAM:nobody-yet)',
+      failures: 1,
+      warn: true,
+    });
     // Without the setting nobody else reads them.
     const denied = await sql('SELECT 1 FROM mart_signup_funnel', ANALYST).catch((e: Error) => e.message);
     expect(denied).toBe('permission denied for table mart_signup_funnel');

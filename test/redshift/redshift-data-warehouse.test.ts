@@ -206,7 +206,7 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
       retry: { sleep: async () => undefined, random: () => 0 },
       ...extra,
     });
-  const finished = (id: string, extra: object = {}) => ({ Id: id, Status: 'FINISHED', ...extra });
+  const finished = (id: string, extra: object = {}) => ({ Id: id, Status: 'FINISHED' as const, ...extra });
   beforeEach(() => mock.reset());
 
   it('sends every statement as a batch after both case-sensitivity settings, with named parameters and a ClientToken', async () => {

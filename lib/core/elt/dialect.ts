@@ -66,6 +66,11 @@ export interface Dialect {
   createView(view: string, select: string): string;
   /** Grants SELECT on tables to a reader; undefined where the warehouse has no users (DuckDB). */
   grantSelect(tables: readonly string[], reader: Reader): string | undefined;
+  /**
+   * A query returning, in column `name`, which of these users, groups or roles exist (a GRANT to one
+   * that does not fails the whole transaction); undefined where the warehouse has no users.
+   */
+  existingGrantees(kind: Reader['kind'], names: readonly string[]): string | undefined;
   /** Table options after `CREATE TABLE t (…)` that keep rows sorted by a column (Redshift `SORTKEY`). */
   sortKey(column: string): string;
 }
@@ -143,6 +148,7 @@ export const duckdbDialect: Dialect = {
   dropViewIfExists: (view) => `DROP VIEW IF EXISTS ${identifier(view)}`,
   createView: (view, select) => `CREATE VIEW ${identifier(view)} AS\n${select}`,
   grantSelect: () => undefined,
+  existingGrantees: () => undefined,
   sortKey: () => '',
 };
 
@@ -173,6 +179,8 @@ export const postgresDialect: Dialect = {
   // Users, groups and roles are all roles on PostgreSQL; it accepts GROUP as a noise word.
   grantSelect: (tables, reader) =>
     `GRANT SELECT ON ${tableList(tables)} TO ${reader.kind === 'group' ? 'GROUP ' : ''}${quotedName(reader.name)}`,
+  existingGrantees: (_kind, names) =>
+    `SELECT rolname AS name FROM pg_roles WHERE rolname IN (${names.map(stringLiteral).join(', ')})`,
   sortKey: () => '',
 };
 
@@ -200,6 +208,15 @@ export const redshiftDialect: Dialect = {
   // r_GRANT.html: TO { username | GROUP group_name | ROLE role_name }.
   grantSelect: (tables, reader) =>
     `GRANT SELECT ON ${tableList(tables)} TO ${reader.kind === 'group' ? 'GROUP ' : reader.kind === 'role' ? 'ROLE ' : ''}${quotedName(reader.name)}`,
+  // Catalogs: pg_user and pg_group (r_PG_USER, r_PG_GROUP), SVV_ROLES for roles.
+  existingGrantees: (kind, names) => {
+    const [column, table] = {
+      user: ['usename', 'pg_user'],
+      group: ['groname', 'pg_group'],
+      role: ['role_name', 'svv_roles'],
+    }[kind];
+    return `SELECT ${column} AS name FROM ${table} WHERE ${column} IN (${names.map(stringLiteral).join(', ')})`;
+  },
   sortKey: (column) => `SORTKEY (${identifier(column)})`,
 };
 

@@ -24,7 +24,7 @@ import {
   readWatermark,
   writeWatermark,
 } from './raw-listing.js';
-import type { WarehouseReaders } from './readers.js';
+import { readerList, type Reader, type WarehouseReaders } from './readers.js';
 
 /** What the ELT steps share: where the data is, the models, a clock. */
 export interface EltContext {
@@ -484,11 +484,12 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
     state.lockHeld && ctx.warehouse.releaseRunLockSql
       ? ctx.warehouse.releaseRunLockSql(state.runId)
       : undefined;
+  const { readers, missing } = await existingReaders(ctx.warehouse, ctx.readers);
   const plan: PublishPlan = publishStatements(ctx.warehouse.dialect, {
     models: ordered.map((m) => m.name),
     appended,
     shapes,
-    readers: ctx.readers,
+    readers,
     ...(lockSql ? { extra: [lockSql] } : {}),
   });
   try {
@@ -504,7 +505,26 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
   await executeInBatches(ctx.warehouse, plan.cleanup).catch((error: Error) =>
     ctx.onProgress?.(`publish: cleanup left tables behind (${error.message}); the next run drops them`),
   );
-  const record = toRecord(state, 'succeeded', ctx.clock.now());
+  if (missing.length > 0)
+    ctx.onProgress?.(
+      `publish: no SELECT granted to ${missing.map((r) => r.name).join(', ')}: not in the warehouse yet`,
+    );
+  const record = toRecord(
+    {
+      ...state,
+      // A reader that does not exist yet (an IAM identity that never signed in) is a warning of the run.
+      tests: [
+        ...state.tests,
+        ...missing.map((r) => ({
+          name: `reader exists(${r.kind} ${r.name})`,
+          failures: 1,
+          warn: true as const,
+        })),
+      ],
+    },
+    'succeeded',
+    ctx.clock.now(),
+  );
   await ctx.warehouse.recordRun(record);
   if (state.lockHeld && !lockSql) await ctx.warehouse.releaseRunLock?.(state.runId);
   if (state.watermark) {
@@ -515,6 +535,30 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
     await writeWatermark(ctx.store, { watermark: state.watermark, runId: state.runId, recent });
   }
   return record;
+}
+
+/**
+ * The configured readers that exist in the warehouse, and those that do not: a GRANT to a user that does
+ * not exist fails the whole publish, and on Redshift an IAM identity becomes a database user only when it
+ * first signs in.
+ */
+async function existingReaders(
+  warehouse: Warehouse,
+  configured: WarehouseReaders | undefined,
+): Promise<{ readers: WarehouseReaders; missing: Reader[] }> {
+  const all = readerList(configured);
+  if (all.length === 0) return { readers: {}, missing: [] };
+  const kept: Reader[] = [];
+  const missing: Reader[] = [];
+  for (const kind of ['user', 'group', 'role'] as const) {
+    const names = all.filter((r) => r.kind === kind).map((r) => r.name);
+    if (names.length === 0) continue;
+    const query = warehouse.dialect.existingGrantees(kind, names);
+    const found = query ? new Set((await warehouse.query(query)).map((r) => String(r.name))) : new Set(names);
+    for (const name of names) (found.has(name) ? kept : missing).push({ kind, name });
+  }
+  const of = (kind: Reader['kind']): string[] => kept.filter((r) => r.kind === kind).map((r) => r.name);
+  return { readers: { users: of('user'), groups: of('group'), roles: of('role') }, missing };
 }
 
 /** Column name, type and position of each table, to tell whether a build can replace a table's rows. */

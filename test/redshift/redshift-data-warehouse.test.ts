@@ -98,6 +98,16 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
     const manifests = [];
     for await (const o of store.list('manifests/run-20261125T100000Z-abcdef/')) manifests.push(o.key);
     expect(manifests.some((k) => k.endsWith('.manifest'))).toBe(true);
+
+    // A second load of the same objects (a COPY of an earlier run that outlived its function, committing
+    // after the next run planned) writes nothing: the ledger's key is informational on Redshift, as on the
+    // endpoint, so the load itself must refuse.
+    const again = await warehouse
+      .loadObjects(objects, store, 'run-20261125T110000Z-abcdef')
+      .catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(ObjectsLoadedMeanwhileError);
+    expect(await warehouse.query('SELECT COUNT(*) AS n FROM raw_events')).toEqual([{ n: 2 }]);
+    expect(await warehouse.query('SELECT COUNT(*) AS n FROM elt_loaded_objects')).toEqual([{ n: 2 }]);
   });
 
   it('reads results across pages', async () => {

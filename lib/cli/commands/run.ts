@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { explainAwsError } from '../aws-errors.js';
+import { WarehouseOwnerError } from '../../adapters/warehouse/redshift-data-warehouse.js';
 import { EltRunFailedError, runElt } from '../../core/elt/run-elt.js';
 import { systemClock, WarehouseLostError, type ObjectStore, type RunRecord } from '../../core/ports.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
@@ -110,6 +111,7 @@ export function runCommand(): Command {
         });
       } catch (error) {
         if (!(error instanceof EltRunFailedError)) {
+          if (error instanceof WarehouseOwnerError) throw new CliError(error.message);
           const lost = lostWarehouse(error);
           if (lost) {
             throw new CliError(

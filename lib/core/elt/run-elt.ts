@@ -42,6 +42,9 @@ export async function runElt(runOptions: EltRunOptions): Promise<RunRecord> {
     !w.acquireRunLock && w.claimRunLock && runOptions.runLockTtlMs === undefined
       ? { ...runOptions, runLockTtlMs: ELT_RUN_LOCK_TTL_MS }
       : runOptions;
+  // Schema and ownership first (a Redshift warehouse refuses a user who does not own the pipeline's tables),
+  // before the store is listed: a run that cannot go on says so at once.
+  await w.ensureSchema();
   let state: RunState = await planRun(options, options.runId);
   if (state.lockedBy) throw new EltRunInProgressError(w.describe(), state.lockedBy);
   try {

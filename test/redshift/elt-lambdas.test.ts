@@ -115,9 +115,8 @@ const endState = (result: ExecutionResult): string | undefined => result.history
 /** The run record the publish or fail step returned. */
 const recordOf = (result: ExecutionResult): RunRecord =>
   (
-    result.history.findLast((h) => h.state === 'Run-publish' || h.state === 'Run-fail')!.output as {
-      run: RunRecord;
-    }
+    result.history.findLast((h) => h.state === 'Run-publish' || h.state === 'Run-fail')!
+      .output as unknown as { run: RunRecord }
   ).run;
 
 /** Every statement the runner identity sent (ListStatements, all of its role). */

@@ -41,6 +41,8 @@ export interface EltFunctionConfig {
   readonly latenessHours?: number;
   /** Most objects one run loads. Env ELT_MAX_OBJECTS_PER_RUN. */
   readonly maxObjectsPerRun?: number;
+  /** The Redshift namespace's id, so a recreated namespace does not inherit a watermark. Env REDSHIFT_NAMESPACE_ID. */
+  readonly namespaceId?: string;
 }
 
 /** Reads and checks the settings once, at cold start. */
@@ -94,6 +96,7 @@ export function readEltConfig(env: Readonly<Record<string, string | undefined>>)
     readers,
     ...(latenessHours !== undefined ? { latenessHours } : {}),
     ...(maxObjectsPerRun !== undefined ? { maxObjectsPerRun } : {}),
+    ...(env.REDSHIFT_NAMESPACE_ID ? { namespaceId: env.REDSHIFT_NAMESPACE_ID } : {}),
   };
 }
 
@@ -136,6 +139,7 @@ export function eltContext(config: EltFunctionConfig): EltFunctionContext {
     skipWhenNothingNew: true,
     runLockTtlMs: ELT_RUN_LOCK_TTL_MS,
     readers: config.readers,
+    ...(config.namespaceId ? { watermarkScope: `${warehouse.describe()}#${config.namespaceId}` } : {}),
     ...(config.latenessHours !== undefined ? { latenessHours: config.latenessHours } : {}),
     ...(config.maxObjectsPerRun !== undefined ? { maxObjectsPerRun: config.maxObjectsPerRun } : {}),
   };

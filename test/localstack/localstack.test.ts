@@ -287,12 +287,13 @@ describe('a message the landing function cannot write', () => {
         },
       });
     // S3 fails every write under the poison's partition (a day no other event has), as a broken bucket
-    // policy or a KMS key without access would: the message can never land.
+    // policy or a KMS key without access would: the message can never land. A future day: landing files
+    // an event more than elt.latenessHours in the past under a recent partition instead of its own.
     await writeFile(
       file,
       [
         entry(1, '2026-11-20T10:00:00Z'),
-        entry(2, '2020-02-29T12:00:00Z'),
+        entry(2, '2031-02-28T12:00:00Z'),
         entry(3, '2026-11-20T10:05:00Z'),
       ].join('\n'),
     );
@@ -310,7 +311,7 @@ describe('a message the landing function cannot write', () => {
     );
     expect(publish.accepted).toBe(3);
     const proxy = await startFaultProxy(ls.endpoint, (req) =>
-      req.method === 'PUT' && req.url?.includes('dt%3D2020-02-29')
+      req.method === 'PUT' && req.url?.includes('dt%3D2031-02-28')
         ? { status: 503, code: 'SlowDown' }
         : undefined,
     );

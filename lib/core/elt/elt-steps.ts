@@ -65,6 +65,12 @@ export interface EltContext {
    * @default no bound
    */
   readonly maxObjectsPerRun?: number;
+  /**
+   * Which warehouse the watermark belongs to (see `watermarkKey`): one store can feed several warehouses,
+   * and a warehouse recreated under the same name must not inherit the old one's watermark (on AWS the
+   * Redshift namespace id goes in). @default warehouse.describe()
+   */
+  readonly watermarkScope?: string;
   /** Database users, groups and roles every publish grants SELECT on every model. @default none */
   readonly readers?: WarehouseReaders;
   /**
@@ -216,13 +222,14 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   assertPublishable(ctx);
   const started = ctx.clock.now();
   const id = runId ?? newRunId(started);
-  const mark = ctx.fullRefresh ? undefined : await readWatermark(ctx.store);
-  const since = mark ? new Date(mark.at.getTime() - WATERMARK_MARGIN_MS) : undefined;
-  const { objects: candidates, listed } = await listRawCandidates(ctx.store, {
-    ...(since ? { since } : {}),
-    ...(ctx.latenessHours !== undefined ? { latenessHours: ctx.latenessHours } : {}),
-    ...(mark ? { seen: mark.recent } : {}),
-  });
+  let mark = ctx.fullRefresh ? undefined : await readWatermark(ctx.store, scopeOf(ctx));
+  const list = (from: typeof mark) =>
+    listRawCandidates(ctx.store, {
+      ...(from ? { since: new Date(from.at.getTime() - WATERMARK_MARGIN_MS) } : {}),
+      ...(ctx.latenessHours !== undefined ? { latenessHours: ctx.latenessHours } : {}),
+      ...(from ? { seen: from.recent } : {}),
+    });
+  let { objects: candidates, listed } = await list(mark);
   if (ctx.skipWhenNothingNew && !candidates.some((o) => isProductObject(o.key))) {
     ctx.onProgress?.(
       `plan: no new product events since the last published run (${candidates.length} of the pipeline's own)`,
@@ -230,6 +237,14 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
     return { ...newRunState(id, started), watermark: started.toISOString(), nothingNew: true };
   }
   await ctx.warehouse.ensureSchema();
+  // A watermark the warehouse knows nothing of (its run is not a published run there: the warehouse was
+  // recreated, or another one shares the store) says nothing about what this one holds: plan from all.
+  if (mark && !(await publishedRun(ctx.warehouse, mark.runId))) {
+    ctx.onProgress?.(`plan: the watermark's run ${mark.runId} is not in this warehouse; listing everything`);
+    mark = undefined;
+    ({ objects: candidates, listed } = await list(undefined));
+  }
+  const since = mark ? new Date(mark.at.getTime() - WATERMARK_MARGIN_MS) : undefined;
   let lockHeld = false;
   if (usesLockRow(ctx)) {
     const holder = await ctx.warehouse.claimRunLock(
@@ -532,7 +547,12 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
       ? ((JSON.parse(Buffer.from(await ctx.store.get(state.planKey)).toString('utf8')) as RunPlan).recent ??
         [])
       : [];
-    await writeWatermark(ctx.store, { watermark: state.watermark, runId: state.runId, recent });
+    await writeWatermark(ctx.store, {
+      watermark: state.watermark,
+      runId: state.runId,
+      scope: scopeOf(ctx),
+      recent,
+    });
   }
   return record;
 }
@@ -559,6 +579,18 @@ async function existingReaders(
   }
   const of = (kind: Reader['kind']): string[] => kept.filter((r) => r.kind === kind).map((r) => r.name);
   return { readers: { users: of('user'), groups: of('group'), roles: of('role') }, missing };
+}
+
+/** The watermark scope of a context: its warehouse. */
+const scopeOf = (ctx: EltContext): string => ctx.watermarkScope ?? ctx.warehouse.describe();
+
+/** Whether a run was published in this warehouse. */
+async function publishedRun(warehouse: Warehouse, runId: string): Promise<boolean> {
+  const [row] = await warehouse.query(
+    "SELECT COUNT(*) AS n FROM elt_runs WHERE run_id = $1 AND status = 'succeeded'",
+    [runId],
+  );
+  return Number(row?.n ?? 0) > 0;
 }
 
 /** Column name, type and position of each table, to tell whether a build can replace a table's rows. */

@@ -1,14 +1,24 @@
+import { createHash } from 'node:crypto';
 import { ELT_EVENT_SOURCE } from '../events/catalogue.js';
 import { timePartition } from '../events/event-time.js';
 import { OBJECT_SUFFIX, RAW_PREFIX, parseRawKey } from '../landing/object-keys.js';
 import type { ObjectInfo, ObjectStore } from '../ports.js';
 
 /**
- * Where a published run leaves its watermark: every raw object written before it (less
+ * Where published runs leave their watermarks: every raw object written before one (less
  * {@link WATERMARK_MARGIN_MS}) was planned by a published run. Not under `manifests/`, whose objects
  * expire after 30 days: a pipeline quiet for longer must not lose its watermark.
  */
-export const WATERMARK_KEY = 'state/elt-watermark.json';
+export const WATERMARK_PREFIX = 'state/';
+
+/**
+ * The watermark of one warehouse: a watermark says what *that* warehouse has loaded, and one bucket or data
+ * directory can feed several (DuckDB and PostgreSQL on the same data directory, a recreated Redshift
+ * namespace on a retained bucket). `scope` names the warehouse.
+ */
+export function watermarkKey(scope: string): string {
+  return `${WATERMARK_PREFIX}elt-watermark-${createHash('sha256').update(scope).digest('hex').slice(0, 16)}.json`;
+}
 
 /**
  * Objects written this close before the watermark still count as new: a write can finish (and be listed)
@@ -21,7 +31,10 @@ export const WATERMARK_MARGIN_MS = 15 * 60_000;
 export interface Watermark {
   /** ISO time: objects written before it (less the margin) were planned by a published run. */
   readonly watermark: string;
+  /** The run that published it: the plan checks that the warehouse has it before trusting the mark. */
   readonly runId: string;
+  /** The warehouse it belongs to, for people reading the bucket. */
+  readonly scope: string;
   /**
    * Keys written inside the margin before the watermark that the run saw and loaded (or found loaded):
    * the next plan lists them again but must not count them as new, or every burst of data would wake
@@ -36,18 +49,23 @@ export const MAX_RECENT_KEYS = 10_000;
 /** The watermark the last published run left, or undefined when there is none (or it cannot be read). */
 export async function readWatermark(
   store: ObjectStore,
-): Promise<{ at: Date; recent: ReadonlySet<string> } | undefined> {
+  scope: string,
+): Promise<{ at: Date; runId: string; recent: ReadonlySet<string> } | undefined> {
   let body: Uint8Array;
   try {
-    body = await store.get(WATERMARK_KEY);
+    body = await store.get(watermarkKey(scope));
   } catch {
     return undefined;
   }
   try {
     const mark = JSON.parse(Buffer.from(body).toString('utf8')) as Partial<Watermark>;
     const at = Date.parse(mark.watermark ?? '');
-    if (!Number.isFinite(at)) return undefined;
-    return { at: new Date(at), recent: new Set(Array.isArray(mark.recent) ? mark.recent : []) };
+    if (!Number.isFinite(at) || typeof mark.runId !== 'string') return undefined;
+    return {
+      at: new Date(at),
+      runId: mark.runId,
+      recent: new Set(Array.isArray(mark.recent) ? mark.recent : []),
+    };
   } catch {
     return undefined;
   }
@@ -55,7 +73,9 @@ export async function readWatermark(
 
 /** Writes the watermark a published run leaves. */
 export async function writeWatermark(store: ObjectStore, mark: Watermark): Promise<void> {
-  await store.put(WATERMARK_KEY, Buffer.from(JSON.stringify(mark)), { contentType: 'application/json' });
+  await store.put(watermarkKey(mark.scope), Buffer.from(JSON.stringify(mark)), {
+    contentType: 'application/json',
+  });
 }
 
 /** Options of {@link listRawCandidates}. */

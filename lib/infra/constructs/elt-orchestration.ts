@@ -12,7 +12,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ELT_EVENT_SOURCE } from '../../core/events/catalogue.js';
 import { ELT_STATE_MACHINE_TIMEOUT_MS } from '../../core/elt/elt-steps.js';
-import { WATERMARK_KEY } from '../../core/elt/raw-listing.js';
+import { WATERMARK_PREFIX } from '../../core/elt/raw-listing.js';
 import { RAW_PREFIX } from '../../core/landing/object-keys.js';
 import { eltRunEnvironment, type EltRunSettings } from '../function-environment.js';
 import { grantBucketAccess } from './bucket-access.js';
@@ -21,10 +21,10 @@ import { MANIFEST_PREFIX, type Warehouse } from './warehouse.js';
 import { objectsUnderPrefixes } from '../nag-findings.js';
 
 /**
- * Where the ELT keeps what must outlive a run: the watermark (`state/elt-watermark.json`). Not under
+ * Where the ELT keeps what must outlive a run: the watermarks (`state/elt-watermark-<warehouse>.json`). Not under
  * `manifests/`, whose objects expire after 30 days.
  */
-export const STATE_PREFIX = WATERMARK_KEY.slice(0, WATERMARK_KEY.indexOf('/') + 1);
+export const STATE_PREFIX = WATERMARK_PREFIX;
 
 /** The ELT steps, in order; each is a Lambda handler `lambdas/elt/<step>.ts`. */
 export const ELT_STEPS = ['plan', 'load', 'transform', 'test', 'publish', 'fail'] as const;
@@ -73,6 +73,8 @@ export class EltOrchestration extends Construct {
       REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
       REDSHIFT_DATABASE: props.warehouse.databaseName,
       REDSHIFT_COPY_ROLE_ARN: props.warehouse.copyRole.roleArn,
+      // The watermark belongs to this namespace: one recreated under the same name starts from nothing.
+      REDSHIFT_NAMESPACE_ID: props.warehouse.namespace.attrNamespaceNamespaceId,
       ...eltRunEnvironment(props.run),
     };
     this.runnerRole = new iam.Role(this, 'RunnerRole', {

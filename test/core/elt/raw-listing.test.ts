@@ -2,10 +2,10 @@ import { utimes } from 'node:fs/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
 import {
-  WATERMARK_KEY,
   isProductObject,
   listRawCandidates,
   readWatermark,
+  watermarkKey,
   writeWatermark,
 } from '../../../lib/core/elt/raw-listing.js';
 import { useTempDirs } from '../../support/temp-dir.js';
@@ -72,25 +72,38 @@ describe('listRawCandidates', () => {
 });
 
 describe('the watermark', () => {
-  it('is read back as written, with the keys it remembers', async () => {
+  it('is read back as written, with the run and the keys it remembers', async () => {
     await writeWatermark(store, {
       watermark: '2026-12-01T08:00:00.000Z',
       runId: 'run-1',
+      scope: 'duckdb:/w.duckdb',
       recent: [PIPELINE],
     });
-    const mark = await readWatermark(store);
+    const mark = await readWatermark(store, 'duckdb:/w.duckdb');
     expect(mark?.at.toISOString()).toBe('2026-12-01T08:00:00.000Z');
+    expect(mark?.runId).toBe('run-1');
     expect([...(mark?.recent ?? [])]).toEqual([PIPELINE]);
   });
 
+  it('belongs to one warehouse: another warehouse on the same store has none', async () => {
+    await writeWatermark(store, {
+      watermark: '2026-12-01T08:00:00.000Z',
+      runId: 'run-1',
+      scope: 'a',
+      recent: [],
+    });
+    expect(await readWatermark(store, 'b')).toBeUndefined();
+    expect(watermarkKey('a')).not.toBe(watermarkKey('b'));
+  });
+
   it('is absent when there is none, or it cannot be read (a full listing follows)', async () => {
-    expect(await readWatermark(store)).toBeUndefined();
-    await store.put(WATERMARK_KEY, Buffer.from('not json'));
-    expect(await readWatermark(store)).toBeUndefined();
+    expect(await readWatermark(store, 'a')).toBeUndefined();
+    await store.put(watermarkKey('a'), Buffer.from('not json'));
+    expect(await readWatermark(store, 'a')).toBeUndefined();
   });
 
   it('does not live under manifests/, whose objects expire', () => {
-    expect(WATERMARK_KEY.startsWith('manifests/')).toBe(false);
+    expect(watermarkKey('a')).toMatch(/^state\/elt-watermark-[0-9a-f]{16}\.json$/);
   });
 });
 

@@ -597,3 +597,33 @@ describe('limits', () => {
     expect(cut).toMatch(/^x+ … \[\d+ more characters cut\]$/);
   });
 });
+
+describe('the watermark of a warehouse', () => {
+  it('is not trusted by another warehouse on the same store, which loads everything', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    await p.run();
+    const other = await DuckDbWarehouse.open(':memory:');
+    opened.push(other);
+    const run = await runElt({ warehouse: other, store: p.store, clock: p.clock, models });
+    expect(run.objectsLoaded).toBe(FIRST_BATCH_OBJECTS);
+    expect(await marts(other)).toEqual(await marts(p.warehouse));
+  });
+
+  it('is not trusted by a warehouse recreated under the same name, which loads everything', async () => {
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    await p.run();
+    const recreated = await DuckDbWarehouse.open(':memory:');
+    opened.push(recreated);
+    // The same scope (name), but none of the runs the watermark names.
+    const run = await runElt({
+      warehouse: recreated,
+      store: p.store,
+      clock: p.clock,
+      models,
+      watermarkScope: p.warehouse.describe(),
+    });
+    expect(run.objectsLoaded).toBe(FIRST_BATCH_OBJECTS);
+  });
+});

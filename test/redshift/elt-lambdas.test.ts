@@ -301,6 +301,23 @@ describe('the deployed ELT state machine over the Data API', () => {
     for (const q of ledgerReads) expect(q).toContain('WHERE loaded_at >=');
   });
 
+  it('keeps a view the analyst built on a mart through later runs (a schema-bound view blocks DROP TABLE on Redshift)', async () => {
+    const analyst = api.clientAs(ANALYST_KEY);
+    const reader = new RedshiftDataWarehouse({
+      target: { workgroupName: WORKGROUP },
+      database: DATABASE,
+      dialect: postgresDialect,
+      client: analyst,
+      pollInitialMs: 5,
+    });
+    await reader.execute('CREATE VIEW analyst_days AS SELECT day, users FROM mart_daily_active_users');
+    await land([login('2026-12-03', 'u_view_1')]);
+    expect(endState(await execute())).toBe('RunSucceeded');
+    expect(
+      await reader.query("SELECT users FROM analyst_days WHERE day = CAST('2026-12-03' AS DATE)"),
+    ).toEqual([{ users: 1 }]);
+  });
+
   it('after two quiet days, a load of nothing but a republished event publishes with a freshness warning', async () => {
     await sql("UPDATE stg_events SET loaded_at = loaded_at - INTERVAL '3 days'");
     await sql("UPDATE raw_events SET loaded_at = loaded_at - INTERVAL '3 days'");

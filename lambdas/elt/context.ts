@@ -187,6 +187,20 @@ export interface StepInput {
   readonly error?: { readonly Error?: string; readonly Cause?: string };
 }
 
+/**
+ * The handler of a step that follows the plan: reads the settings once (at cold start), then runs `step`
+ * on the run it is given, in the context of this invocation.
+ */
+export function stepHandler<T>(
+  step: (ctx: EltContext, run: RunState) => Promise<T>,
+): (input: StepInput, invocation?: InvocationContext) => Promise<T> {
+  const ctx = eltContext(readEltConfig(process.env));
+  return async (input, invocation) => {
+    const run = runOf(input);
+    return step(forInvocation(ctx, run.runId, invocation), run);
+  };
+}
+
 /** The run state a step needs, or a clear error when the state machine passed none. */
 export function runOf(input: StepInput): RunState {
   if (!input.run) throw new Error('the step input has no "run": it must follow the plan step');

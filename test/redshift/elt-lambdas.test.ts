@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import {
   BatchExecuteStatementCommand,
+  CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   ListStatementsCommand,
@@ -346,64 +347,33 @@ describe('the deployed ELT state machine over the Data API', () => {
 
   it('a statement a stopped function left running is canceled by the fail step before the lock is released', async () => {
     await land([login('2026-12-02', 'u_new_4')]);
-    let zombie = '';
-    const run = await execute({
-      handlers: {
-        // The transform function is stopped at its timeout with its statement still running.
-        transform: async (input) => {
-          const runId = (input as { run: { runId: string } }).run.runId;
-          const sent = await runner.send(
-            new BatchExecuteStatementCommand({
-              WorkgroupName: WORKGROUP,
-              Database: DATABASE,
-              StatementName: runId,
-              Sqls: ['SELECT pg_sleep(60)'],
-            }),
-          );
-          zombie = sent.Id!;
-          await waitFor(zombie, 'STARTED');
-          throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
-        },
-      },
-    });
+    const stopped = stoppedWithStatementRunning();
+    const run = await execute({ handlers: { transform: stopped.handler } });
     expect(run.status).toBe('FAILED');
     expect(endState(run)).toBe('RunFailed');
-    expect((await runner.send(new DescribeStatementCommand({ Id: zombie }))).Status).toBe('ABORTED');
+    expect((await runner.send(new DescribeStatementCommand({ Id: stopped.statement() }))).Status).toBe(
+      'ABORTED',
+    );
     expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([]);
     expect(recordOf(run).error).toBe('Sandbox.Timedout: Task timed out after 900.00 seconds');
   });
 
   it('keeps the run lock when a statement of the run could not be stopped before the fail step had to end', async () => {
-    let zombie = '';
-    let runId = '';
+    const stopped = stoppedWithStatementRunning();
     const run = await execute({
       // The fail function has no time left to wait for the cancel to take effect.
       remainingTimeMs: { fail: INVOCATION_RESERVE_MS + 20_000 },
-      handlers: {
-        transform: async (input) => {
-          runId = (input as { run: { runId: string } }).run.runId;
-          const sent = await runner.send(
-            new BatchExecuteStatementCommand({
-              WorkgroupName: WORKGROUP,
-              Database: DATABASE,
-              StatementName: runId,
-              Sqls: ['SELECT pg_sleep(60)'],
-            }),
-          );
-          zombie = sent.Id!;
-          await waitFor(zombie, 'STARTED');
-          throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
-        },
-      },
+      handlers: { transform: stopped.handler },
     });
     expect(run.status).toBe('FAILED');
     expect(recordOf(run).error).toContain(
       '1 statement(s) of the run were still running and could not be stopped: the run lock is kept until it expires',
     );
-    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([{ run_id: runId }]);
+    expect(await sql('SELECT run_id FROM elt_run_lock')).toEqual([{ run_id: stopped.runId() }]);
     // A run started meanwhile changes nothing.
     const next = await execute();
     expect(endState(next)).toBe('AnotherRunInProgress');
+    await runner.send(new CancelStatementCommand({ Id: stopped.statement() })).catch(() => undefined);
     await sql('DELETE FROM elt_run_lock');
   });
 
@@ -484,6 +454,37 @@ describe('the deployed ELT state machine over the Data API', () => {
     expect(record).toMatchObject({ status: 'failed', error: 'States.Timeout: plan timed out' });
   });
 });
+
+/**
+ * A transform handler that acts out a function stopped at its timeout: it starts a long statement named by
+ * its run, as the step's own statements are, and fails with Lambda's timeout while it runs.
+ */
+function stoppedWithStatementRunning(): {
+  handler: (input: Json) => Promise<never>;
+  statement: () => string;
+  runId: () => string;
+} {
+  let statement = '';
+  let runId = '';
+  return {
+    handler: async (input) => {
+      runId = (input as { run: { runId: string } }).run.runId;
+      const sent = await runner.send(
+        new BatchExecuteStatementCommand({
+          WorkgroupName: WORKGROUP,
+          Database: DATABASE,
+          StatementName: runId,
+          Sqls: ['SELECT pg_sleep(60)'],
+        }),
+      );
+      statement = sent.Id!;
+      await waitFor(statement, 'STARTED');
+      throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
+    },
+    statement: () => statement,
+    runId: () => runId,
+  };
+}
 
 /** Waits until a Data API statement reaches a status. */
 async function waitFor(id: string, status: string): Promise<void> {

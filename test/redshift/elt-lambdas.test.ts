@@ -120,6 +120,16 @@ const recordOf = (result: ExecutionResult): RunRecord =>
       .output as unknown as { run: RunRecord }
   ).run;
 
+/** The warehouse through the Data API as the identity of an access key (the SQL dialect of the endpoint). */
+const warehouseAs = (accessKeyId: string): RedshiftDataWarehouse =>
+  new RedshiftDataWarehouse({
+    target: { workgroupName: WORKGROUP },
+    database: DATABASE,
+    dialect: postgresDialect,
+    client: api.clientAs(accessKeyId),
+    pollInitialMs: 5,
+  });
+
 /** Every statement the runner identity sent (ListStatements, all of its role). */
 async function runnerStatements(): Promise<StatementData[]> {
   const out: StatementData[] = [];
@@ -249,14 +259,7 @@ describe('the deployed ELT state machine over the Data API', () => {
   });
 
   it('grants the configured readers SELECT on every model at publish', async () => {
-    const analyst = api.clientAs(ANALYST_KEY);
-    const reader = new RedshiftDataWarehouse({
-      target: { workgroupName: WORKGROUP },
-      database: DATABASE,
-      dialect: postgresDialect,
-      client: analyst,
-      pollInitialMs: 5,
-    });
+    const reader = warehouseAs(ANALYST_KEY);
     expect(await reader.query('SELECT COUNT(*) AS n FROM mart_daily_active_users')).toEqual([
       { n: truth.dau.length },
     ]);
@@ -303,14 +306,7 @@ describe('the deployed ELT state machine over the Data API', () => {
   });
 
   it('keeps a view the analyst built on a mart through later runs (a schema-bound view blocks DROP TABLE on Redshift)', async () => {
-    const analyst = api.clientAs(ANALYST_KEY);
-    const reader = new RedshiftDataWarehouse({
-      target: { workgroupName: WORKGROUP },
-      database: DATABASE,
-      dialect: postgresDialect,
-      client: analyst,
-      pollInitialMs: 5,
-    });
+    const reader = warehouseAs(ANALYST_KEY);
     await reader.execute('CREATE VIEW analyst_days AS SELECT day, users FROM mart_daily_active_users');
     await land([login('2026-12-03', 'u_view_1')]);
     expect(endState(await execute())).toBe('RunSucceeded');
@@ -401,14 +397,7 @@ describe('the deployed ELT state machine over the Data API', () => {
       },
     });
     expect(run.status).toBe('FAILED');
-    const warehouse = new RedshiftDataWarehouse({
-      target: { workgroupName: WORKGROUP },
-      database: DATABASE,
-      dialect: postgresDialect,
-      client: runner,
-      pollInitialMs: 5,
-    });
-    const [last] = await warehouse.listRuns(1);
+    const [last] = await warehouseAs(RUNNER_KEY).listRuns(1);
     expect(last?.status).toBe('failed');
     expect(last?.error?.length).toBeLessThanOrEqual(4000);
     expect(last?.error).toMatch(/^ModelFailedError: model mart_x failed: x+ … \[\d+ more characters cut\]$/);

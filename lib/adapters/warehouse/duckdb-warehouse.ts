@@ -6,7 +6,8 @@ import { DuckDBInstance, listValue, type DuckDBResultReader, type DuckDBValue } 
 import { duckdbDialect } from '../../core/elt/dialect.js';
 import { renderTemplate } from '../../core/elt/models.js';
 import { maxParameter } from '../../core/elt/sql-text.js';
-import { runHistorySql, runParams, runsFromRows, sqlTimestamp } from './run-history.js';
+import { ledgerKeys } from './ledger.js';
+import { runHistorySql, runParams, runsFromRows } from './run-history.js';
 import { namedParameters, splitStatements } from '../../core/elt/sql-text.js';
 import type { ObjectInfo, ObjectStore, Row, RunRecord, SqlValue, Warehouse } from '../../core/ports.js';
 import { warehouseSql } from '../../core/elt/sql-sources.js';
@@ -101,14 +102,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async loadedObjectKeys(since?: Date): Promise<Set<string>> {
-    const rows = since
-      ? await this.query(
-          'SELECT object_key FROM elt_loaded_objects WHERE loaded_at >= CAST($1 AS TIMESTAMP)',
-          [sqlTimestamp(since)],
-        )
-      : await this.query('SELECT object_key FROM elt_loaded_objects');
-    return new Set(rows.map((r) => String(r.object_key)));
+    return ledgerKeys((sql, params) => this.query(sql, params), since);
   }
+
 
   async loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number> {
     if (objects.length === 0) return 0;

@@ -19,7 +19,8 @@ import {
   type Warehouse,
 } from '../../core/ports.js';
 import { maskSecrets } from '../../core/util/mask-secrets.js';
-import { runHistorySql, runParams, runsFromRows, sqlTimestamp } from './run-history.js';
+import { ledgerKeys } from './ledger.js';
+import { runHistorySql, runParams, runsFromRows } from './run-history.js';
 
 /** The advisory lock key of ELT runs (any fixed number; "eltr" in ASCII). */
 const RUN_LOCK_KEY = 0x656c7472;
@@ -122,14 +123,9 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   async loadedObjectKeys(since?: Date): Promise<Set<string>> {
-    const rows = since
-      ? await this.query(
-          'SELECT object_key FROM elt_loaded_objects WHERE loaded_at >= CAST($1 AS TIMESTAMP)',
-          [sqlTimestamp(since)],
-        )
-      : await this.query('SELECT object_key FROM elt_loaded_objects');
-    return new Set(rows.map((r) => String(r.object_key)));
+    return ledgerKeys((sql, params) => this.query(sql, params), since);
   }
+
 
   async loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number> {
     if (objects.length === 0) return 0;

@@ -25,6 +25,7 @@ import {
 } from '../../core/ports.js';
 import { maskSecrets } from '../../core/util/mask-secrets.js';
 import { isTransientAwsError, sleep, withRetry, type RetryPolicy } from '../../core/util/retry.js';
+import { ledgerKeys } from './ledger.js';
 import { runHistorySql, runParams, runsFromRows, sqlTimestamp } from './run-history.js';
 
 /** Where statements run: a Serverless workgroup or a provisioned cluster. */
@@ -265,14 +266,9 @@ export class RedshiftDataWarehouse implements Warehouse {
   }
 
   async loadedObjectKeys(since?: Date): Promise<Set<string>> {
-    const rows = since
-      ? await this.query(
-          'SELECT object_key FROM elt_loaded_objects WHERE loaded_at >= CAST($1 AS TIMESTAMP)',
-          [sqlTimestamp(since)],
-        )
-      : await this.query('SELECT object_key FROM elt_loaded_objects');
-    return new Set(rows.map((r) => String(r.object_key)));
+    return ledgerKeys((sql, params) => this.query(sql, params), since);
   }
+
 
   /**
    * COPYs the objects with a manifest into a staging table, moves the rows into raw_events and writes

@@ -105,7 +105,6 @@ export class DuckDbWarehouse implements Warehouse {
     return ledgerKeys((sql, params) => this.query(sql, params), since);
   }
 
-
   async loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number> {
     if (objects.length === 0) return 0;
     // Read objects in place when the store is local; otherwise stage them in a temporary directory.

@@ -126,7 +126,6 @@ export class PostgresWarehouse implements Warehouse {
     return ledgerKeys((sql, params) => this.query(sql, params), since);
   }
 
-
   async loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number> {
     if (objects.length === 0) return 0;
     const [stage, ledger] = this.loadSql;

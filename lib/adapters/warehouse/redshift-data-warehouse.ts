@@ -269,7 +269,6 @@ export class RedshiftDataWarehouse implements Warehouse {
     return ledgerKeys((sql, params) => this.query(sql, params), since);
   }
 
-
   /**
    * COPYs the objects with a manifest into a staging table, moves the rows into raw_events and writes
    * the ledger rows, all in one transaction. Redshift allows one COPY per table at a time, so loads on

@@ -259,7 +259,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
     lockHeld = true;
   }
   try {
-    return await writePlan(ctx, id, started, { candidates, listed, since, previous: mark?.at }, lockHeld);
+    return await writePlan(ctx, id, started, { candidates, listed, since, previous: mark }, lockHeld);
   } catch (error) {
     // The failure path gets no run state from a plan that failed: give the lock back here.
     if (lockHeld) await ctx.warehouse.releaseRunLock?.(id).catch(() => undefined);
@@ -278,7 +278,7 @@ async function writePlan(
     candidates: readonly ObjectInfo[];
     listed: number;
     since: Date | undefined;
-    previous: Date | undefined;
+    previous: { at: Date; recent: ReadonlySet<string> } | undefined;
   },
   lockHeld: boolean,
 ): Promise<RunState> {
@@ -294,12 +294,15 @@ async function writePlan(
     (max, o) => (o.lastModified && (!max || o.lastModified > max) ? o.lastModified : max),
     undefined,
   );
-  const watermark = left[0]?.lastModified ?? newest ?? listing.previous ?? started;
+  const watermark = left[0]?.lastModified ?? newest ?? listing.previous?.at ?? started;
   const margin = watermark.getTime() - WATERMARK_MARGIN_MS;
   const leftKeys = new Set(left.map((o) => o.key));
   const recent = listing.candidates
     .filter((o) => !leftKeys.has(o.key) && (o.lastModified?.getTime() ?? 0) >= margin)
     .map((o) => o.key);
+  // A watermark that did not move keeps the keys the last one remembered (the listing left them out).
+  if (listing.previous && watermark.getTime() === listing.previous.at.getTime())
+    recent.push(...listing.previous.recent);
   const key = planKey(id);
   const plan: RunPlan = {
     runId: id,

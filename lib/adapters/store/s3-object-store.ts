@@ -3,6 +3,8 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  type ListObjectsV2CommandInput,
+  type ListObjectsV2CommandOutput,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -80,16 +82,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ObjectInfo> {
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.prefix + prefix,
-          ...(options.startAfter && !token ? { StartAfter: this.prefix + options.startAfter } : {}),
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
+    const startAfter = options.startAfter ? { StartAfter: this.prefix + options.startAfter } : {};
+    for await (const page of this.pages({ Prefix: this.prefix + prefix, ...startAfter })) {
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined) continue;
         yield {
@@ -98,24 +92,32 @@ export class S3ObjectStore implements ObjectStore {
           ...(o.LastModified ? { lastModified: o.LastModified } : {}),
         };
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
   }
 
   async *listPrefixes(prefix: string): AsyncIterable<string> {
     if (prefix !== '' && !prefix.endsWith('/'))
       throw new Error(`listPrefixes needs a prefix ending in "/": ${prefix}`);
+    for await (const page of this.pages({ Prefix: this.prefix + prefix, Delimiter: '/' })) {
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix.slice(this.prefix.length);
+    }
+  }
+
+  /** Every page of a listing; StartAfter goes with the first request only, the token after it. */
+  private async *pages(
+    input: Omit<ListObjectsV2CommandInput, 'Bucket' | 'ContinuationToken'>,
+  ): AsyncIterable<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
+      const { StartAfter, ...rest } = input;
       const page = await this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: this.prefix + prefix,
-          Delimiter: '/',
-          ...(token ? { ContinuationToken: token } : {}),
+          ...rest,
+          ...(token ? { ContinuationToken: token } : StartAfter ? { StartAfter } : {}),
         }),
       );
-      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix.slice(this.prefix.length);
+      yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

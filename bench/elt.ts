@@ -13,7 +13,7 @@ import { runElt } from '../lib/core/elt/run-elt.js';
 import { loadModels, warehouseSql } from '../lib/core/elt/sql-sources.js';
 import { namedParameters, splitStatements } from '../lib/core/elt/sql-text.js';
 import { OBJECT_SUFFIX, RAW_PREFIX, parseRawKey } from '../lib/core/landing/object-keys.js';
-import { systemClock, type Warehouse } from '../lib/core/ports.js';
+import { systemClock, type SqlRunner } from '../lib/core/ports.js';
 import { MART_QUERIES } from '../test/support/marts.js';
 
 /** Milliseconds spent in each step, as the table shows them. */
@@ -83,7 +83,7 @@ export function phasesFromProgress(marks: readonly ProgressMark[], start: number
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** Reads every mart with MART_QUERIES (what the end-to-end tests compare), writes the rows to `out`. */
-async function martDigests(warehouse: Warehouse, out: string): Promise<Record<string, MartDigest>> {
+async function martDigests(warehouse: SqlRunner, out: string): Promise<Record<string, MartDigest>> {
   const digests: Record<string, MartDigest> = {};
   const all: Record<string, unknown[]> = {};
   for (const [name, sql] of Object.entries(MART_QUERIES)) {
@@ -124,12 +124,16 @@ export async function measureEltRun(url: string, storeDir: string, martsOut: str
   const marks: ProgressMark[] = [];
   const t0 = now();
   const warehouse = await openWarehouse(url, '');
+  // Closed on failure here; on success below, where the close is timed.
   const run = await runElt({
     warehouse,
     store,
     clock: systemClock,
     models: loadModels(),
     onProgress: (message) => marks.push({ at: now(), message }),
+  }).catch(async (error: unknown) => {
+    await warehouse.close();
+    throw error;
   });
   const ran = now();
   const postgres = url.startsWith('postgres');

@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { renderComparisonDoc, type ComparisonDocInputs } from '../lib/core/cost/comparison-doc.js';
+import { replaceGeneratedBlocks } from '../lib/core/cost/generated-blocks.js';
 import { loadPriceData } from '../lib/core/cost/load-price-data.js';
+import { renderSettingsTable, type ResolvedEnvironment } from '../lib/core/deploy-config/settings-table.js';
 import { renderCatalogueDoc } from '../lib/core/events/catalogue-doc.js';
+import { parseConfig } from '../lib/infra/config.js';
 import { packageRoot } from '../lib/package-paths.js';
 
 /** A file derived from other files of the repository. */
@@ -66,11 +69,43 @@ function renderComparison(): string {
   );
 }
 
+/** The environments of cdk.json the README's settings table shows beside the defaults. */
+const TABLE_ENVIRONMENTS = ['dev', 'prod'];
+
+/**
+ * README.md: its hand-written text as it is now, the settings table of "Deploy to AWS" (between
+ * `<!-- generated:config-table -->` markers) from the declarations in lib/core/deploy-config/settings.ts,
+ * with the values the dev and prod blocks of cdk.json give.
+ */
+function renderReadme(): string {
+  const cdk = readJson('cdk.json') as {
+    context: { 'elt:environments': Record<string, Record<string, unknown>> };
+  };
+  // Account and region come from credentials at deploy time; any valid pair resolves the other settings.
+  const where = { account: '123456789012', region: 'us-east-1' };
+  const resolve = (name: string, block: Record<string, unknown>): ResolvedEnvironment => ({
+    name,
+    config: { ...parseConfig(name, { ...block, ...where }) },
+  });
+  const environments = cdk.context['elt:environments'];
+  const table = renderSettingsTable(
+    resolve('default', {}),
+    TABLE_ENVIRONMENTS.map((name) => resolve(name, environments[name] ?? {})),
+  );
+  return replaceGeneratedBlocks(
+    readFileSync(join(packageRoot(), 'README.md'), 'utf8'),
+    new Map([['config-table', table]]),
+    'README.md',
+    'lib/core/deploy-config/settings.ts',
+  );
+}
+
 /** Every generated file of the repository, as it should be now. */
 export function generatedFiles(): GeneratedFile[] {
   return [
     { path: 'docs/events.md', content: renderCatalogueDoc() },
     { path: 'lib/generated/sql-files.ts', content: renderSqlModule() },
     { path: 'docs/comparison.md', content: renderComparison() },
+    { path: 'README.md', content: renderReadme() },
   ];
 }

@@ -4,14 +4,13 @@ import { failRun, newRunId, newRunState, type RunState } from '../../lib/core/el
 import type { RunRecord } from '../../lib/core/ports.js';
 import {
   causeOf,
-  eltContext,
+  coldStartContext,
   forInvocation,
-  readEltConfig,
   type InvocationContext,
   type StepInput,
 } from './context.js';
 
-const ctx = eltContext(readEltConfig(process.env));
+const ctx = coldStartContext();
 
 export const handler = async (input: StepInput, invocation?: InvocationContext): Promise<RunRecord> => {
   const reason = input.run?.failedTests.length

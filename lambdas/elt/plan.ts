@@ -1,8 +1,8 @@
 // ELT step 1: plan the run (see lib/core/elt/elt-steps.ts).
 import { newRunId, planRun, type RunState } from '../../lib/core/elt/elt-steps.js';
-import { eltContext, forInvocation, readEltConfig, type InvocationContext } from './context.js';
+import { coldStartContext, forInvocation, type InvocationContext } from './context.js';
 
-const ctx = eltContext(readEltConfig(process.env));
+const ctx = coldStartContext();
 
 export const handler = async (_input: unknown, invocation?: InvocationContext): Promise<RunState> => {
   const runId = newRunId(ctx.clock.now());

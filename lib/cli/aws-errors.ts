@@ -33,11 +33,13 @@ export function explainAwsError(error: unknown, service: string, what: string): 
         : 'Check the network and AWS_REGION.';
     return new CliError(
       `${what}: cannot reach ${endpoint ?? `the AWS ${service} endpoint`} (${code ?? error.name}). ${hint}`,
+      { cause: error },
     );
   }
   if (error.name === 'CredentialsProviderError') {
     return new CliError(
       `${what}: no AWS credentials found. For LocalStack: eval "$(scripts/services/localstack.sh env)"; for AWS: configure a profile or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.`,
+      { cause: error },
     );
   }
   return error;

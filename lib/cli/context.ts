@@ -5,7 +5,7 @@ import { WarehouseBusyError } from '../adapters/warehouse/duckdb-warehouse.js';
 import { openWarehouse, WarehouseUrlError } from '../adapters/warehouse/open-warehouse.js';
 import { WarehouseUnavailableError } from '../adapters/warehouse/postgres-warehouse.js';
 import { S3ObjectStore } from '../adapters/store/s3-object-store.js';
-import type { ObjectStore, Warehouse } from '../core/ports.js';
+import type { EltWarehouse, ObjectStore } from '../core/ports.js';
 import { DataDir } from '../local/data-dir.js';
 import { CliError } from './output.js';
 
@@ -64,9 +64,10 @@ export function openStore(url: string, local: () => ObjectStore): ObjectStore {
   try {
     const localEndpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
     return S3ObjectStore.fromUrl(url, { forcePathStyle: localEndpoint });
-  } catch {
+  } catch (error) {
     throw new CliError(
       `--store ${JSON.stringify(url)} is not valid: use local or s3://<bucket>[/<prefix>/] (a bucket name of 3–63 lowercase letters, digits, dots and hyphens)`,
+      { cause: error },
     );
   }
 }
@@ -84,7 +85,7 @@ export interface LocalStore {
 
 /** The local data directory, its object store and its warehouse. */
 export interface LocalContext extends LocalStore {
-  readonly warehouse: Warehouse;
+  readonly warehouse: EltWarehouse;
 }
 
 /**
@@ -123,7 +124,7 @@ export async function openLocal(
       error instanceof WarehouseUnavailableError ||
       error instanceof WarehouseBusyError
     ) {
-      throw new CliError(error.message);
+      throw new CliError(error.message, { cause: error });
     }
     throw error;
   }

@@ -1,14 +1,23 @@
 import { InvalidArgumentError } from 'commander';
+import { EltError } from '../core/util/errors.js';
 
 /** An error the CLI reports as one clear line and exit code 1 (or `exitCode`), without a stack trace. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'CliError';
+export class CliError extends EltError {
+  readonly exitCode: number;
+
+  constructor(message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, options);
+    this.exitCode = options.exitCode ?? 1;
   }
+}
+
+/**
+ * Reports on stderr a failure that does not change a command's result (closing a client, one poll of
+ * many), so it is seen rather than dropped.
+ */
+export function warn(message: string, error?: unknown): void {
+  const detail = error === undefined ? '' : `: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`elt: warning: ${message}${detail}\n`);
 }
 
 /** Formats an integer with thousands separators. */
@@ -92,13 +101,14 @@ export async function readJsonArgument(name: string, value: string): Promise<unk
     } catch (error) {
       throw new CliError(
         `${name}: cannot read ${value.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { cause: error },
       );
     }
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CliError(`${name} is not valid JSON: ${(error as Error).message}`);
+    throw new CliError(`${name} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

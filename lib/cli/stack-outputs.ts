@@ -19,7 +19,9 @@ function readOutputsFile(file: string, hint: string): [string, Record<string, un
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new CliError(`--outputs: cannot read ${file} (${(error as Error).message}); ${hint}`);
+    throw new CliError(`--outputs: cannot read ${file} (${(error as Error).message}); ${hint}`, {
+      cause: error,
+    });
   }
   if (typeof parsed !== 'object' || parsed === null) return [];
   return Object.entries(parsed as Record<string, Record<string, unknown>>);
@@ -74,7 +76,7 @@ export function bundledFunctionOption(cdkOut: string, spec: string): BundledFunc
   try {
     return findBundledFunction(cdkOut, spec.slice(0, slash), spec.slice(slash + 1));
   } catch (error) {
-    if (error instanceof BundleNotFoundError) throw new CliError(error.message);
+    if (error instanceof BundleNotFoundError) throw new CliError(error.message, { cause: error });
     throw error;
   }
 }

@@ -54,10 +54,11 @@ export async function runOnStateMachine(
   const progress = new Progress(!options.json);
   let executionArn: string | undefined;
   let result: EltStateMachineRun;
+  // The state machine's region, whatever the profile's: it can only be started there.
+  const sfn = sfnFor(arn.region);
   try {
     result = await runEltStateMachine({
-      // The state machine's region, whatever the profile's: it can only be started there.
-      sfn: sfnFor(arn.region),
+      sfn,
       stateMachineArn: arn.arn,
       timeoutMs: options.timeout * 1000,
       onStarted: (started) => {
@@ -70,6 +71,7 @@ export async function runOnStateMachine(
     throw explainWorkflowError(error, arn, executionArn);
   } finally {
     progress.done();
+    sfn.destroy();
   }
   process.stdout.write(
     options.json

@@ -4,7 +4,9 @@
  * compose the same code with different adapters.
  */
 import type { Dialect } from './elt/dialect.js';
+import type { RunId } from './elt/sql-values.js';
 import type { PutEventsEntry, PutEventsResult } from './events/envelope.js';
+import { EltError } from './util/errors.js';
 
 /** An event bus with PutEvents semantics: ≤ 10 entries a call, per-entry results, partial failure. */
 export interface Bus {
@@ -90,17 +92,31 @@ export interface RunRecord {
 }
 
 /**
- * A warehouse the ELT loads into and transforms inside. Statements use positional parameters; values are
- * always bound, never spliced into SQL.
+ * Running SQL in a warehouse. Statements use positional parameters (`$1`, `$2`, …) and values are bound
+ * to them. The pipeline writes a value into SQL text only where a backend takes no parameters (a Redshift
+ * COPY, a Data API batch: the run lock and load statements), and then only through `sqlLiteral` /
+ * `inlineValues` (lib/core/elt/sql-values.ts), which quote values checked by kind (run id, object key,
+ * role ARN, timestamp); never event data. The Data API adapter writes a bound NULL or empty string as
+ * `NULL` / `''` (the Data API takes neither as a parameter), which carry no data.
  */
-export interface Warehouse {
+export interface SqlRunner {
   readonly dialect: Dialect;
   describe(): string;
   execute(sql: string, params?: readonly SqlValue[]): Promise<void>;
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   /** Runs statements (no results) as one transaction: all or nothing. */
   executeBatch(statements: readonly string[]): Promise<void>;
-  /** Creates the pipeline's own tables (raw_events, the load ledger, elt_runs) when missing. */
+  /**
+   * Most statements one `executeBatch` transaction may hold (the Redshift Data API takes 40); `Infinity`
+   * when a transaction has no such bound.
+   */
+  readonly maxStatementsPerTransaction: number;
+  close(): Promise<void>;
+}
+
+/** Loading landed objects into the warehouse, once each. */
+export interface RawLoader {
+  /** Creates the pipeline's own tables (raw_events, the load ledger, elt_runs, the run lock) when missing. */
   ensureSchema(): Promise<void>;
   /**
    * Keys of objects already loaded (the ledger): every one, or with `since`, those loaded at or after that
@@ -108,61 +124,75 @@ export interface Warehouse {
    */
   loadedObjectKeys(since?: Date): Promise<Set<string>>;
   /**
-   * Bulk-loads whole raw objects into raw_events and records them in the ledger, in one transaction, so
-   * an object is either loaded and recorded or neither. Returns the number of events loaded.
+   * Bulk-loads whole raw objects of `store` into raw_events and records them in the ledger, in one
+   * transaction, so an object is either loaded and recorded or neither. Returns the number of events
+   * loaded.
    */
-  loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number>;
+  loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: RunId): Promise<number>;
+}
+
+/** The run history (table `elt_runs`). */
+export interface RunLedger {
   /** Inserts or updates a run in the history. */
   recordRun(run: RunRecord): Promise<void>;
   /** Recent runs, newest first. */
   listRuns(limit: number): Promise<RunRecord[]>;
+}
+
+/**
+ * The ELT run lock: two runs at once would build the same tables. The warehouse chooses how it is kept
+ * (lib/core/elt/run-lock.ts): a session lock, held by the connection until it closes (PostgreSQL's
+ * advisory lock; DuckDB's file lock), or a lock row, for orchestrators whose steps run in separate
+ * processes that share no session (Step Functions over the Data API), claimed until a time and released
+ * by publish or fail.
+ */
+export interface RunLock {
   /**
-   * Takes the warehouse's ELT run lock for this connection (released by `close()`), or throws
-   * {@link EltRunInProgressError} when another run holds it. Absent where the warehouse itself keeps runs
-   * apart (DuckDB: one writing process per file) or where the orchestrator must (Redshift through the Data
-   * API has no session to hold a lock).
+   * Takes the lock for this connection when a whole run goes on in one process, before the run reads
+   * anything; throws {@link EltRunInProgressError} when another run holds it. A lock row does nothing
+   * here: it needs the pipeline's tables, and the plan claims it.
    */
-  acquireRunLock?(): Promise<void>;
+  acquireForSession(): Promise<void>;
   /**
-   * The run lock for orchestrators whose steps run in separate processes (Step Functions over the Data
-   * API, where no session outlives a step): claims the lock for `runId` until `expiresAt` unless another
-   * run holds an unexpired one, atomically (one transaction holding a table lock), and returns the run that
-   * holds it afterwards: `runId` itself when claimed.
+   * Claims the lock for `runId` until `expiresAt` unless another run holds an unexpired one, atomically,
+   * and returns the run that holds it afterwards: `runId` itself when claimed. A session lock that another
+   * connection holds names no run: it throws {@link EltRunInProgressError}.
    */
-  claimRunLock?(runId: string, now: Date, expiresAt: Date): Promise<string>;
-  /** Releases the run lock if `runId` holds it. */
-  releaseRunLock?(runId: string): Promise<void>;
+  claim(runId: RunId, now: Date, expiresAt: Date): Promise<string>;
+  /** Releases the lock if `runId` holds it (a session lock: when the connection closes). */
+  release(runId: RunId): Promise<void>;
   /**
-   * The SQL that releases the run lock of `runId`, for a transaction that must release it together with
-   * its own statements (publishing: the tables change and the lock goes in one commit).
+   * Statements that release the lock of `runId` inside a transaction of the caller's (publishing: the
+   * tables change and the lock goes in one commit); none for a session lock.
    */
-  releaseRunLockSql?(runId: string): string;
+  releaseStatements(runId: RunId): readonly string[];
   /**
-   * Most statements one `executeBatch` transaction may hold (the Redshift Data API takes 40); absent when
-   * a transaction has no such bound.
+   * Stops what a run left running in the warehouse, which would otherwise go on after the lock is released:
+   * statements that outlived the process that sent them (a Lambda function stopped at its timeout does not
+   * stop its Data API statements). Cancels each and waits until they end or `until`; returns how many may
+   * still be running. 0 where statements end with the session that sent them.
    */
-  readonly maxStatementsPerTransaction?: number;
-  /**
-   * Stops what a run left running in the warehouse: statements that outlived the process that sent them
-   * (a Lambda function stopped at its timeout does not stop its Data API statements). Cancels each and
-   * waits until they end or `until`; returns how many may still be running. Absent where statements end
-   * with the session that sent them.
-   */
-  stopRunStatements?(runId: string, until: Date): Promise<number>;
-  close(): Promise<void>;
+  stopRunStatements(runId: RunId, until: Date): Promise<number>;
+}
+
+/**
+ * A warehouse the ELT loads into and transforms inside: one object with each part, so that a caller can
+ * depend on the part it uses ({@link SqlRunner}, {@link RawLoader}, {@link RunLedger}, {@link RunLock}).
+ */
+export interface EltWarehouse extends SqlRunner, RawLoader, RunLedger {
+  readonly runLock: RunLock;
 }
 
 /**
  * The connection to the warehouse was lost during an operation (the server shut down or restarted, the
  * network dropped): nothing of the operation's transaction was committed.
  */
-export class WarehouseLostError extends Error {
+export class WarehouseLostError extends EltError {
   constructor(
     readonly warehouse: string,
     options: { cause: unknown },
   ) {
     super(`the connection to ${warehouse} was lost (${(options.cause as Error).message})`, options);
-    this.name = 'WarehouseLostError';
   }
 }
 
@@ -171,17 +201,16 @@ export class WarehouseLostError extends Error {
  * statement of an earlier run that outlived its process): nothing of this load was written. Plan the
  * load again from the ledger.
  */
-export class ObjectsLoadedMeanwhileError extends Error {
+export class ObjectsLoadedMeanwhileError extends EltError {
   constructor(readonly objects: number) {
     super(
       `objects of this load (${objects} in all) were loaded by another transaction meanwhile; nothing of it was written`,
     );
-    this.name = 'ObjectsLoadedMeanwhileError';
   }
 }
 
 /** Another ELT run holds the warehouse's run lock: two runs would build the same tables at once. */
-export class EltRunInProgressError extends Error {
+export class EltRunInProgressError extends EltError {
   constructor(
     readonly warehouse: string,
     /** The run holding the lock, when the lock says (a lock row does; a session lock does not). */
@@ -190,6 +219,5 @@ export class EltRunInProgressError extends Error {
     super(
       `another ELT run is in progress on ${warehouse} (${holder ? `run ${holder} holds` : 'it holds'} the run lock); wait for it to finish (elt runs shows it) and run again`,
     );
-    this.name = 'EltRunInProgressError';
   }
 }

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { EltError } from '../core/util/errors.js';
 
 /**
  * Where the warehouse's three private subnets go by default, per Region, as AZ IDs.
@@ -52,12 +53,7 @@ export function describeZonesCommand(region: string): string {
 }
 
 /** A Region whose default AZ IDs are not known, or a Region that is not known at synthesis. */
-export class AvailabilityZoneIdsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AvailabilityZoneIdsError';
-  }
-}
+export class AvailabilityZoneIdsError extends EltError {}
 
 /**
  * The default three AZ IDs of `region`. Fails for a Region that is a token (an environment-agnostic stack)

@@ -3,12 +3,12 @@
  * message instead of failing the CloudFormation deployment.
  * @see https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
  */
+import { EltError } from '../core/util/errors.js';
 
 /** A schedule expression that EventBridge Scheduler would reject. */
-export class ScheduleExpressionError extends Error {
+export class ScheduleExpressionError extends EltError {
   constructor(expression: string, why: string) {
     super(`schedule ${JSON.stringify(expression)} is not valid: ${why}`);
-    this.name = 'ScheduleExpressionError';
   }
 }
 

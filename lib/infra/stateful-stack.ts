@@ -10,7 +10,7 @@ import { KafkaCluster } from './constructs/kafka-cluster.js';
 import { KafkaFailureBucket } from './constructs/kafka-failure-bucket.js';
 import { LandingQueue } from './constructs/landing-queue.js';
 import { RawBucket } from './constructs/raw-bucket.js';
-import { Warehouse } from './constructs/warehouse.js';
+import { RedshiftServerlessWarehouse } from './constructs/redshift-serverless-warehouse.js';
 
 /** Props of {@link EltStatefulStack}. */
 export interface EltStatefulStackProps extends StackProps {
@@ -23,7 +23,7 @@ export interface EltStatefulResources {
   readonly landingQueue: LandingQueue;
   readonly rawBucket: RawBucket;
   /** Absent on LocalStack, which cannot run Redshift Serverless. */
-  readonly warehouse?: Warehouse;
+  readonly warehouse?: RedshiftServerlessWarehouse;
   /** The MSK Serverless cluster of the Kafka landing path; only with `kafka.mode` "msk-serverless". */
   readonly kafkaCluster?: KafkaCluster;
   /** Where the Kafka event source mapping writes the batches it gave up on; only when `kafka` is configured. */
@@ -158,8 +158,12 @@ export class EltStatefulStack extends Stack {
     return secret;
   }
 
-  private createWarehouse(config: EltConfig, prefix: string, rawBucket: RawBucket): Warehouse {
-    return new Warehouse(this, 'Warehouse', {
+  private createWarehouse(
+    config: EltConfig,
+    prefix: string,
+    rawBucket: RawBucket,
+  ): RedshiftServerlessWarehouse {
+    return new RedshiftServerlessWarehouse(this, 'Warehouse', {
       name: `${prefix}-warehouse`,
       rawBucket: rawBucket.bucket,
       baseCapacityRpu: config.warehouse.baseCapacityRpu,

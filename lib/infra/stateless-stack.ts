@@ -4,18 +4,19 @@ import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { landingSettings } from '../../lambdas/land/settings.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../core/landing/object-keys.js';
 import type { EltConfig, KafkaConfig } from './config.js';
 import { grantBucketAccess } from './constructs/bucket-access.js';
 import { EltFunction } from './constructs/elt-function.js';
 import { EltOrchestration } from './constructs/elt-orchestration.js';
-import { latenessEnvironment } from './function-environment.js';
 import { IngestApi } from './constructs/ingest-api.js';
-import { KafkaLanding } from './constructs/kafka-landing.js';
+import { KafkaLandingFunction } from './constructs/kafka-landing-function.js';
 import { Monitoring } from './constructs/monitoring.js';
-import type { Warehouse } from './constructs/warehouse.js';
+import type { RedshiftServerlessWarehouse } from './constructs/redshift-serverless-warehouse.js';
 import type { EltStatefulResources } from './stateful-stack.js';
 import { objectsUnderPrefixes } from './nag-findings.js';
+import { ConstructPropsError } from './construct-errors.js';
 
 /** Props of {@link EltStatelessStack}. */
 export interface EltStatelessStackProps extends StackProps {
@@ -43,7 +44,7 @@ export class EltStatelessStack extends Stack {
   readonly orchestration?: EltOrchestration;
   readonly monitoring?: Monitoring;
   /** The Kafka landing path; only when `kafka` is configured (never on LocalStack). */
-  readonly kafkaLanding?: KafkaLanding;
+  readonly kafkaLanding?: KafkaLandingFunction;
   /** The HTTP ingest API; only when `ingestApi.enabled` (never on LocalStack). */
   readonly ingestApi?: IngestApi;
 
@@ -62,7 +63,10 @@ export class EltStatelessStack extends Stack {
       logRetention,
       memoryMb: config.landing.memoryMb,
       timeout: Duration.seconds(config.landing.timeoutSeconds),
-      environment: { RAW_BUCKET: bucket.bucketName, ...latenessEnvironment(config.elt.latenessHours) },
+      environment: landingSettings.toEnvironment({
+        bucket: bucket.bucketName,
+        latenessHours: config.elt.latenessHours,
+      }),
     });
     // Landing writes under raw/ and quarantine/ and nowhere else; it never reads or deletes.
     grantBucketAccess(bucket, this.landing.role, { put: [RAW_PREFIX, QUARANTINE_PREFIX] });
@@ -151,7 +155,9 @@ export class EltStatelessStack extends Stack {
   private createIngestApi(config: EltConfig, stateful: EltStatefulResources): IngestApi {
     const tokenSecret = stateful.ingestTokenSecret;
     if (!tokenSecret)
-      throw new Error("EltStatelessStack: ingestApi.enabled needs the stateful stack's ingest token secret");
+      throw new ConstructPropsError(
+        "EltStatelessStack: ingestApi.enabled needs the stateful stack's ingest token secret",
+      );
     const ingestApi = new IngestApi(this, 'IngestApi', {
       namePrefix: `elt-${config.envName}`,
       bus: stateful.bus.bus,
@@ -175,7 +181,11 @@ export class EltStatelessStack extends Stack {
    * warns, it does not stop: CloudFormation has no resource for Redshift Serverless usage limits (aws-cdk-lib
    * has CfnNamespace, CfnWorkgroup and CfnSnapshot only), so a hard limit is a `create-usage-limit` call.
    */
-  private addWarehouseCostAlarm(config: EltConfig, warehouse: Warehouse, monitoring: Monitoring): void {
+  private addWarehouseCostAlarm(
+    config: EltConfig,
+    warehouse: RedshiftServerlessWarehouse,
+    monitoring: Monitoring,
+  ): void {
     const rpuHours = config.warehouse.costAlarmRpuHoursPerDay;
     const usd = (rpuHours * RPU_HOUR_USD_ESTIMATE).toFixed(2);
     // ComputeSeconds is compute usage in RPU-seconds, so the threshold is RPU-hours × 3,600. Not confirmed on
@@ -197,15 +207,17 @@ export class EltStatelessStack extends Stack {
     kafka: KafkaConfig,
     stateful: EltStatefulResources,
     monitoring: Monitoring,
-  ): KafkaLanding {
+  ): KafkaLandingFunction {
     if (kafka.mode === 'msk-serverless' && !stateful.kafkaCluster)
-      throw new Error(
+      throw new ConstructPropsError(
         'EltStatelessStack: kafka.mode "msk-serverless" needs the stateful stack\'s Kafka cluster',
       );
     const kafkaFailures = stateful.kafkaFailures;
     if (!kafkaFailures)
-      throw new Error("EltStatelessStack: the Kafka landing path needs the stateful stack's failure bucket");
-    const kafkaLanding = new KafkaLanding(this, 'KafkaLanding', {
+      throw new ConstructPropsError(
+        "EltStatelessStack: the Kafka landing path needs the stateful stack's failure bucket",
+      );
+    const kafkaLanding = new KafkaLandingFunction(this, 'KafkaLanding', {
       kafka,
       rawBucket: stateful.rawBucket.bucket,
       failureBucket: kafkaFailures.bucket,

@@ -24,12 +24,8 @@ interface Panel {
   readonly series: readonly Series[];
 }
 
-const WIDTH = 960;
-const PANEL_HEIGHT = 190;
-const GAP = 46;
-const LEFT = 70;
-const RIGHT = 170;
-const TOP = 56;
+/** The chart's geometry in SVG pixels: its width, each panel's height and the gap below it, the margins. */
+const LAYOUT = { width: 960, panelHeight: 190, gap: 46, left: 70, right: 170, top: 56 } as const;
 const PALETTE = ['#7b3294', '#e66101', '#0571b0', '#1a9641', '#ca0020', '#525252'];
 
 /**
@@ -87,29 +83,29 @@ export function renderLoadChart(input: ChartInput): string {
       ],
     },
   ];
-  const plotWidth = WIDTH - LEFT - RIGHT;
-  const height = TOP + panels.length * (PANEL_HEIGHT + GAP) + 10;
-  const x = (second: number): number => LEFT + (second / seconds) * plotWidth;
+  const plotWidth = LAYOUT.width - LAYOUT.left - LAYOUT.right;
+  const height = LAYOUT.top + panels.length * (LAYOUT.panelHeight + LAYOUT.gap) + 10;
+  const x = (second: number): number => LAYOUT.left + (second / seconds) * plotWidth;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${LAYOUT.width}" height="${height}" viewBox="0 0 ${LAYOUT.width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<title>${esc(input.title)}</title>`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${LEFT}" y="22" font-size="15" font-weight="bold">${esc(input.title)}</text>`,
+    `<rect width="${LAYOUT.width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${LAYOUT.left}" y="22" font-size="15" font-weight="bold">${esc(input.title)}</text>`,
   ];
   const drainFrom = samples.findIndex((s) => s.phase === 'drain');
   panels.forEach((panel, p) => {
-    const top = TOP + p * (PANEL_HEIGHT + GAP);
-    const bottom = top + PANEL_HEIGHT;
+    const top = LAYOUT.top + p * (LAYOUT.panelHeight + LAYOUT.gap);
+    const bottom = top + LAYOUT.panelHeight;
     const values = panel.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
     const max = niceMax(Math.max(0, ...values));
-    const y = (v: number): number => bottom - (v / max) * PANEL_HEIGHT;
+    const y = (v: number): number => bottom - (v / max) * LAYOUT.panelHeight;
     out.push(`<g class="panel" data-panel="${esc(panel.title)}">`);
     out.push(
-      `<text x="${LEFT}" y="${top - 8}" font-size="12" font-weight="bold">${esc(panel.title)} (${esc(panel.unit)})</text>`,
+      `<text x="${LAYOUT.left}" y="${top - 8}" font-size="12" font-weight="bold">${esc(panel.title)} (${esc(panel.unit)})</text>`,
     );
     if (drainFrom >= 0) {
       out.push(
-        `<rect class="drain" x="${fx(x(drainFrom))}" y="${top}" width="${fx(x(seconds) - x(drainFrom))}" height="${PANEL_HEIGHT}" fill="#f0f0f0"/>`,
+        `<rect class="drain" x="${fx(x(drainFrom))}" y="${top}" width="${fx(x(seconds) - x(drainFrom))}" height="${LAYOUT.panelHeight}" fill="#f0f0f0"/>`,
       );
       if (p === 0) out.push(`<text x="${fx(x(drainFrom) + 4)}" y="${top + 26}" fill="#737373">drain</text>`);
     }
@@ -118,8 +114,8 @@ export function renderLoadChart(input: ChartInput): string {
     for (let t = 0; t <= intervals; t++) {
       const v = (max * t) / intervals;
       out.push(
-        `<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${fx(y(v))}" y2="${fx(y(v))}" stroke="#e0e0e0"/>`,
-        `<text x="${LEFT - 6}" y="${fx(y(v) + 4)}" text-anchor="end">${esc(short(v))}</text>`,
+        `<line x1="${LAYOUT.left}" x2="${LAYOUT.left + plotWidth}" y1="${fx(y(v))}" y2="${fx(y(v))}" stroke="#e0e0e0"/>`,
+        `<text x="${LAYOUT.left - 6}" y="${fx(y(v) + 4)}" text-anchor="end">${esc(short(v))}</text>`,
       );
     }
     for (const step of input.steps) {
@@ -148,7 +144,7 @@ export function renderLoadChart(input: ChartInput): string {
         );
     }
     out.push(
-      `<rect x="${LEFT}" y="${top}" width="${plotWidth}" height="${PANEL_HEIGHT}" fill="none" stroke="#636363"/>`,
+      `<rect x="${LAYOUT.left}" y="${top}" width="${plotWidth}" height="${LAYOUT.panelHeight}" fill="none" stroke="#636363"/>`,
     );
     // Round ticks (every 1, 2, 5, 10, 20, … s), about ten of them.
     const every = niceMax(seconds / 10);
@@ -157,13 +153,13 @@ export function renderLoadChart(input: ChartInput): string {
     }
     if (p === panels.length - 1)
       out.push(
-        `<text x="${LEFT + plotWidth / 2}" y="${bottom + 30}" text-anchor="middle">seconds from the start</text>`,
+        `<text x="${LAYOUT.left + plotWidth / 2}" y="${bottom + 30}" text-anchor="middle">seconds from the start</text>`,
       );
     panel.series.forEach((s, i) => {
       const ly = top + 10 + i * 16;
       out.push(
-        `<line x1="${LEFT + plotWidth + 12}" x2="${LEFT + plotWidth + 34}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
-        `<text class="legend" x="${LEFT + plotWidth + 40}" y="${ly + 4}">${esc(s.label)}</text>`,
+        `<line x1="${LAYOUT.left + plotWidth + 12}" x2="${LAYOUT.left + plotWidth + 34}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        `<text class="legend" x="${LAYOUT.left + plotWidth + 40}" y="${ly + 4}">${esc(s.label)}</text>`,
       );
     });
     out.push('</g>');

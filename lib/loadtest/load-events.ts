@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EVENT_CATALOGUE } from '../core/events/catalogue.js';
 import type { PutEventsEntry } from '../core/events/envelope.js';
+import { EltError } from '../core/util/errors.js';
 
 /** One event the load test offers. */
 export interface LoadEvent {
@@ -15,6 +16,9 @@ export interface LoadEvent {
 const TYPE = EVENT_CATALOGUE.find((t) => t.detailType === 'UserLoggedIn')!;
 const UUID_TAIL = /^([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-)([0-9a-f]{12})$/;
 
+/** A load test id prefix that is not the start of a version 4 UUID. */
+export class LoadTestIdError extends EltError {}
+
 /**
  * Makes the run's events: valid `UserLoggedIn` events whose `detail.eventId` is a UUID made of a random
  * per-run prefix and the event's number, so an id from a landed object maps back to its event without a
@@ -27,7 +31,7 @@ export class LoadEventFactory {
 
   constructor(prefix?: string) {
     if (prefix !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-$/.test(prefix))
-      throw new Error(`not a load test id prefix: ${prefix}`);
+      throw new LoadTestIdError(`not a load test id prefix: ${prefix}`);
     const r = randomBytes(9).toString('hex');
     this.prefix = prefix ?? `${r.slice(0, 8)}-${r.slice(8, 12)}-4${r.slice(12, 15)}-a${r.slice(15, 18)}-`;
   }

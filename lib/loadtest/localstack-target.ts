@@ -7,6 +7,7 @@ import { BundledFunctionInvoker } from '../local/bundled-function.js';
 import { SqsLambdaRunner } from '../local/sqs-lambda-runner.js';
 import { offerToBus } from './bus-offer.js';
 import type { LoadTarget } from './load-target.js';
+import { landingSettings } from '../../lambdas/land/settings.js';
 
 /** Options of {@link startLocalStackTarget}: the deployed stack's outputs and the landing function. */
 export interface LocalStackTargetOptions {
@@ -35,7 +36,7 @@ export async function startLocalStackTarget(options: LocalStackTargetOptions): P
   const store = new S3ObjectStore({ bucket: options.bucket, forcePathStyle: true });
   const sink = options.logTo ?? new Writable({ write: (_chunk, _encoding, done) => done() });
   const invoker = new BundledFunctionInvoker(options.fn, {
-    environment: { RAW_BUCKET: options.bucket },
+    environment: landingSettings.toEnvironment({ bucket: options.bucket }),
     logTo: sink,
   });
   const runner = new SqsLambdaRunner({

@@ -1,3 +1,5 @@
+import { EltError } from '../core/util/errors.js';
+
 /** How the offered rate grows from one step to the next. */
 export type RampStep =
   { readonly kind: 'multiply'; readonly by: number } | { readonly kind: 'add'; readonly by: number };
@@ -22,12 +24,7 @@ export interface ScheduledStep {
 }
 
 /** A step option that cannot make a ramp. */
-export class RampOptionsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RampOptionsError';
-  }
-}
+export class RampOptionsError extends EltError {}
 
 /** Parses `--step`: `x2` or `2x` (multiply), `+500` (add). */
 export function parseRampStep(value: string): RampStep {

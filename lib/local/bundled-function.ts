@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { FUNCTION_ENV } from '../../lambdas/commons/settings.js';
+import { EltError } from '../core/util/errors.js';
 
 /** A Lambda function as `cdk synth` wrote it: its bundle in cdk.out and its configuration. */
 export interface BundledFunction {
@@ -19,12 +21,10 @@ export interface BundledFunction {
 }
 
 /** cdk.out has no such function, or it is not a bundled Node.js function. The message says what to run. */
-export class BundleNotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleNotFoundError';
-  }
-}
+export class BundleNotFoundError extends EltError {}
+
+/** The function needs variables CloudFormation resolves at deploy time, and the caller gave no value. */
+export class DeployTimeVariablesMissingError extends EltError {}
 
 interface TemplateResource {
   readonly Type: string;
@@ -98,13 +98,12 @@ export interface BundledFunctionInvokerOptions {
 }
 
 /** An invocation that failed: the handler threw, or it ran past the function's timeout. */
-export class InvocationError extends Error {
+export class InvocationError extends EltError {
   constructor(
     message: string,
     readonly timedOut = false,
   ) {
     super(message);
-    this.name = 'InvocationError';
   }
 }
 
@@ -154,7 +153,9 @@ export class BundledFunctionInvoker {
   ) {
     const missing = fn.deployTimeVariables.filter((v) => options.environment?.[v] === undefined);
     if (missing.length > 0) {
-      throw new Error(`${fn.path} needs ${missing.join(', ')}, which CloudFormation sets at deploy time`);
+      throw new DeployTimeVariablesMissingError(
+        `${fn.path} needs ${missing.join(', ')}, which CloudFormation sets at deploy time`,
+      );
     }
     this.env = {
       ...(process.env as Record<string, string>),
@@ -164,7 +165,7 @@ export class BundledFunctionInvoker {
       ...options.environment,
     };
     // Source maps need a flag the worker cannot take as an env var; the bundle runs the same without it.
-    delete this.env.NODE_OPTIONS;
+    delete this.env[FUNCTION_ENV.nodeOptions];
   }
 
   /** Invokes the handler with `event`; resolves with what it returned. */

@@ -2,16 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FsObjectStore } from '../adapters/store/fs-object-store.js';
+import { EltError } from '../core/util/errors.js';
 
 const MARKER = '.elt-data-dir';
 
 /** A data directory that exists, is not empty and was not made by elt: never reset. */
-export class DataDirNotOursError extends Error {
+export class DataDirNotOursError extends EltError {
   constructor(readonly dir: string) {
     super(
       `refusing to reset ${dir}: it is not empty and was not created by elt (no ${MARKER} file). Choose another --data-dir.`,
     );
-    this.name = 'DataDirNotOursError';
   }
 }
 

@@ -2,7 +2,7 @@ import { runElt } from '../core/elt/run-elt.js';
 import type { Model } from '../core/elt/models.js';
 import { generateWorkload, type WorkloadOptions } from '../core/generator/workload.js';
 import { publishEvents, type PublishInput } from '../core/publish/publisher.js';
-import type { Bus, Clock, RunRecord, Warehouse } from '../core/ports.js';
+import type { Bus, Clock, EltWarehouse, RunRecord } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { FsObjectStore } from '../adapters/store/fs-object-store.js';
 import { LocalPipeline, type LocalPipelineOptions, type LocalPipelineStats } from './local-pipeline.js';
@@ -47,7 +47,7 @@ export interface DemoPipeline {
 export interface DemoOptions {
   readonly workload: WorkloadOptions;
   readonly store: FsObjectStore;
-  readonly warehouse: Warehouse;
+  readonly warehouse: EltWarehouse;
   readonly models: readonly Model[];
   readonly clock?: Clock;
   readonly pipeline?: Omit<LocalPipelineOptions, 'store' | 'clock'>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EntryAcceptor, PUT_EVENTS_MAX_ENTRIES, type BusContext } from '../core/bus/put-events.js';
+import { BusSettingsError } from '../core/bus/bus-errors.js';
+import { checkPutEventsRequest, EntryAcceptor, type BusContext } from '../core/bus/put-events.js';
 import type { PutEventsEntry, PutEventsResult, PutEventsResultEntry } from '../core/events/envelope.js';
 import { compilePattern, type CompiledPattern } from '../core/patterns/index.js';
 import type { Bus, Clock } from '../core/ports.js';
@@ -10,14 +11,6 @@ import type { RuleDefinition, RuleTarget } from '../core/rules.js';
 export interface BusTargetQueue {
   trySend(body: string): boolean;
   send(body: string): Promise<void>;
-}
-
-/** A PutEvents request the service would refuse as a whole (not a per-entry error). */
-export class PutEventsRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PutEventsRequestError';
-  }
 }
 
 /** Options of {@link InProcessBus}. */
@@ -53,7 +46,9 @@ export class InProcessBus implements Bus {
     this.routes = options.rules.map((rule) => {
       const target = options.targets[rule.target.queue];
       if (!target)
-        throw new Error(`rule ${rule.name} targets queue "${rule.target.queue}", which has no binding`);
+        throw new BusSettingsError(
+          `rule ${rule.name} targets queue "${rule.target.queue}", which has no binding`,
+        );
       return { rule, pattern: compilePattern(rule.pattern), target };
     });
   }
@@ -63,11 +58,7 @@ export class InProcessBus implements Bus {
   }
 
   async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult> {
-    if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
-      throw new PutEventsRequestError(
-        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${PUT_EVENTS_MAX_ENTRIES} (got ${entries.length})`,
-      );
-    }
+    checkPutEventsRequest(entries);
     const now = this.clock.now();
     const results: PutEventsResultEntry[] = [];
     let failed = 0;

@@ -82,7 +82,7 @@ export class KafkaLanding {
           if (this.landingErrors.length > 20) this.landingErrors.shift();
           // Writes refused by the open breaker: an outage of the store, not a bad batch.
           if (breaker && breaker.state !== 'closed' && error instanceof KafkaBatchNotLandedError) {
-            throw new OutageError(error.message);
+            throw new OutageError(error.message, { cause: error });
           }
           throw error;
         }

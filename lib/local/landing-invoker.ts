@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LandingResult } from '../core/landing/land-batch.js';
+import { EltError } from '../core/util/errors.js';
 import type { SqsBatchResponse, SqsEvent } from '../core/landing/sqs-event.js';
 import {
   packBatch,
@@ -64,10 +65,19 @@ interface Pending {
 }
 
 /** The landing workers keep dying before they answer: starting more would only spin. */
-export class LandingWorkersUnavailableError extends Error {
+export class LandingWorkersUnavailableError extends EltError {
   constructor(readonly why: string) {
     super(`landing workers cannot run: ${why}`);
-    this.name = 'LandingWorkersUnavailableError';
+  }
+}
+
+/** A batch a landing worker did not land: the handler failed, or the worker died before answering. */
+export class LandingInvocationError extends EltError {}
+
+/** An invocation arrived after {@link WorkerLandingInvoker.close}. */
+export class LandingWorkersClosedError extends EltError {
+  constructor() {
+    super('the landing workers are closed');
   }
 }
 
@@ -103,7 +113,7 @@ export class WorkerLandingInvoker implements SqsInvoker {
 
   async invoke(batch: ReceivedBatch, source: SqsSourceInfo): Promise<InvocationOutcome> {
     if (this.broken) throw this.broken;
-    if (this.closing) throw new Error('the landing workers are closed');
+    if (this.closing) throw new LandingWorkersClosedError();
     const worker =
       this.idle.pop() ??
       (await new Promise<Worker>((resolve, reject) => this.waiting.push({ resolve, reject })));
@@ -117,7 +127,7 @@ export class WorkerLandingInvoker implements SqsInvoker {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const w of this.waiting.splice(0)) w.reject(new Error('the landing workers are closed'));
+    for (const w of this.waiting.splice(0)) w.reject(new LandingWorkersClosedError());
     const workers = [...this.idle, ...this.busy.keys()];
     this.idle.length = 0;
     await Promise.all(workers.map((w) => w.terminate()));
@@ -143,7 +153,7 @@ export class WorkerLandingInvoker implements SqsInvoker {
       this.busy.delete(worker);
       this.release(worker);
       if (reply.ok) pending.resolve({ response: reply.response, result: reply.result });
-      else pending.reject(new Error(reply.error));
+      else pending.reject(new LandingInvocationError(reply.error));
     });
     let gone = false;
     const lost = (why: string): void => {
@@ -154,7 +164,7 @@ export class WorkerLandingInvoker implements SqsInvoker {
       this.busy.delete(worker);
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
-      pending?.reject(new Error(`landing worker ${why}`));
+      pending?.reject(new LandingInvocationError(`landing worker ${why}`));
       if (!served && ++this.startFailures >= MAX_START_FAILURES) {
         this.broken = new LandingWorkersUnavailableError(
           `${MAX_START_FAILURES} workers in a row ${why} before answering`,

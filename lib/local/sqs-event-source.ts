@@ -1,3 +1,8 @@
+import {
+  checkBatchSize,
+  checkBatchWindowMs,
+  EVENT_SOURCE_LIMITS,
+} from '../core/landing/event-source-limits.js';
 import type { InProcessQueue, Lease } from './in-process-queue.js';
 import {
   inProcessInvoker,
@@ -9,13 +14,16 @@ import { batchOf, type SqsSourceInfo } from './sqs-records.js';
 
 /** Options of {@link SqsEventSource}; names and limits follow Lambda's SQS event source mapping. */
 export interface SqsEventSourceOptions {
-  /** Records per invocation (Lambda: 1–10,000). @default 10 */
+  /** Records per invocation (within Lambda's EVENT_SOURCE_LIMITS.batchSize). @default 10 */
   readonly batchSize?: number;
-  /** Wait up to this long to fill a batch (Lambda: 0–300 s). @default 0 */
+  /** Wait up to this long to fill a batch (within Lambda's EVENT_SOURCE_LIMITS.batchWindowSeconds). @default 0 */
   readonly maxBatchingWindowMs?: number;
   /** Invocations at the same time (Lambda's `ScalingConfig.MaximumConcurrency`). @default 2 */
   readonly maxConcurrency?: number;
-  /** Lambda's 6 MB synchronous invocation payload limit caps a batch before batchSize does. */
+  /**
+   * Caps a batch before batchSize does. @default EVENT_SOURCE_LIMITS.invocationPayloadBytes - Lambda's 6 MB
+   * synchronous invocation payload limit
+   */
   readonly maxPayloadBytes?: number;
   readonly region?: string;
   readonly account?: string;
@@ -74,15 +82,12 @@ export class SqsEventSource {
   ) {
     this.invoker = typeof handler === 'function' ? inProcessInvoker(handler) : handler;
     this.onOutcome = options.onOutcome;
-    this.batchSize = options.batchSize ?? 10;
-    this.windowMs = options.maxBatchingWindowMs ?? 0;
+    this.batchSize = checkBatchSize('batchSize', options.batchSize ?? 10);
+    this.windowMs = checkBatchWindowMs('maxBatchingWindowMs', options.maxBatchingWindowMs ?? 0);
     this.maxConcurrency = options.maxConcurrency ?? 2;
-    this.maxPayloadBytes = options.maxPayloadBytes ?? 6 * 1024 * 1024;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? EVENT_SOURCE_LIMITS.invocationPayloadBytes;
     const region = options.region ?? 'us-east-1';
     this.source = { region, arn: `arn:aws:sqs:${region}:${options.account ?? '000000000000'}:${queue.name}` };
-    if (this.batchSize < 1 || this.batchSize > 10_000) throw new RangeError('batchSize must be 1–10,000');
-    if (this.windowMs < 0 || this.windowMs > 300_000)
-      throw new RangeError('maxBatchingWindowMs must be 0–300,000');
   }
 
   /** The last handler errors (most recent last), for diagnostics. */

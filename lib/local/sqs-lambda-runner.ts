@@ -8,7 +8,9 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { checkBatchSize, checkBatchWindowMs } from '../core/landing/event-source-limits.js';
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/landing/sqs-event.js';
+import { EltError } from '../core/util/errors.js';
 
 /** Options of {@link SqsLambdaRunner}: the settings of Lambda's SQS event source mapping it plays. */
 export interface SqsLambdaRunnerOptions {
@@ -16,7 +18,7 @@ export interface SqsLambdaRunnerOptions {
   readonly queueUrl: string;
   /** Invokes the function with an event; resolves with its response (a partial batch response or nothing). */
   readonly invoke: (event: SqsEvent, requestId: string) => Promise<unknown>;
-  /** Records per invocation, 1–10,000 (the mapping's BatchSize). @default 10 */
+  /** Records per invocation (the mapping's BatchSize, within EVENT_SOURCE_LIMITS). @default 10 */
   readonly batchSize?: number;
   /** Wait up to this long to fill a batch, from its first message (MaximumBatchingWindowInSeconds). @default 0 */
   readonly batchWindowMs?: number;
@@ -50,12 +52,7 @@ export interface RunnerStats {
 }
 
 /** The queue does not exist, or cannot be reached: the message names it and what to check. */
-export class QueueUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'QueueUnavailableError';
-  }
-}
+export class QueueUnavailableError extends EltError {}
 
 const RECEIVE_MAX = 10;
 
@@ -76,13 +73,11 @@ export class SqsLambdaRunner {
   };
   private source: { arn: string; region: string } | undefined;
   private readonly batchSize: number;
+  private readonly batchWindowMs: number;
 
   constructor(private readonly options: SqsLambdaRunnerOptions) {
-    this.batchSize = options.batchSize ?? 10;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000)
-      throw new Error(`batchSize must be an integer from 1 to 10,000, got ${options.batchSize}`);
-    if ((options.batchWindowMs ?? 0) < 0 || (options.batchWindowMs ?? 0) > 300_000)
-      throw new Error(`batchWindowMs must be from 0 to 300,000, got ${options.batchWindowMs}`);
+    this.batchSize = checkBatchSize('batchSize', options.batchSize ?? 10);
+    this.batchWindowMs = checkBatchWindowMs('batchWindowMs', options.batchWindowMs ?? 0);
   }
 
   /**
@@ -163,7 +158,7 @@ export class SqsLambdaRunner {
       const got = out.Messages ?? [];
       if (messages.length === 0) {
         if (got.length === 0) return messages;
-        deadline = Date.now() + (this.options.batchWindowMs ?? 0);
+        deadline = Date.now() + this.batchWindowMs;
       } else if (got.length === 0 && wait === 0) {
         break;
       }

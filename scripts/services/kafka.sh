@@ -70,10 +70,10 @@ answers() {
   [ "${#reply}" = 40 ] && [ "${reply:8:8}" = 00000007 ] && [ "${reply:24:8}" != 00000000 ]
 }
 
-# Whether anything accepts TCP connections on $bootstrap.
+# Whether anything accepts TCP connections on port $1 of 127.0.0.1.
 port_taken() {
   # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$port" 2>/dev/null
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
 }
 
 # The pid of the broker this script started, if it still runs. The command line must match, so a pid reused by
@@ -176,18 +176,25 @@ up() {
   exec 9>"$base/.lock"
   flock 9
   if answers; then echo "$bootstrap"; return; fi
+  pid="$(own_pid)"
+  # Checked before Java is looked for or jars fetched: ports held by a program this script did not start.
+  if [ -z "$pid" ]; then
+    if port_taken "$port"; then
+      echo "something already listens on $bootstrap but does not answer as a Kafka broker (this script did not start it: another Kafka still starting, or another program). Free the port or set ELT_KAFKA_PORT." >&2
+      exit 3
+    fi
+    if port_taken "$controller_port"; then
+      echo "something already listens on 127.0.0.1:$controller_port, the KRaft controller port (this script did not start it). Free the port or set ELT_KAFKA_CONTROLLER_PORT." >&2
+      exit 3
+    fi
+  fi
   need_java
   ensure_jars
-  pid="$(own_pid)"
   if [ -n "$pid" ]; then
     # Started earlier and still starting (e.g. recovering its logs after a kill): wait for it rather than kill it.
     echo "the Kafka started earlier (pid $pid) does not answer on $bootstrap yet; waiting for it (log: $log)…" >&2
   else
     rm -f "$pidfile"
-    if port_taken; then
-      echo "something already listens on $bootstrap but does not answer as a Kafka broker (another Kafka still starting, or another program). Free the port or set ELT_KAFKA_PORT." >&2
-      exit 3
-    fi
     write_config
     if [ ! -f "$data/meta.properties" ]; then
       # First start, or after `down --wipe`: format the log dir with a cluster id generated once and kept.

@@ -28,6 +28,17 @@ healthy() {
   curl -fsS --max-time 2 "$url/_localstack/health" 2>/dev/null | grep -q '"services"'
 }
 
+# Whether anything accepts TCP connections on the port.
+port_taken() {
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$port" 2>/dev/null
+}
+
+# Whether the host-mode LocalStack this script started still runs.
+own_host_process() {
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
 docker_works() {
   command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1
 }
@@ -86,6 +97,12 @@ up() {
   exec 9>"$base/.lock"
   flock 9
   if healthy; then echo "$url"; return; fi
+  # Checked before anything is installed or started. A LocalStack this script started that is still starting
+  # holds the port too: that one is handled below (host mode stops it; a container is left to compose).
+  if port_taken && ! own_host_process && [ "$(cat "$modefile" 2>/dev/null)" != docker ]; then
+    echo "something already listens on $url but does not answer as LocalStack (this script did not start it: another program, or a LocalStack still starting elsewhere). Stop it, or set ELT_LOCALSTACK_PORT to a free port (and ELT_LOCALSTACK_HOME to a folder of its own for a second LocalStack)." >&2
+    exit 3
+  fi
   local mode="${ELT_LOCALSTACK_MODE:-}"
   if [ -z "$mode" ]; then
     if docker_works; then mode=docker; else mode=host; fi
@@ -99,7 +116,7 @@ up() {
       ;;
     host)
       install_host_runtime
-      if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      if own_host_process; then
         echo "a LocalStack started earlier (pid $(cat "$pidfile")) does not answer on $url; stopping it" >&2
         down >/dev/null
       fi

@@ -2,6 +2,7 @@
 # A PostgreSQL server for the tests and for users (`elt run --warehouse postgres://…`), without Docker.
 #   scripts/services/postgres.sh up     start it (installing Debian's postgresql if missing), print its URL
 #   scripts/services/postgres.sh down   stop it
+#   scripts/services/postgres.sh status print whether the server of this folder runs (exit 1 when it does not)
 #   scripts/services/postgres.sh url    print its URL
 # Listens on 127.0.0.1:${ELT_PG_PORT:-55432} only; data and log under .services/postgres (git-ignored). Tuned for
 # tests, not durability: fsync and synchronous commit are off.
@@ -39,13 +40,30 @@ install_postgres() {
   command -v pg_ctlcluster >/dev/null && for c in $(ls /etc/postgresql 2>/dev/null); do pg_ctlcluster "$c" main stop 2>/dev/null || true; done
 }
 
+# Whether the server of this folder ($data) runs.
+running() {
+  [ -n "${bin:-}" ] && [ -d "$data" ] && as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1
+}
+
+# Whether anything accepts TCP connections on the port.
+port_taken() {
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$port" 2>/dev/null
+}
+
 up() {
-  bin="$(find_bin)"
-  if [ -z "$bin" ]; then install_postgres; bin="$(find_bin)"; fi
   mkdir -p "$base"
   exec 9>"$base/.lock"
   flock 9
-  if as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then echo "$url"; return; fi
+  bin="$(find_bin)"
+  if running; then echo "$url"; return; fi
+  # Checked before anything is installed or started: a server this script did not start (another checkout's,
+  # or another program) must not be taken for ours, nor make ours fail later with a bare "did not start".
+  if port_taken; then
+    echo "something already listens on 127.0.0.1:$port, and it is not the PostgreSQL of $data (this script did not start it: another checkout's server, or another program). Stop it, or set ELT_PG_PORT to a free port (and ELT_PG_HOME to a folder of its own for a second server)." >&2
+    exit 3
+  fi
+  if [ -z "$bin" ]; then install_postgres; bin="$(find_bin)"; fi
   if [ ! -f "$data/PG_VERSION" ]; then
     rm -rf "$data"
     mkdir -p "$data"
@@ -72,9 +90,16 @@ down() {
   echo "stopped"
 }
 
+status() {
+  bin="$(find_bin)"
+  if running; then echo "PostgreSQL runs on 127.0.0.1:$port (data: $data)"
+  else echo "the PostgreSQL of $data does not run. Start it: scripts/services/postgres.sh up"; return 1; fi
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  status) status ;;
   url) echo "$url" ;;
-  *) echo "usage: $0 up|down|url" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|url" >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 -- Moves a loaded batch from the staging table raw_load (object_key, event) into raw_events: the envelope
--- columns extracted once, the whole envelope kept. $1: the run id.
+-- columns extracted once, the whole envelope kept. $run_id: the run id.
 INSERT INTO raw_events (object_key, id, version, detail_type, source, account, region, event_time, resources, event, run_id, loaded_at)
 SELECT
   object_key,
@@ -12,6 +12,6 @@ SELECT
   {{ json_timestamp(event, 'time') }},
   {{ json_value(event, 'resources') }},
   event,
-  $1,
+  $run_id,
   {{ now_utc() }}
 FROM {{ source('raw_load') }}

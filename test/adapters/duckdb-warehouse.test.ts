@@ -11,6 +11,7 @@ import { gzipNdjson } from '../../lib/core/landing/ndjson-gzip.js';
 import type { ObjectInfo, ObjectStore, RunRecord } from '../../lib/core/ports.js';
 import { envelope } from '../support/envelopes.js';
 import { useTempDirs } from '../support/temp-dir.js';
+import { parseRunId } from '../../lib/core/elt/sql-values.js';
 
 // event_time must be UTC whatever the machine's zone: run this file in a zone that is not UTC. DuckDB
 // takes the process zone when its first instance is created, so this must run before any test opens one.
@@ -76,7 +77,7 @@ describe('DuckDbWarehouse', () => {
     it('can run again on a warehouse that has data, keeping it', async () => {
       const w = await open();
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: [signup1] });
-      await w.loadObjects(infos, store, 'run-1');
+      await w.loadObjects(infos, store, parseRunId('run-1'));
 
       await w.ensureSchema();
 
@@ -91,14 +92,14 @@ describe('DuckDbWarehouse', () => {
       const w = await open();
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: [signup1, signup2], [BID_KEY]: [bid] });
 
-      expect(await w.loadObjects(infos, store, 'run-1')).toBe(3);
+      expect(await w.loadObjects(infos, store, parseRunId('run-1'))).toBe(3);
     });
 
     it('loads every line with its object key, envelope columns and run id', async () => {
       const w = await open();
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: [signup1, signup2], [BID_KEY]: [bid] });
 
-      await w.loadObjects(infos, store, 'run-1');
+      await w.loadObjects(infos, store, parseRunId('run-1'));
 
       expect(
         await w.query(
@@ -153,7 +154,7 @@ describe('DuckDbWarehouse', () => {
       const w = await open();
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: [signup1], [BID_KEY]: [bid] });
 
-      await w.loadObjects(infos, store, 'run-1');
+      await w.loadObjects(infos, store, parseRunId('run-1'));
 
       expect(
         await w.query(
@@ -169,7 +170,7 @@ describe('DuckDbWarehouse', () => {
       const w = await open();
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: [signup1, signup2], [BID_KEY]: [bid] });
 
-      await w.loadObjects(infos, store, 'run-1');
+      await w.loadObjects(infos, store, parseRunId('run-1'));
 
       const rows = await w.query('SELECT event FROM raw_events ORDER BY id');
       expect(rows.map((r) => r.event)).toEqual([signup1, signup2, bid].map((e) => JSON.stringify(e)));
@@ -183,7 +184,7 @@ describe('DuckDbWarehouse', () => {
       );
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: envelopes });
 
-      await w.loadObjects(infos, store, 'run-1');
+      await w.loadObjects(infos, store, parseRunId('run-1'));
 
       const rows = await w.query(
         `SELECT event, json_extract_string(event, '$.detail.displayName') AS name FROM raw_events ORDER BY id`,
@@ -196,7 +197,7 @@ describe('DuckDbWarehouse', () => {
       const w = await open();
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: [signup1, signup2], [BID_KEY]: [bid] });
 
-      await w.loadObjects(infos, store, 'run-1');
+      await w.loadObjects(infos, store, parseRunId('run-1'));
 
       expect(
         await w.query(
@@ -216,7 +217,7 @@ describe('DuckDbWarehouse', () => {
       ]);
 
       // The raw rows insert fine; the ledger insert then hits the primary key of BID_KEY.
-      await expect(w.loadObjects(infos, store, 'run-1')).rejects.toThrow(/constraint/i);
+      await expect(w.loadObjects(infos, store, parseRunId('run-1'))).rejects.toThrow(/constraint/i);
 
       expect(await w.query('SELECT COUNT(*) AS n FROM raw_events')).toEqual([{ n: 0 }]);
       expect(await w.loadedObjectKeys()).toEqual(new Set([BID_KEY]));
@@ -226,7 +227,7 @@ describe('DuckDbWarehouse', () => {
       const w = await open();
       const { store } = await storeWith({});
 
-      expect(await w.loadObjects([], store, 'run-1')).toBe(0);
+      expect(await w.loadObjects([], store, parseRunId('run-1'))).toBe(0);
       expect(await w.query('SELECT COUNT(*) AS n FROM elt_loaded_objects')).toEqual([{ n: 0 }]);
     });
 
@@ -237,8 +238,8 @@ describe('DuckDbWarehouse', () => {
       const columns = `SELECT object_key, id, detail_type, source, strftime(event_time, '%c') AS t, event, run_id
                        FROM raw_events ORDER BY id`;
 
-      await local.loadObjects(infos, store, 'run-1');
-      const loaded = await remote.loadObjects(infos, withoutLocalPath(store), 'run-1');
+      await local.loadObjects(infos, store, parseRunId('run-1'));
+      const loaded = await remote.loadObjects(infos, withoutLocalPath(store), parseRunId('run-1'));
 
       expect(loaded).toBe(3);
       expect(await remote.query(columns)).toEqual(await local.query(columns));
@@ -253,7 +254,7 @@ describe('DuckDbWarehouse', () => {
       const tmpdirBefore = process.env.TMPDIR;
       process.env.TMPDIR = staging;
       try {
-        await w.loadObjects(infos, withoutLocalPath(store), 'run-1');
+        await w.loadObjects(infos, withoutLocalPath(store), parseRunId('run-1'));
       } finally {
         if (tmpdirBefore === undefined) delete process.env.TMPDIR;
         else process.env.TMPDIR = tmpdirBefore;
@@ -273,8 +274,8 @@ describe('DuckDbWarehouse', () => {
     it('accumulates the keys of every load', async () => {
       const w = await open();
       const { store, infos } = await storeWith({ [SIGNUP_KEY]: [signup1], [BID_KEY]: [bid] });
-      await w.loadObjects([infos[0]!], store, 'run-1');
-      await w.loadObjects([infos[1]!], store, 'run-2');
+      await w.loadObjects([infos[0]!], store, parseRunId('run-1'));
+      await w.loadObjects([infos[1]!], store, parseRunId('run-2'));
 
       expect(await w.loadedObjectKeys()).toEqual(new Set([SIGNUP_KEY, BID_KEY]));
     });

@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeBus } from '../../lib/adapters/bus/eventbridge-bus.js';
+import { BusSettingsError, PutEventsRequestError } from '../../lib/core/bus/bus-errors.js';
 
 const client = new EventBridgeClient({
   region: 'eu-west-1',
@@ -42,9 +43,9 @@ describe('EventBridgeBus', () => {
   });
 
   it('refuses more than 10 entries before calling the service', async () => {
-    await expect(
-      new EventBridgeBus({ busName: 'b', client }).putEvents(Array(11).fill(entry)),
-    ).rejects.toThrow('1 to 10 entries');
+    const refused = new EventBridgeBus({ busName: 'b', client }).putEvents(Array(11).fill(entry));
+    await expect(refused).rejects.toThrow(PutEventsRequestError);
+    await expect(refused).rejects.toThrow('Member must have length between 1 and 10 (got 11)');
     expect(mock.calls()).toHaveLength(0);
   });
 
@@ -54,6 +55,7 @@ describe('EventBridgeBus', () => {
   });
 
   it('rejects a bus name that could not be one', () => {
+    expect(() => new EventBridgeBus({ busName: 'has spaces', client })).toThrow(BusSettingsError);
     expect(() => new EventBridgeBus({ busName: 'has spaces', client })).toThrow('not an event bus name');
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
-import { ObjectKeyInvalidError } from '../../lib/core/landing/object-keys.js';
+import { ObjectKeyInvalidError, ObjectStoreLocationError } from '../../lib/core/landing/object-keys.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (body: Uint8Array): string => new TextDecoder().decode(body);
@@ -161,6 +161,12 @@ describe('FsObjectStore', () => {
       const none: string[] = [];
       for await (const p of store.listPrefixes('dlq/')) none.push(p);
       expect(none).toEqual([]);
+    });
+
+    it('refuses to list the folders below a prefix that does not end in "/"', async () => {
+      const listing = store.listPrefixes('raw')[Symbol.asyncIterator]().next();
+      await expect(listing).rejects.toThrow(ObjectStoreLocationError);
+      await expect(listing).rejects.toThrow('listPrefixes needs a prefix ending in "/": raw');
     });
 
     it('lists nothing when the store root does not exist', async () => {

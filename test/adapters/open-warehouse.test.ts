@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
 import { openWarehouse, WarehouseUrlError } from '../../lib/adapters/warehouse/open-warehouse.js';
+import { parseRunId } from '../../lib/core/elt/sql-values.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/elt-copy';
 
@@ -54,7 +55,11 @@ describe('openWarehouse', () => {
     try {
       const store = new FsObjectStore(dir);
       await expect(
-        w.loadObjects([{ key: 'raw/a.ndjson.gz', size: 1 }], store, 'run-20261125T100000Z-abcdef'),
+        w.loadObjects(
+          [{ key: 'raw/a.ndjson.gz', size: 1 }],
+          store,
+          parseRunId('run-20261125T100000Z-abcdef'),
+        ),
       ).rejects.toThrow(
         /needs the raw bucket and the COPY role: add bucket=<raw bucket>&copyRole=<role ARN>/,
       );

@@ -6,7 +6,7 @@ import { PostgresWarehouse } from '../../lib/adapters/warehouse/postgres-warehou
 import { runElt } from '../../lib/core/elt/run-elt.js';
 import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { generateWorkload } from '../../lib/core/generator/workload.js';
-import { systemClock, WarehouseLostError, type Warehouse } from '../../lib/core/ports.js';
+import { systemClock, WarehouseLostError, type EltWarehouse } from '../../lib/core/ports.js';
 import { publishEvents, type PublishInput } from '../../lib/core/publish/publisher.js';
 import { LocalPipeline } from '../../lib/local/local-pipeline.js';
 import { runCli } from '../support/cli.js';
@@ -72,7 +72,7 @@ describe('a PostgreSQL warehouse whose connection the server ends', () => {
     // The server ends the connection just before the run's first statement after the load: the model
     // builds. (The wrapper only decides when; the failure is the real adapter's on a real dead socket.)
     let loaded = false;
-    const warehouse: Warehouse = new Proxy(real, {
+    const warehouse: EltWarehouse = new Proxy(real, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver) as unknown;
         if (typeof value !== 'function') return value;

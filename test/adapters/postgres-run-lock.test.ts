@@ -17,14 +17,14 @@ describe('the ELT run lock on PostgreSQL', () => {
     const first = await PostgresWarehouse.open(database());
     const second = await PostgresWarehouse.open(database());
     try {
-      await first.acquireRunLock();
-      const refused = await second.acquireRunLock().catch((e: unknown) => e);
+      await first.runLock.acquireForSession();
+      const refused = await second.runLock.acquireForSession().catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(EltRunInProgressError);
       expect((refused as Error).message).toBe(
         `another ELT run is in progress on ${second.describe()} (it holds the run lock); wait for it to finish (elt runs shows it) and run again`,
       );
       await first.close();
-      await expect(second.acquireRunLock()).resolves.toBeUndefined();
+      await expect(second.runLock.acquireForSession()).resolves.toBeUndefined();
     } finally {
       await second.close();
       await first.close().catch(() => undefined);
@@ -35,7 +35,7 @@ describe('the ELT run lock on PostgreSQL', () => {
     const holder = await PostgresWarehouse.open(database());
     const warehouse = await PostgresWarehouse.open(database());
     try {
-      await holder.acquireRunLock();
+      await holder.runLock.acquireForSession();
       const store = new FsObjectStore(await tempDir());
       const refused = await runElt({ warehouse, store, clock: systemClock, models: loadModels() }).catch(
         (e: unknown) => e,

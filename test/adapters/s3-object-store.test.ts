@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../lib/adapters/store/s3-object-store.js';
-import { ObjectKeyInvalidError } from '../../lib/core/landing/object-keys.js';
+import { ObjectKeyInvalidError, ObjectStoreLocationError } from '../../lib/core/landing/object-keys.js';
 import type { ObjectInfo } from '../../lib/core/ports.js';
 
 const BUCKET = 'raw-bucket-123';
@@ -215,6 +215,9 @@ describe('S3ObjectStore', () => {
   describe('configuration', () => {
     it('rejects a prefix that does not end in "/"', () => {
       expect(() => new S3ObjectStore({ bucket: BUCKET, prefix: 'pipeline', client })).toThrow(
+        ObjectStoreLocationError,
+      );
+      expect(() => new S3ObjectStore({ bucket: BUCKET, prefix: 'pipeline', client })).toThrow(
         'S3 prefix must end with "/": pipeline',
       );
     });
@@ -249,6 +252,7 @@ describe('S3ObjectStore', () => {
       ['a bucket name starting with "-"', 's3://-raw-bucket'],
       ['a bucket name over 63 characters', `s3://${'a'.repeat(64)}`],
     ])('fromUrl rejects %s', (_what, url) => {
+      expect(() => S3ObjectStore.fromUrl(url, { client })).toThrow(ObjectStoreLocationError);
       expect(() => S3ObjectStore.fromUrl(url, { client })).toThrow(
         `not an S3 URL (s3://bucket[/prefix/]): ${url}`,
       );

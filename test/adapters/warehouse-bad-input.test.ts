@@ -11,7 +11,7 @@ import { loadModels } from '../../lib/core/elt/sql-sources.js';
 import { jsonPath } from '../../lib/core/elt/dialect.js';
 import { createEventValidator } from '../../lib/core/events/validator.js';
 import { landBatch } from '../../lib/core/landing/land-batch.js';
-import type { Warehouse } from '../../lib/core/ports.js';
+import type { EltWarehouse } from '../../lib/core/ports.js';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { envelope } from '../support/envelopes.js';
@@ -56,7 +56,7 @@ const records = [
   },
 ];
 
-const opens: [string, () => Promise<{ warehouse: Warehouse; close: () => Promise<void> }>][] = [
+const opens: [string, () => Promise<{ warehouse: EltWarehouse; close: () => Promise<void> }>][] = [
   [
     'DuckDB',
     async () => {
@@ -77,7 +77,7 @@ const opens: [string, () => Promise<{ warehouse: Warehouse; close: () => Promise
 describe.each(opens)('bad input on %s', (_name, open) => {
   let dir: string;
   let store: FsObjectStore;
-  let warehouse: Warehouse;
+  let warehouse: EltWarehouse;
   let close: () => Promise<void>;
   let quarantine: { ref: string; code: string; reason: string }[];
 

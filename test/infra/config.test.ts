@@ -344,7 +344,7 @@ describe('parseConfig: the optional kafka section', () => {
     [{ kafka: 'yes' }, 'kafka must be an object'],
     [{ kafka: {} }, 'kafka.mode is not set: "msk-serverless" or "self-managed"'],
     [{ kafka: { ...msk, mode: 'msk' } }, 'kafka.mode must be "msk-serverless" or "self-managed", got "msk"'],
-    [{ kafka: { ...msk, batchsize: 10 } }, 'kafka.batchsize is not a setting of kafka (known: mode, topic,'],
+    [{ kafka: { ...msk, batchsize: 10 } }, 'kafka.batchsize is not a setting; did you mean kafka.batchSize?'],
     [{ kafka: { mode: 'msk-serverless' } }, 'kafka.topic is not set: a Kafka topic name'],
     [{ kafka: { ...msk, topic: 'elt events' } }, 'kafka.topic must be a Kafka topic name: 1–249 of'],
     [{ kafka: { ...msk, topic: '..' } }, 'kafka.topic must be a Kafka topic name'],
@@ -505,7 +505,7 @@ describe('parseConfig: the ingestApi section', () => {
     [{ ingestApi: { throttleBurst: 'lots' } }, 'ingestApi.throttleBurst must be an integer, got "lots"'],
     [
       { ingestApi: { rateLimit: 10 } },
-      'ingestApi.rateLimit is not a setting of ingestApi (known: enabled, throttleRatePerSecond, throttleBurst)',
+      'ingestApi.rateLimit is not a setting (ingestApi has: enabled, throttleRatePerSecond, throttleBurst)',
     ],
     [
       { target: 'localstack', ingestApi: { enabled: true } },
@@ -515,6 +515,54 @@ describe('parseConfig: the ingestApi section', () => {
     const text = error(raw as Record<string, unknown>);
     expect(text).toContain('elt config (environment "dev"): ');
     expect(text).toContain(message);
+  });
+});
+
+describe('parseConfig: unknown settings', () => {
+  it.each([
+    [{ landing: { batchsize: 10 } }, 'landing.batchsize is not a setting; did you mean landing.batchSize?'],
+    [
+      { bus: { archiveRetentionDay: 7 } },
+      'bus.archiveRetentionDay is not a setting; did you mean bus.archiveRetentionDays?',
+    ],
+    [
+      { ruleTarget: { retryAttempt: 3 } },
+      'ruleTarget.retryAttempt is not a setting; did you mean ruleTarget.retryAttempts?',
+    ],
+    [
+      { rawBucket: { destroyOnRemove: true } },
+      'rawBucket.destroyOnRemove is not a setting; did you mean rawBucket.destroyOnRemoval?',
+    ],
+    [
+      { warehouse: { baseCapacityRPU: 8 } },
+      'warehouse.baseCapacityRPU is not a setting; did you mean warehouse.baseCapacityRpu?',
+    ],
+    [{ elt: { schedul: 'rate(1 hour)' } }, 'elt.schedul is not a setting; did you mean elt.schedule?'],
+    [{ logs: { retention: 30 } }, 'logs.retention is not a setting (logs has: retentionDays)'],
+    [{ alarms: { emial: 'a@b.cd' } }, 'alarms.emial is not a setting; did you mean alarms.email?'],
+    [
+      { kafka: { mode: 'msk-serverless', topic: 't', startingposition: 'LATEST' } },
+      'kafka.startingposition is not a setting; did you mean kafka.startingPosition?',
+    ],
+    [
+      { kafka: { mode: 'msk-serverless', topic: 't', provisionedPollers: { minimum: 1, maximun: 2 } } },
+      'kafka.provisionedPollers.maximun is not a setting; did you mean kafka.provisionedPollers.maximum?',
+    ],
+    [{ ingestApi: { enable: false } }, 'ingestApi.enable is not a setting; did you mean ingestApi.enabled?'],
+    [{ lnding: { batchSize: 10 } }, 'lnding is not a setting; did you mean landing?'],
+    [{ Region: 'eu-west-1' }, 'Region is not a setting; did you mean region?'],
+    [{ batchSize: 10 }, 'batchSize is not a setting (an environment has: target, account, region, bus,'],
+  ])('rejects %j naming the closest known setting', (raw, message) => {
+    const text = error(raw as Record<string, unknown>);
+    expect(text).toContain('elt config (environment "dev"): ');
+    expect(text).toContain(message);
+  });
+
+  it('accepts every setting the declarations list, in every section of cdk.json', () => {
+    for (const env of ['dev', 'prod', 'local']) {
+      const block = (cdkJsonContext()['elt:environments'] as Record<string, Record<string, unknown>>)[env];
+      expect(() => parseConfig(env, { ...base, ...block }), env).not.toThrow();
+    }
   });
 });
 

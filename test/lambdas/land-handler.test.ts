@@ -2,12 +2,9 @@ import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createLandHandler,
-  LandingConfigError,
-  readLandingConfig,
-  type LandingConfig,
-} from '../../lambdas/land-handler.js';
+import { createLandHandler } from '../../lambdas/land/handlers.js';
+import { landingSettings, type LandingSettings } from '../../lambdas/land/settings.js';
+import { SettingError } from '../../lib/core/util/settings.js';
 import type { EventEnvelope } from '../../lib/core/events/envelope.js';
 import type { SqsEvent, SqsRecord } from '../../lib/core/landing/sqs-event.js';
 import { envelope } from '../support/envelopes.js';
@@ -87,9 +84,9 @@ const eventStrings = (envelopes: EventEnvelope[]): string[] => {
   return out;
 };
 
-describe('readLandingConfig', () => {
+describe('landingSettings.fromEnvironment', () => {
   it('reads the bucket and applies the defaults', () => {
-    expect(readLandingConfig({ RAW_BUCKET: BUCKET })).toEqual({
+    expect(landingSettings.fromEnvironment({ RAW_BUCKET: BUCKET })).toEqual({
       bucket: BUCKET,
       keyPrefix: '',
       gzipLevel: 6,
@@ -98,7 +95,11 @@ describe('readLandingConfig', () => {
 
   it('reads a key prefix and a gzip level', () => {
     expect(
-      readLandingConfig({ RAW_BUCKET: BUCKET, RAW_KEY_PREFIX: 'pipeline/v1/', GZIP_LEVEL: '9' }),
+      landingSettings.fromEnvironment({
+        RAW_BUCKET: BUCKET,
+        RAW_KEY_PREFIX: 'pipeline/v1/',
+        GZIP_LEVEL: '9',
+      }),
     ).toEqual({
       bucket: BUCKET,
       keyPrefix: 'pipeline/v1/',
@@ -110,37 +111,67 @@ describe('readLandingConfig', () => {
     ['missing', {}],
     ['empty', { RAW_BUCKET: '' }],
   ])('fails naming RAW_BUCKET when it is %s', (_what, env) => {
-    expect(() => readLandingConfig(env)).toThrow(
-      new LandingConfigError('RAW_BUCKET is not set: the landing function needs the raw bucket name'),
+    expect(() => landingSettings.fromEnvironment(env)).toThrow(
+      new SettingError('RAW_BUCKET', 'is not set: the landing function needs the raw bucket name'),
     );
   });
 
   it.each(['pipeline', '../', '/pipeline/', 'a//b/', 'my prefix/', 'a/../b/', '/'])(
     'fails naming RAW_KEY_PREFIX when it is %j',
     (prefix) => {
-      expect(() => readLandingConfig({ RAW_BUCKET: BUCKET, RAW_KEY_PREFIX: prefix })).toThrow(
-        new LandingConfigError(
-          `RAW_KEY_PREFIX must be a safe key prefix ending in "/", got ${JSON.stringify(prefix)}`,
+      expect(() => landingSettings.fromEnvironment({ RAW_BUCKET: BUCKET, RAW_KEY_PREFIX: prefix })).toThrow(
+        new SettingError(
+          'RAW_KEY_PREFIX',
+          `must be a safe key prefix ending in "/", got ${JSON.stringify(prefix)}`,
         ),
       );
     },
   );
 
-  it.each(['0', '10', '6.5', 'fast', '', '-1'])('fails naming GZIP_LEVEL when it is %j', (level) => {
-    expect(() => readLandingConfig({ RAW_BUCKET: BUCKET, GZIP_LEVEL: level })).toThrow(
-      new LandingConfigError(`GZIP_LEVEL must be an integer from 1 to 9, got ${JSON.stringify(level)}`),
+  it.each(['0', '10', '6.5', 'fast', ' ', '-1'])('fails naming GZIP_LEVEL when it is %j', (level) => {
+    expect(() => landingSettings.fromEnvironment({ RAW_BUCKET: BUCKET, GZIP_LEVEL: level })).toThrow(
+      new SettingError('GZIP_LEVEL', `must be an integer from 1 to 9, got ${JSON.stringify(level)}`),
     );
   });
 
-  it('throws a LandingConfigError', () => {
-    expect(() => readLandingConfig({})).toThrow(LandingConfigError);
+  it('treats an empty GZIP_LEVEL as unset, as every setting (the default level 6)', () => {
+    expect(landingSettings.fromEnvironment({ RAW_BUCKET: BUCKET, GZIP_LEVEL: '' }).gzipLevel).toBe(6);
+  });
+
+  it('reads the lateness bound the ELT functions get, and fails naming it when out of range', () => {
+    expect(
+      landingSettings.fromEnvironment({ RAW_BUCKET: BUCKET, ELT_LATENESS_HOURS: '48' }).latenessHours,
+    ).toBe(48);
+    expect(() => landingSettings.fromEnvironment({ RAW_BUCKET: BUCKET, ELT_LATENESS_HOURS: '721' })).toThrow(
+      new SettingError('ELT_LATENESS_HOURS', 'must be an integer from 1 to 720, got "721"'),
+    );
+  });
+
+  it('throws a SettingError', () => {
+    expect(() => landingSettings.fromEnvironment({})).toThrow(SettingError);
+  });
+});
+
+describe('landingSettings.toEnvironment', () => {
+  it('writes the settings under the names fromEnvironment reads them by', () => {
+    const settings: LandingSettings = {
+      bucket: BUCKET,
+      keyPrefix: 'pipeline/v1/',
+      gzipLevel: 9,
+      latenessHours: 48,
+    };
+    expect(landingSettings.fromEnvironment(landingSettings.toEnvironment(settings))).toEqual(settings);
+  });
+
+  it('writes only what is given, so the defaults stay in one place', () => {
+    expect(landingSettings.toEnvironment({ bucket: BUCKET })).toEqual({ RAW_BUCKET: BUCKET });
   });
 });
 
 describe('createLandHandler', () => {
   const s3Client = new S3Client({ region: 'eu-west-1' });
   const s3 = mockClient(s3Client);
-  const config: LandingConfig = { bucket: BUCKET, keyPrefix: '', gzipLevel: 6 };
+  const config: LandingSettings = { bucket: BUCKET, keyPrefix: '', gzipLevel: 6 };
   let logged: string[];
 
   beforeEach(() => {

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createKafkaLandHandler } from '../../lambdas/land-handler.js';
+import { createKafkaLandHandler } from '../../lambdas/land/handlers.js';
 import { KafkaBatchNotLandedError, type KafkaEvent } from '../../lib/core/landing/kafka-event.js';
 import { envelope } from '../support/envelopes.js';
 

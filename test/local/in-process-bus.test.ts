@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PutEventsEntry } from '../../lib/core/events/envelope.js';
 import type { RuleDefinition } from '../../lib/core/rules.js';
-import { InProcessBus, PutEventsRequestError, type BusTargetQueue } from '../../lib/local/in-process-bus.js';
+import { PutEventsRequestError } from '../../lib/core/bus/bus-errors.js';
+import { InProcessBus, type BusTargetQueue } from '../../lib/local/in-process-bus.js';
 import { InProcessQueue } from '../../lib/local/in-process-queue.js';
 
 const NOW = new Date('2026-11-01T12:34:56.789Z');

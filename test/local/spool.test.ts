@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DirectorySpool, SpoolFullError } from '../../lib/local/ingest/spool.js';
+import { SpoolFullError } from '../../lib/core/ingest/ingest-sink.js';
+import { DirectorySpool } from '../../lib/local/ingest/spool.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const tempDir = useTempDirs();

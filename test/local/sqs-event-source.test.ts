@@ -3,6 +3,7 @@ import type { SqsBatchResponse, SqsEvent, SqsRecord } from '../../lib/core/landi
 import { InProcessQueue } from '../../lib/local/in-process-queue.js';
 import type { InvocationOutcome, SqsInvoker } from '../../lib/local/landing-invoker.js';
 import { SqsEventSource, type SqsEventSourceOptions } from '../../lib/local/sqs-event-source.js';
+import { EventSourceLimitError } from '../../lib/core/landing/event-source-limits.js';
 
 type Respond = (event: SqsEvent, call: number) => SqsBatchResponse | void | Promise<SqsBatchResponse | void>;
 
@@ -328,13 +329,13 @@ describe('SqsEventSource lifecycle', () => {
   });
 
   it.each([
-    [{ batchSize: 0 }, 'batchSize must be 1–10,000'],
-    [{ batchSize: 10_001 }, 'batchSize must be 1–10,000'],
-    [{ maxBatchingWindowMs: -1 }, 'maxBatchingWindowMs must be 0–300,000'],
-    [{ maxBatchingWindowMs: 300_001 }, 'maxBatchingWindowMs must be 0–300,000'],
+    [{ batchSize: 0 }, 'batchSize must be an integer from 1 to 10,000, got 0'],
+    [{ batchSize: 10_001 }, 'batchSize must be an integer from 1 to 10,000, got 10001'],
+    [{ maxBatchingWindowMs: -1 }, 'maxBatchingWindowMs must be from 0 to 300,000 ms, got -1'],
+    [{ maxBatchingWindowMs: 300_001 }, 'maxBatchingWindowMs must be from 0 to 300,000 ms, got 300001'],
   ])('rejects %j outside Lambda’s limits', (options, message) => {
-    expect(() => new SqsEventSource(queueOf(), async () => undefined, options)).toThrow(
-      new RangeError(message),
-    );
+    const source = () => new SqsEventSource(queueOf(), async () => undefined, options);
+    expect(source).toThrow(EventSourceLimitError);
+    expect(source).toThrow(message);
   });
 });

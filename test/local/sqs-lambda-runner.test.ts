@@ -19,6 +19,7 @@ import {
 } from '../../lib/local/bundled-function.js';
 import { SqsLambdaRunner, toLambdaRecord } from '../../lib/local/sqs-lambda-runner.js';
 import { useTempDirs } from '../support/temp-dir.js';
+import { EventSourceLimitError } from '../../lib/core/landing/event-source-limits.js';
 
 // LocalStack has no Lambda service here, so these requests are what Lambda's SQS event source mapping
 // sends; the LocalStack suite runs the same runner against a real queue.
@@ -179,7 +180,7 @@ describe('SqsLambdaRunner', () => {
   it('rejects batch sizes Lambda does not allow', () => {
     expect(
       () => new SqsLambdaRunner({ sqs, queueUrl: QUEUE, invoke: async () => 0, batchSize: 10_001 }),
-    ).toThrow('batchSize must be an integer from 1 to 10,000');
+    ).toThrow(new EventSourceLimitError('batchSize must be an integer from 1 to 10,000, got 10001'));
   });
 
   it('gives message attributes the shape Lambda gives them', () => {

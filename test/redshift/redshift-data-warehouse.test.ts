@@ -31,6 +31,7 @@ import { EltRunInProgressError, ObjectsLoadedMeanwhileError, systemClock } from 
 import { envelope } from '../support/envelopes.js';
 import { startDataApi, type LocalDataApi } from '../support/data-api.js';
 import { postgresServer, scratchDatabase } from '../support/postgres.js';
+import { parseRunId } from '../../lib/core/elt/sql-values.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/elt-copy';
 
@@ -51,7 +52,7 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
       database: 'elt',
       dialect: postgresDialect,
       client: api.client,
-      copy: { bucket: 'raw-bucket', roleArn: ROLE, manifestStore: store },
+      copy: { bucket: 'raw-bucket', roleArn: ROLE },
       pollInitialMs: 5,
     });
   }, 600_000);
@@ -85,7 +86,7 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
       { store, validator, clock },
     );
     const objects = await Promise.all(result.objects.map(async (o) => ({ key: o.key, size: o.bytes })));
-    const loaded = await warehouse.loadObjects(objects, store, 'run-20261125T100000Z-abcdef');
+    const loaded = await warehouse.loadObjects(objects, store, parseRunId('run-20261125T100000Z-abcdef'));
     expect(loaded).toBe(2);
     expect(await warehouse.loadedObjectKeys()).toEqual(new Set(objects.map((o) => o.key)));
     const rows = await warehouse.query(
@@ -103,7 +104,7 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
     // after the next run planned) writes nothing: the ledger's key is informational on Redshift, as on the
     // endpoint, so the load itself must refuse.
     const again = await warehouse
-      .loadObjects(objects, store, 'run-20261125T110000Z-abcdef')
+      .loadObjects(objects, store, parseRunId('run-20261125T110000Z-abcdef'))
       .catch((e: unknown) => e);
     expect(again).toBeInstanceOf(ObjectsLoadedMeanwhileError);
     expect(await warehouse.query('SELECT COUNT(*) AS n FROM raw_events')).toEqual([{ n: 2 }]);
@@ -147,23 +148,24 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
     await warehouse.ensureSchema();
     const t0 = new Date('2026-11-26T10:00:00Z');
     const later = (ms: number): Date => new Date(t0.getTime() + ms);
-    expect(await warehouse.claimRunLock('run-a', t0, later(60_000))).toBe('run-a');
-    expect(await warehouse.claimRunLock('run-b', later(1000), later(61_000))).toBe('run-a');
-    await warehouse.releaseRunLock('run-b'); // not the holder: nothing happens
-    expect(await warehouse.claimRunLock('run-b', later(2000), later(62_000))).toBe('run-a');
+    expect(await warehouse.runLock.claim(parseRunId('run-a'), t0, later(60_000))).toBe('run-a');
+    expect(await warehouse.runLock.claim(parseRunId('run-b'), later(1000), later(61_000))).toBe('run-a');
+    await warehouse.runLock.release(parseRunId('run-b')); // not the holder: nothing happens
+    expect(await warehouse.runLock.claim(parseRunId('run-b'), later(2000), later(62_000))).toBe('run-a');
     // Past run-a's expiry, run-b takes over.
-    expect(await warehouse.claimRunLock('run-b', later(60_001), later(120_000))).toBe('run-b');
-    await warehouse.releaseRunLock('run-b');
+    expect(await warehouse.runLock.claim(parseRunId('run-b'), later(60_001), later(120_000))).toBe('run-b');
+    await warehouse.runLock.release(parseRunId('run-b'));
     expect(await warehouse.query('SELECT COUNT(*) AS n FROM elt_run_lock')).toEqual([{ n: 0 }]);
-    await expect(warehouse.claimRunLock("run-'x", t0, later(1))).rejects.toThrow('not a run id');
+    // A run id that could break out of its literal never reaches the lock's SQL.
+    expect(() => parseRunId("run-'x")).toThrow('not a run id');
   });
 
   it('stops runElt before it plans anything while another run holds the lock row, naming that run', async () => {
     await warehouse.ensureSchema();
     const now = new Date();
-    expect(await warehouse.claimRunLock('run-scheduled', now, new Date(now.getTime() + 600_000))).toBe(
-      'run-scheduled',
-    );
+    expect(
+      await warehouse.runLock.claim(parseRunId('run-scheduled'), now, new Date(now.getTime() + 600_000)),
+    ).toBe('run-scheduled');
     const runsBefore = await warehouse.query('SELECT COUNT(*) AS n FROM elt_runs');
     const refused = await runElt({ warehouse, store, clock: systemClock, models: loadModels() }).catch(
       (e: unknown) => e,
@@ -173,7 +175,7 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
       `another ELT run is in progress on ${warehouse.describe()} (run run-scheduled holds the run lock); wait for it to finish (elt runs shows it) and run again`,
     );
     expect(await warehouse.query('SELECT COUNT(*) AS n FROM elt_runs')).toEqual(runsBefore);
-    await warehouse.releaseRunLock('run-scheduled');
+    await warehouse.runLock.release(parseRunId('run-scheduled'));
     const run = await runElt({ warehouse, store, clock: systemClock, models: loadModels() });
     expect(run.status).toBe('succeeded');
     // The run gave the lock back.
@@ -186,7 +188,7 @@ describe('RedshiftDataWarehouse through the local Data API endpoint (real SDK cl
       database: 'elt',
       dialect: postgresDialect,
       client: api.client,
-      copy: { bucket: 'raw-bucket', roleArn: ROLE, manifestStore: store },
+      copy: { bucket: 'raw-bucket', roleArn: ROLE },
       statementTimeoutMs: 200,
       pollInitialMs: 20,
     });
@@ -205,13 +207,12 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
   });
   const mock = mockClient(client);
-  const store = new FsObjectStore(join(tmpdir(), 'elt-unused'));
   const make = (extra: object = {}) =>
     new RedshiftDataWarehouse({
       target: { workgroupName: 'wg' },
       database: 'analytics',
       client,
-      copy: { bucket: 'raw-bucket', roleArn: ROLE, manifestStore: store },
+      copy: { bucket: 'raw-bucket', roleArn: ROLE },
       sleep: async () => undefined,
       retry: { sleep: async () => undefined, random: () => 0 },
       ...extra,
@@ -332,13 +333,20 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
       .on(CancelStatementCommand)
       .rejects(Object.assign(new Error('gone'), { name: 'ValidationException' }));
     mock.on(DescribeStatementCommand).resolves({ Id: 'b1', Status: 'STARTED' });
-    const error = await make({ statementTimeoutMs: 0, cancelGraceMs: 0 })
+    const warnings: string[] = [];
+    const error = await make({
+      statementTimeoutMs: 0,
+      cancelGraceMs: 0,
+      warn: (m: string) => warnings.push(m),
+    })
       .execute('SELECT 1')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StatementTimeoutError);
     expect((error as Error).message).toBe(
       'statement b1 did not finish within 0 s and could not be canceled: it may still finish',
     );
+    // The refused cancel is reported, not dropped.
+    expect(warnings).toEqual(['could not cancel statement b1: gone']);
   });
 
   it("finds a run's statements still running by name, cancels them, and counts those that did not stop", async () => {
@@ -356,7 +364,7 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
     mock.on(CancelStatementCommand).resolves({ Status: true });
     mock.on(DescribeStatementCommand, { Id: 's1' }).resolves({ Id: 's1', Status: 'ABORTED' });
     mock.on(DescribeStatementCommand, { Id: 's4' }).resolves({ Id: 's4', Status: 'STARTED' });
-    const running = await make().stopRunStatements('run-a', new Date(Date.now() + 20));
+    const running = await make().stopRunStatements(parseRunId('run-a'), new Date(Date.now() + 20));
     expect(running).toBe(1);
     expect(mock.commandCalls(ListStatementsCommand)[0]!.args[0].input).toEqual({
       StatementName: 'run-a',
@@ -428,31 +436,33 @@ describe('RedshiftDataWarehouse requests (aws-sdk-client-mock)', () => {
 
   it('loads under a lock on the ledger and writes nothing of a batch whose object is already there', async () => {
     mock.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
-    const rows = (raw: number, ledger: number) =>
+    // The batch's one result set holds the counts, read by column name.
+    mock.on(DescribeStatementCommand).resolves(
       finished('b1', {
-        SubStatements: [0, 0, 0, 0, 2, 0, 2, 0, raw, ledger, 0, 0, 0].map((n) => ({ ResultRows: n })),
-      });
-    mock.on(DescribeStatementCommand).resolvesOnce(rows(0, 0)).resolves(rows(5, 2));
+        SubStatements: Array.from({ length: 16 }, (_v, i) => ({ Id: `b1:${i + 1}`, HasResultSet: i === 11 })),
+      }),
+    );
+    const counts = (events: number, ledgerRows: number) => ({
+      ColumnMetadata: [{ name: 'events' }, { name: 'ledger_rows' }],
+      Records: [[{ longValue: events }, { longValue: ledgerRows }]],
+    });
+    mock.on(GetStatementResultCommand).resolvesOnce(counts(0, 0)).resolves(counts(5, 2));
     const objects = [
       { key: 'raw/source=a/detail_type=B/dt=2026-11-01/hour=10/part-1.ndjson.gz', size: 10 },
       { key: 'raw/source=a/detail_type=B/dt=2026-11-01/hour=10/part-2.ndjson.gz', size: 10 },
     ];
-    const w = make({
-      copy: {
-        bucket: 'raw-bucket',
-        roleArn: ROLE,
-        manifestStore: new FsObjectStore(await mkdtemp(join(tmpdir(), 'elt-m-'))),
-      },
-    });
-    await expect(w.loadObjects(objects, store, 'run-20261202T100000Z-a1b2c3')).rejects.toBeInstanceOf(
-      ObjectsLoadedMeanwhileError,
-    );
-    expect(await w.loadObjects(objects, store, 'run-20261202T100000Z-a1b2c3')).toBe(5);
+    const w = make();
+    const manifests = new FsObjectStore(await mkdtemp(join(tmpdir(), 'elt-m-')));
+    await expect(
+      w.loadObjects(objects, manifests, parseRunId('run-20261202T100000Z-a1b2c3')),
+    ).rejects.toBeInstanceOf(ObjectsLoadedMeanwhileError);
+    expect(mock.commandCalls(GetStatementResultCommand)[0]!.args[0].input.Id).toBe('b1:12');
+    expect(await w.loadObjects(objects, manifests, parseRunId('run-20261202T100000Z-a1b2c3'))).toBe(5);
     const sqls = mock.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Sqls!;
     expect(sqls[SESSION_SETTINGS.length]).toBe('LOCK elt_loaded_objects');
     const guard =
       'NOT EXISTS (SELECT 1 FROM ledger_load n JOIN elt_loaded_objects l ON l.object_key = n.object_key)';
-    expect(sqls.filter((q) => q.includes(guard))).toHaveLength(2);
+    expect(sqls.find((q) => q.startsWith('CREATE TEMP TABLE raw_load AS'))).toContain(guard);
     expect(sqls.find((q) => q.startsWith('INSERT INTO elt_loaded_objects'))).toContain(guard);
   });
 

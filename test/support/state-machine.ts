@@ -1292,7 +1292,7 @@ export interface EltRunOptions {
   readonly elt?: EltDefinition;
   /**
    * Handlers that replace the real ones, by step.
-   * @default the `handler` of `lambdas/elt/<step>.ts`, which needs its environment (see `readEltConfig`)
+   * @default the `handler` of `lambdas/elt/<step>.ts`, which needs its environment (lambdas/elt/settings.ts)
    */
   readonly handlers?: Partial<Record<EltStep, EltStepHandler>>;
   /** The time a step's context says is left when it starts, instead of its function's timeout. */

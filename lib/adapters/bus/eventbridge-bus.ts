@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { PUT_EVENTS_MAX_ENTRIES } from '../../core/bus/put-events.js';
+import { BusSettingsError } from '../../core/bus/bus-errors.js';
+import { checkPutEventsRequest } from '../../core/bus/put-events.js';
 import type { PutEventsEntry, PutEventsResult } from '../../core/events/envelope.js';
 import type { Bus } from '../../core/ports.js';
 
@@ -21,7 +22,7 @@ export class EventBridgeBus implements Bus {
 
   constructor(private readonly options: EventBridgeBusOptions) {
     if (!/^[A-Za-z0-9._\-/:]{1,1600}$/.test(options.busName))
-      throw new Error(`not an event bus name or ARN: ${options.busName}`);
+      throw new BusSettingsError(`not an event bus name or ARN: ${options.busName}`);
     this.client = options.client ?? new EventBridgeClient({});
   }
 
@@ -29,10 +30,13 @@ export class EventBridgeBus implements Bus {
     return `eventbridge:${this.options.busName}`;
   }
 
+  /** Releases the client's connections, when this bus made the client (one passed in is the caller's). */
+  close(): void {
+    if (!this.options.client) this.client.destroy();
+  }
+
   async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult> {
-    if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
-      throw new Error(`PutEvents takes 1 to ${PUT_EVENTS_MAX_ENTRIES} entries, got ${entries.length}`);
-    }
+    checkPutEventsRequest(entries);
     const out = await this.client.send(
       new PutEventsCommand({
         Entries: entries.map((e): PutEventsRequestEntry => ({

@@ -6,7 +6,8 @@ import {
   stringSerializers,
   type CompressionAlgorithmValue,
 } from '@platformatic/kafka';
-import { EntryAcceptor, PUT_EVENTS_MAX_ENTRIES } from '../../core/bus/put-events.js';
+import { BusSettingsError } from '../../core/bus/bus-errors.js';
+import { checkPutEventsRequest, EntryAcceptor } from '../../core/bus/put-events.js';
 import type { PutEventsEntry, PutEventsResult, PutEventsResultEntry } from '../../core/events/envelope.js';
 import type { Bus, Clock } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
@@ -65,7 +66,7 @@ export async function ensureTopic(
   try {
     const topics = await admin.listTopics();
     if (!topics.includes(topic)) {
-      if (!create) throw new Error(`Unknown topic ${topic}.`);
+      if (!create) throw new KafkaUnavailableError(`Unknown topic ${topic}.`);
       await admin.createTopics({ topics: [topic], partitions: create.partitions, replicas: 1 });
     }
   } catch (error) {
@@ -100,7 +101,7 @@ export class KafkaBus implements Bus {
   readonly stats = { produceRequests: 0, records: 0, failedRequests: 0 };
 
   constructor(private readonly options: KafkaBusOptions) {
-    if (options.brokers.length === 0) throw new Error('KafkaBus needs at least one broker');
+    if (options.brokers.length === 0) throw new BusSettingsError('KafkaBus needs at least one broker');
     this.acceptor = new EntryAcceptor({
       account: options.account ?? '000000000000',
       region: options.region ?? 'local',
@@ -139,9 +140,7 @@ export class KafkaBus implements Bus {
   }
 
   async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult> {
-    if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
-      throw new Error(`PutEvents takes 1 to ${PUT_EVENTS_MAX_ENTRIES} entries, got ${entries.length}`);
-    }
+    checkPutEventsRequest(entries);
     const now = this.clock.now();
     const results: (PutEventsResultEntry | Promise<PutEventsResultEntry>)[] = [];
     for (const entry of entries) {

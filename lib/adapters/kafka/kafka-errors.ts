@@ -1,10 +1,7 @@
+import { EltError } from '../../core/util/errors.js';
+
 /** Kafka cannot be used: not reachable, or the topic is missing. The message says what to do. */
-export class KafkaUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KafkaUnavailableError';
-  }
-}
+export class KafkaUnavailableError extends EltError {}
 
 interface NestedError {
   readonly code?: string;

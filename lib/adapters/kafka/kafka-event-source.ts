@@ -1,5 +1,11 @@
 import { Consumer, type Message } from '@platformatic/kafka';
+import {
+  checkBatchSize,
+  checkBatchWindowMs,
+  EVENT_SOURCE_LIMITS,
+} from '../../core/landing/event-source-limits.js';
 import type { KafkaEvent, KafkaEventRecord } from '../../core/landing/kafka-event.js';
+import { EltError } from '../../core/util/errors.js';
 import { ensureTopic } from './kafka-bus.js';
 import { explainKafkaError, KafkaUnavailableError } from './kafka-errors.js';
 
@@ -7,7 +13,7 @@ import { explainKafkaError, KafkaUnavailableError } from './kafka-errors.js';
  * Records per invocation unless told: Lambda's maximum for Kafka. A batch lands one object per event type
  * and hour, so bigger batches write fewer, larger objects (measured: +30% records/s over 1,000).
  */
-export const DEFAULT_KAFKA_BATCH_SIZE = 10_000;
+export const DEFAULT_KAFKA_BATCH_SIZE = EVENT_SOURCE_LIMITS.batchSize.max;
 
 /** Options of {@link KafkaEventSource}: the settings of Lambda's Kafka event source mapping it plays. */
 export interface KafkaEventSourceOptions {
@@ -18,7 +24,7 @@ export interface KafkaEventSourceOptions {
   readonly clientId?: string;
   /** Invokes the function with an event; a rejection fails the batch (it is retried). */
   readonly invoke: (event: KafkaEvent) => Promise<unknown>;
-  /** Records per invocation, 1–10,000. @default {@link DEFAULT_KAFKA_BATCH_SIZE} */
+  /** Records per invocation, within EVENT_SOURCE_LIMITS.batchSize. @default {@link DEFAULT_KAFKA_BATCH_SIZE} */
   readonly batchSize?: number;
   /** Wait up to this long to fill a batch, from its first record. @default 500 (Lambda's default for Kafka) */
   readonly batchWindowMs?: number;
@@ -102,10 +108,8 @@ export class KafkaEventSource {
   private fatal: Error | undefined;
 
   constructor(private readonly options: KafkaEventSourceOptions) {
-    this.batchSize = options.batchSize ?? DEFAULT_KAFKA_BATCH_SIZE;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000)
-      throw new Error(`batchSize must be an integer from 1 to 10,000, got ${options.batchSize}`);
-    this.batchWindowMs = options.batchWindowMs ?? 500;
+    this.batchSize = checkBatchSize('batchSize', options.batchSize ?? DEFAULT_KAFKA_BATCH_SIZE);
+    this.batchWindowMs = checkBatchWindowMs('batchWindowMs', options.batchWindowMs ?? 500);
     this.maxInFlight = options.maxInFlight ?? 2;
     this.bootstrap = options.brokers.join(',');
     const session = options.sessionTimeoutMs ?? 10_000;
@@ -371,9 +375,4 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** A dependency is unavailable (its circuit breaker is open): wait and retry the batch, it is not bad. */
-export class OutageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OutageError';
-  }
-}
+export class OutageError extends EltError {}

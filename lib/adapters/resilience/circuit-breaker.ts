@@ -1,4 +1,5 @@
 import CircuitBreaker from 'opossum';
+import { EltError } from '../../core/util/errors.js';
 
 /** A breaker's state. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -18,10 +19,9 @@ export interface BreakerSettings {
 }
 
 /** The breaker refused the call without trying: it is open. */
-export class BreakerOpenError extends Error {
+export class BreakerOpenError extends EltError {
   constructor(readonly breaker: string) {
     super(`the ${breaker} circuit breaker is open: not calling it until a probe succeeds`);
-    this.name = 'BreakerOpenError';
   }
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertSafeKey } from '../../core/landing/object-keys.js';
+import { assertListPrefix, assertSafeKey } from '../../core/landing/object-keys.js';
 import type { ListOptions, ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
 
 /** Options of {@link FsObjectStore}. */
@@ -85,8 +85,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async *listPrefixes(prefix: string): AsyncIterable<string> {
-    if (prefix !== '' && !prefix.endsWith('/'))
-      throw new Error(`listPrefixes needs a prefix ending in "/": ${prefix}`);
+    assertListPrefix(prefix);
     let entries;
     try {
       entries = await readdir(this.dirOf(prefix), { withFileTypes: true });

@@ -8,7 +8,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { assertSafeKey } from '../../core/landing/object-keys.js';
+import { assertListPrefix, assertSafeKey, ObjectStoreLocationError } from '../../core/landing/object-keys.js';
 import type { ListOptions, ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
 
 /** Options of {@link S3ObjectStore}. */
@@ -35,7 +35,7 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     if (this.prefix && !this.prefix.endsWith('/'))
-      throw new Error(`S3 prefix must end with "/": ${this.prefix}`);
+      throw new ObjectStoreLocationError(`S3 prefix must end with "/": ${this.prefix}`);
     const config: S3ClientConfig = options.forcePathStyle ? { forcePathStyle: true } : {};
     this.client = options.client ?? new S3Client(config);
   }
@@ -43,7 +43,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Parses `s3://bucket[/prefix/]`. */
   static fromUrl(url: string, options: Omit<S3ObjectStoreOptions, 'bucket' | 'prefix'> = {}): S3ObjectStore {
     const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-    if (!m) throw new Error(`not an S3 URL (s3://bucket[/prefix/]): ${url}`);
+    if (!m) throw new ObjectStoreLocationError(`not an S3 URL (s3://bucket[/prefix/]): ${url}`);
     const rest = m[2] ?? '';
     return new S3ObjectStore({
       ...options,
@@ -96,8 +96,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async *listPrefixes(prefix: string): AsyncIterable<string> {
-    if (prefix !== '' && !prefix.endsWith('/'))
-      throw new Error(`listPrefixes needs a prefix ending in "/": ${prefix}`);
+    assertListPrefix(prefix);
     for await (const page of this.pages({ Prefix: this.prefix + prefix, Delimiter: '/' })) {
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix.slice(this.prefix.length);
     }

@@ -4,21 +4,22 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance, listValue, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { duckdbDialect } from '../../core/elt/dialect.js';
-import { renderTemplate } from '../../core/elt/models.js';
-import { maxParameter } from '../../core/elt/sql-text.js';
-import { ledgerKeys } from './ledger.js';
-import { runHistorySql, runParams, runsFromRows } from './run-history.js';
-import { namedParameters, splitStatements } from '../../core/elt/sql-text.js';
-import type { ObjectInfo, ObjectStore, Row, RunRecord, SqlValue, Warehouse } from '../../core/ports.js';
-import { warehouseSql } from '../../core/elt/sql-sources.js';
+import { SessionRunLock } from '../../core/elt/run-lock.js';
+import { maxParameter, namedParameters } from '../../core/elt/sql-text.js';
+import type { RunId } from '../../core/elt/sql-values.js';
+import type * as port from '../../core/ports.js';
+import { EltError } from '../../core/util/errors.js';
+import { pipelineSql } from './pipeline-sql.js';
+import { PipelineWarehouse } from './pipeline-warehouse.js';
+import { runParams } from './run-history.js';
 
 /** The warehouse file is locked by another process (DuckDB allows one writer per file). */
-export class WarehouseBusyError extends Error {
-  constructor(path: string, detail: string) {
+export class WarehouseBusyError extends EltError {
+  constructor(path: string, detail: string, options?: { cause?: unknown }) {
     super(
       `the DuckDB warehouse ${path} is in use by another process (${detail}); wait for it to finish or use another --data-dir`,
+      options,
     );
-    this.name = 'WarehouseBusyError';
   }
 }
 
@@ -26,24 +27,21 @@ export class WarehouseBusyError extends Error {
  * The embedded warehouse: DuckDB in the process, one file. Loads read the landed gzip NDJSON objects in
  * place with `read_ndjson_objects` (one bulk INSERT per chunk of objects, never a row at a time).
  */
-export class DuckDbWarehouse implements Warehouse {
+export class DuckDbWarehouse extends PipelineWarehouse {
   readonly dialect = duckdbDialect;
+  readonly maxStatementsPerTransaction = Infinity;
+  readonly runLock: port.RunLock;
   private inTransaction = false;
-  private readonly setupSql: string[];
-  private readonly loadSql: string[];
-  private readonly insertSql: string;
-  private readonly runHistory = runHistorySql(duckdbDialect);
+  protected readonly sql = pipelineSql(duckdbDialect, 'duckdb/load');
 
   private constructor(
     private readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
   ) {
-    this.setupSql = splitStatements(renderTemplate('setup', warehouseSql('setup'), duckdbDialect));
-    this.loadSql = splitStatements(warehouseSql('duckdb/load'));
-    this.insertSql = renderTemplate('insert-raw-events', warehouseSql('insert-raw-events'), duckdbDialect, {
-      sources: ['raw_load'],
-    });
+    super();
+    // DuckDB allows one writing process per file: the file lock taken at open is the run lock.
+    this.runLock = new SessionRunLock(this.describe(), async () => true);
   }
 
   /** Opens (or creates) a DuckDB file; `:memory:` for a throwaway warehouse. */
@@ -54,24 +52,29 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (error) {
       const message = (error as Error).message;
       const lock = /Conflicting lock is held in (.*)/.exec(message);
-      if (lock) throw new WarehouseBusyError(path, lock[1]!.trim());
+      if (lock) throw new WarehouseBusyError(path, lock[1]!.trim(), { cause: error });
       throw error;
     }
-    const connection = await instance.connect();
-    // Event times are UTC; casts and date_trunc must not depend on the machine's zone.
-    await connection.run("SET TimeZone = 'UTC'");
-    return new DuckDbWarehouse(path, instance, connection);
+    try {
+      const connection = await instance.connect();
+      // Event times are UTC; casts and date_trunc must not depend on the machine's zone.
+      await connection.run("SET TimeZone = 'UTC'");
+      return new DuckDbWarehouse(path, instance, connection);
+    } catch (error) {
+      instance.closeSync();
+      throw error;
+    }
   }
 
   describe(): string {
     return `duckdb:${this.path}`;
   }
 
-  async execute(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+  async execute(sql: string, params: readonly port.SqlValue[] = []): Promise<void> {
     await this.connection.run(sql, params.map(toDuckValue));
   }
 
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+  async query(sql: string, params: readonly port.SqlValue[] = []): Promise<port.Row[]> {
     return rows(await this.connection.runAndReadAll(sql, params.map(toDuckValue)));
   }
 
@@ -97,16 +100,16 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  async ensureSchema(): Promise<void> {
-    for (const statement of this.setupSql) await this.connection.run(statement);
+  /** Runs setup.sql a statement at a time. */
+  override async ensureSchema(): Promise<void> {
+    for (const statement of this.sql.setup) await this.connection.run(statement);
   }
 
-  async loadedObjectKeys(since?: Date): Promise<Set<string>> {
-    return ledgerKeys((sql, params) => this.query(sql, params), since);
-  }
-
-  async loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number> {
-    if (objects.length === 0) return 0;
+  protected async load(
+    objects: readonly port.ObjectInfo[],
+    store: port.ObjectStore,
+    runId: RunId,
+  ): Promise<number> {
     // Read objects in place when the store is local; otherwise stage them in a temporary directory.
     let staging: string | undefined;
     let paths: string[];
@@ -132,29 +135,25 @@ export class DuckDbWarehouse implements Warehouse {
         Object.fromEntries(namedParameters(statement).map((n) => [n, values[n] as DuckDBValue]));
       // load.sql stages the objects in raw_load; the shared insert moves them into raw_events; the rest of
       // load.sql writes the ledger rows and drops the stage. One transaction for all of it.
-      const [stage, ...ledger] = this.loadSql;
+      const { stage, after } = this.sql.load;
+      const insert = this.sql.insertRawEvents;
       return await this.transaction(async () => {
-        await this.connection.run(stage!, named(stage!));
-        const counted = await this.connection.runAndReadAll('SELECT COUNT(*) FROM raw_load');
-        await this.connection.run(this.insertSql, [runId]);
-        for (const statement of ledger) await this.connection.run(statement, named(statement));
-        return Number(counted.getRows()[0]?.[0] ?? 0);
+        for (const statement of stage) await this.connection.run(statement, named(statement));
+        const inserted = await this.connection.run(insert, named(insert));
+        for (const statement of after) await this.connection.run(statement, named(statement));
+        return inserted.rowsChanged;
       });
     } finally {
       if (staging) await rm(staging, { recursive: true, force: true });
     }
   }
 
-  async recordRun(run: RunRecord): Promise<void> {
+  async recordRun(run: port.RunRecord): Promise<void> {
     const params = runParams(run);
     await this.transaction(async () => {
-      for (const statement of this.runHistory.record)
+      for (const statement of this.sql.recordRun)
         await this.execute(statement, params.slice(0, maxParameter(statement)));
     });
-  }
-
-  async listRuns(limit: number): Promise<RunRecord[]> {
-    return runsFromRows(await this.query(this.runHistory.list, [limit]));
   }
 
   async close(): Promise<void> {
@@ -163,16 +162,16 @@ export class DuckDbWarehouse implements Warehouse {
   }
 }
 
-function toDuckValue(value: SqlValue): DuckDBValue {
+function toDuckValue(value: port.SqlValue): DuckDBValue {
   return Array.isArray(value) ? listValue(value as (string | number)[]) : (value as DuckDBValue);
 }
 
 /** Rows as JSON-friendly objects; 64-bit integers become numbers when they are exact. */
-function rows(result: DuckDBResultReader): Row[] {
+function rows(result: DuckDBResultReader): port.Row[] {
   const types = result.columnTypes().map((t) => String(t));
   const names = result.columnNames();
   return result.getRowObjectsJson().map((row) => {
-    const out: Row = {};
+    const out: port.Row = {};
     for (const [i, name] of names.entries()) {
       const v = row[name];
       out[name] =

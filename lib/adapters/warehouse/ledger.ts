@@ -1,18 +1,15 @@
-import type { Row, SqlValue } from '../../core/ports.js';
-import { sqlTimestamp } from './run-history.js';
+import { warehouseStatement } from '../../core/elt/sql-sources.js';
+import { sqlTimestamp } from '../../core/elt/sql-values.js';
+import type { SqlRunner } from '../../core/ports.js';
 
 /**
  * The keys in the load ledger — every one, or those loaded at or after `since` (a plan reads what is new,
- * not the history) — through a warehouse's own query function; the same SQL on every warehouse.
+ * not the history) — through a warehouse's own query; the same SQL on every warehouse
+ * (sql/warehouse/ledger-keys*.sql).
  */
-export async function ledgerKeys(
-  query: (sql: string, params?: readonly SqlValue[]) => Promise<Row[]>,
-  since?: Date,
-): Promise<Set<string>> {
+export async function ledgerKeys(sql: Pick<SqlRunner, 'query'>, since?: Date): Promise<Set<string>> {
   const rows = since
-    ? await query('SELECT object_key FROM elt_loaded_objects WHERE loaded_at >= CAST($1 AS TIMESTAMP)', [
-        sqlTimestamp(since),
-      ])
-    : await query('SELECT object_key FROM elt_loaded_objects');
+    ? await sql.query(warehouseStatement('ledger-keys-since'), [sqlTimestamp(since)])
+    : await sql.query(warehouseStatement('ledger-keys'));
   return new Set(rows.map((r) => String(r.object_key)));
 }

@@ -1,17 +1,16 @@
-import { S3ObjectStore } from '../store/s3-object-store.js';
 import { dialectNamed } from '../../core/elt/dialect.js';
-import type { Warehouse } from '../../core/ports.js';
+import type { EltWarehouse } from '../../core/ports.js';
+import { EltError } from '../../core/util/errors.js';
 import { DuckDbWarehouse } from './duckdb-warehouse.js';
 import { PostgresWarehouse } from './postgres-warehouse.js';
 import { RedshiftDataWarehouse } from './redshift-data-warehouse.js';
 
 /** A warehouse URL that does not parse; the message shows the accepted forms. */
-export class WarehouseUrlError extends Error {
+export class WarehouseUrlError extends EltError {
   constructor(url: string, why: string) {
     super(
       `--warehouse ${JSON.stringify(url.replace(/:[^:@/]*@/, ':****@'))} is not valid: ${why}. Use duckdb, duckdb:<file>, postgres://user@host:port/db, or redshift-data://workgroup/<name>/<database>[?bucket=<raw-bucket>&copyRole=<role-arn>]`,
     );
-    this.name = 'WarehouseUrlError';
   }
 }
 
@@ -24,7 +23,7 @@ export class WarehouseUrlError extends Error {
  *   (leave both out to query only); optional `secretArn=`, `keyPrefix=`, and `dialect=postgres` for a
  *   local Data API endpoint backed by PostgreSQL.
  */
-export async function openWarehouse(url: string, defaultDuckDbPath: string): Promise<Warehouse> {
+export async function openWarehouse(url: string, defaultDuckDbPath: string): Promise<EltWarehouse> {
   if (url === 'duckdb') return DuckDbWarehouse.open(defaultDuckDbPath);
   if (url.startsWith('duckdb:')) {
     const path = url.slice('duckdb:'.length);
@@ -37,6 +36,7 @@ export async function openWarehouse(url: string, defaultDuckDbPath: string): Pro
     try {
       parsed = new URL(url);
     } catch {
+      // No cause: the URL parser's error carries the input, password and all.
       throw new WarehouseUrlError(url, 'not a URL');
     }
     const kind = parsed.hostname;
@@ -66,16 +66,7 @@ export async function openWarehouse(url: string, defaultDuckDbPath: string): Pro
       database,
       ...(secretArn ? { secretArn } : {}),
       dialect: dialectNamed(q.get('dialect') ?? 'redshift'),
-      ...(bucket && copyRole
-        ? {
-            copy: {
-              bucket,
-              keyPrefix,
-              roleArn: copyRole,
-              manifestStore: new S3ObjectStore({ bucket, prefix: keyPrefix }),
-            },
-          }
-        : {}),
+      ...(bucket && copyRole ? { copy: { bucket, keyPrefix, roleArn: copyRole } } : {}),
     });
   }
   throw new WarehouseUrlError(url, 'unknown kind');

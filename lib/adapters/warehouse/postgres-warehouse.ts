@@ -5,31 +5,24 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { StringDecoder } from 'node:string_decoder';
 import { postgresDialect } from '../../core/elt/dialect.js';
-import { renderTemplate } from '../../core/elt/models.js';
-import { warehouseSql } from '../../core/elt/sql-sources.js';
-import { maxParameter, splitStatements } from '../../core/elt/sql-text.js';
-import {
-  EltRunInProgressError,
-  WarehouseLostError,
-  type ObjectInfo,
-  type ObjectStore,
-  type Row,
-  type RunRecord,
-  type SqlValue,
-  type Warehouse,
-} from '../../core/ports.js';
+import { SessionRunLock } from '../../core/elt/run-lock.js';
+import { warehouseStatement } from '../../core/elt/sql-sources.js';
+import { bindNamed, maxParameter } from '../../core/elt/sql-text.js';
+import type { RunId } from '../../core/elt/sql-values.js';
+import * as port from '../../core/ports.js';
+import { EltError } from '../../core/util/errors.js';
 import { maskSecrets } from '../../core/util/mask-secrets.js';
-import { ledgerKeys } from './ledger.js';
-import { runHistorySql, runParams, runsFromRows } from './run-history.js';
+import { pipelineSql } from './pipeline-sql.js';
+import { PipelineWarehouse } from './pipeline-warehouse.js';
+import { runParams } from './run-history.js';
 
 /** The advisory lock key of ELT runs (any fixed number; "eltr" in ASCII). */
 const RUN_LOCK_KEY = 0x656c7472;
 
 /** The PostgreSQL server cannot be reached; the message names it without the password. */
-export class WarehouseUnavailableError extends Error {
+export class WarehouseUnavailableError extends EltError {
   constructor(target: string, cause: unknown) {
     super(`cannot connect to PostgreSQL at ${target}: ${(cause as Error).message}`, { cause });
-    this.name = 'WarehouseUnavailableError';
   }
 }
 
@@ -53,21 +46,11 @@ function copyField(text: string): string {
  * straight from the gzip objects (never a row at a time), one connection, every load and every publish
  * in a transaction.
  */
-export class PostgresWarehouse implements Warehouse {
+export class PostgresWarehouse extends PipelineWarehouse {
   readonly dialect = postgresDialect;
-  private readonly setupSql = splitStatements(
-    renderTemplate('setup', warehouseSql('setup'), postgresDialect),
-  );
-  private readonly loadSql = splitStatements(warehouseSql('postgres/load'));
-  private readonly insertSql = renderTemplate(
-    'insert-raw-events',
-    warehouseSql('insert-raw-events'),
-    postgresDialect,
-    {
-      sources: ['raw_load'],
-    },
-  );
-  private readonly history = runHistorySql(postgresDialect);
+  readonly maxStatementsPerTransaction = Infinity;
+  readonly runLock: port.RunLock;
+  protected readonly sql = pipelineSql(postgresDialect, 'postgres/load');
 
   /** Why the connection ended while idle (the server ended it), reported by the next call. */
   private lostWhileIdle: Error | undefined;
@@ -76,9 +59,15 @@ export class PostgresWarehouse implements Warehouse {
     private readonly client: pg.Client,
     private readonly target: string,
   ) {
+    super();
     // An idle connection the server ends emits 'error' on the client; unheard, it would end the process.
     client.on('error', (error) => {
       this.lostWhileIdle = error;
+    });
+    // A session-level advisory lock: held until this connection ends, however the run ends.
+    this.runLock = new SessionRunLock(this.describe(), async () => {
+      const [row] = await this.query(warehouseStatement('postgres/run-lock'), [RUN_LOCK_KEY]);
+      return row?.locked === true;
     });
   }
 
@@ -91,6 +80,7 @@ export class PostgresWarehouse implements Warehouse {
       await client.connect();
       await client.query("SET TIME ZONE 'UTC'");
     } catch (error) {
+      // The connection failed: ending it can fail too, and the error to report is the first one.
       await client.end().catch(() => undefined);
       throw new WarehouseUnavailableError(
         target,
@@ -104,12 +94,12 @@ export class PostgresWarehouse implements Warehouse {
     return `postgres://${this.target}`;
   }
 
-  async execute(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+  async execute(sql: string, params: readonly port.SqlValue[] = []): Promise<void> {
     await this.guard(() => this.client.query(sql, params as unknown[]));
   }
 
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return (await this.guard(() => this.client.query(sql, params as unknown[]))).rows as Row[];
+  async query(sql: string, params: readonly port.SqlValue[] = []): Promise<port.Row[]> {
+    return (await this.guard(() => this.client.query(sql, params as unknown[]))).rows as port.Row[];
   }
 
   async executeBatch(statements: readonly string[]): Promise<void> {
@@ -118,17 +108,15 @@ export class PostgresWarehouse implements Warehouse {
     });
   }
 
-  async ensureSchema(): Promise<void> {
-    await this.executeBatch(this.setupSql);
-  }
-
-  async loadedObjectKeys(since?: Date): Promise<Set<string>> {
-    return ledgerKeys((sql, params) => this.query(sql, params), since);
-  }
-
-  async loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: string): Promise<number> {
-    if (objects.length === 0) return 0;
-    const [stage, ledger] = this.loadSql;
+  protected async load(
+    objects: readonly port.ObjectInfo[],
+    store: port.ObjectStore,
+    runId: RunId,
+  ): Promise<number> {
+    // load.sql: the stage table, then the COPY … FROM STDIN that fills it; after the insert, the ledger.
+    const [stage, copy] = this.sql.load.stage;
+    const values = { run_id: runId, keys: objects.map((o) => o.key), sizes: objects.map((o) => o.size) };
+    const bound = (sql: string) => bindNamed(sql, values);
     return this.inTransaction(async () => {
       await this.client.query(stage!);
       // Each object's lines go through COPY as (object_key, event) rows, decompressed on the way.
@@ -150,35 +138,23 @@ export class PostgresWarehouse implements Warehouse {
           if (rest.length > 0) yield `${key}\t${copyField(rest)}\n`;
         }
       }
-      await pipeline(
-        Readable.from(rows()),
-        this.client.query(copyFrom('COPY raw_load (object_key, event) FROM STDIN')),
-      );
-      const inserted = await this.client.query(this.insertSql, [runId]);
-      await this.client.query(
-        ledger!,
-        [runId, objects.map((o) => o.key), objects.map((o) => o.size)].slice(0, maxParameter(ledger!)),
-      );
+      await pipeline(Readable.from(rows()), this.client.query(copyFrom(copy!)));
+      const insert = bound(this.sql.insertRawEvents);
+      const inserted = await this.client.query(insert.text, insert.params);
+      for (const statement of this.sql.load.after) {
+        const { text, params } = bound(statement);
+        await this.client.query(text, params);
+      }
       return inserted.rowCount ?? 0;
     });
   }
 
-  async recordRun(run: RunRecord): Promise<void> {
+  async recordRun(run: port.RunRecord): Promise<void> {
     const params = runParams(run);
     await this.inTransaction(async () => {
-      for (const s of this.history.record)
+      for (const s of this.sql.recordRun)
         await this.client.query(s, params.slice(0, maxParameter(s)) as unknown[]);
     });
-  }
-
-  async listRuns(limit: number): Promise<RunRecord[]> {
-    return runsFromRows(await this.query(this.history.list, [limit]));
-  }
-
-  async acquireRunLock(): Promise<void> {
-    // A session-level advisory lock: held until this connection ends, however the run ends.
-    const rows = await this.query('SELECT pg_try_advisory_lock($1) AS locked', [RUN_LOCK_KEY]);
-    if (rows[0]?.locked !== true) throw new EltRunInProgressError(this.describe());
   }
 
   async close(): Promise<void> {
@@ -193,6 +169,7 @@ export class PostgresWarehouse implements Warehouse {
         await this.client.query('COMMIT');
         return result;
       } catch (error) {
+        // The error to report is the statement's: a ROLLBACK on a lost connection fails too (`guard` says so).
         await this.client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
@@ -201,11 +178,11 @@ export class PostgresWarehouse implements Warehouse {
 
   /** Runs `fn`, reporting a lost connection as {@link WarehouseLostError}. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.lostWhileIdle) throw new WarehouseLostError(this.describe(), { cause: this.lostWhileIdle });
+    if (this.lostWhileIdle) throw new port.WarehouseLostError(this.describe(), { cause: this.lostWhileIdle });
     try {
       return await fn();
     } catch (error) {
-      if (isConnectionLoss(error)) throw new WarehouseLostError(this.describe(), { cause: error });
+      if (isConnectionLoss(error)) throw new port.WarehouseLostError(this.describe(), { cause: error });
       throw error;
     }
   }

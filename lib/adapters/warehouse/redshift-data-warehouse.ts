@@ -6,34 +6,40 @@ import {
   GetStatementResultCommand,
   ListStatementsCommand,
   RedshiftDataClient,
+  type DescribeStatementCommandOutput,
   type Field,
   type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
-import { redshiftDialect, stringLiteral, type Dialect } from '../../core/elt/dialect.js';
-import { renderTemplate } from '../../core/elt/models.js';
-import { warehouseSql } from '../../core/elt/sql-sources.js';
-import { splitStatements } from '../../core/elt/sql-text.js';
-import { assertSafeKey } from '../../core/landing/object-keys.js';
+import { redshiftDialect, type Dialect } from '../../core/elt/dialect.js';
+import { LockRowRunLock } from '../../core/elt/run-lock.js';
+import { warehouseStatement } from '../../core/elt/sql-sources.js';
 import {
-  ObjectsLoadedMeanwhileError,
-  type ObjectInfo,
-  type ObjectStore,
-  type Row,
-  type RunRecord,
-  type SqlValue,
-  type Warehouse,
-} from '../../core/ports.js';
+  inlineValues,
+  parseBucket,
+  parseObjectKey,
+  parseRoleArn,
+  parseRunId,
+  s3Url,
+  type RunId,
+} from '../../core/elt/sql-values.js';
+import * as port from '../../core/ports.js';
+import { EltError } from '../../core/util/errors.js';
 import { maskSecrets } from '../../core/util/mask-secrets.js';
 import { isTransientAwsError, sleep, withRetry, type RetryPolicy } from '../../core/util/retry.js';
-import { ledgerKeys } from './ledger.js';
-import { runHistorySql, runParams, runsFromRows, sqlTimestamp } from './run-history.js';
+import { pipelineSql } from './pipeline-sql.js';
+import { PipelineWarehouse } from './pipeline-warehouse.js';
+import { runParams } from './run-history.js';
 
 /** Where statements run: a Serverless workgroup or a provisioned cluster. */
 export type RedshiftTarget =
   | { readonly workgroupName: string }
   | { readonly clusterIdentifier: string; /** IAM auth as this database user. */ readonly dbUser?: string };
 
-/** Where COPY reads landed objects from, and as whom. */
+/**
+ * Where COPY reads landed objects from, and as whom. The store a load is given is this bucket and prefix
+ * (the one the objects were listed in): the adapter writes the load's COPY manifests into it, under
+ * manifests/.
+ */
 export interface RedshiftCopySource {
   /** The raw bucket (objects are `s3://<bucket>/<keyPrefix><key>`). */
   readonly bucket: string;
@@ -41,8 +47,6 @@ export interface RedshiftCopySource {
   readonly keyPrefix?: string;
   /** The IAM role COPY assumes (attached to the namespace or cluster). */
   readonly roleArn: string;
-  /** Where the adapter writes COPY manifests (the same bucket, under manifests/). */
-  readonly manifestStore: ObjectStore;
 }
 
 /** Options of {@link RedshiftDataWarehouse}. */
@@ -83,17 +87,21 @@ export interface RedshiftDataWarehouseOptions {
   readonly pollMaxMs?: number;
   /** Injected for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Where the adapter reports what it could not do but need not fail for (a cancel the service refused).
+   * @default console.warn
+   */
+  readonly warn?: (message: string) => void;
 }
 
 /** A statement the warehouse rejected or cancelled. The message is the database's, secrets masked. */
-export class StatementFailedError extends Error {
+export class StatementFailedError extends EltError {
   constructor(
     readonly statementId: string,
     readonly status: string,
     message: string,
   ) {
     super(`statement ${statementId} ${status.toLowerCase()}: ${message}`);
-    this.name = 'StatementFailedError';
   }
 }
 
@@ -101,7 +109,7 @@ export class StatementFailedError extends Error {
  * The pipeline's tables belong to another database user than the one this connection runs as: a run would
  * fail to replace their tables, and the tables it made could not be replaced by the owner's runs.
  */
-export class WarehouseOwnerError extends Error {
+export class WarehouseOwnerError extends EltError {
   constructor(
     readonly warehouse: string,
     readonly owner: string,
@@ -110,17 +118,15 @@ export class WarehouseOwnerError extends Error {
     super(
       `the pipeline's tables on ${warehouse} belong to database user "${owner}", but this connection runs as "${user}": a run as "${user}" could not replace their tables, and the tables it made could not be replaced by the scheduled runs. Run the ELT as its owner: start the deployed workflow with \`npx elt run --state-machine <StateMachineArn>\` (or \`npx elt run --outputs <cdk outputs file>\`)`,
     );
-    this.name = 'WarehouseOwnerError';
   }
 }
 
 /** The process's deadline passed before a statement was sent: it was not sent. */
-export class DeadlinePassedError extends Error {
+export class DeadlinePassedError extends EltError {
   constructor(deadline: number) {
     super(
       `the deadline (${new Date(deadline).toISOString()}) passed before the statement was sent; it was not sent`,
     );
-    this.name = 'DeadlinePassedError';
   }
 }
 
@@ -129,7 +135,7 @@ export class DeadlinePassedError extends Error {
  * may still finish: then the warehouse can change after the run reported failing, and the next run must
  * start from what the warehouse holds (the ledger and the live tables), which it does.
  */
-export class StatementTimeoutError extends Error {
+export class StatementTimeoutError extends EltError {
   constructor(
     readonly statementId: string,
     ms: number,
@@ -140,9 +146,11 @@ export class StatementTimeoutError extends Error {
         canceled ? 'and was canceled' : 'and could not be canceled: it may still finish'
       }`,
     );
-    this.name = 'StatementTimeoutError';
   }
 }
+
+/** What this adapter cannot do as asked: a batch over the Data API's bound, a load without a COPY source, … */
+export class RedshiftDataUsageError extends EltError {}
 
 // A Data API batch runs as one transaction and takes at most 40 statements (BatchExecuteStatement).
 export const MAX_BATCH_STATEMENTS = 40;
@@ -159,10 +167,8 @@ export const SESSION_SETTINGS = [
 ] as const;
 /** Statuses of a statement that has not ended. */
 const RUNNING = new Set(['SUBMITTED', 'PICKED', 'STARTED']);
-// Data API rate limits are per account; the statement follow-ups are the most called.
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const RUN_ID = /^run-[0-9A-Za-z-]{1,64}$/;
+/** What the Data API says of a statement (DescribeStatement). */
+type StatementDescription = Pick<DescribeStatementCommandOutput, 'Id' | 'SubStatements'>;
 
 /**
  * A warehouse on Amazon Redshift (Serverless or provisioned) through the Redshift Data API: no
@@ -172,9 +178,14 @@ const RUN_ID = /^run-[0-9A-Za-z-]{1,64}$/;
  * masked) or reaches its deadline; results are read page by page. Loads are COPY from S3 with a
  * manifest, one load at a time.
  */
-export class RedshiftDataWarehouse implements Warehouse {
+export class RedshiftDataWarehouse extends PipelineWarehouse {
   readonly dialect: Dialect;
   readonly maxStatementsPerTransaction = MAX_BATCH_STATEMENTS - SESSION_SETTINGS.length;
+  /**
+   * A lock row: the steps of a run on AWS run in separate Lambda invocations, and a Data API call is a
+   * session of its own, so no session outlives a step.
+   */
+  readonly runLock: port.RunLock;
   private readonly client: RedshiftDataClient;
   private readonly retry: RetryPolicy;
   private readonly wait: (ms: number) => Promise<void>;
@@ -182,12 +193,12 @@ export class RedshiftDataWarehouse implements Warehouse {
   private readonly graceMs: number;
   private readonly pollInitialMs: number;
   private readonly pollMaxMs: number;
-  private readonly history: ReturnType<typeof runHistorySql>;
-  private readonly setupSql: string[];
-  private readonly insertSql: string;
+  private readonly warn: (message: string) => void;
+  protected readonly sql: ReturnType<typeof pipelineSql>;
   private loading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: RedshiftDataWarehouseOptions) {
+    super();
     this.dialect = options.dialect ?? redshiftDialect;
     // Retries are this adapter's: it knows which calls are idempotent (all carry a ClientToken).
     this.client = options.client ?? new RedshiftDataClient({ maxAttempts: 1 });
@@ -197,17 +208,15 @@ export class RedshiftDataWarehouse implements Warehouse {
     this.graceMs = options.cancelGraceMs ?? 20_000;
     this.pollInitialMs = options.pollInitialMs ?? 50;
     this.pollMaxMs = options.pollMaxMs ?? 2000;
+    this.warn = options.warn ?? ((message) => console.warn(message));
     if (options.copy) {
       const { roleArn, bucket, keyPrefix } = options.copy;
-      if (!ROLE_ARN.test(roleArn)) throw new Error(`not an IAM role ARN: ${roleArn}`);
-      if (!BUCKET.test(bucket)) throw new Error(`not an S3 bucket name: ${bucket}`);
-      if (keyPrefix) assertSafeKey(keyPrefix.replace(/\/$/, ''));
+      parseRoleArn(roleArn);
+      parseBucket(bucket);
+      if (keyPrefix) parseObjectKey(keyPrefix.replace(/\/$/, ''));
     }
-    this.history = runHistorySql(this.dialect);
-    this.setupSql = splitStatements(renderTemplate('setup', warehouseSql('setup'), this.dialect));
-    this.insertSql = renderTemplate('insert-raw-events', warehouseSql('insert-raw-events'), this.dialect, {
-      sources: ['raw_load'],
-    });
+    this.sql = pipelineSql(this.dialect, 'redshift/load');
+    this.runLock = new LockRowRunLock(this, (runId, until) => this.stopRunStatements(runId, until));
   }
 
   /**
@@ -215,7 +224,7 @@ export class RedshiftDataWarehouse implements Warehouse {
    * the run id as `StatementName` and end by the process's deadline.
    */
   forRun(run: { readonly statementName: string; readonly deadline?: number }): RedshiftDataWarehouse {
-    if (!RUN_ID.test(run.statementName)) throw new Error(`not a run id: ${run.statementName}`);
+    parseRunId(run.statementName);
     return new RedshiftDataWarehouse({
       ...this.options,
       client: this.client,
@@ -229,20 +238,19 @@ export class RedshiftDataWarehouse implements Warehouse {
     return `redshift-data:${'workgroupName' in t ? `workgroup/${t.workgroupName}` : `cluster/${t.clusterIdentifier}`}/${this.options.database}`;
   }
 
-  async execute(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+  async execute(sql: string, params: readonly port.SqlValue[] = []): Promise<void> {
     await this.runBatch([sql], params);
   }
 
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    const { Id } = await this.runBatch([sql], params);
+  async query(sql: string, params: readonly port.SqlValue[] = []): Promise<port.Row[]> {
     // A batch's own results are its sub-statements': the query is the one after the session settings.
-    return this.results(`${Id!}:${SESSION_SETTINGS.length + 1}`);
+    return this.results(subStatement(await this.runBatch([sql], params), SESSION_SETTINGS.length));
   }
 
   async executeBatch(statements: readonly string[]): Promise<void> {
     if (statements.length === 0) return;
     if (statements.length > this.maxStatementsPerTransaction) {
-      throw new Error(
+      throw new RedshiftDataUsageError(
         `a transaction of ${statements.length} statements exceeds the Data API batch limit of ${MAX_BATCH_STATEMENTS} (${SESSION_SETTINGS.length} of them are the session settings)`,
       );
     }
@@ -255,74 +263,38 @@ export class RedshiftDataWarehouse implements Warehouse {
    * the Data API runs as the caller's identity (`IAMR:<role>`, `IAM:<user>`) or a secret's user, so a run
    * from a workstation as someone else would break the scheduled runs' tables.
    */
-  async ensureSchema(): Promise<void> {
-    const [who] = await this.query(
-      "SELECT current_user AS me, (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'elt_runs') AS owner",
-    );
+  override async ensureSchema(): Promise<void> {
+    const [who] = await this.query(warehouseStatement('redshift/owner'));
     const me = String(who?.me ?? '');
     const owner = who?.owner;
     if (typeof owner === 'string' && owner !== me) throw new WarehouseOwnerError(this.describe(), owner, me);
-    await this.executeBatch(this.setupSql);
-  }
-
-  async loadedObjectKeys(since?: Date): Promise<Set<string>> {
-    return ledgerKeys((sql, params) => this.query(sql, params), since);
+    await super.ensureSchema();
   }
 
   /**
    * COPYs the objects with a manifest into a staging table, moves the rows into raw_events and writes
-   * the ledger rows, all in one transaction. Redshift allows one COPY per table at a time, so loads on
-   * this adapter are serialized.
+   * the ledger rows, all in one transaction. The manifests go into `store`, the bucket and prefix the
+   * objects are in. Redshift allows one COPY per table at a time, so loads on this adapter are serialized.
    */
-  async loadObjects(objects: readonly ObjectInfo[], _store: ObjectStore, runId: string): Promise<number> {
-    if (objects.length === 0) return 0;
-    if (!RUN_ID.test(runId)) throw new Error(`not a run id: ${runId}`);
+  protected async load(
+    objects: readonly port.ObjectInfo[],
+    store: port.ObjectStore,
+    runId: RunId,
+  ): Promise<number> {
     const previous = this.loading;
     let release!: () => void;
     this.loading = new Promise<void>((r) => (release = r));
     await previous;
     try {
-      return await this.copy(objects, runId);
+      return await this.copy(objects, store, runId);
     } finally {
       release();
     }
   }
 
   /** Replaces the run's row: a DELETE then an INSERT with bound parameters, in one transaction. */
-  async recordRun(run: RunRecord): Promise<void> {
-    await this.runBatch(this.history.record, runParams(run));
-  }
-
-  async listRuns(limit: number): Promise<RunRecord[]> {
-    return runsFromRows(await this.query(this.history.list, [limit]));
-  }
-
-  /**
-   * One transaction (a batch): lock the lock table, which makes a concurrent claim wait for this one,
-   * drop an expired holder, and claim the lock when nobody holds it; then read who holds it. A batch takes
-   * no parameters, so the run id (checked against a strict pattern) and the times (formatted here, from
-   * the caller's clock) are literals.
-   */
-  async claimRunLock(runId: string, now: Date, expiresAt: Date): Promise<string> {
-    const run = stringLiteral(runIdOrThrow(runId));
-    const at = stringLiteral(sqlTimestamp(now));
-    await this.executeBatch([
-      'LOCK elt_run_lock',
-      `DELETE FROM elt_run_lock WHERE expires_at < ${at}`,
-      `INSERT INTO elt_run_lock (run_id, acquired_at, expires_at) SELECT ${run}, ${at}, ${stringLiteral(sqlTimestamp(expiresAt))} WHERE NOT EXISTS (SELECT 1 FROM elt_run_lock)`,
-    ]);
-    const rows = await this.query('SELECT run_id FROM elt_run_lock');
-    const holder = rows[0]?.run_id;
-    // Nobody holds it only if the lock expired between the two calls: report the claim as lost.
-    return typeof holder === 'string' ? holder : '(expired)';
-  }
-
-  async releaseRunLock(runId: string): Promise<void> {
-    await this.execute('DELETE FROM elt_run_lock WHERE run_id = $1', [runIdOrThrow(runId)]);
-  }
-
-  releaseRunLockSql(runId: string): string {
-    return `DELETE FROM elt_run_lock WHERE run_id = ${stringLiteral(runIdOrThrow(runId))}`;
+  async recordRun(run: port.RunRecord): Promise<void> {
+    await this.runBatch(this.sql.recordRun, runParams(run));
   }
 
   /**
@@ -330,11 +302,9 @@ export class RedshiftDataWarehouse implements Warehouse {
    * the caller's IAM role), cancels each, and waits until they end or `until`. A Data API statement runs
    * on after the function that sent it was stopped; only cancelling, or waiting, ends it.
    */
-  async stopRunStatements(runId: string, until: Date): Promise<number> {
-    let running = await this.runningStatements(runIdOrThrow(runId));
-    for (const id of running) {
-      await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
-    }
+  async stopRunStatements(runId: RunId, until: Date): Promise<number> {
+    let running = await this.runningStatements(runId);
+    for (const id of running) await this.cancel(id);
     while (running.length > 0 && Date.now() < until.getTime()) {
       await this.wait(Math.min(this.pollMaxMs, Math.max(0, until.getTime() - Date.now())));
       const still: string[] = [];
@@ -373,62 +343,52 @@ export class RedshiftDataWarehouse implements Warehouse {
     this.client.destroy();
   }
 
-  private async copy(objects: readonly ObjectInfo[], runId: string): Promise<number> {
+  private async copy(
+    objects: readonly port.ObjectInfo[],
+    store: port.ObjectStore,
+    runId: RunId,
+  ): Promise<number> {
     if (!this.options.copy) {
-      throw new Error(
+      throw new RedshiftDataUsageError(
         'loading into Redshift needs the raw bucket and the COPY role: add bucket=<raw bucket>&copyRole=<role ARN> to the warehouse URL',
       );
     }
-    const { bucket, roleArn, manifestStore } = this.options.copy;
+    const { bucket, roleArn } = this.options.copy;
     const prefix = this.options.copy.keyPrefix ?? '';
     const tag = `${runId}/load-${randomUUID().slice(0, 8)}`;
-    const manifestKey = `manifests/${tag}.manifest`;
-    const ledgerKey = `manifests/${tag}.ledger.ndjson`;
-    for (const o of objects) assertSafeKey(o.key);
+    const manifestKey = parseObjectKey(`manifests/${tag}.manifest`);
+    const ledgerKey = parseObjectKey(`manifests/${tag}.ledger.ndjson`);
     // A COPY manifest names every object, so COPY loads exactly the planned ones (never a prefix match).
     const manifest = {
       entries: objects.map((o) => ({
-        url: `s3://${bucket}/${prefix}${o.key}`,
+        url: s3Url(bucket, `${prefix}${o.key}`),
         mandatory: true,
         meta: { content_length: o.size },
       })),
     };
-    await manifestStore.put(manifestKey, Buffer.from(JSON.stringify(manifest)), {
-      contentType: 'application/json',
-    });
-    await manifestStore.put(
+    await store.put(manifestKey, Buffer.from(JSON.stringify(manifest)), { contentType: 'application/json' });
+    await store.put(
       ledgerKey,
       Buffer.from(objects.map((o) => JSON.stringify({ object_key: o.key, size_bytes: o.size })).join('\n')),
       { contentType: 'application/x-ndjson' },
     );
-    const url = (key: string): string => `'s3://${bucket}/${prefix}${key}'`;
-    const role = `'${roleArn}'`;
-    const d = this.dialect;
-    // Redshift keeps PRIMARY KEY as information only, so the ledger cannot refuse a second row for an
-    // object. Under an exclusive lock on it, nothing of this batch is written when any of its objects is
-    // already there (a load of an earlier run that outlived its function); the caller replans.
-    const unseen =
-      'NOT EXISTS (SELECT 1 FROM ledger_load n JOIN elt_loaded_objects l ON l.object_key = n.object_key)';
-    // Every literal here is the pipeline's own: a validated bucket, role ARN, run id and safe keys.
-    const statements = [
-      'LOCK elt_loaded_objects',
-      'CREATE TEMP TABLE ledger_load (object_key VARCHAR(1024), size_bytes BIGINT)',
-      `COPY ledger_load FROM ${url(ledgerKey)} IAM_ROLE ${role} FORMAT JSON 'auto'`,
-      `CREATE TEMP TABLE raw_load_input (event ${d.jsonType})`,
-      `COPY raw_load_input FROM ${url(manifestKey)} IAM_ROLE ${role} FORMAT JSON 'noshred' GZIP MANIFEST`,
-      `CREATE TEMP TABLE raw_load AS SELECT CAST('${manifestKey}' AS VARCHAR(1024)) AS object_key, event FROM raw_load_input WHERE ${unseen}`,
-      this.insertSql.replace('$1', `'${runId}'`),
-      `INSERT INTO elt_loaded_objects (object_key, size_bytes, events, run_id, loaded_at) SELECT object_key, size_bytes, NULL, '${runId}', ${d.nowUtc} FROM ledger_load WHERE ${unseen}`,
-      'DROP TABLE raw_load_input',
-      'DROP TABLE raw_load',
-      'DROP TABLE ledger_load',
-    ];
+    // redshift/load.sql: a batch takes no parameters, so its values are literals of checked values.
+    const values = {
+      ledger_url: s3Url(bucket, `${prefix}${ledgerKey}`),
+      manifest_url: s3Url(bucket, `${prefix}${manifestKey}`),
+      role_arn: parseRoleArn(roleArn),
+      manifest_key: manifestKey,
+      run_id: runId,
+    };
+    const { stage, after } = this.sql.load;
+    const statements = [...stage, this.sql.insertRawEvents, ...after].map((s) => inlineValues(s, values));
     const description = await this.runBatch(statements, []);
-    const rows = (i: number): number =>
-      description.SubStatements?.[SESSION_SETTINGS.length + i]?.ResultRows ?? 0;
-    const [rawInsert, ledgerInsert] = [6, 7];
-    if (rows(ledgerInsert) === 0) throw new ObjectsLoadedMeanwhileError(objects.length);
-    return rows(rawInsert);
+    // The batch's one result set: what it wrote, by column name.
+    const result = description.SubStatements?.findIndex((s) => s.HasResultSet) ?? -1;
+    if (result < 0) throw new RedshiftDataUsageError(`load batch ${description.Id} returned no counts`);
+    const [counts] = await this.results(subStatement(description, result));
+    if (Number(counts?.ledger_rows ?? 0) === 0) throw new port.ObjectsLoadedMeanwhileError(objects.length);
+    return Number(counts?.events ?? 0);
   }
 
   private targetInput(): Record<string, string> {
@@ -454,8 +414,8 @@ export class RedshiftDataWarehouse implements Warehouse {
    */
   private async runBatch(
     statements: readonly string[],
-    params: readonly SqlValue[],
-  ): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
+    params: readonly port.SqlValue[],
+  ): Promise<StatementDescription> {
     const named = statements.map((sql) => namedParams(sql, params));
     const parameters = [...new Map(named.flatMap((n) => n.parameters).map((p) => [p.name, p])).values()];
     this.checkDeadline();
@@ -480,7 +440,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     if (deadline !== undefined && Date.now() >= deadline) throw new DeadlinePassedError(deadline);
   }
 
-  private async waitFor(id: string): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
+  private async waitFor(id: string): Promise<StatementDescription> {
     const started = Date.now();
     const deadline = Math.min(started + this.timeoutMs, this.options.deadline ?? Infinity);
     let delay = this.pollInitialMs;
@@ -502,15 +462,9 @@ export class RedshiftDataWarehouse implements Warehouse {
    * A statement past its deadline is canceled rather than left running, so a run that reports failing does
    * not publish later: the statement's final status decides. One that finished meanwhile counts as done.
    */
-  private async cancelAtDeadline(
-    id: string,
-    ranMs: number,
-  ): Promise<{ Id?: string; SubStatements?: { ResultRows?: number }[] }> {
-    try {
-      await this.client.send(new CancelStatementCommand({ Id: id }));
-    } catch {
-      // Already finished, or the cancel was refused: the status below decides.
-    }
+  private async cancelAtDeadline(id: string, ranMs: number): Promise<StatementDescription> {
+    // Already finished, or the cancel was refused: the status below decides.
+    await this.cancel(id);
     const until = Date.now() + this.graceMs;
     for (;;) {
       const d = await this.retried(() => this.client.send(new DescribeStatementCommand({ Id: id })));
@@ -521,8 +475,19 @@ export class RedshiftDataWarehouse implements Warehouse {
     }
   }
 
-  private async results(id: string): Promise<Row[]> {
-    const rows: Row[] = [];
+  /** Asks the Data API to cancel a statement; a refusal (it ended meanwhile) is reported, not thrown. */
+  private async cancel(id: string): Promise<void> {
+    try {
+      await this.client.send(new CancelStatementCommand({ Id: id }));
+    } catch (error) {
+      this.warn(
+        `could not cancel statement ${id}: ${maskSecrets((error as Error).message, [this.options.secretArn])}`,
+      );
+    }
+  }
+
+  private async results(id: string): Promise<port.Row[]> {
+    const rows: port.Row[] = [];
     let token: string | undefined;
     do {
       const page = await this.retried(() =>
@@ -530,7 +495,7 @@ export class RedshiftDataWarehouse implements Warehouse {
       );
       const names = (page.ColumnMetadata ?? []).map((c) => c.name ?? c.label ?? '?');
       for (const record of page.Records ?? []) {
-        const row: Row = {};
+        const row: port.Row = {};
         record.forEach((field, i) => (row[names[i] ?? `col${i}`] = fieldValue(field)));
         rows.push(row);
       }
@@ -558,7 +523,7 @@ function fieldValue(field: Field): unknown {
  */
 export function namedParams(
   sql: string,
-  params: readonly SqlValue[],
+  params: readonly port.SqlValue[],
 ): { text: string; parameters: SqlParameter[] } {
   const parameters: SqlParameter[] = [];
   const text = sql.replace(/\$(\d+)/g, (all, n: string) => {
@@ -567,15 +532,14 @@ export function namedParams(
     const v = params[i];
     if (v === null || v === undefined) return 'NULL';
     if (v === '') return "''";
-    if (Array.isArray(v)) throw new Error('the Redshift Data API takes no array parameters');
+    if (Array.isArray(v)) throw new RedshiftDataUsageError('the Redshift Data API takes no array parameters');
     if (!parameters.some((p) => p.name === `p${n}`)) parameters.push({ name: `p${n}`, value: String(v) });
     return `:p${n}`;
   });
   return { text, parameters };
 }
 
-/** A run id as the ELT makes them (`run-20261126T031500Z-a1b2c3`); anything else is refused. */
-function runIdOrThrow(runId: string): string {
-  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(runId)) throw new Error(`not a run id: ${JSON.stringify(runId)}`);
-  return runId;
+/** The id of a batch's sub-statement `index` (0-based; the Data API numbers them from 1). */
+function subStatement(description: StatementDescription, index: number): string {
+  return description.SubStatements?.[index]?.Id ?? `${description.Id!}:${index + 1}`;
 }

@@ -1,30 +1,5 @@
-import { renderTemplate } from '../../core/elt/models.js';
-import type { Dialect } from '../../core/elt/dialect.js';
-import { splitStatements } from '../../core/elt/sql-text.js';
-import { warehouseSql } from '../../core/elt/sql-sources.js';
+import { sqlTimestamp } from '../../core/elt/sql-values.js';
 import type { Row, RunRecord, SqlValue } from '../../core/ports.js';
-
-/** The run-history SQL of a dialect: the statements that record a run, and the query that lists runs. */
-export interface RunHistorySql {
-  readonly record: readonly string[];
-  readonly list: string;
-}
-
-/** Renders sql/warehouse/record-run.sql and list-runs.sql for a dialect. */
-export function runHistorySql(dialect: Dialect): RunHistorySql {
-  return {
-    record: splitStatements(renderTemplate('record-run', warehouseSql('record-run'), dialect)),
-    list: renderTemplate('list-runs', warehouseSql('list-runs'), dialect),
-  };
-}
-
-/**
- * A time as `YYYY-MM-DD HH:MM:SS.mmm` (UTC), the text every warehouse casts to TIMESTAMP the same way (and
- * the literal form of a TIMESTAMP on Redshift and PostgreSQL).
- */
-export function sqlTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
-}
 
 const isoParam = (iso: string | undefined): string | null => (iso ? sqlTimestamp(new Date(iso)) : null);
 

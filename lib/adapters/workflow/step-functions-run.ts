@@ -11,6 +11,7 @@ import type { RunState } from '../../core/elt/elt-steps.js';
 import type { RunRecord } from '../../core/ports.js';
 import { sleep } from '../../core/util/retry.js';
 import { EltExecutionHistory, type ExecutionProgress, type StateFailure } from './execution-history.js';
+import { EltError } from '../../core/util/errors.js';
 
 /** A state machine ARN: `arn:<partition>:states:<region>:<account>:stateMachine:<name>`. */
 const STATE_MACHINE_ARN =
@@ -25,12 +26,11 @@ export interface StateMachineArn {
 }
 
 /** A string that is not a state machine ARN (an execution's, another service's, a name). */
-export class StateMachineArnError extends Error {
+export class StateMachineArnError extends EltError {
   constructor(readonly value: string) {
     super(
       `${JSON.stringify(value)} is not a state machine ARN: expected arn:aws:states:<region>:<account>:stateMachine:<name> (the stateless stack's StateMachineArn output)`,
     );
-    this.name = 'StateMachineArnError';
   }
 }
 
@@ -42,25 +42,23 @@ export function parseStateMachineArn(value: string): StateMachineArn {
 }
 
 /** The state machine does not exist (or not in that account and region). */
-export class StateMachineNotFoundError extends Error {
+export class StateMachineNotFoundError extends EltError {
   constructor(
     readonly stateMachineArn: string,
     options?: ErrorOptions,
   ) {
     super(`state machine ${stateMachineArn} does not exist`, options);
-    this.name = 'StateMachineNotFoundError';
   }
 }
 
 /** The caller's IAM identity may not call `action` (`states:StartExecution`, …) on `resource`. */
-export class WorkflowAccessDeniedError extends Error {
+export class WorkflowAccessDeniedError extends EltError {
   constructor(
     readonly action: string,
     readonly resource: string,
     options?: ErrorOptions,
   ) {
     super(`access denied: your AWS identity may not call ${action} on ${resource}`, options);
-    this.name = 'WorkflowAccessDeniedError';
   }
 }
 

@@ -121,15 +121,18 @@ export function dataApiCommand(): Command {
         maxResultBytes: options.maxResultMb * 1_000_000,
       });
       const endpoint = await server.listen(options.port);
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify({ endpoint })}\n`
-          : `Redshift Data API on ${endpoint} (statements run on PostgreSQL). Use AWS_ENDPOINT_URL_REDSHIFT_DATA=${endpoint}. Ctrl-C stops it.\n`,
-      );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await server.close();
+      try {
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ endpoint })}\n`
+            : `Redshift Data API on ${endpoint} (statements run on PostgreSQL). Use AWS_ENDPOINT_URL_REDSHIFT_DATA=${endpoint}. Ctrl-C stops it.\n`,
+        );
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+      } finally {
+        await server.close();
+      }
     });
 }

@@ -70,7 +70,7 @@ export function demoCommand(): Command {
         onProgress: (stage, message) => progress.update(`[${stage}] ${message}`),
       });
     } catch (error) {
-      if (error instanceof KafkaUnavailableError) throw new CliError(error.message);
+      if (error instanceof KafkaUnavailableError) throw new CliError(error.message, { cause: error });
       throw error;
     } finally {
       progress.done();

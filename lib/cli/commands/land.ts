@@ -9,6 +9,9 @@ import { Breaker } from '../../adapters/resilience/circuit-breaker.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
 import { KafkaLanding } from '../../local/kafka-pipeline.js';
 import { DEFAULT_KAFKA_BATCH_SIZE } from '../../adapters/kafka/kafka-event-source.js';
+import { EVENT_SOURCE_LIMITS } from '../../core/landing/event-source-limits.js';
+import { parseIntegerSetting, SettingError, type IntegerRange } from '../../core/util/settings.js';
+import { landingSettings } from '../../../lambdas/land/settings.js';
 import { DEFAULT_DATA_DIR, openDataDir, openStore, withStoreOption } from '../context.js';
 import {
   DEFAULT_TOPIC,
@@ -38,12 +41,17 @@ interface LandCliOptions extends KafkaCliOptions {
   readonly json: boolean;
 }
 
-function integer(name: string, value: string, min: number, max: number): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new CliError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return v;
+function integer(name: string, value: string, range: IntegerRange): number {
+  try {
+    return parseIntegerSetting(name, value, range);
+  } catch (error) {
+    if (error instanceof SettingError) throw new CliError(error.message);
+    throw error;
+  }
 }
+
+const { batchSize: BATCH_SIZE, batchWindowSeconds: BATCH_WINDOW } = EVENT_SOURCE_LIMITS;
+const count = (n: number): string => n.toLocaleString('en-US');
 
 /** `elt land`: plays Lambda's SQS event source mapping for the landing function, outside AWS. */
 export function landCommand(): Command {
@@ -67,11 +75,11 @@ export function landCommand(): Command {
     )
     .option(
       '--batch-size <n>',
-      `records per invocation, 1–10,000 (default: 100 for sqs, ${DEFAULT_KAFKA_BATCH_SIZE} for kafka)`,
+      `records per invocation, ${count(BATCH_SIZE.min)}–${count(BATCH_SIZE.max)} (default: 100 for sqs, ${DEFAULT_KAFKA_BATCH_SIZE} for kafka)`,
     )
     .option(
       '--batch-window <seconds>',
-      'wait up to this long to fill a batch, 0–300 (default: 1 for sqs, 0.5 for kafka)',
+      `wait up to this long to fill a batch, ${BATCH_WINDOW.min}–${BATCH_WINDOW.max} (default: 1 for sqs, 0.5 for kafka)`,
     )
     .addOption(
       new Option(
@@ -116,14 +124,20 @@ export function landCommand(): Command {
     if (!queueUrl) throw new CliError('--queue-url (or --outputs) is required');
     if (!bucket)
       throw new CliError('--bucket (or --outputs) is required: the raw bucket the function writes to');
-    const batchSize = integer('--batch-size', options.batchSize ?? '100', 1, 10_000);
-    const batchWindow = integer('--batch-window', options.batchWindow ?? '1', 0, 300);
-    if (batchSize > 10 && batchWindow < 1)
-      throw new CliError('--batch-window must be at least 1 when --batch-size is over 10 (as for Lambda)');
+    const batchSize = integer('--batch-size', options.batchSize ?? '100', BATCH_SIZE);
+    const batchWindow = integer('--batch-window', options.batchWindow ?? '1', BATCH_WINDOW);
+    if (batchSize > EVENT_SOURCE_LIMITS.sqsBatchSizeWithoutWindow && batchWindow < 1)
+      throw new CliError(
+        `--batch-window must be at least 1 when --batch-size is over ${EVENT_SOURCE_LIMITS.sqsBatchSizeWithoutWindow} (as for Lambda)`,
+      );
     const retryDelay =
-      options.retryDelay === undefined ? undefined : integer('--retry-delay', options.retryDelay, 0, 43_200);
+      options.retryDelay === undefined
+        ? undefined
+        : integer('--retry-delay', options.retryDelay, { min: 0, max: 43_200 });
     const fn = bundledFunctionOption(options.cdkOut, options.function);
-    const invoker = new BundledFunctionInvoker(fn, { environment: { RAW_BUCKET: bucket } });
+    const invoker = new BundledFunctionInvoker(fn, {
+      environment: landingSettings.toEnvironment({ bucket }),
+    });
     const progress = new Progress(!options.json);
     const runner = new SqsLambdaRunner({
       sqs: new SQSClient({}),
@@ -188,10 +202,16 @@ function onStopSignals(stop: AbortController): () => void {
 async function landFromKafka(options: LandCliOptions): Promise<void> {
   const brokers = parseBrokers(options.brokers);
   const topic = parseTopic(options.topic ?? DEFAULT_TOPIC);
-  const batchSize = integer('--batch-size', options.batchSize ?? String(DEFAULT_KAFKA_BATCH_SIZE), 1, 10_000);
+  const batchSize = integer(
+    '--batch-size',
+    options.batchSize ?? String(DEFAULT_KAFKA_BATCH_SIZE),
+    BATCH_SIZE,
+  );
   const batchWindow = Number(options.batchWindow ?? '0.5');
-  if (!Number.isFinite(batchWindow) || batchWindow < 0 || batchWindow > 300)
-    throw new CliError(`--batch-window must be 0–300 seconds, got ${JSON.stringify(options.batchWindow)}`);
+  if (!Number.isFinite(batchWindow) || batchWindow < BATCH_WINDOW.min || batchWindow > BATCH_WINDOW.max)
+    throw new CliError(
+      `--batch-window must be ${BATCH_WINDOW.min}–${BATCH_WINDOW.max} seconds, got ${JSON.stringify(options.batchWindow)}`,
+    );
   const remote = options.store !== 'local';
   const ctx = remote ? undefined : await openDataDir({ dataDir: options.dataDir, json: options.json });
   const store = openStore(options.store, () => ctx!.store);

@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { kafkaVersions, machineInfo } from '../../local/machine-info.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
+import { EVENT_SOURCE_LIMITS } from '../../core/landing/event-source-limits.js';
 import { startKafkaTarget } from '../../loadtest/kafka-target.js';
 import { renderLoadChart } from '../../loadtest/load-chart.js';
 import { runLoad, type ProgressTick } from '../../loadtest/load-driver.js';
@@ -184,12 +185,14 @@ export function loadtestCommand(): Command {
     .addOption(
       new Option('--batch-size <n>', 'localstack: records per landing invocation (elt land --batch-size)')
         .default(100)
-        .argParser(intInRange(1, 10_000)),
+        .argParser(intInRange(EVENT_SOURCE_LIMITS.batchSize.min, EVENT_SOURCE_LIMITS.batchSize.max)),
     )
     .addOption(
       new Option('--batch-window <s>', 'localstack: batching window (elt land --batch-window)')
         .default(1)
-        .argParser(intInRange(0, 300)),
+        .argParser(
+          intInRange(EVENT_SOURCE_LIMITS.batchWindowSeconds.min, EVENT_SOURCE_LIMITS.batchWindowSeconds.max),
+        ),
     )
     .option('--out <dir>', 'where to write the reports (default .elt/loadtest/<transport>-<time>)')
     .option(

@@ -18,7 +18,7 @@ import { systemClock, type Bus } from '../../core/ports.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { readLineChunks } from '../../local/ndjson-reader.js';
 import { openDataDir, withCommonOptions, type CommonOptions, type LocalStore } from '../context.js';
-import { CliError, n, Progress, table } from '../output.js';
+import { CliError, n, Progress, table, warn } from '../output.js';
 
 interface PublishCliOptions extends CommonOptions, KafkaCliOptions {
   readonly file: string;
@@ -70,8 +70,8 @@ export function publishCommand(): Command {
   withCompressionOption(command);
   return command.action(async (options: PublishCliOptions) => {
     if (options.file !== '-') {
-      await access(options.file).catch(() => {
-        throw new CliError(`--file: cannot read ${options.file}`);
+      await access(options.file).catch((error: unknown) => {
+        throw new CliError(`--file: cannot read ${options.file}`, { cause: error });
       });
     }
     const ctx = await openDataDir(options);
@@ -142,16 +142,20 @@ async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore)
   const m = /^eventbridge:(.+)$/.exec(options.bus);
   if (!m) throw new CliError(`--bus must be "local" or "eventbridge:<bus-name>", got "${options.bus}"`);
   const bus = new EventBridgeBus({ busName: m[1]! });
-  await publishRemote(
-    options,
-    ctx,
-    bus,
-    'The deployed landing function writes them to the raw bucket within the batching window.',
-    (error) => {
-      const explained = explainAwsError(error, 'eventbridge', `publishing to ${bus.describe()}`);
-      return explained instanceof CliError ? explained : undefined;
-    },
-  );
+  try {
+    await publishRemote(
+      options,
+      ctx,
+      bus,
+      'The deployed landing function writes them to the raw bucket within the batching window.',
+      (error) => {
+        const explained = explainAwsError(error, 'eventbridge', `publishing to ${bus.describe()}`);
+        return explained instanceof CliError ? explained : undefined;
+      },
+    );
+  } finally {
+    bus.close();
+  }
 }
 
 /** `elt publish --transport kafka`: produce to a topic; `elt land --transport kafka` lands it. */
@@ -170,13 +174,12 @@ async function publishToKafka(options: PublishCliOptions, ctx: LocalStore): Prom
     );
   const bus = new KafkaBus({ brokers, topic, compression: options.compression });
   try {
-    await bus.open(partitions ? { partitions } : undefined);
-  } catch (error) {
-    await bus.close().catch(() => undefined);
-    if (error instanceof KafkaUnavailableError) throw new CliError(error.message);
-    throw error;
-  }
-  try {
+    try {
+      await bus.open(partitions ? { partitions } : undefined);
+    } catch (error) {
+      if (error instanceof KafkaUnavailableError) throw new CliError(error.message, { cause: error });
+      throw error;
+    }
     await publishRemote(
       options,
       ctx,
@@ -185,7 +188,8 @@ async function publishToKafka(options: PublishCliOptions, ctx: LocalStore): Prom
       (error) => new CliError(`publishing to ${bus.describe()}: ${explainKafkaError(error, brokers, topic)}`),
     );
   } finally {
-    await bus.close().catch(() => undefined);
+    // The outcome is already decided: a failed close is reported, not allowed to replace it.
+    await bus.close().catch((error: unknown) => warn(`closing ${bus.describe()} failed`, error));
   }
 }
 
@@ -216,6 +220,7 @@ async function publishRemote(
       error instanceof PublishFailedError
         ? error.message
         : `publishing to ${bus.describe()} failed: ${(error as Error).message}`,
+      { cause: error },
     );
   } finally {
     progress.done();

@@ -25,7 +25,7 @@ export function queryCommand(): Command {
       try {
         rows = await ctx.warehouse.query(sql);
       } catch (error) {
-        throw new CliError(`query failed: ${(error as Error).message}`);
+        throw new CliError(`query failed: ${(error as Error).message}`, { cause: error });
       }
       if (options.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
       else

@@ -138,10 +138,13 @@ export function redriveCommand(): Command {
       }
       if (!dlqUrl || !toUrl) throw new CliError('--dlq-url and --to-url (or --outputs) are required');
       let result: RedriveResult;
+      const sqs = new SQSClient({});
       try {
-        result = await redrive(new SQSClient({}), dlqUrl, toUrl, options.max);
+        result = await redrive(sqs, dlqUrl, toUrl, options.max);
       } catch (error) {
         throw explainAwsError(error, 'sqs', `redriving ${dlqUrl}`);
+      } finally {
+        sqs.destroy();
       }
       if (result.failed > 0) process.exitCode = 1;
       process.stdout.write(
@@ -205,8 +208,9 @@ async function redriveKafkaCommand(options: RedriveOptions, storeIsDefault: bool
     );
   } catch (error) {
     throw explainAwsError(error, 's3', `redriving ${failures.describe()}`);
+  } finally {
+    progress.done();
   }
-  progress.done();
   if (result.failed.length > 0 || result.unreadable.length > 0) process.exitCode = 1;
   if (options.json) {
     process.stdout.write(

@@ -88,8 +88,9 @@ export function replayCommand(): Command {
         ? busName
         : `arn:aws:events:${arn[1]}:${arn[2]}:event-bus/${busName}`;
       let out;
+      const eventbridge = new EventBridgeClient({});
       try {
-        out = await new EventBridgeClient({}).send(
+        out = await eventbridge.send(
           new StartReplayCommand({
             ReplayName: name,
             EventSourceArn: options.archive,
@@ -100,6 +101,8 @@ export function replayCommand(): Command {
         );
       } catch (error) {
         throw explainAwsError(error, 'eventbridge', `starting replay ${name}`);
+      } finally {
+        eventbridge.destroy();
       }
       const result = {
         replay: name,

@@ -8,6 +8,7 @@ import {
   type BreakerSettings,
   type BreakerTransition,
 } from '../../adapters/resilience/circuit-breaker.js';
+import { checkIngestToken, IngestTokenInvalidError } from '../../core/ingest/bearer-token.js';
 import type { Bus } from '../../core/ports.js';
 import { openLocalIngest } from '../../local/ingest/local-ingest.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
@@ -47,8 +48,12 @@ async function readToken(options: ServeOptions): Promise<string> {
     : (process.env.ELT_INGEST_TOKEN ?? '').trim();
   if (!token)
     throw new CliError('set ELT_INGEST_TOKEN (or pass --token-file) to the bearer token clients must send');
-  if (token.length < 16) throw new CliError('the ingest token must be at least 16 characters');
-  return token;
+  try {
+    return checkIngestToken(token);
+  } catch (error) {
+    if (error instanceof IngestTokenInvalidError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 /** `elt serve`: the HTTP ingest API in front of the bus. */
@@ -179,7 +184,7 @@ export function serveCommand(): Command {
       idempotencyTtlMs: options.idempotencyTtl * 1000,
       spoolMaxRequests: options.spoolMaxRequests,
       maxBodyBytes: options.maxBody,
-      log: (entry) => log({ level: 'INFO', message: 'request', ...entry }),
+      log,
     });
     let port: number;
     try {

@@ -21,12 +21,12 @@ export function testPatternCommand(): Command {
       try {
         compiled = compilePattern(pattern);
       } catch (error) {
-        throw new CliError((error as Error).message);
+        throw new CliError((error as Error).message, { cause: error });
       }
       try {
         validateTestEvent(event);
       } catch (error) {
-        throw new CliError((error as Error).message);
+        throw new CliError((error as Error).message, { cause: error });
       }
       const result = compiled.matches(event);
       process.stdout.write(options.json ? `${JSON.stringify({ result })}\n` : `${result}\n`);

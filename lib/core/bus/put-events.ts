@@ -2,9 +2,19 @@ import type { EventEnvelope, PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
 import { jsonDepthExceeds } from '../events/json-checks.js';
 import { EVENT_LIMITS, type Rejection } from '../events/rejection.js';
+import { PutEventsRequestError } from './bus-errors.js';
 
 /** At most this many entries in one PutEvents call (PutEvents API reference). */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
+
+/** Throws {@link PutEventsRequestError}, in EventBridge's words, unless a request has 1 to 10 entries. */
+export function checkPutEventsRequest(entries: readonly unknown[]): void {
+  if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
+    throw new PutEventsRequestError(
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${PUT_EVENTS_MAX_ENTRIES} (got ${entries.length})`,
+    );
+  }
+}
 
 /**
  * The size EventBridge charges an entry against its limit: Time counts 14 bytes when set; Source,

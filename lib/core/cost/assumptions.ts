@@ -1,6 +1,17 @@
+import { literalDefault } from '../deploy-config/setting.js';
+import {
+  ELT_SETTINGS,
+  KAFKA_SETTINGS,
+  LANDING_SETTINGS,
+  RAW_BUCKET_SETTINGS,
+  WAREHOUSE_SETTINGS,
+} from '../deploy-config/settings.js';
+import { EVENT_SOURCE_LIMITS } from '../landing/event-source-limits.js';
+import { EltError } from '../util/errors.js';
+
 /**
- * What the cost model assumes beyond the data files: the deployed pipeline's settings (the defaults of
- * lib/infra/config.ts, checked by a test), the billing units, and figures derived from the project's own
+ * What the cost model assumes beyond the data files: the deployed pipeline's settings (the defaults
+ * declared in lib/core/deploy-config/settings.ts, read from there), the billing units, and figures derived from the project's own
  * benchmarks. Every field is printed by `elt cost` and in docs/comparison.md, so a reader can redo the sum.
  */
 export interface CostAssumptions {
@@ -14,18 +25,18 @@ export interface CostAssumptions {
   readonly bytesPerTib: number;
   /** The landing function behind SQS (and, in this model, Kinesis and Pub/Sub). */
   readonly landing: {
-    /** lib/infra/config.ts `landing.memoryMb` default. */
+    /** The default of the deploy setting `landing.memoryMb`. */
     readonly memoryMb: number;
-    /** lib/infra/config.ts `landing.batchSize` default. */
+    /** The default of the deploy setting `landing.batchSize`. */
     readonly batchSize: number;
-    /** lib/infra/config.ts `landing.batchWindowSeconds` default. */
+    /** The default of the deploy setting `landing.batchWindowSeconds`. */
     readonly batchWindowSeconds: number;
   };
   /** The Kafka landing function's event source mapping (MSK and self-hosted Kafka). */
   readonly kafkaLanding: {
-    /** lib/infra/config.ts `kafka.batchSize` default. */
+    /** The default of the deploy setting `kafka.batchSize`. */
     readonly batchSize: number;
-    /** lib/infra/config.ts `kafka.batchWindowSeconds` default. */
+    /** The default of the deploy setting `kafka.batchWindowSeconds`. */
     readonly batchWindowSeconds: number;
   };
   /** Lambda's synchronous invocation payload, which caps an event source batch (6 MB). */
@@ -59,17 +70,17 @@ export interface CostAssumptions {
    * 247,484 bytes, gzip -6 to 40,572 (16%); landed envelopes add less compressible ids, so 20%.
    */
   readonly gzipRatio: number;
-  /** Days raw objects stay in S3 Standard: lib/infra/config.ts `rawBucket.infrequentAccessAfterDays` default. */
+  /** Days raw objects stay in S3 Standard: the deploy setting `rawBucket.infrequentAccessAfterDays` default. */
   readonly s3StandardDays: number;
   /** The scheduled ELT on Redshift Serverless. */
   readonly elt: {
-    /** lib/infra/config.ts `elt.schedule` default `rate(1 hour)`. */
+    /** Runs a day of the default `elt.schedule`. */
     readonly runsPerDay: number;
     /** Minutes each run keeps the workgroup busy (load, models, tests). Assumed; it does not grow with volume here. */
     readonly activeMinutesPerRun: number;
     /** Redshift Serverless bills at least 60 s per activation (secondary source, see redshift-serverless-rpu-hour). */
     readonly minimumBilledSeconds: number;
-    /** lib/infra/config.ts `warehouse.baseCapacityRpu` default. */
+    /** The default of the deploy setting `warehouse.baseCapacityRpu`. */
     readonly baseCapacityRpu: number;
   };
   /** Kafka clusters (MSK and self-hosted). */
@@ -95,23 +106,49 @@ export interface CostAssumptions {
   readonly pubsubMessagesPerRequest: number;
 }
 
+/** An EventBridge Scheduler expression the cost model cannot count runs of (only `rate(…)` is counted). */
+export class ScheduleRateError extends EltError {}
+
+/** Runs a day of a `rate(N minute|hour|day[s])` schedule expression. */
+export function runsPerDay(schedule: string): number {
+  const m = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule);
+  if (!m) throw new ScheduleRateError(`cannot count the runs a day of "${schedule}": give rate(N unit)`);
+  const perDay = { minute: 24 * 60, hour: 24, day: 1 }[m[2] as 'minute' | 'hour' | 'day'];
+  return perDay / Number(m[1]);
+}
+
+const DEFAULT_SCHEDULE = literalDefault(ELT_SETTINGS.schedule);
+
 /** The defaults: the deployed pipeline as lib/infra/config.ts builds it without overrides. */
+
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   hoursPerMonth: 730,
   chunkBytes: 64 * 1024,
   bytesPerGb: 2 ** 30,
   bytesPerTib: 2 ** 40,
-  landing: { memoryMb: 1024, batchSize: 1000, batchWindowSeconds: 30 },
-  kafkaLanding: { batchSize: 1000, batchWindowSeconds: 1 },
-  invocationPayloadBytes: 6 * 1024 * 1024,
+  landing: {
+    memoryMb: literalDefault(LANDING_SETTINGS.memoryMb),
+    batchSize: literalDefault(LANDING_SETTINGS.batchSize),
+    batchWindowSeconds: literalDefault(LANDING_SETTINGS.batchWindowSeconds),
+  },
+  kafkaLanding: {
+    batchSize: literalDefault(KAFKA_SETTINGS.batchSize),
+    batchWindowSeconds: literalDefault(KAFKA_SETTINGS.batchWindowSeconds),
+  },
+  invocationPayloadBytes: EVENT_SOURCE_LIMITS.invocationPayloadBytes,
   recordOverhead: { sqsEscapeFactor: 1.1, sqsBytes: 600, kafkaBytes: 200 },
   landingFixedMsPerInvocation: 100,
   landingBytesPerCoreSecond: 116_858 * 366,
   lambdaMbPerVcpu: 1769,
   partitionsPerBatch: 10,
   gzipRatio: 0.2,
-  s3StandardDays: 30,
-  elt: { runsPerDay: 24, activeMinutesPerRun: 5, minimumBilledSeconds: 60, baseCapacityRpu: 8 },
+  s3StandardDays: literalDefault(RAW_BUCKET_SETTINGS.infrequentAccessAfterDays),
+  elt: {
+    runsPerDay: runsPerDay(DEFAULT_SCHEDULE),
+    activeMinutesPerRun: 5,
+    minimumBilledSeconds: 60,
+    baseCapacityRpu: literalDefault(WAREHOUSE_SETTINGS.baseCapacityRpu),
+  },
   kafka: { partitions: 3, replicationFactor: 3, minBrokers: 3, brokerBytesPerSecond: 35.3 * 1024 * 1024 },
   sqsMessagesPerCall: 10,
   sqsMaxCallBytes: 1024 * 1024,
@@ -127,7 +164,7 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `Landing Lambda (arm64): ${a.landing.memoryMb} MB, batches of up to ${a.landing.batchSize.toLocaleString('en-US')} events or a ${a.landing.batchWindowSeconds} s window (SQS, Kinesis, Pub/Sub); Kafka event source: ${a.kafkaLanding.batchSize.toLocaleString('en-US')} or ${a.kafkaLanding.batchWindowSeconds} s; every batch capped by the ${mib(a.invocationPayloadBytes)} invocation payload.`,
     `Landing time per invocation: ${a.landingFixedMsPerInvocation} ms (assumed) plus the bytes at ${(a.landingBytesPerCoreSecond / 1e6).toFixed(1)} MB/s per core (the embedded benchmark's single-thread ceiling), scaled by memory / ${a.lambdaMbPerVcpu.toLocaleString('en-US')} MB per vCPU.`,
     `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON at ${Math.round(a.gzipRatio * 100)}% of the event bytes, kept ${a.s3StandardDays} days in S3 Standard (older data in Standard-IA is not counted).`,
-    `ELT: ${a.elt.runsPerDay} runs a day (rate(1 hour)), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes (at least ${a.elt.minimumBilledSeconds} s billed), whatever the rate: how run time on Redshift grows with the events per run is not measured, so at high rates this line is a floor; the same for every option. Redshift storage, Step Functions, CloudWatch and the ingest API are not counted.`,
+    `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes (at least ${a.elt.minimumBilledSeconds} s billed), whatever the rate: how run time on Redshift grows with the events per run is not measured, so at high rates this line is a floor; the same for every option. Redshift storage, Step Functions, CloudWatch and the ingest API are not counted.`,
     `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller); EventBridge and SNS send one message per event. Idle polling is not counted.`,
     `Kafka: a topic of ${a.kafka.partitions} partitions, replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes above ${mib(a.kafka.brokerBytesPerSecond)}/s per broker counting replicas (the project's ProducerPerformance figure on 2 cores); KRaft controllers run on the brokers. Operating it (people) is not priced.`,
     `Retention is what the bus keeps for replay (EventBridge archive, Kinesis retention, Pub/Sub topic retention, Kafka log); SQS and SNS keep nothing to replay.`,

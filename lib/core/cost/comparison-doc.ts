@@ -1,7 +1,9 @@
 import { DEFAULT_ASSUMPTIONS, describeAssumptions } from './assumptions.js';
 import { computeCosts, type CostLine, type OptionCost } from './cost-model.js';
+import { GeneratedBlockError, replaceGeneratedBlocks } from './generated-blocks.js';
 import { cell, markdownTable } from './markdown-table.js';
 import { DIMENSIONS, priceBook, type BusOption, type Fact, type PriceData } from './price-data.js';
+import { EltError } from '../util/errors.js';
 
 /** The rates the doc prices, in events per second, and the event size it prices them at. */
 export const DOC_RATES = [10, 100, 1000, 10_000] as const;
@@ -23,12 +25,7 @@ export interface ComparisonDocInputs {
 }
 
 /** A generated block is missing from the doc, or a benchmark file lacks a field. */
-export class ComparisonDocError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ComparisonDocError';
-  }
-}
+export class ComparisonDocError extends EltError {}
 
 /** The generated blocks of docs/comparison.md, by marker name. */
 export function generatedBlocks(inputs: ComparisonDocInputs): ReadonlyMap<string, string> {
@@ -48,29 +45,17 @@ export function generatedBlocks(inputs: ComparisonDocInputs): ReadonlyMap<string
   return blocks;
 }
 
-const start = (name: string): string =>
-  `<!-- generated:${name} (npm run gen; edit the data files, not this block) -->`;
-const end = (name: string): string => `<!-- /generated:${name} -->`;
-
 /**
  * docs/comparison.md as it should be: the hand-written text of `current` kept as it is, every generated
- * block between its markers rewritten from the data files and the benchmarks. A block whose markers are
- * missing is an error, so a generated table cannot silently disappear.
+ * block between its markers rewritten from the data files and the benchmarks.
  */
 export function renderComparisonDoc(current: string, inputs: ComparisonDocInputs): string {
-  let doc = current;
-  for (const [name, body] of generatedBlocks(inputs)) {
-    // The start marker may carry any comment after the name; it is rewritten to the canonical one.
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const found = new RegExp(`<!-- generated:${escaped}(?: [^>]*)? -->`).exec(doc);
-    const to = doc.indexOf(end(name));
-    if (!found || to < found.index)
-      throw new ComparisonDocError(
-        `docs/comparison.md has no generated block "${name}": add the lines ${start(name)} and ${end(name)}`,
-      );
-    doc = `${doc.slice(0, found.index)}${start(name)}\n\n${body}\n\n${doc.slice(to)}`;
+  try {
+    return replaceGeneratedBlocks(current, generatedBlocks(inputs), 'docs/comparison.md', 'the data files');
+  } catch (error) {
+    if (error instanceof GeneratedBlockError) throw new ComparisonDocError(error.message, { cause: error });
+    throw error;
   }
-  return doc;
 }
 
 const link = (url: string, text: string): string => `[${text}](${url})`;

@@ -1,6 +1,7 @@
 import { EVENT_LIMITS } from '../events/rejection.js';
 import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from './assumptions.js';
 import { priceBook, type PriceData, type PriceEntry } from './price-data.js';
+import { EltError } from '../util/errors.js';
 
 /** What the user asks about. */
 export interface CostInput {
@@ -71,12 +72,7 @@ export interface CostReport {
 }
 
 /** An input the model cannot answer; the message names the field. */
-export class CostInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CostInputError';
-  }
-}
+export class CostInputError extends EltError {}
 
 /** A price a line needs: its id and the unit the line counts in. */
 interface PriceRef {
@@ -213,16 +209,28 @@ function sqsConsumerLines(v: Volume, line: LineMaker, kind: LineKind): CostLine[
   ];
 }
 
+/** Requests billed per 64 KB chunk of each event, one event per request (EventBridge, SQS, SNS). */
+function perChunkLine(
+  v: Volume,
+  line: LineMaker,
+  kind: LineKind,
+  label: string,
+  noun: string,
+  price: PriceRef,
+): CostLine {
+  return line(
+    kind,
+    label,
+    `${fmt(v.events)} ${noun} × ${v.chunks} chunk(s) of 64 KB`,
+    (v.events * v.chunks) / 1e6,
+    price,
+  );
+}
+
 /** SQS behind a bus that sends one message per event (EventBridge rule target, SNS subscription). */
 function sqsBufferLines(v: Volume, line: LineMaker, sender: string): CostLine[] {
   return [
-    line(
-      'buffer',
-      `SQS SendMessage (${sender})`,
-      `${fmt(v.events)} messages × ${v.chunks} chunk(s) of 64 KB`,
-      (v.events * v.chunks) / 1e6,
-      P.sqsRequests,
-    ),
+    perChunkLine(v, line, 'buffer', `SQS SendMessage (${sender})`, 'messages', P.sqsRequests),
     ...sqsConsumerLines(v, line, 'buffer'),
   ];
 }
@@ -245,6 +253,28 @@ function kinesisRetentionLines(v: Volume, line: LineMaker, extended: CostLine | 
   return lines;
 }
 
+/** A bus line billed per GB of the month's event bytes, each byte counted once (`basis` says when). */
+function onceLine(v: Volume, line: LineMaker, label: string, basis: string, price: PriceRef): CostLine {
+  return line('bus', label, basis, v.gb(v.bytes), price);
+}
+
+/** What the bus keeps for replay: `retentionDays` of the events' bytes, billed per GB-month. */
+function retentionLine(
+  v: Volume,
+  line: LineMaker,
+  label: string,
+  price: PriceRef,
+  kept: 'events' | 'messages' = 'events',
+): CostLine {
+  return line(
+    'bus',
+    label,
+    `${fmt(v.input.retentionDays)} days of ${kept} kept`,
+    v.gb(v.bytesPerDay * v.input.retentionDays),
+    price,
+  );
+}
+
 /** Brokers for a replicated Kafka cluster: at least `minBrokers`, in threes, enough for every replica. */
 export function kafkaBrokers(ratePerSecond: number, eventBytes: number, a: CostAssumptions): number {
   const needed = Math.ceil(
@@ -264,6 +294,15 @@ export function kinesisShards(ratePerSecond: number, eventBytes: number): number
   );
 }
 
+/** What the on-demand and the provisioned Kinesis options share: the data file's option, the record limit. */
+const KINESIS_STREAMS = {
+  dataOptionId: 'kinesis-data-streams',
+  kind: 'managed',
+  feed: 'stream',
+  maxEventBytes: MIB,
+  maxEventSource: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html',
+} as const;
+
 const OPTIONS: readonly OptionDefinition[] = [
   {
     id: 'eventbridge',
@@ -275,29 +314,17 @@ const OPTIONS: readonly OptionDefinition[] = [
     maxEventSource:
       'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html#eb-putevent-size',
     busLines: (v, line) => [
-      line(
-        'bus',
-        'EventBridge PutEvents',
-        `${fmt(v.events)} events × ${v.chunks} chunk(s) of 64 KB`,
-        (v.events * v.chunks) / 1e6,
-        P.eventbridgeEvents,
-      ),
+      perChunkLine(v, line, 'bus', 'EventBridge PutEvents', 'events', P.eventbridgeEvents),
       ...(v.input.retentionDays > 0
         ? [
-            line(
-              'bus',
+            onceLine(
+              v,
+              line,
               'EventBridge archive (processing)',
               'every event archived',
-              v.gb(v.bytes),
               P.eventbridgeArchive,
             ),
-            line(
-              'bus',
-              'EventBridge archive (storage)',
-              `${fmt(v.input.retentionDays)} days of events kept`,
-              v.gb(v.bytesPerDay * v.input.retentionDays),
-              P.eventbridgeArchiveStorage,
-            ),
+            retentionLine(v, line, 'EventBridge archive (storage)', P.eventbridgeArchiveStorage),
           ]
         : []),
       ...sqsBufferLines(v, line, 'rule target'),
@@ -338,13 +365,7 @@ const OPTIONS: readonly OptionDefinition[] = [
     maxEventBytes: MIB,
     maxEventSource: 'https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html',
     busLines: (v, line) => [
-      line(
-        'bus',
-        'SNS Publish',
-        `${fmt(v.events)} publishes × ${v.chunks} chunk(s) of 64 KB`,
-        (v.events * v.chunks) / 1e6,
-        P.snsPublish,
-      ),
+      perChunkLine(v, line, 'bus', 'SNS Publish', 'publishes', P.snsPublish),
       line('bus', 'SNS deliveries to SQS', `${fmt(v.events)} deliveries`, v.events / 1e6, P.snsToSqs),
       ...sqsBufferLines(v, line, 'SNS subscription'),
     ],
@@ -360,11 +381,7 @@ const OPTIONS: readonly OptionDefinition[] = [
   {
     id: 'kinesis-on-demand',
     name: 'Kinesis Data Streams, on-demand',
-    dataOptionId: 'kinesis-data-streams',
-    kind: 'managed',
-    feed: 'stream',
-    maxEventBytes: MIB,
-    maxEventSource: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html',
+    ...KINESIS_STREAMS,
     busLines: (v, line) => {
       const rounded =
         Math.ceil(v.input.eventBytes / KINESIS_DATA_ROUNDING_BYTES) * KINESIS_DATA_ROUNDING_BYTES;
@@ -383,7 +400,7 @@ const OPTIONS: readonly OptionDefinition[] = [
           v.gb(v.events * rounded),
           P.kinesisDataIn,
         ),
-        line('bus', 'Kinesis data out', 'each record read once (landing)', v.gb(v.bytes), P.kinesisDataOut),
+        onceLine(v, line, 'Kinesis data out', 'each record read once (landing)', P.kinesisDataOut),
         ...kinesisRetentionLines(
           v,
           line,
@@ -401,11 +418,7 @@ const OPTIONS: readonly OptionDefinition[] = [
   {
     id: 'kinesis-provisioned',
     name: 'Kinesis Data Streams, provisioned shards',
-    dataOptionId: 'kinesis-data-streams',
-    kind: 'managed',
-    feed: 'stream',
-    maxEventBytes: MIB,
-    maxEventSource: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html',
+    ...KINESIS_STREAMS,
     busLines: (v, line) => {
       const shards = kinesisShards(v.input.ratePerSecond, v.input.eventBytes);
       const shardHours = shards * v.a.hoursPerMonth;
@@ -471,15 +484,7 @@ const OPTIONS: readonly OptionDefinition[] = [
             }
           : throughput,
         ...(v.input.retentionDays > 0
-          ? [
-              line(
-                'bus',
-                'Pub/Sub topic retention storage',
-                `${fmt(v.input.retentionDays)} days of messages kept`,
-                v.gb(v.bytesPerDay * v.input.retentionDays),
-                P.pubsubStorage,
-              ),
-            ]
+          ? [retentionLine(v, line, 'Pub/Sub topic retention storage', P.pubsubStorage, 'messages')]
           : []),
         line('transfer', 'Egress Google Cloud → AWS', 'every message once', v.gb(v.bytes), P.gcpEgress),
       ];
@@ -509,21 +514,9 @@ const OPTIONS: readonly OptionDefinition[] = [
         v.a.kafka.partitions * v.a.hoursPerMonth,
         P.mskPartitionHour,
       ),
-      line('bus', 'MSK Serverless data in', 'every event produced once', v.gb(v.bytes), P.mskDataIn),
-      line(
-        'bus',
-        'MSK Serverless data out',
-        'every event consumed once (landing)',
-        v.gb(v.bytes),
-        P.mskDataOut,
-      ),
-      line(
-        'bus',
-        'MSK Serverless storage',
-        `${fmt(v.input.retentionDays)} days of events kept`,
-        v.gb(v.bytesPerDay * v.input.retentionDays),
-        P.mskStorage,
-      ),
+      onceLine(v, line, 'MSK Serverless data in', 'every event produced once', P.mskDataIn),
+      onceLine(v, line, 'MSK Serverless data out', 'every event consumed once (landing)', P.mskDataOut),
+      retentionLine(v, line, 'MSK Serverless storage', P.mskStorage),
     ],
   },
   {
@@ -534,25 +527,11 @@ const OPTIONS: readonly OptionDefinition[] = [
     feed: 'kafka',
     maxEventBytes: null,
     maxEventSource: 'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html',
-    busLines: (v, line) => {
-      const brokers = kafkaBrokers(v.input.ratePerSecond, v.input.eventBytes, v.a);
-      return [
-        line(
-          'bus',
-          'MSK broker-hours (kafka.m7g.large)',
-          `${brokers} brokers × ${v.a.hoursPerMonth} h`,
-          brokers * v.a.hoursPerMonth,
-          P.mskBroker,
-        ),
-        line(
-          'bus',
-          'MSK broker storage',
-          `${fmt(v.input.retentionDays)} days × ${v.a.kafka.replicationFactor} replicas`,
-          v.gb(v.bytesPerDay * v.input.retentionDays * v.a.kafka.replicationFactor),
-          P.mskBrokerStorage,
-        ),
-      ];
-    },
+    busLines: (v, line) =>
+      kafkaBrokerLines(v, line, {
+        brokers: { label: 'MSK broker-hours (kafka.m7g.large)', unit: 'brokers', price: P.mskBroker },
+        storage: { label: 'MSK broker storage', price: P.mskBrokerStorage },
+      }),
   },
   {
     id: 'kafka-ec2',
@@ -563,23 +542,12 @@ const OPTIONS: readonly OptionDefinition[] = [
     maxEventBytes: null,
     maxEventSource: 'https://kafka.apache.org/documentation/',
     busLines: (v, line) => {
-      const brokers = kafkaBrokers(v.input.ratePerSecond, v.input.eventBytes, v.a);
       const rf = v.a.kafka.replicationFactor;
       return [
-        line(
-          'bus',
-          'EC2 m7g.large brokers',
-          `${brokers} instances × ${v.a.hoursPerMonth} h`,
-          brokers * v.a.hoursPerMonth,
-          P.ec2Broker,
-        ),
-        line(
-          'bus',
-          'EBS gp3 log storage',
-          `${fmt(v.input.retentionDays)} days × ${rf} replicas`,
-          v.gb(v.bytesPerDay * v.input.retentionDays * rf),
-          P.ebs,
-        ),
+        ...kafkaBrokerLines(v, line, {
+          brokers: { label: 'EC2 m7g.large brokers', unit: 'instances', price: P.ec2Broker },
+          storage: { label: 'EBS gp3 log storage', price: P.ebs },
+        }),
         line(
           'transfer',
           'Replication across availability zones',
@@ -595,6 +563,38 @@ const OPTIONS: readonly OptionDefinition[] = [
     ],
   },
 ];
+
+/**
+ * A Kafka cluster of brokers sized by {@link kafkaBrokers}: its broker-hours and its log storage, every
+ * byte kept once per replica. MSK provisioned and Kafka on EC2 differ only in names and prices.
+ */
+function kafkaBrokerLines(
+  v: Volume,
+  line: LineMaker,
+  names: {
+    readonly brokers: { readonly label: string; readonly unit: string; readonly price: PriceRef };
+    readonly storage: { readonly label: string; readonly price: PriceRef };
+  },
+): CostLine[] {
+  const brokers = kafkaBrokers(v.input.ratePerSecond, v.input.eventBytes, v.a);
+  const rf = v.a.kafka.replicationFactor;
+  return [
+    line(
+      'bus',
+      names.brokers.label,
+      `${brokers} ${names.brokers.unit} × ${v.a.hoursPerMonth} h`,
+      brokers * v.a.hoursPerMonth,
+      names.brokers.price,
+    ),
+    line(
+      'bus',
+      names.storage.label,
+      `${fmt(v.input.retentionDays)} days × ${rf} replicas`,
+      v.gb(v.bytesPerDay * v.input.retentionDays * rf),
+      names.storage.price,
+    ),
+  ];
+}
 
 /** The cost options `elt cost` knows, by id, in display order. */
 export const COST_OPTIONS: readonly {

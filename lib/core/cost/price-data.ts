@@ -3,8 +3,8 @@
  * data/aws-pricing.json (AWS prices of the pipeline itself) and data/bus-comparison.json (the bus options,
  * their facts and bus prices). A value that was not confirmed is `null`, never a guess.
  */
-
 import { isJsonObject as isObject } from '../patterns/json-value.js';
+import { EltError } from '../util/errors.js';
 
 /** One price: a dated figure with its source; `usd` is null until someone confirms it. */
 export interface PriceEntry {
@@ -29,22 +29,29 @@ export interface Fact {
   readonly secondarySource?: string;
 }
 
-/** The dimensions every bus option is described on, in the order the comparison doc uses. */
-export const DIMENSIONS = [
-  { key: 'deliverySemantics', label: 'Delivery semantics' },
-  { key: 'ordering', label: 'Ordering' },
-  { key: 'duplicates', label: 'Duplicates' },
-  { key: 'retentionAndReplay', label: 'Retention and replay' },
-  { key: 'fanOut', label: 'Fan-out' },
-  { key: 'throughputQuotas', label: 'Throughput quotas' },
-  { key: 'latency', label: 'Latency' },
-  { key: 'maxPayload', label: 'Payload size' },
-  { key: 'schemas', label: 'Schemas' },
-  { key: 'operationsBurden', label: 'Operations burden' },
-  { key: 'failureModes', label: 'Failure modes' },
-  { key: 'securityModel', label: 'Security model' },
-  { key: 'lockIn', label: 'Lock-in' },
+// prettier-ignore
+const DIMENSION_KEYS = [
+  'deliverySemantics', 'ordering', 'duplicates', 'retentionAndReplay', 'fanOut', 'throughputQuotas', 'latency',
+  'maxPayload', 'schemas', 'operationsBurden', 'failureModes', 'securityModel', 'lockIn',
 ] as const;
+
+/** Headings of docs/comparison.md that are not the key in sentence case. */
+const DIMENSION_LABELS: Partial<Record<(typeof DIMENSION_KEYS)[number], string>> = {
+  fanOut: 'Fan-out',
+  maxPayload: 'Payload size',
+  lockIn: 'Lock-in',
+};
+
+/**
+ * The dimensions every bus option is described on, in the order the comparison doc uses; `label` is the
+ * doc's heading (the key in sentence case: `retentionAndReplay` is "Retention and replay").
+ */
+export const DIMENSIONS = DIMENSION_KEYS.map((key) => ({
+  key,
+  label:
+    DIMENSION_LABELS[key] ??
+    key.charAt(0).toUpperCase() + key.slice(1).replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`),
+}));
 
 /** A dimension key of {@link DIMENSIONS}. */
 export type DimensionKey = (typeof DIMENSIONS)[number]['key'];
@@ -58,23 +65,23 @@ export interface BusOption {
   readonly note?: string;
 }
 
-/** data/bus-comparison.json. */
-export interface BusComparisonFile {
-  readonly checked: string;
+/** What both data files hold: prices of one region, in one currency. */
+export interface PriceFile {
   readonly region: string;
   readonly currency: string;
-  readonly note: string;
-  readonly options: readonly BusOption[];
   readonly prices: readonly PriceEntry[];
-  /** Ids of data/aws-pricing.json entries the comparison also uses. */
-  readonly reuses: readonly string[];
 }
 
 /** data/aws-pricing.json. */
-export interface AwsPricingFile {
-  readonly region: string;
-  readonly currency: string;
-  readonly prices: readonly PriceEntry[];
+export type AwsPricingFile = PriceFile;
+
+/** data/bus-comparison.json: the bus options' facts beside their prices. */
+export interface BusComparisonFile extends PriceFile {
+  readonly checked: string;
+  readonly note: string;
+  readonly options: readonly BusOption[];
+  /** Ids of data/aws-pricing.json entries the comparison also uses. */
+  readonly reuses: readonly string[];
 }
 
 /** Both data files, as the cost model and the doc renderer take them. */
@@ -84,12 +91,7 @@ export interface PriceData {
 }
 
 /** A data file that does not have the expected shape; the message names the file and the field. */
-export class PriceDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PriceDataError';
-  }
-}
+export class PriceDataError extends EltError {}
 
 /** Every price of both files by id (a bus-comparison price wins over an aws-pricing one of the same id). */
 export function priceBook(data: PriceData): ReadonlyMap<string, PriceEntry> {

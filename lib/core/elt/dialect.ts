@@ -1,8 +1,8 @@
 /**
  * The SQL dialect layer: the few constructs that differ between the warehouses, so that each model and
  * each of the pipeline's own SQL files is written once and rendered for DuckDB, PostgreSQL or Redshift.
- * Every argument is an identifier or a JSON path checked against a whitelist before it is rendered;
- * values never pass through here (they are bound as parameters).
+ * Every argument is an identifier or a JSON path checked against a whitelist before it is rendered; the
+ * only values are the reader names a grant checks for, written by `sqlLiteral` (sql-values.ts).
  *
  * | construct              | DuckDB                         | PostgreSQL                    | Redshift                                  |
  * | ---------------------- | ------------------------------ | ----------------------------- | ----------------------------------------- |
@@ -23,6 +23,8 @@
  */
 
 import type { Reader } from './readers.js';
+import { sqlLiteral, SqlValueError } from './sql-values.js';
+import { EltError } from '../util/errors.js';
 
 /** Names of the warehouses a model renders for. */
 export type DialectName = 'duckdb' | 'postgres' | 'redshift';
@@ -85,12 +87,11 @@ function quotedName(name: string): string {
 const tableList = (tables: readonly string[]): string => tables.map((t) => identifier(t)).join(', ');
 
 /** An identifier or JSON path segment that does not fit the whitelist. */
-export class SqlIdentifierError extends Error {
+export class SqlIdentifierError extends EltError {
   constructor(what: string, value: string) {
     super(
       `${what} ${JSON.stringify(value)} is not allowed: use letters, digits and underscores, starting with a letter or underscore`,
     );
-    this.name = 'SqlIdentifierError';
   }
 }
 
@@ -102,11 +103,6 @@ const PATH_SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 export function identifier(value: string, what = 'identifier'): string {
   if (!IDENTIFIER.test(value)) throw new SqlIdentifierError(what, value);
   return value;
-}
-
-/** A SQL string literal: the text in single quotes, each quote doubled. */
-export function stringLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** Splits and checks a dotted JSON path such as `detail.userId`. */
@@ -180,7 +176,7 @@ export const postgresDialect: Dialect = {
   grantSelect: (tables, reader) =>
     `GRANT SELECT ON ${tableList(tables)} TO ${reader.kind === 'group' ? 'GROUP ' : ''}${quotedName(reader.name)}`,
   existingGrantees: (_kind, names) =>
-    `SELECT rolname AS name FROM pg_roles WHERE rolname IN (${names.map(stringLiteral).join(', ')})`,
+    `SELECT rolname AS name FROM pg_roles WHERE rolname IN (${names.map(sqlLiteral).join(', ')})`,
   sortKey: () => '',
 };
 
@@ -215,7 +211,7 @@ export const redshiftDialect: Dialect = {
       group: ['groname', 'pg_group'],
       role: ['role_name', 'svv_roles'],
     }[kind];
-    return `SELECT ${column} AS name FROM ${table} WHERE ${column} IN (${names.map(stringLiteral).join(', ')})`;
+    return `SELECT ${column} AS name FROM ${table} WHERE ${column} IN (${names.map(sqlLiteral).join(', ')})`;
   },
   sortKey: (column) => `SORTKEY (${identifier(column)})`,
 };
@@ -223,13 +219,20 @@ export const redshiftDialect: Dialect = {
 /** A VARCHAR width Redshift takes: 1 to 65,535 bytes. */
 function varcharWidth(width: number): number {
   if (!Number.isInteger(width) || width < 1 || width > 65_535)
-    throw new Error(`a text width must be 1 to 65535 bytes, got ${width}`);
+    throw new SqlValueError('a text width of 1 to 65535 bytes', String(width));
   return width;
+}
+
+/** A dialect name that is not one of the warehouses'. */
+export class UnknownDialectError extends EltError {
+  constructor(readonly dialect: string) {
+    super(`unknown SQL dialect "${dialect}" (known: duckdb, postgres, redshift)`);
+  }
 }
 
 /** The dialect of a warehouse by name. */
 export function dialectNamed(name: string): Dialect {
   const d = { duckdb: duckdbDialect, postgres: postgresDialect, redshift: redshiftDialect }[name];
-  if (!d) throw new Error(`unknown SQL dialect "${name}" (known: duckdb, postgres, redshift)`);
+  if (!d) throw new UnknownDialectError(name);
   return d;
 }

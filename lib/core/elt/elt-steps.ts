@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import {
   ObjectsLoadedMeanwhileError,
   type Clock,
+  type EltWarehouse,
   type ObjectInfo,
   type ObjectStore,
   type RunRecord,
-  type Warehouse,
+  type SqlRunner,
 } from '../ports.js';
+import { EltError } from '../util/errors.js';
 import { identifier } from './dialect.js';
 import { describeDataTest, orderModels, renderDataTest, renderModel, type Model } from './models.js';
 import {
@@ -25,10 +27,12 @@ import {
   writeWatermark,
 } from './raw-listing.js';
 import { readerList, type Reader, type WarehouseReaders } from './readers.js';
+import { warehouseStatement } from './sql-sources.js';
+import { parseRunId, type RunId } from './sql-values.js';
 
 /** What the ELT steps share: where the data is, the models, a clock. */
 export interface EltContext {
-  readonly warehouse: Warehouse;
+  readonly warehouse: EltWarehouse;
   readonly store: ObjectStore;
   readonly clock: Clock;
   readonly models: readonly Model[];
@@ -46,9 +50,9 @@ export interface EltContext {
    */
   readonly skipWhenNothingNew?: boolean;
   /**
-   * Hold the warehouse's run lock (`claimRunLock`) from the plan to publish or fail, for at most this long:
-   * for orchestrators whose steps share no session. Unset: no lock is taken here (`runElt` holds a
-   * session lock of its own).
+   * Claim the warehouse's run lock (`warehouse.runLock`) in the plan and hold it to publish or fail, for at
+   * most this long (a lock row expires then; a session lock is held until the connection closes). Unset:
+   * the plan claims no lock (`runElt` sets it).
    */
   readonly runLockTtlMs?: number;
   /**
@@ -144,8 +148,10 @@ export interface RunPlan {
 }
 
 /** A new run id, sortable by start time: `run-20261125T120000Z-1a2b3c`. */
-export function newRunId(now: Date): string {
-  return `run-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${randomBytes(3).toString('hex')}`;
+export function newRunId(now: Date): RunId {
+  return parseRunId(
+    `run-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${randomBytes(3).toString('hex')}`,
+  );
 }
 
 /** The state of a run that has done nothing yet: no plan, nothing loaded, built or tested. */
@@ -177,15 +183,18 @@ export function planKey(runId: string): string {
 const PENDING_RAW =
   "(SELECT * FROM raw_events WHERE run_id NOT IN (SELECT run_id FROM elt_runs WHERE status = 'succeeded')) raw_events";
 
+/** `$1, $2, …`: one bound parameter for each value of an IN list. */
+const placeholders = (values: readonly unknown[]): string => values.map((_v, i) => `$${i + 1}`).join(', ');
+
 /** Which of the given tables and views exist in the current schema, by name and kind. */
 async function existing(
-  warehouse: Warehouse,
+  warehouse: SqlRunner,
   names: readonly string[],
 ): Promise<Map<string, 'table' | 'view'>> {
   if (names.length === 0) return new Map();
-  const list = names.map((n) => `'${identifier(n)}'`).join(', ');
   const rows = await warehouse.query(
-    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (${list})`,
+    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (${placeholders(names)})`,
+    names.map((n) => identifier(n)),
   );
   return new Map(
     rows.map((r) => [
@@ -207,7 +216,7 @@ export function assertPublishable(ctx: Pick<EltContext, 'models' | 'readers' | '
   if (needed > max) {
     const perModel = 2;
     const fixed = needed - perModel * ctx.models.length;
-    throw new Error(
+    throw new PublishTooLargeError(
       `publishing ${ctx.models.length} models needs up to ${needed} statements in one transaction, and ${ctx.warehouse.describe()} takes at most ${max}: keep to ${Math.floor((max - fixed) / perModel)} models (2 statements each, plus ${fixed} for the readers' grants and the run lock), or fewer readers`,
     );
   }
@@ -221,7 +230,7 @@ export function assertPublishable(ctx: Pick<EltContext, 'models' | 'readers' | '
 export async function planRun(ctx: EltContext, runId?: string): Promise<RunState> {
   assertPublishable(ctx);
   const started = ctx.clock.now();
-  const id = runId ?? newRunId(started);
+  const id = runId === undefined ? newRunId(started) : parseRunId(runId);
   let mark = ctx.fullRefresh ? undefined : await readWatermark(ctx.store, scopeOf(ctx));
   const list = (from: typeof mark) =>
     listRawCandidates(ctx.store, {
@@ -246,8 +255,8 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   }
   const since = mark ? new Date(mark.at.getTime() - WATERMARK_MARGIN_MS) : undefined;
   let lockHeld = false;
-  if (usesLockRow(ctx)) {
-    const holder = await ctx.warehouse.claimRunLock(
+  if (ctx.runLockTtlMs !== undefined) {
+    const holder = await ctx.warehouse.runLock.claim(
       id,
       started,
       new Date(started.getTime() + ctx.runLockTtlMs),
@@ -261,8 +270,14 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   try {
     return await writePlan(ctx, id, started, { candidates, listed, since, previous: mark }, lockHeld);
   } catch (error) {
-    // The failure path gets no run state from a plan that failed: give the lock back here.
-    if (lockHeld) await ctx.warehouse.releaseRunLock?.(id).catch(() => undefined);
+    // The failure path gets no run state from a plan that failed: give the lock back here. The plan's
+    // error is the one to throw; a release that fails too is reported (the lock then expires).
+    if (lockHeld)
+      await ctx.warehouse.runLock
+        .release(id)
+        .catch((release: unknown) =>
+          ctx.onProgress?.(`plan: could not release the run lock of ${id}: ${(release as Error).message}`),
+        );
     throw error;
   }
 }
@@ -272,7 +287,7 @@ const byAge = (a: ObjectInfo, b: ObjectInfo): number =>
 
 async function writePlan(
   ctx: EltContext,
-  id: string,
+  id: RunId,
   started: Date,
   listing: {
     candidates: readonly ObjectInfo[];
@@ -342,6 +357,7 @@ function fits(ctx: EltContext, slowestMs: number, doneThisCall: number): boolean
  */
 export async function loadRun(ctx: EltContext, state: RunState): Promise<RunState> {
   const plan = JSON.parse(Buffer.from(await ctx.store.get(state.planKey)).toString('utf8')) as RunPlan;
+  const runId = parseRunId(state.runId);
   const since = state.since ? new Date(state.since) : undefined;
   const unloaded = async (): Promise<ObjectInfo[]> => {
     const loaded = await ctx.warehouse.loadedObjectKeys(since);
@@ -365,7 +381,7 @@ export async function loadRun(ctx: EltContext, state: RunState): Promise<RunStat
     }
     const t0 = Date.now();
     try {
-      eventsLoaded += await ctx.warehouse.loadObjects(chunk, ctx.store, state.runId);
+      eventsLoaded += await ctx.warehouse.loadObjects(chunk, ctx.store, runId);
     } catch (error) {
       // A statement of an earlier run that outlived its process loaded some of these meanwhile: nothing
       // of this chunk was written; take the ledger as it is now.
@@ -492,29 +508,27 @@ export async function testRun(ctx: EltContext, state: RunState): Promise<RunStat
  * moves the watermark.
  */
 export async function publishRun(ctx: EltContext, state: RunState): Promise<RunRecord> {
-  if (state.failedTests.length > 0)
-    throw new Error(`run ${state.runId} has failing data tests and cannot be published`);
+  if (state.failedTests.length > 0) throw new PublishRefusedError(state.runId);
+  const runId = parseRunId(state.runId);
   const ordered = orderModels(ctx.models);
   const appended = new Set(state.appended ?? []);
   const replaced = ordered.filter((m) => !appended.has(m.name)).map((m) => m.name);
   const shapes = await columnShapes(ctx.warehouse, [...replaced, ...replaced.map(buildTable)]);
-  const lockSql =
-    state.lockHeld && ctx.warehouse.releaseRunLockSql
-      ? ctx.warehouse.releaseRunLockSql(state.runId)
-      : undefined;
+  // The lock goes in the same commit as the tables (a session lock goes with its connection).
+  const releaseLock = state.lockHeld ? ctx.warehouse.runLock.releaseStatements(runId) : [];
   const { readers, missing } = await existingReaders(ctx.warehouse, ctx.readers);
   const plan: PublishPlan = publishStatements(ctx.warehouse.dialect, {
     models: ordered.map((m) => m.name),
     appended,
     shapes,
     readers,
-    ...(lockSql ? { extra: [lockSql] } : {}),
+    extra: releaseLock,
   });
   try {
     await ctx.warehouse.executeBatch(plan.statements);
   } catch (error) {
     if (plan.recreated.length === 0) throw error;
-    throw new Error(
+    throw new PublishFailedError(
       `publishing failed while replacing ${plan.recreated.join(', ')}, whose columns changed (a changed model is a new table): ${(error as Error).message}. If a view depends on the table, drop the view, run again, and create it again on the new columns`,
       { cause: error },
     );
@@ -544,7 +558,6 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
     ctx.clock.now(),
   );
   await ctx.warehouse.recordRun(record);
-  if (state.lockHeld && !lockSql) await ctx.warehouse.releaseRunLock?.(state.runId);
   if (state.watermark) {
     const recent = state.planKey
       ? ((JSON.parse(Buffer.from(await ctx.store.get(state.planKey)).toString('utf8')) as RunPlan).recent ??
@@ -566,7 +579,7 @@ export async function publishRun(ctx: EltContext, state: RunState): Promise<RunR
  * first signs in.
  */
 async function existingReaders(
-  warehouse: Warehouse,
+  warehouse: SqlRunner,
   configured: WarehouseReaders | undefined,
 ): Promise<{ readers: WarehouseReaders; missing: Reader[] }> {
   const all = readerList(configured);
@@ -588,20 +601,17 @@ async function existingReaders(
 const scopeOf = (ctx: EltContext): string => ctx.watermarkScope ?? ctx.warehouse.describe();
 
 /** Whether a run was published in this warehouse. */
-async function publishedRun(warehouse: Warehouse, runId: string): Promise<boolean> {
-  const [row] = await warehouse.query(
-    "SELECT COUNT(*) AS n FROM elt_runs WHERE run_id = $1 AND status = 'succeeded'",
-    [runId],
-  );
+async function publishedRun(warehouse: SqlRunner, runId: string): Promise<boolean> {
+  const [row] = await warehouse.query(warehouseStatement('published-run'), [runId]);
   return Number(row?.n ?? 0) > 0;
 }
 
 /** Column name, type and position of each table, to tell whether a build can replace a table's rows. */
-async function columnShapes(warehouse: Warehouse, tables: readonly string[]): Promise<Map<string, string>> {
+async function columnShapes(warehouse: SqlRunner, tables: readonly string[]): Promise<Map<string, string>> {
   if (tables.length === 0) return new Map();
-  const list = tables.map((t) => `'${identifier(t)}'`).join(', ');
   const rows = await warehouse.query(
-    `SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, ordinal_position FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN (${list}) ORDER BY table_name, ordinal_position`,
+    `SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, ordinal_position FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN (${placeholders(tables)}) ORDER BY table_name, ordinal_position`,
+    tables.map((t) => identifier(t)),
   );
   const shapes = new Map<string, string[]>();
   for (const r of rows) {
@@ -621,8 +631,8 @@ async function columnShapes(warehouse: Warehouse, tables: readonly string[]): Pr
 }
 
 /** Runs statements in transactions of at most the warehouse's batch size (for work that need not be atomic). */
-async function executeInBatches(warehouse: Warehouse, statements: readonly string[]): Promise<void> {
-  const size = warehouse.maxStatementsPerTransaction ?? Math.max(1, statements.length);
+async function executeInBatches(warehouse: SqlRunner, statements: readonly string[]): Promise<void> {
+  const size = Math.min(warehouse.maxStatementsPerTransaction, Math.max(1, statements.length));
   for (let i = 0; i < statements.length; i += size)
     await warehouse.executeBatch(statements.slice(i, i + size));
 }
@@ -636,15 +646,16 @@ async function executeInBatches(warehouse: Warehouse, statements: readonly strin
  * is kept until it expires, so no other run can load the same objects meanwhile.
  */
 export async function failRun(ctx: EltContext, state: RunState, reason: string): Promise<RunRecord> {
-  const locking = usesLockRow(ctx);
+  const runId = parseRunId(state.runId);
+  const locking = ctx.runLockTtlMs !== undefined;
   const owned = !locking || state.lockHeld === true;
   let running = 0;
-  if (owned && ctx.warehouse.stopRunStatements) {
+  if (owned) {
     // Keep time after the wait for recording the run (half a piece).
     const until = new Date(
       ctx.deadline !== undefined ? ctx.deadline - MIN_PIECE_MS / 2 : Date.now() + MIN_PIECE_MS,
     );
-    running = await ctx.warehouse.stopRunStatements(state.runId, until);
+    running = await ctx.warehouse.runLock.stopRunStatements(runId, until);
   }
   if (owned && running === 0) await dropUnpublished(ctx.warehouse, ctx.models);
   const why =
@@ -653,29 +664,33 @@ export async function failRun(ctx: EltContext, state: RunState, reason: string):
       : `${reason} (${running} statement(s) of the run were still running and could not be stopped: the run lock is kept until it expires, so no other run changes the warehouse while they may)`;
   const record = toRecord(state, 'failed', ctx.clock.now(), why);
   await ctx.warehouse.recordRun(record);
-  if (locking && state.lockHeld && running === 0) await ctx.warehouse.releaseRunLock?.(state.runId);
+  if (locking && state.lockHeld && running === 0) await ctx.warehouse.runLock.release(runId);
   return record;
 }
 
-/** Whether runs of this context take the warehouse's lock row (plan claims it, publish or fail frees it). */
-function usesLockRow(ctx: EltContext): ctx is EltContext & {
-  runLockTtlMs: number;
-  warehouse: Required<Pick<Warehouse, 'claimRunLock'>> & Warehouse;
-} {
-  return ctx.runLockTtlMs !== undefined && ctx.warehouse.claimRunLock !== undefined;
-}
-
 /** A model whose SQL the warehouse rejected. */
-export class ModelFailedError extends Error {
+export class ModelFailedError extends EltError {
   constructor(
     readonly model: string,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(`model ${model} failed: ${message}`, options);
-    this.name = 'ModelFailedError';
   }
 }
+
+/** The models do not fit one publishing transaction of the warehouse; the message says how many do. */
+export class PublishTooLargeError extends EltError {}
+
+/** A run with failing data tests was asked to publish: it must not be. */
+export class PublishRefusedError extends EltError {
+  constructor(readonly runId: string) {
+    super(`run ${runId} has failing data tests and cannot be published`);
+  }
+}
+
+/** The publishing transaction failed while replacing tables whose columns changed; the message says what to do. */
+export class PublishFailedError extends EltError {}
 
 /**
  * The most error text a run record keeps: the Data API returns no row over 64 KB, and the run history
@@ -707,7 +722,7 @@ function toRecord(state: RunState, status: RunRecord['status'], finished?: Date,
 }
 
 /** Drops every `__build` table or view and `__new` table a run left behind. */
-async function dropUnpublished(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
+async function dropUnpublished(warehouse: SqlRunner, models: readonly Model[]): Promise<void> {
   const d = warehouse.dialect;
   const names = models.flatMap((m) => [buildTable(m.name), newTable(m.name)]);
   const found = await existing(warehouse, names);
@@ -723,7 +738,7 @@ export const PIPELINE_TABLES = ['raw_events', 'elt_loaded_objects', 'elt_runs'] 
  * Drops everything the pipeline made in a warehouse — its own tables and every model's tables — so the
  * next run starts from nothing. For `elt demo` on a shared warehouse; never called by a run.
  */
-export async function dropPipelineTables(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
+export async function dropPipelineTables(warehouse: SqlRunner, models: readonly Model[]): Promise<void> {
   const d = warehouse.dialect;
   await dropUnpublished(warehouse, models);
   await executeInBatches(warehouse, [

@@ -1,5 +1,7 @@
 import { jsonTextWidth } from '../events/text-width.js';
-import { identifier, jsonPath, stringLiteral, type Dialect } from './dialect.js';
+import { identifier, jsonPath, type Dialect } from './dialect.js';
+import { sqlLiteral } from './sql-values.js';
+import { EltError } from '../util/errors.js';
 
 /** A data test declared in a model's header. */
 export type DataTest =
@@ -31,13 +33,12 @@ export interface Model {
 }
 
 /** A model file that cannot be used: bad header, unknown macro, unknown ref, a cycle. */
-export class ModelDefinitionError extends Error {
+export class ModelDefinitionError extends EltError {
   constructor(
     readonly model: string,
     message: string,
   ) {
     super(`model ${model}: ${message}`);
-    this.name = 'ModelDefinitionError';
   }
 }
 
@@ -271,9 +272,9 @@ export function renderDataTest(model: string, test: DataTest, dialect: Dialect):
       return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} IS NULL`;
     case 'accepted_values':
       // The values come from the model file (code in the repository), never from events; quotes are escaped.
-      return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} NOT IN (${test.values.map(stringLiteral).join(', ')})`;
+      return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} NOT IN (${test.values.map(sqlLiteral).join(', ')})`;
     case 'freshness':
-      return `SELECT CASE WHEN COUNT(*) > 0 AND MAX(${c}) < ${dialect.nowUtc} - INTERVAL '${test.hours} hours' THEN 1 ELSE 0 END AS failures FROM ${t}`;
+      return `SELECT CASE WHEN COUNT(*) > 0 AND MAX(${c}) < ${dialect.nowUtc} - INTERVAL ${sqlLiteral(`${test.hours} hours`)} THEN 1 ELSE 0 END AS failures FROM ${t}`;
   }
 }
 

@@ -1,3 +1,4 @@
+import { EltError } from '../util/errors.js';
 /**
  * Who may read the published models besides the pipeline itself: database users, groups and roles that
  * every publish grants `SELECT` on every model table. Configuration (`warehouse.readers` in cdk.json), so
@@ -19,10 +20,9 @@ export interface Reader {
 }
 
 /** A reader that is not a valid database name; the message says which and why. */
-export class WarehouseReadersError extends Error {
+export class WarehouseReadersError extends EltError {
   constructor(message: string) {
     super(message);
-    this.name = 'WarehouseReadersError';
   }
 }
 

@@ -1,4 +1,5 @@
 import { EltRunInProgressError, type RunRecord } from '../ports.js';
+import { EltError } from '../util/errors.js';
 import {
   ELT_RUN_LOCK_TTL_MS,
   failRun,
@@ -19,10 +20,12 @@ export interface EltRunOptions extends EltContext {
 }
 
 /** A run that did not succeed; the run history has the same record. */
-export class EltRunFailedError extends Error {
-  constructor(readonly run: RunRecord) {
-    super(`ELT run ${run.runId} failed: ${run.error ?? 'unknown error'}`);
-    this.name = 'EltRunFailedError';
+export class EltRunFailedError extends EltError {
+  constructor(
+    readonly run: RunRecord,
+    options?: { cause?: unknown },
+  ) {
+    super(`ELT run ${run.runId} failed: ${run.error ?? 'unknown error'}`, options);
   }
 }
 
@@ -33,15 +36,13 @@ export class EltRunFailedError extends Error {
  * nothing twice, and the history records every run. Throws {@link EltRunFailedError} when the run fails.
  */
 export async function runElt(runOptions: EltRunOptions): Promise<RunRecord> {
-  // Two runs at once would build the same tables: the second stops here, before touching anything.
-  await runOptions.warehouse.acquireRunLock?.();
-  // A warehouse with no session lock but a lock row (Redshift through the Data API, shared with the
-  // scheduled runs on AWS): the plan claims it, publish or fail gives it back.
+  // Two runs at once would build the same tables: the second stops here, before touching anything (a
+  // session lock is taken now; a lock row, which needs the pipeline's tables, by the plan).
   const w = runOptions.warehouse;
-  const options: EltRunOptions =
-    !w.acquireRunLock && w.claimRunLock && runOptions.runLockTtlMs === undefined
-      ? { ...runOptions, runLockTtlMs: ELT_RUN_LOCK_TTL_MS }
-      : runOptions;
+  await w.runLock.acquireForSession();
+  // The plan claims the lock (a lock row: Redshift through the Data API, shared with the scheduled runs
+  // on AWS), publish or fail gives it back.
+  const options: EltRunOptions = { runLockTtlMs: ELT_RUN_LOCK_TTL_MS, ...runOptions };
   // Schema and ownership first (a Redshift warehouse refuses a user who does not own the pipeline's tables),
   // before the store is listed: a run that cannot go on says so at once.
   await w.ensureSchema();
@@ -54,7 +55,7 @@ export async function runElt(runOptions: EltRunOptions): Promise<RunRecord> {
     while (state.transformComplete === false);
     state = await testRun(options, state);
   } catch (error) {
-    throw new EltRunFailedError(await failRun(options, state, (error as Error).message));
+    throw new EltRunFailedError(await failRun(options, state, (error as Error).message), { cause: error });
   }
   if (state.failedTests.length > 0) {
     throw new EltRunFailedError(
@@ -64,6 +65,6 @@ export async function runElt(runOptions: EltRunOptions): Promise<RunRecord> {
   try {
     return await publishRun(options, state);
   } catch (error) {
-    throw new EltRunFailedError(await failRun(options, state, (error as Error).message));
+    throw new EltRunFailedError(await failRun(options, state, (error as Error).message), { cause: error });
   }
 }

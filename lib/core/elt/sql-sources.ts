@@ -1,5 +1,6 @@
 import { parseModel, type Model } from './models.js';
 import { SQL_FILES } from '../../generated/sql-files.js';
+import { splitStatements, SqlTextError } from './sql-text.js';
 
 /**
  * The repository's SQL models (sql/models/*.sql), read from the generated module so the CLI and the
@@ -16,6 +17,14 @@ export function loadModels(files: Readonly<Record<string, string>> = SQL_FILES):
 export function warehouseSql(name: string, files: Readonly<Record<string, string>> = SQL_FILES): string {
   const text = files[`warehouse/${name}.sql`];
   if (text === undefined)
-    throw new Error(`no SQL file sql/warehouse/${name}.sql (run \`npm run gen\` after adding one)`);
+    throw new SqlTextError(`no SQL file sql/warehouse/${name}.sql (run \`npm run gen\` after adding one)`);
   return text;
+}
+
+/** The one statement of `sql/warehouse/<name>.sql`, without its comments. */
+export function warehouseStatement(name: string): string {
+  const [statement, ...more] = splitStatements(warehouseSql(name));
+  if (statement === undefined || more.length > 0)
+    throw new SqlTextError(`sql/warehouse/${name}.sql must hold exactly one statement`);
+  return statement;
 }

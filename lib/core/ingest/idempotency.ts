@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EltError } from '../util/errors.js';
 
 /** A response kept for replay. */
 export interface StoredResponse {
@@ -17,9 +18,23 @@ export type IdempotencyBegin =
   /** Used before with a different body. */
   | { readonly kind: 'mismatch' };
 
-/** Keeps idempotency keys, their request fingerprints and first responses, for a time to live. */
+/**
+ * The store cannot say or record what a key holds right now (its table is unreachable, or a record changed
+ * under the request): nothing is known to be done, so the request fails and may be retried.
+ */
+export class IdempotencyStoreUnavailableError extends EltError {}
+
+/**
+ * Keeps idempotency keys, their request fingerprints and first responses, for a time to live. Times are
+ * epoch milliseconds. A store that cannot answer throws {@link IdempotencyStoreUnavailableError}.
+ */
 export interface IdempotencyStore {
-  begin(key: string, fingerprint: string, now: number): Promise<IdempotencyBegin>;
+  /**
+   * Claims `key` for a request, or says why not. `heldUntil`: when the request's runtime cuts it off (a
+   * Lambda invocation's end), after which a key still in flight is free again; a store picks its own bound
+   * when it is not given.
+   */
+  begin(key: string, fingerprint: string, now: number, heldUntil?: number): Promise<IdempotencyBegin>;
   /** Records the response of a request that started with `begin` → new. */
   complete(key: string, fingerprint: string, response: StoredResponse, now: number): Promise<void>;
   /** Releases a key whose request failed, so a retry is handled afresh. */
@@ -77,7 +92,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return this.entries.size;
   }
 
-  begin(key: string, fingerprint: string, now: number): Promise<IdempotencyBegin> {
+  begin(key: string, fingerprint: string, now: number, heldUntil?: number): Promise<IdempotencyBegin> {
     if (++this.sweeps % 1000 === 0) this.sweep(now);
     const e = this.entries.get(key);
     if (e && e.expiresAt > now) {
@@ -85,7 +100,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       if (!e.response) return Promise.resolve({ kind: 'in-flight' });
       return Promise.resolve({ kind: 'replay', response: e.response });
     }
-    this.entries.set(key, { fingerprint, expiresAt: now + (this.options.inFlightTtlMs ?? 60_000) });
+    const expiresAt = heldUntil ?? now + (this.options.inFlightTtlMs ?? 60_000);
+    this.entries.set(key, { fingerprint, expiresAt });
     return Promise.resolve({ kind: 'new' });
   }
 

@@ -1,61 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
 import type { EventValidator } from '../events/validator.js';
 import { jsonDepthExceeds } from '../events/json-checks.js';
 import { EVENT_LIMITS } from '../events/rejection.js';
 import { entryFromValue } from '../publish/entry-input.js';
-
-/** An error answer, as RFC 9457 problem details (`application/problem+json`). */
-export interface Problem {
-  readonly status: number;
-  readonly title: string;
-  readonly detail: string;
-  /** The field at fault, e.g. `entries[2].detail.amountMinor`. */
-  readonly field?: string;
-  /** Seconds the client should wait (429, 503). */
-  readonly retryAfterSeconds?: number;
-}
-
-/** A problem; `type` URIs point at the docs section that explains it. */
-export function problem(
-  status: number,
-  title: string,
-  detail: string,
-  extra: Partial<Pick<Problem, 'field' | 'retryAfterSeconds'>> = {},
-): Problem {
-  return { status, title, detail, ...extra };
-}
-
-// RFC 9457: type "about:blank" means the status code says it all; `docs` names where each is explained.
-const PROBLEM_DOCS = 'docs/failure-modes.md#ingest-api-errors';
-
-/** The JSON body of a problem answer, the same from the local server and the AWS function. */
-export function problemBody(p: Problem): Record<string, unknown> {
-  return {
-    type: 'about:blank',
-    docs: PROBLEM_DOCS,
-    title: p.title,
-    status: p.status,
-    detail: p.detail,
-    ...(p.field ? { field: p.field } : {}),
-  };
-}
-
-/** The SHA-256 digest a bearer token is compared as. */
-export function tokenDigest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
-/**
- * Whether an `Authorization` header carries the bearer token whose digest is `expected`. Compared as
- * fixed-length digests, in constant time: neither the token's length nor its content leaks through timing.
- */
-export function bearerTokenMatches(header: string | undefined, expected: Buffer): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  if (!m) return false;
-  return timingSafeEqual(tokenDigest(m[1]!), expected);
-}
+import { ingestProblems, type Problem } from './problems.js';
 
 /** Entries one request may carry. */
 export const MAX_ENTRIES_PER_REQUEST = 500;
@@ -65,23 +15,10 @@ const KEY_PATTERN = /^[A-Za-z0-9._:~+/=-]{1,255}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Checks the `Idempotency-Key` header: required for writes, one value, a safe token. */
-export function parseIdempotencyKey(header: string | string[] | undefined): string | Problem {
-  if (header === undefined || header === '') {
-    return problem(
-      400,
-      'Idempotency-Key required',
-      'Send an Idempotency-Key header (a unique token per logical request, e.g. a UUID); a retry with the same key and body is answered with the first response and publishes nothing.',
-    );
-  }
-  if (Array.isArray(header))
-    return problem(400, 'Malformed Idempotency-Key', 'Send exactly one Idempotency-Key header.');
-  if (!KEY_PATTERN.test(header)) {
-    return problem(
-      400,
-      'Malformed Idempotency-Key',
-      'The Idempotency-Key must be 1–255 characters of letters, digits and . _ : ~ + / = -',
-    );
-  }
+export function parseIdempotencyKey(header: string | readonly string[] | undefined): string | Problem {
+  if (header === undefined || header === '') return ingestProblems.idempotencyKeyRequired();
+  if (typeof header !== 'string') return ingestProblems.idempotencyKeyRepeated();
+  if (!KEY_PATTERN.test(header)) return ingestProblems.idempotencyKeyMalformed();
   return header;
 }
 
@@ -112,32 +49,26 @@ export interface IngestBatch {
  * entry must then pass the catalogue's schema. The first problem found is returned, naming the field.
  */
 export function parseIngestBody(
-  body: Buffer,
+  body: Uint8Array,
   contentType: string | undefined,
   key: string,
   validator: EventValidator,
   now: Date,
 ): IngestBatch | Problem {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') {
-    return problem(
-      415,
-      'Unsupported media type',
-      `Send the body as application/json${type ? `, not ${type}` : ' (Content-Type is missing)'}.`,
-    );
-  }
+  if (type !== 'application/json') return ingestProblems.unsupportedMediaType(type);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
-    return problem(400, 'Malformed body', 'The body is not UTF-8 text.');
+    return ingestProblems.bodyNotUtf8();
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     // JSON.parse also throws (RangeError) on nesting deep enough to exhaust the stack.
-    return problem(400, 'Malformed JSON', `The body is not valid JSON: ${(error as Error).message}`);
+    return ingestProblems.malformedJson((error as Error).message);
   }
   const list: unknown[] = Array.isArray(value)
     ? value
@@ -146,16 +77,9 @@ export function parseIngestBody(
       : [value];
   const single =
     !Array.isArray(value) && !(value !== null && typeof value === 'object' && 'entries' in value);
-  if (list.length === 0)
-    return problem(422, 'No entries', 'The request has no entries.', { field: 'entries' });
-  if (list.length > MAX_ENTRIES_PER_REQUEST) {
-    return problem(
-      413,
-      'Too many entries',
-      `The request has ${list.length} entries; send at most ${MAX_ENTRIES_PER_REQUEST} per request.`,
-      { field: 'entries' },
-    );
-  }
+  if (list.length === 0) return ingestProblems.noEntries();
+  if (list.length > MAX_ENTRIES_PER_REQUEST)
+    return ingestProblems.tooManyEntries(list.length, MAX_ENTRIES_PER_REQUEST);
   const entries: PutEventsEntry[] = [];
   const values: Record<string, unknown>[] = [];
   const eventIds: string[] = [];
@@ -166,12 +90,7 @@ export function parseIngestBody(
       const detail = (raw as Record<string, unknown>).detail;
       if (detail !== null && typeof detail === 'object' && !Array.isArray(detail)) {
         if (jsonDepthExceeds(detail, EVENT_LIMITS.maxDetailNestingDepth)) {
-          return problem(
-            422,
-            'Nesting too deep',
-            `${name('detail')} nests deeper than ${EVENT_LIMITS.maxDetailNestingDepth} levels.`,
-            { field: name('detail') },
-          );
+          return ingestProblems.nestingTooDeep(name('detail'), EVENT_LIMITS.maxDetailNestingDepth);
         }
         const id = eventIdFor(key, i, list.length);
         (raw as Record<string, unknown>).detail = { ...(detail as Record<string, unknown>), eventId: id };
@@ -180,9 +99,7 @@ export function parseIngestBody(
     const checked = entryFromValue(raw);
     if (!checked.ok) {
       const field = /"([\w-]+)"/.exec(checked.rejection.reason)?.[1];
-      return problem(422, 'Invalid entry', `${at ? `${at}: ` : ''}${checked.rejection.reason}`, {
-        field: field ? name(field) : at || '$',
-      });
+      return ingestProblems.invalidEntry(at, checked.rejection.reason, field ? name(field) : at || '$');
     }
     const entry = checked.entry;
     const eventId = ((raw as Record<string, unknown>).detail as Record<string, unknown>).eventId as string;
@@ -200,18 +117,11 @@ export function parseIngestBody(
     });
     if (!verdict.ok) {
       const path = /(detail[\w.[\]/-]*)/.exec(verdict.rejection.reason)?.[1];
-      return problem(422, 'Schema violation', `${at ? `${at}: ` : ''}${verdict.rejection.reason}`, {
-        field: name(path ?? 'detail'),
-      });
+      return ingestProblems.schemaViolation(at, verdict.rejection.reason, name(path ?? 'detail'));
     }
     entries.push(entry);
     values.push(raw as Record<string, unknown>);
     eventIds.push(eventId);
   }
   return { entries, values, eventIds };
-}
-
-/** Whether a parse result is a problem. */
-export function isProblem(value: unknown): value is Problem {
-  return value !== null && typeof value === 'object' && 'status' in value && 'title' in value;
 }

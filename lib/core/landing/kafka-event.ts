@@ -1,5 +1,6 @@
 import { EVENT_LIMITS } from '../events/rejection.js';
 import { landBatch, type LandingDeps, type LandingRecord, type LandingResult } from './land-batch.js';
+import { EltError } from '../util/errors.js';
 
 /**
  * One record of the event Lambda's Kafka event source mapping (Amazon MSK or self-managed Apache Kafka)
@@ -89,13 +90,12 @@ export function kafkaLandingRecords(
 }
 
 /** Some records of a Kafka batch were not durably written: the event source must retry the batch. */
-export class KafkaBatchNotLandedError extends Error {
+export class KafkaBatchNotLandedError extends EltError {
   constructor(readonly result: LandingResult) {
     const ids = result.failedIds;
     super(
       `${ids.length} record(s) not landed (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}): ${result.errors[0] ?? 'unknown error'}`,
     );
-    this.name = 'KafkaBatchNotLandedError';
   }
 }
 

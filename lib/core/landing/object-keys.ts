@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { timePartition, type TimePartition } from '../events/event-time.js';
+import { EltError } from '../util/errors.js';
 
 /** Landed, valid events: `raw/source=…/detail_type=…/dt=YYYY-MM-DD/hour=HH/part-….ndjson.gz`. */
 export const RAW_PREFIX = 'raw/';
@@ -13,13 +14,21 @@ export const OBJECT_SUFFIX = '.ndjson.gz';
 const SAFE_SEGMENT = /^[A-Za-z0-9._=-]{1,200}$/;
 
 /** A key that is not a safe, relative, `/`-separated path. */
-export class ObjectKeyInvalidError extends Error {
+export class ObjectKeyInvalidError extends EltError {
   constructor(readonly key: string) {
     super(
       `object key ${JSON.stringify(key)} is not a safe relative key (segments of A-Z a-z 0-9 . _ = -, no "..")`,
     );
-    this.name = 'ObjectKeyInvalidError';
   }
+}
+
+/** A store location or list prefix the object stores cannot use (an S3 URL, a prefix without its "/"). */
+export class ObjectStoreLocationError extends EltError {}
+
+/** Throws {@link ObjectStoreLocationError} unless `prefix` is empty or ends in "/" (what `listPrefixes` takes). */
+export function assertListPrefix(prefix: string): void {
+  if (prefix !== '' && !prefix.endsWith('/'))
+    throw new ObjectStoreLocationError(`listPrefixes needs a prefix ending in "/": ${prefix}`);
 }
 
 /** Throws unless every segment of the key is safe. */

@@ -4,6 +4,7 @@ import type { Rejection, RejectionCode } from '../events/rejection.js';
 import { quarantineRecord, writeQuarantine } from '../landing/quarantine.js';
 import type { Bus, Clock, ObjectStore } from '../ports.js';
 import { entryFromLine, entryFromValue } from './entry-input.js';
+import { EltError } from '../util/errors.js';
 
 /** One thing to publish: a raw NDJSON line or an already parsed value, with a reference for quarantine. */
 export type PublishInput =
@@ -47,14 +48,13 @@ export interface PublishOptions {
 }
 
 /** Raised when the bus keeps failing valid entries: they are not invalid, so they are not quarantined. */
-export class PublishFailedError extends Error {
+export class PublishFailedError extends EltError {
   constructor(
     message: string,
     readonly summary: PublishSummary,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'PublishFailedError';
   }
 }
 

@@ -5,12 +5,19 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { functionEnvironment } from '../../../lambdas/commons/settings.js';
 import { packageRoot } from '../../package-paths.js';
+import { ConstructPropsError } from '../construct-errors.js';
 
 /** Props of {@link EltFunction}. */
 export interface EltFunctionProps {
-  /** The handler module, relative to `lambdas/`, without extension (e.g. `land`, `elt/plan`). */
+  /**
+   * The entry module of the function, relative to `lambdas/` and without extension: a folder stands for
+   * its `index.ts` (`land` is `lambdas/land/index.ts`), a file for itself (`elt/plan`, `land/kafka`). Its
+   * export `handler` is the Lambda handler.
+   */
   readonly handler: string;
   readonly description: string;
   /** Powertools service name (logs and metrics dimension). */
@@ -47,7 +54,7 @@ export class EltFunction extends Construct {
   constructor(scope: Construct, id: string, props: EltFunctionProps) {
     super(scope, id);
     if (!/^[a-z0-9-]+(\/[a-z0-9-]+)*$/.test(props.handler)) {
-      throw new Error(
+      throw new ConstructPropsError(
         `EltFunction: handler must be a module path under lambdas/ such as "land" or "elt/plan", got "${props.handler}"`,
       );
     }
@@ -71,7 +78,7 @@ export class EltFunction extends Construct {
       true,
     );
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: join(packageRoot(), 'lambdas', `${props.handler}.ts`),
+      entry: entryOf(props.handler),
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -85,12 +92,7 @@ export class EltFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       depsLockFilePath: join(packageRoot(), 'package-lock.json'),
       projectRoot: packageRoot(),
-      environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
+      environment: { ...functionEnvironment(props), ...props.environment },
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
@@ -113,4 +115,10 @@ export class EltFunction extends Construct {
       },
     ]);
   }
+}
+
+/** `lambdas/<handler>/index.ts` when `<handler>` is a folder of lambdas/, else `lambdas/<handler>.ts`. */
+function entryOf(handler: string): string {
+  const folderEntry = join(packageRoot(), 'lambdas', handler, 'index.ts');
+  return existsSync(folderEntry) ? folderEntry : join(packageRoot(), 'lambdas', `${handler}.ts`);
 }

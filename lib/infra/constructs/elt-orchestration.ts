@@ -14,10 +14,10 @@ import { ELT_EVENT_SOURCE } from '../../core/events/catalogue.js';
 import { ELT_STATE_MACHINE_TIMEOUT_MS } from '../../core/elt/elt-steps.js';
 import { WATERMARK_PREFIX } from '../../core/elt/raw-listing.js';
 import { RAW_PREFIX } from '../../core/landing/object-keys.js';
-import { eltRunEnvironment, type EltRunSettings } from '../function-environment.js';
+import { eltSettings, type EltSettingsInput } from '../../../lambdas/elt/settings.js';
 import { grantBucketAccess } from './bucket-access.js';
 import { EltFunction } from './elt-function.js';
-import { MANIFEST_PREFIX, type Warehouse } from './warehouse.js';
+import { MANIFEST_PREFIX, type RedshiftServerlessWarehouse } from './redshift-serverless-warehouse.js';
 import { objectsUnderPrefixes } from '../nag-findings.js';
 
 /**
@@ -35,14 +35,14 @@ export interface EltOrchestrationProps {
   readonly namePrefix: string;
   readonly bus: events.IEventBus;
   readonly rawBucket: s3.IBucket;
-  readonly warehouse: Warehouse;
+  readonly warehouse: RedshiftServerlessWarehouse;
   /** EventBridge Scheduler expression (already validated by the config). */
   readonly schedule: string;
   readonly timezone: string;
   readonly logRetention: logs.RetentionDays;
   readonly metricsNamespace: string;
   /** Readers, lateness and run size, passed to every step as environment variables. */
-  readonly run: EltRunSettings;
+  readonly run: Required<Pick<EltSettingsInput, 'readers' | 'latenessHours' | 'maxObjectsPerRun'>>;
 }
 
 /**
@@ -68,15 +68,14 @@ export class EltOrchestration extends Construct {
 
   constructor(scope: Construct, id: string, props: EltOrchestrationProps) {
     super(scope, id);
-    const env = {
-      RAW_BUCKET: props.rawBucket.bucketName,
-      REDSHIFT_WORKGROUP: props.warehouse.workgroupName,
-      REDSHIFT_DATABASE: props.warehouse.databaseName,
-      REDSHIFT_COPY_ROLE_ARN: props.warehouse.copyRole.roleArn,
-      // The watermark belongs to this namespace: one recreated under the same name starts from nothing.
-      REDSHIFT_NAMESPACE_ID: props.warehouse.namespace.attrNamespaceNamespaceId,
-      ...eltRunEnvironment(props.run),
-    };
+    const env = eltSettings.toEnvironment({
+      bucket: props.rawBucket.bucketName,
+      target: { workgroupName: props.warehouse.workgroupName },
+      database: props.warehouse.databaseName,
+      copyRoleArn: props.warehouse.copyRole.roleArn,
+      namespaceId: props.warehouse.namespace.attrNamespaceNamespaceId,
+      ...props.run,
+    });
     this.runnerRole = new iam.Role(this, 'RunnerRole', {
       roleName: `${props.namePrefix}-${Stack.of(this).region}-elt-runner`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -5,6 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { RuleDefinition, RuleTarget } from '../../core/rules.js';
+import { ConstructPropsError } from '../construct-errors.js';
 
 /** Props of {@link EltEventBus}. */
 export interface EltEventBusProps {
@@ -37,9 +38,9 @@ export class EltEventBus extends Construct {
     super(scope, id);
     const seconds = props.maxEventAge.toSeconds();
     if (seconds < 60 || seconds > 86_400)
-      throw new Error(`EltEventBus: maxEventAge must be 60–86,400 s, got ${seconds}`);
+      throw new ConstructPropsError(`EltEventBus: maxEventAge must be 60–86,400 s, got ${seconds}`);
     if (props.retryAttempts < 0 || props.retryAttempts > 185) {
-      throw new Error(`EltEventBus: retryAttempts must be 0–185, got ${props.retryAttempts}`);
+      throw new ConstructPropsError(`EltEventBus: retryAttempts must be 0–185, got ${props.retryAttempts}`);
     }
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName });
     this.archive = this.bus.archive('Archive', {
@@ -63,7 +64,7 @@ export class EltEventBus extends Construct {
     for (const definition of props.rules) {
       const queue = props.targets[definition.target.queue];
       if (!queue)
-        throw new Error(
+        throw new ConstructPropsError(
           `EltEventBus: rule ${definition.name} targets "${definition.target.queue}", which has no queue`,
         );
       const rule = new events.Rule(this, `Rule-${definition.name}`, {

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { toEnvironment } from '../../../lambdas/ingest/settings.js';
 import { EltFunction } from './elt-function.js';
 
 /** The one route of the API. */
@@ -38,7 +39,7 @@ export interface IngestApiProps {
 /**
  * The AWS side of the ingest API (`elt serve` is the local one): an API Gateway HTTP API with one route,
  * `POST /v1/events`, throttled and access-logged on its default stage, integrated (payload format 2.0) with
- * the ingest function (`lambdas/ingest.ts`). The function checks the bearer token against the secret,
+ * the ingest function (`lambdas/ingest/`). The function checks the bearer token against the secret,
  * keeps Powertools idempotency records in a DynamoDB table of its own, and publishes to the bus; its role
  * may do exactly that: four item actions on the table, PutEvents on the bus, GetSecretValue on the secret.
  *
@@ -72,7 +73,7 @@ export class IngestApi extends Construct {
     });
 
     this.ingest = new EltFunction(this, 'Function', {
-      handler: 'ingest',
+      handler: 'ingest/index',
       description:
         'Ingest API: checks the bearer token and Idempotency-Key, publishes POST /v1/events to the bus',
       serviceName: props.serviceName,
@@ -81,12 +82,12 @@ export class IngestApi extends Construct {
       memoryMb: 512,
       // Well under the HTTP API's 30 s integration timeout; the in-progress record expires with it.
       timeout: Duration.seconds(15),
-      environment: {
-        BUS_NAME: props.bus.eventBusName,
-        INGEST_TOKEN_SECRET_ARN: props.tokenSecret.secretArn,
-        IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
-        IDEMPOTENCY_TTL_SECONDS: String(ttl.toSeconds()),
-      },
+      environment: toEnvironment({
+        busName: props.bus.eventBusName,
+        tokenSecretArn: props.tokenSecret.secretArn,
+        idempotencyTable: this.idempotencyTable.tableName,
+        idempotencyTtlSeconds: ttl.toSeconds(),
+      }),
     });
     const role = this.ingest.role;
     // Exactly the calls the function makes, each on its one resource (no index ARNs: the table has none).

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
+import { ConstructPropsError } from '../construct-errors.js';
 
 /** The port of MSK Serverless's IAM (SASL/IAM over TLS) listener, the only one it has. */
 export const MSK_IAM_PORT = 9098;
@@ -43,7 +44,9 @@ export class KafkaCluster extends Construct {
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
     if (!/^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$/.test(props.clusterName))
-      throw new Error(`KafkaCluster: clusterName must be 1–64 of a-z A-Z 0-9 -, got "${props.clusterName}"`);
+      throw new ConstructPropsError(
+        `KafkaCluster: clusterName must be 1–64 of a-z A-Z 0-9 -, got "${props.clusterName}"`,
+      );
     const subnets = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

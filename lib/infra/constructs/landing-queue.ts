@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { ConstructPropsError } from '../construct-errors.js';
 
 /** Props of {@link LandingQueue}. */
 export interface LandingQueueProps {
@@ -26,7 +27,9 @@ export class LandingQueue extends Construct {
   constructor(scope: Construct, id: string, props: LandingQueueProps) {
     super(scope, id);
     if (props.maxReceiveCount < 1)
-      throw new Error(`LandingQueue: maxReceiveCount must be at least 1, got ${props.maxReceiveCount}`);
+      throw new ConstructPropsError(
+        `LandingQueue: maxReceiveCount must be at least 1, got ${props.maxReceiveCount}`,
+      );
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -40,7 +43,7 @@ export class LandingQueue extends Construct {
     ]);
     const visibility = props.consumerTimeout.toSeconds() * 6 + props.batchWindow.toSeconds();
     if (visibility > 43_200) {
-      throw new Error(
+      throw new ConstructPropsError(
         `LandingQueue: the visibility timeout would be ${visibility} s, over SQS's 43,200 s: lower the consumer timeout`,
       );
     }

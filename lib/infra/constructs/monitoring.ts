@@ -10,6 +10,21 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
+/** The alarms of every deployment with the ELT: what each tells the person it wakes, given its threshold. */
+const STANDING_ALARMS = {
+  LandingDlqNotEmpty: () =>
+    'Messages landing gave up on are in the landing DLQ: inspect them, fix the cause, then `elt redrive`.',
+  BusTargetDlqNotEmpty: () =>
+    'The bus could not deliver events to the landing queue after its retries; they are in the target DLQ.',
+  LandingErrors: () => 'The landing function failed invocations (whole batches are retried).',
+  LandingThrottles: () => 'The landing function was throttled: raise its concurrency or the account limit.',
+  LandingBacklogOld: (seconds: number) =>
+    `The oldest message waiting for landing is older than ${seconds} s: landing is behind.`,
+  EltRunFailed: () => 'An ELT run failed; the run history and the EltRunFailed event say why.',
+  EltRunTimedOut: () =>
+    'An ELT run hit the state machine timeout: its failure step did not run, so no EltRunFailed event or run history says so.',
+} as const;
+
 /** Props of {@link Monitoring}. */
 export interface MonitoringProps {
   readonly dashboardName: string;
@@ -91,55 +106,21 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const fiveMinutes = Duration.minutes(5);
-    const alarm = this.addAlarm.bind(this);
-    alarm(
-      'LandingDlqNotEmpty',
-      'Messages landing gave up on are in the landing DLQ: inspect them, fix the cause, then `elt redrive`.',
-      props.landingDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: fiveMinutes,
-        statistic: 'Maximum',
-      }),
-      0,
-    );
-    alarm(
-      'BusTargetDlqNotEmpty',
-      'The bus could not deliver events to the landing queue after its retries; they are in the target DLQ.',
-      props.busTargetDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: fiveMinutes,
-        statistic: 'Maximum',
-      }),
-      0,
-    );
-    alarm(
-      'LandingErrors',
-      'The landing function failed invocations (whole batches are retried).',
-      props.landingFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-      0,
-    );
-    alarm(
-      'LandingThrottles',
-      'The landing function was throttled: raise its concurrency or the account limit.',
-      props.landingFunction.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
-      0,
-    );
-    alarm(
-      'LandingBacklogOld',
-      `The oldest message waiting for landing is older than ${props.oldestMessageAge.toSeconds()} s: landing is behind.`,
-      props.landingQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
-      props.oldestMessageAge.toSeconds(),
-    );
-    alarm(
-      'EltRunFailed',
-      'An ELT run failed; the run history and the EltRunFailed event say why.',
-      props.eltStateMachine.metricFailed({ period: fiveMinutes, statistic: 'Sum' }),
-      0,
-    );
-    alarm(
-      'EltRunTimedOut',
-      'An ELT run hit the state machine timeout: its failure step did not run, so no EltRunFailed event or run history says so.',
-      props.eltStateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }),
-      0,
-    );
+    const max = { period: fiveMinutes, statistic: 'Maximum' };
+    const sum = { period: fiveMinutes, statistic: 'Sum' };
+    const age = props.oldestMessageAge.toSeconds();
+    // Each fires when its metric is over the threshold in one period.
+    const standing: Record<keyof typeof STANDING_ALARMS, [cloudwatch.IMetric, number]> = {
+      LandingDlqNotEmpty: [props.landingDeadLetterQueue.metricApproximateNumberOfMessagesVisible(max), 0],
+      BusTargetDlqNotEmpty: [props.busTargetDeadLetterQueue.metricApproximateNumberOfMessagesVisible(max), 0],
+      LandingErrors: [props.landingFunction.metricErrors(sum), 0],
+      LandingThrottles: [props.landingFunction.metricThrottles(sum), 0],
+      LandingBacklogOld: [props.landingQueue.metricApproximateAgeOfOldestMessage(max), age],
+      EltRunFailed: [props.eltStateMachine.metricFailed(sum), 0],
+      EltRunTimedOut: [props.eltStateMachine.metricTimedOut(sum), 0],
+    };
+    for (const [id, [metric, threshold]] of Object.entries(standing))
+      this.addAlarm(id, STANDING_ALARMS[id as keyof typeof STANDING_ALARMS](threshold), metric, threshold);
 
     const landed = (name: string): cloudwatch.Metric =>
       new cloudwatch.Metric({

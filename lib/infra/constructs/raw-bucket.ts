@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../core/landing/object-keys.js';
+import { ConstructPropsError } from '../construct-errors.js';
 
 /**
  * Smallest raw object the Standard-IA transition moves, in bytes (128 KiB, exclusive). Two S3 rules meet
@@ -50,7 +51,7 @@ export class RawBucket extends Construct {
   constructor(scope: Construct, id: string, props: RawBucketProps) {
     super(scope, id);
     if (props.infrequentAccessAfterDays < 30) {
-      throw new Error(
+      throw new ConstructPropsError(
         `RawBucket: infrequentAccessAfterDays must be at least 30 (S3's minimum for Standard-IA), got ${props.infrequentAccessAfterDays}`,
       );
     }

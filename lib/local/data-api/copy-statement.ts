@@ -1,3 +1,4 @@
+import { EltError } from '../../core/util/errors.js';
 /**
  * Redshift's COPY from S3, as far as a local Data API endpoint needs to play it: the statement is parsed
  * and the objects it names are read (through an S3 endpoint or a local directory standing in for a
@@ -18,10 +19,9 @@ export interface CopyStatement {
 }
 
 /** A COPY the endpoint cannot play; the message is what Redshift would say, or why it is unsupported. */
-export class CopyStatementError extends Error {
+export class CopyStatementError extends EltError {
   constructor(message: string) {
     super(message);
-    this.name = 'CopyStatementError';
   }
 }
 

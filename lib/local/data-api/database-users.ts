@@ -1,3 +1,4 @@
+import { EltError } from '../../core/util/errors.js';
 /**
  * Who a Data API request runs as in the database, as Redshift decides it: an IAM role `R` (or a session of
  * it) is the database user `IAMR:R`, an IAM user `U` is `IAM:U`, a Secrets Manager secret is the user whose
@@ -7,10 +8,9 @@
  */
 
 /** A caller identity or mapping the endpoint cannot use; the message says which and why. */
-export class DataApiIdentityError extends Error {
+export class DataApiIdentityError extends EltError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'DataApiIdentityError';
   }
 }
 

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { FsObjectStore } from '../../adapters/store/fs-object-store.js';
 import { S3ObjectStore } from '../../adapters/store/s3-object-store.js';
 import type { ObjectStore } from '../../core/ports.js';
+import { CopyStatementError } from './copy-statement.js';
 import type { ObjectReader } from './statement-runner.js';
 
 /**
@@ -22,7 +23,7 @@ export function objectReader(options: {
     let s = stores.get(bucket);
     if (!s) {
       if (!s3)
-        throw new Error(
+        throw new CopyStatementError(
           `S3ServiceException: the bucket ${bucket} is not mapped to a directory and no S3 endpoint is configured`,
         );
       s = new S3ObjectStore({ bucket, client: s3 });

@@ -1,3 +1,4 @@
+import { EltError } from '../../core/util/errors.js';
 /**
  * The Data API's limits on what a statement may return, with the errors the service reports
  * (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-troubleshooting.html, whose headings are the
@@ -17,10 +18,9 @@ export const MAX_ROW_BYTES = 64 * 1024;
 export const DEFAULT_MAX_RESULT_BYTES = 100 * 1_000_000;
 
 /** A result the Data API would not return: the statement fails with this message. */
-export class ResultLimitError extends Error {
+export class ResultLimitError extends EltError {
   constructor(message: string) {
     super(message);
-    this.name = 'ResultLimitError';
   }
 }
 

@@ -19,6 +19,7 @@ import {
   type ObjectReader,
   type StatementOutcome,
 } from './statement-runner.js';
+import { EltError } from '../../core/util/errors.js';
 
 /** Options of {@link DataApiServer}. */
 export interface DataApiServerOptions {
@@ -52,10 +53,9 @@ export interface DataApiServerOptions {
 }
 
 /** The endpoint cannot run on this PostgreSQL server; the message says why. */
-export class DataApiSetupError extends Error {
+export class DataApiSetupError extends EltError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'DataApiSetupError';
   }
 }
 
@@ -93,7 +93,7 @@ interface Statement {
 }
 
 /** An error the Data API returns, with its type. */
-class ApiError extends Error {
+class ApiError extends EltError {
   constructor(
     readonly type: string,
     message: string,

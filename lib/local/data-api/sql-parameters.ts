@@ -1,4 +1,8 @@
+import { EltError } from '../../core/util/errors.js';
 import { tokenize } from './sql-tokens.js';
+
+/** A statement names a parameter the request does not define; the message is the Data API's. */
+export class SqlParameterError extends EltError {}
 
 /** A Data API parameter: a name and a string value. */
 export interface DataApiParameter {
@@ -35,7 +39,7 @@ export function positional(
         text += token.text;
         continue;
       }
-      throw new Error(`The parameter ${name} is not defined`);
+      throw new SqlParameterError(`The parameter ${name} is not defined`);
     }
     if (!index.has(name)) {
       values.push(p.value);

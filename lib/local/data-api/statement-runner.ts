@@ -3,11 +3,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copySources, isCopy, parseCopy } from './copy-statement.js';
+import { copySources, CopyStatementError, isCopy, parseCopy } from './copy-statement.js';
 import { withInformationalConstraints } from './informational-constraints.js';
 import { checkResultSize, DEFAULT_MAX_RESULT_BYTES } from './result-limits.js';
 import { changesSessionUser, endsTransaction } from './session-statements.js';
 import { positional, type DataApiParameter } from './sql-parameters.js';
+import { EltError } from '../../core/util/errors.js';
 
 /** A Data API field value. */
 export type DataApiField =
@@ -48,10 +49,9 @@ export interface StatementRunnerOptions {
 }
 
 /** A statement the endpoint refuses to run; the message says why. */
-export class StatementRefusedError extends Error {
+export class StatementRefusedError extends EltError {
   constructor(message: string) {
     super(message);
-    this.name = 'StatementRefusedError';
   }
 }
 
@@ -173,7 +173,7 @@ export class StatementRunner {
     );
     const columns = copy.columns ?? (await tableColumns(client, copy.table));
     if (copy.jsonMode === 'noshred' && columns.length !== 1) {
-      throw new Error(
+      throw new CopyStatementError(
         `COPY with FORMAT JSON 'noshred' needs a table with exactly one column; ${copy.table} has ${columns.length}`,
       );
     }

@@ -1,16 +1,13 @@
 import type { Breaker } from '../../adapters/resilience/circuit-breaker.js';
 import { BreakerOpenError } from '../../adapters/resilience/circuit-breaker.js';
+import { SpoolFullError, type Acceptance, type IngestSink } from '../../core/ingest/ingest-sink.js';
 import { publishEvents, type PublishSummary } from '../../core/publish/publisher.js';
 import type { Bus, Clock, ObjectStore } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
 import type { DirectorySpool } from './spool.js';
-import { SpoolFullError } from './spool.js';
 
 /** How long a spooled request waits for the outcome of its timed-out first publish. */
 const LATE_CALL_HOLD_MS = 60_000;
-
-/** Where an accepted request went. */
-export type Acceptance = 'published' | 'spooled';
 
 /** Options of {@link IngestPublisher}. */
 export interface IngestPublisherOptions {
@@ -31,7 +28,7 @@ export interface IngestPublisherOptions {
  * whenever the breaker lets a call through; a probe that succeeds closes the breaker. Only a full spool
  * refuses work ({@link SpoolFullError}).
  */
-export class IngestPublisher {
+export class IngestPublisher implements IngestSink {
   /** `recalled`: spooled requests dropped again because the publish that timed out succeeded after all. */
   readonly stats = { published: 0, spooled: 0, drained: 0, quarantined: 0, recalled: 0 };
   private timer: NodeJS.Timeout | undefined;

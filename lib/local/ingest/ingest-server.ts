@@ -1,23 +1,28 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EventValidator } from '../../core/events/validator.js';
-import { requestFingerprint, type IdempotencyStore } from '../../core/ingest/idempotency.js';
-import {
-  bearerTokenMatches,
-  isProblem,
-  problemBody,
-  tokenDigest,
-  parseIdempotencyKey,
-  parseIngestBody,
-  problem,
-  type Problem,
-} from '../../core/ingest/ingest-request.js';
 import type { Breaker } from '../../adapters/resilience/circuit-breaker.js';
+import type { EventValidator } from '../../core/events/validator.js';
+import { fixedBearerToken } from '../../core/ingest/bearer-token.js';
+import {
+  ConcurrencyLimit,
+  DEFAULT_MAX_BODY_BYTES,
+  describeError,
+  handleIngest,
+  PayloadTooLargeError,
+  problemResponse,
+  RequestAbortedError,
+  requestLogEntry,
+  respond,
+  type IngestDeps,
+  type IngestResponse,
+} from '../../core/ingest/handle-ingest.js';
+import type { IdempotencyStore } from '../../core/ingest/idempotency.js';
+import { ingestProblems } from '../../core/ingest/problems.js';
 import type { IngestPublisher } from './ingest-publisher.js';
-import { SpoolFullError } from './spool.js';
 
 /** Options of {@link IngestServer}. */
 export interface IngestServerOptions {
+  /** The bearer token clients must send (at least 16 characters). */
   readonly token: string;
   readonly publisher: IngestPublisher;
   readonly idempotency: IdempotencyStore;
@@ -29,24 +34,36 @@ export interface IngestServerOptions {
   readonly maxConcurrent?: number;
   /** A request whose body has not fully arrived after this long gets 408. @default 10,000 ms */
   readonly bodyTimeoutMs?: number;
-  /** Called with one line per request (never with bodies or tokens). */
+  /** Called with one line per request (never with bodies or tokens), and one per failure. */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
 
+const HEALTH_PATH = '/health';
+
 /**
- * The HTTP ingest API: `POST /v1/events` (bearer token, `Idempotency-Key`, one entry or a batch) and
- * `GET /health` (breaker states, spool depth). Accepted requests answer 202 with the event ids once the
- * events are on the bus or durably spooled. Errors are `application/problem+json`.
+ * The HTTP ingest API of `elt serve`, on node:http: `POST /v1/events` is answered by the ingest use case
+ * (the same as the AWS function's), in front of the publisher that spools while the bus is away; `GET
+ * /health` shows the breaker states and the spool depth. This class only carries requests and answers, and
+ * bounds slow clients and bodies as they arrive.
  */
 export class IngestServer {
   private readonly server: Server;
-  private readonly tokenDigest: Buffer;
-  private inFlight = 0;
-  readonly stats = { requests: 0, accepted: 0, replayed: 0, rejected: 0, overloaded: 0 };
+  private readonly deps: IngestDeps;
+  private readonly concurrency: ConcurrencyLimit;
+  private readonly counts = { requests: 0, accepted: 0, replayed: 0, rejected: 0 };
 
   constructor(private readonly options: IngestServerOptions) {
-    if (options.token.length < 16) throw new Error('the ingest token must be at least 16 characters');
-    this.tokenDigest = tokenDigest(options.token);
+    this.concurrency = new ConcurrencyLimit(options.maxConcurrent ?? 256);
+    this.deps = {
+      token: fixedBearerToken(options.token),
+      idempotency: options.idempotency,
+      sink: options.publisher,
+      validator: options.validator,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      concurrency: this.concurrency,
+      otherRoutes: [`GET ${HEALTH_PATH}`],
+      ...(options.log ? { log: options.log } : {}),
+    };
     const requestTimeout = options.bodyTimeoutMs ?? 10_000;
     this.server = createServer(
       {
@@ -59,6 +76,11 @@ export class IngestServer {
       },
       (req, res) => void this.handle(req, res),
     );
+  }
+
+  /** Requests so far: `accepted` counts events, `rejected` bodies refused for good, `overloaded` 429s. */
+  get stats(): Record<'requests' | 'accepted' | 'replayed' | 'rejected' | 'overloaded', number> {
+    return { ...this.counts, overloaded: this.concurrency.overloaded };
   }
 
   /** Listens on 127.0.0.1; resolves with the port. */
@@ -83,166 +105,31 @@ export class IngestServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.stats.requests++;
+    this.counts.requests++;
     const started = Date.now();
-    const url = (req.url ?? '/').split('?')[0];
-    let status = 500;
+    const method = req.method ?? '';
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
-      if (url === '/health') {
-        if (req.method !== 'GET')
-          return void (status = this.fail(res, problem(405, 'Method not allowed', 'Use GET /health.')));
-        status = this.send(res, 200, this.health());
-        return;
+      if (path === HEALTH_PATH) {
+        const response =
+          method === 'GET'
+            ? respond(200, this.health())
+            : problemResponse(ingestProblems.methodNotAllowed(`GET ${HEALTH_PATH}`));
+        this.options.log?.(requestLogEntry(method, path, { response }, Date.now() - started));
+        return write(res, response);
       }
-      if (url !== '/v1/events')
-        return void (status = this.fail(
-          res,
-          problem(404, 'Not found', `No route ${url}; POST /v1/events or GET /health.`),
-        ));
-      if (req.method !== 'POST')
-        return void (status = this.fail(res, problem(405, 'Method not allowed', 'Use POST /v1/events.')));
-      if (!bearerTokenMatches(req.headers.authorization, this.tokenDigest)) {
-        res.setHeader('WWW-Authenticate', 'Bearer realm="elt-ingest"');
-        return void (status = this.fail(
-          res,
-          problem(401, 'Unauthorized', 'Send Authorization: Bearer <token> with the ingest token.'),
-        ));
-      }
-      if (this.inFlight >= (this.options.maxConcurrent ?? 256)) {
-        this.stats.overloaded++;
-        return void (status = this.fail(
-          res,
-          problem(
-            429,
-            'Too many requests',
-            'The ingest API is at its concurrency limit; retry after the delay.',
-            { retryAfterSeconds: 1 },
-          ),
-        ));
-      }
-      this.inFlight++;
-      try {
-        status = await this.ingest(req, res);
-      } finally {
-        this.inFlight--;
-      }
+      const result = await handleIngest(
+        { method, path, headers: req.headers, body: (maxBytes) => readBody(req, maxBytes) },
+        this.deps,
+      );
+      this.counts.accepted += result.accepted;
+      if (result.replayed) this.counts.replayed++;
+      if (result.refused) this.counts.rejected++;
+      write(res, result.response);
     } catch (error) {
-      status = this.fail(res, problem(500, 'Internal error', (error as Error).message));
-    } finally {
-      this.options.log?.({ method: req.method, path: url, status, ms: Date.now() - started });
+      this.options.log?.({ level: 'ERROR', message: 'request failed', error: describeError(error) });
+      if (!res.headersSent) write(res, problemResponse(ingestProblems.internalError()));
     }
-  }
-
-  private async ingest(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const key = parseIdempotencyKey(req.headers['idempotency-key']);
-    if (isProblem(key)) return this.fail(res, key);
-    const body = await this.readBody(req);
-    if (isProblem(body)) return this.fail(res, body);
-    const fingerprint = requestFingerprint('POST', '/v1/events', body);
-    const now = Date.now();
-    const claim = await this.options.idempotency.begin(key, fingerprint, now);
-    if (claim.kind === 'replay') {
-      this.stats.replayed++;
-      res.setHeader('Idempotent-Replayed', 'true');
-      return this.send(res, claim.response.status, claim.response.body);
-    }
-    if (claim.kind === 'in-flight') {
-      return this.fail(
-        res,
-        problem(
-          409,
-          'Request in progress',
-          'A request with this Idempotency-Key is being handled; retry after it completes.',
-          { retryAfterSeconds: 1 },
-        ),
-      );
-    }
-    if (claim.kind === 'mismatch') {
-      return this.fail(
-        res,
-        problem(
-          422,
-          'Idempotency-Key reused',
-          'This Idempotency-Key was used with a different body; use a new key for a new request.',
-        ),
-      );
-    }
-    const batch = parseIngestBody(
-      body,
-      req.headers['content-type'],
-      key,
-      this.options.validator,
-      new Date(now),
-    );
-    if (isProblem(batch)) {
-      // A request that can never succeed: the key stays with its answer, so a retry gets the same one.
-      this.stats.rejected++;
-      await this.options.idempotency.complete(
-        key,
-        fingerprint,
-        { status: batch.status, body: problemBody(batch) },
-        now,
-      );
-      return this.fail(res, batch);
-    }
-    let how;
-    try {
-      how = await this.options.publisher.accept(batch.values);
-    } catch (error) {
-      await this.options.idempotency.abandon(key);
-      if (error instanceof SpoolFullError) {
-        return this.fail(
-          res,
-          problem(
-            503,
-            'Service unavailable',
-            'The bus is unavailable and the spool is full; retry after the delay.',
-            { retryAfterSeconds: 5 },
-          ),
-        );
-      }
-      throw error;
-    }
-    const answer = { status: how, eventIds: batch.eventIds };
-    await this.options.idempotency.complete(key, fingerprint, { status: 202, body: answer }, Date.now());
-    this.stats.accepted += batch.eventIds.length;
-    return this.send(res, 202, answer);
-  }
-
-  /** The body, bounded: 413 as soon as it is too large, 400 if the client aborts. */
-  private readBody(req: IncomingMessage): Promise<Buffer | Problem> {
-    const max = this.options.maxBodyBytes ?? 1024 * 1024;
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > max) {
-      req.resume();
-      return Promise.resolve(
-        problem(413, 'Payload too large', `The body is ${declared} bytes; the limit is ${max} bytes.`),
-      );
-    }
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let done = false;
-      req.on('data', (chunk: Buffer) => {
-        if (done) return;
-        size += chunk.length;
-        if (size > max) {
-          done = true;
-          req.resume();
-          resolve(problem(413, 'Payload too large', `The body is over the limit of ${max} bytes.`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => {
-        if (!done) resolve(Buffer.concat(chunks));
-        done = true;
-      });
-      req.on('error', () => {
-        if (!done) resolve(problem(400, 'Request aborted', 'The request body did not arrive completely.'));
-        done = true;
-      });
-    });
   }
 
   private health(): Record<string, unknown> {
@@ -259,19 +146,42 @@ export class IngestServer {
       requests: this.stats,
     };
   }
+}
 
-  private fail(res: ServerResponse, p: Problem): number {
-    if (p.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(p.retryAfterSeconds));
-    res.writeHead(p.status, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify(problemBody(p)));
-    return p.status;
+function write(res: ServerResponse, response: IngestResponse): void {
+  res.writeHead(response.status, response.headers);
+  res.end(JSON.stringify(response.body));
+}
+
+/** The body, bounded: refused as soon as it is (or is declared) too large, or when the client aborts. */
+function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > max) {
+    req.resume();
+    return Promise.reject(new PayloadTooLargeError(max, declared));
   }
-
-  private send(res: ServerResponse, status: number, body: unknown): number {
-    res.writeHead(status, {
-      'content-type': status >= 400 ? 'application/problem+json' : 'application/json',
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > max) {
+        done = true;
+        req.resume();
+        reject(new PayloadTooLargeError(max));
+        return;
+      }
+      chunks.push(chunk);
     });
-    res.end(JSON.stringify(body));
-    return status;
-  }
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+      done = true;
+    });
+    req.on('error', () => {
+      if (!done) reject(new RequestAbortedError('the request body did not arrive completely'));
+      done = true;
+    });
+  });
 }

@@ -1,13 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** The spool is full: the caller must refuse new work (HTTP 503 with Retry-After). */
-export class SpoolFullError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SpoolFullError';
-  }
-}
+import { SpoolFullError } from '../../core/ingest/ingest-sink.js';
 
 /** One spooled request: its entries, as JSON values. */
 export interface SpoolItem {
@@ -68,9 +61,9 @@ export class DirectorySpool {
     return this.bytes;
   }
 
-  /** Appends a request durably; throws {@link SpoolFullError} when it would exceed a bound. */
   /**
-   * Writes a request durably at the end of the spool; returns its name. `held`: the drain must not take it
+   * Writes a request durably at the end of the spool; returns its name, or throws {@link SpoolFullError}
+   * when it would exceed a bound. `held`: the drain must not take it
    * (nor anything after it, to keep the order) until {@link release} or {@link recall} says whether it is
    * still needed — for a request whose first publish is still under way.
    */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ASSUMPTIONS } from '../../../lib/core/cost/assumptions.js';
+import { DEFAULT_ASSUMPTIONS, runsPerDay, ScheduleRateError } from '../../../lib/core/cost/assumptions.js';
 import {
   COST_OPTIONS,
   COST_PRICE_IDS,
@@ -384,5 +384,12 @@ describe('cost model: assumptions follow the deployed defaults', () => {
     expect(config.elt.schedule).toBe('rate(1 hour)');
     expect(a.elt.runsPerDay).toBe(24);
     expect(a.s3StandardDays).toBe(config.rawBucket.infrequentAccessAfterDays);
+  });
+
+  it('counts the runs a day of a rate schedule, and refuses a cron one it cannot count', () => {
+    expect([runsPerDay('rate(1 hour)'), runsPerDay('rate(15 minutes)'), runsPerDay('rate(2 days)')]).toEqual([
+      24, 96, 0.5,
+    ]);
+    expect(() => runsPerDay('cron(5 * * * ? *)')).toThrow(ScheduleRateError);
   });
 });

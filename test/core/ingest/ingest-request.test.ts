@@ -3,13 +3,12 @@ import { createEventValidator } from '../../../lib/core/events/validator.js';
 import { MemoryIdempotencyStore, requestFingerprint } from '../../../lib/core/ingest/idempotency.js';
 import {
   eventIdFor,
-  isProblem,
   MAX_ENTRIES_PER_REQUEST,
   parseIdempotencyKey,
   parseIngestBody,
   type IngestBatch,
-  type Problem,
 } from '../../../lib/core/ingest/ingest-request.js';
+import { isProblem, type Problem } from '../../../lib/core/ingest/problems.js';
 import { eventType } from '../../support/envelopes.js';
 
 const validator = createEventValidator();

@@ -1,7 +1,7 @@
 // Powertools logging and metrics of the landing functions (SQS and Kafka), shared by their entry points.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LandHandlerDeps } from './land-handler.js';
+import type { LandHandlerDeps } from './handlers.js';
 
 /** The logger, the metrics, and the landing handler's hooks that feed them. */
 export function landingTelemetry(): {
@@ -9,7 +9,7 @@ export function landingTelemetry(): {
   readonly metrics: Metrics;
   readonly hooks: Required<Pick<LandHandlerDeps, 'log' | 'onResult'>>;
 } {
-  // Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE.
+  // Service name and metrics namespace come from the environment every function gets (commons/settings.ts).
   const logger = new Logger();
   const metrics = new Metrics();
   return {

@@ -8,12 +8,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { landingSettings } from '../../../lambdas/land/settings.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../core/landing/object-keys.js';
 import type { KafkaConfig } from '../config.js';
-import { latenessEnvironment } from '../function-environment.js';
 import { allObjectsOfBucket, objectsUnderPrefixes } from '../nag-findings.js';
 import { grantBucketAccess } from './bucket-access.js';
 import { EltFunction } from './elt-function.js';
+import { ConstructPropsError } from '../construct-errors.js';
 
 /** The EC2 actions Lambda needs on the execution role to place a Kafka mapping's network interfaces. */
 export const KAFKA_ESM_EC2_ACTIONS = [
@@ -25,8 +26,8 @@ export const KAFKA_ESM_EC2_ACTIONS = [
   'ec2:DescribeSecurityGroups',
 ] as const;
 
-/** Props of {@link KafkaLanding}. */
-export interface KafkaLandingProps {
+/** Props of {@link KafkaLandingFunction}. */
+export interface KafkaLandingFunctionProps {
   readonly kafka: KafkaConfig;
   /** Landing writes under raw/ and quarantine/ of this bucket. */
   readonly rawBucket: s3.IBucket;
@@ -45,7 +46,7 @@ export interface KafkaLandingProps {
 }
 
 /**
- * The Kafka variant of landing: a second landing function (`lambdas/land-kafka.ts`) that writes into the
+ * The Kafka variant of landing: a second landing function (`lambdas/land/kafka.ts`) that writes into the
  * same raw bucket, with the same rights as the SQS one (put under raw/ and quarantine/ only), fed by a
  * Kafka event source mapping on an MSK Serverless cluster (IAM auth) or a self-managed cluster
  * (SASL/SCRAM or basic auth from a Secrets Manager secret). Batches the mapping gives up on are written,
@@ -56,21 +57,24 @@ export interface KafkaLandingProps {
  * on `*`) and grants `kafka:DescribeCluster`, which MSK Serverless does not accept (it needs
  * `kafka:DescribeClusterV2`). The role gets exactly what the mapping uses instead.
  */
-export class KafkaLanding extends Construct {
+export class KafkaLandingFunction extends Construct {
   readonly landing: EltFunction;
 
-  constructor(scope: Construct, id: string, props: KafkaLandingProps) {
+  constructor(scope: Construct, id: string, props: KafkaLandingFunctionProps) {
     super(scope, id);
     const { kafka } = props;
     this.landing = new EltFunction(this, 'Function', {
-      handler: 'land-kafka',
+      handler: 'land/kafka',
       description: 'Lands Kafka batches of bus events as gzip NDJSON in the raw bucket',
       serviceName: props.serviceName,
       metricsNamespace: props.metricsNamespace,
       logRetention: props.logRetention,
       memoryMb: props.memoryMb,
       timeout: props.timeout,
-      environment: { RAW_BUCKET: props.rawBucket.bucketName, ...latenessEnvironment(props.latenessHours) },
+      environment: landingSettings.toEnvironment({
+        bucket: props.rawBucket.bucketName,
+        latenessHours: props.latenessHours,
+      }),
     });
     const role = this.landing.role;
     // Like the SQS landing: writes under raw/ and quarantine/ and nowhere else; never reads or deletes.
@@ -123,7 +127,8 @@ export class KafkaLanding extends Construct {
 
     if (kafka.mode === 'msk-serverless') {
       const cluster = props.cluster;
-      if (!cluster) throw new Error('KafkaLanding: kafka.mode "msk-serverless" needs the cluster');
+      if (!cluster)
+        throw new ConstructPropsError('KafkaLandingFunction: kafka.mode "msk-serverless" needs the cluster');
       this.landing.function.addEventSourceMapping('KafkaEventSource', {
         eventSourceArn: cluster.clusterArn,
         kafkaTopic: kafka.topic,

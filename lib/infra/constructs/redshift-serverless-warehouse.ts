@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { RAW_PREFIX } from '../../core/landing/object-keys.js';
 import { AZ_ID_PATTERN, describeZonesCommand } from '../availability-zone-ids.js';
 import { objectsUnderPrefixes } from '../nag-findings.js';
+import { ConstructPropsError } from '../construct-errors.js';
 
 /** The prefix of the COPY manifests the ELT writes into the raw bucket. */
 export const MANIFEST_PREFIX = 'manifests/';
@@ -25,8 +26,8 @@ export function isValidBaseCapacity(rpu: number): boolean {
   );
 }
 
-/** Props of {@link Warehouse}. */
-export interface WarehouseProps {
+/** Props of {@link RedshiftServerlessWarehouse}. */
+export interface RedshiftServerlessWarehouseProps {
   /** Namespace and workgroup name (lowercase letters, digits, hyphens; 3–64). */
   readonly name: string;
   /** Redshift COPY reads raw objects and manifests from this bucket, nothing else. */
@@ -57,7 +58,7 @@ export interface WarehouseProps {
  * the template; the pipeline itself uses IAM authentication), and the IAM role COPY uses, limited to
  * reading the raw prefix and the manifests.
  */
-export class Warehouse extends Construct {
+export class RedshiftServerlessWarehouse extends Construct {
   readonly vpc: ec2.Vpc;
   readonly securityGroup: ec2.SecurityGroup;
   readonly namespace: redshiftserverless.CfnNamespace;
@@ -67,38 +68,40 @@ export class Warehouse extends Construct {
   readonly workgroupArn: string;
   readonly databaseName: string;
 
-  constructor(scope: Construct, id: string, props: WarehouseProps) {
+  constructor(scope: Construct, id: string, props: RedshiftServerlessWarehouseProps) {
     super(scope, id);
     if (!/^[a-z0-9-]{3,64}$/.test(props.name))
-      throw new Error(`Warehouse: name must be 3–64 of a-z 0-9 -, got "${props.name}"`);
+      throw new ConstructPropsError(
+        `RedshiftServerlessWarehouse: name must be 3–64 of a-z 0-9 -, got "${props.name}"`,
+      );
     if (!isValidBaseCapacity(props.baseCapacityRpu)) {
-      throw new Error(
-        `Warehouse: baseCapacityRpu must be 4, 8–512 in steps of 8, or 544–1,024 in steps of 32; got ${props.baseCapacityRpu}`,
+      throw new ConstructPropsError(
+        `RedshiftServerlessWarehouse: baseCapacityRpu must be 4, 8–512 in steps of 8, or 544–1,024 in steps of 32; got ${props.baseCapacityRpu}`,
       );
     }
     if (
       props.maxCapacityRpu !== undefined &&
       (props.maxCapacityRpu < props.baseCapacityRpu || !isValidBaseCapacity(props.maxCapacityRpu))
     ) {
-      throw new Error(
-        `Warehouse: maxCapacityRpu must be at least baseCapacityRpu (${props.baseCapacityRpu}) and one of the capacity steps (4, 8–512 by 8, 544–1,024 by 32); got ${props.maxCapacityRpu}`,
+      throw new ConstructPropsError(
+        `RedshiftServerlessWarehouse: maxCapacityRpu must be at least baseCapacityRpu (${props.baseCapacityRpu}) and one of the capacity steps (4, 8–512 by 8, 544–1,024 by 32); got ${props.maxCapacityRpu}`,
       );
     }
     if (new Set(props.availabilityZones).size !== 3) {
-      throw new Error(
-        `Warehouse: Redshift Serverless needs subnets in three different availability zones, got ${JSON.stringify(props.availabilityZones)}`,
+      throw new ConstructPropsError(
+        `RedshiftServerlessWarehouse: Redshift Serverless needs subnets in three different availability zones, got ${JSON.stringify(props.availabilityZones)}`,
       );
     }
     const azIds = props.availabilityZones.filter((z) => AZ_ID_PATTERN.test(z));
     if (azIds.length !== 0 && azIds.length !== 3) {
-      throw new Error(
-        `Warehouse: availabilityZones must be all AZ IDs or all AZ names, got ${JSON.stringify(props.availabilityZones)}`,
+      throw new ConstructPropsError(
+        `RedshiftServerlessWarehouse: availabilityZones must be all AZ IDs or all AZ names, got ${JSON.stringify(props.availabilityZones)}`,
       );
     }
     const region = Stack.of(this).region;
     if (azIds.length === 3 && Token.isUnresolved(region)) {
-      throw new Error(
-        `Warehouse: AZ IDs need a stack with a known Region (env.region): set the stack's Region, then list its AZ IDs with: ${describeZonesCommand('<region>')}`,
+      throw new ConstructPropsError(
+        `RedshiftServerlessWarehouse: AZ IDs need a stack with a known Region (env.region): set the stack's Region, then list its AZ IDs with: ${describeZonesCommand('<region>')}`,
       );
     }
 

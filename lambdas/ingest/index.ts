@@ -3,11 +3,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   createIngestHandler,
-  readIngestConfig,
   type HttpApiEvent,
   type HttpApiResult,
   type InvocationContext,
-} from './ingest-handler.js';
+} from './handler.js';
+import { fromEnvironment } from './settings.js';
 
 // Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE.
 const logger = new Logger();
@@ -15,7 +15,7 @@ const metrics = new Metrics();
 
 // Read once at cold start: a missing setting fails the init with a message that names it. The token is
 // fetched on the first request and cached; requests, tokens and event contents are never logged.
-const ingest = createIngestHandler(readIngestConfig(process.env), {
+const ingest = createIngestHandler(fromEnvironment(process.env), {
   log: ({ level, message, ...fields }) => {
     if (level === 'ERROR') logger.error(String(message), fields);
     else if (level === 'WARN') logger.warn(String(message), fields);

@@ -24,29 +24,28 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createIngestHandler,
   IDEMPOTENCY_KEY_PREFIX,
-  IngestConfigError,
-  MAX_BODY_BYTES,
-  readIngestConfig,
   type HttpApiEvent,
   type HttpApiResult,
-  type IngestConfig,
   type IngestOutcome,
-} from '../../lambdas/ingest-handler.js';
+} from '../../lambdas/ingest/handler.js';
+import type { IngestSettings } from '../../lambdas/ingest/settings.js';
 import { requestFingerprint } from '../../lib/core/ingest/idempotency.js';
 import { eventIdFor } from '../../lib/core/ingest/ingest-request.js';
-import { eventType } from '../support/envelopes.js';
+import {
+  INGEST_SECRET_ARN,
+  INGEST_SETTINGS,
+  INGEST_TOKEN as TOKEN,
+  login,
+} from '../core/ingest/ingest-fixtures.js';
+
+// The ingest function's wire: API Gateway's payload format 2.0 in and out, and the AWS calls its adapters
+// make (DynamoDB through Powertools, EventBridge, Secrets Manager), asserted on their inputs. What the
+// ingest flow answers is tested once, on the use case (test/core/ingest/handle-ingest.test.ts).
 
 const NOW = Date.parse('2026-11-01T12:00:00.000Z');
 const REMAINING_MS = 14_000;
-const TOKEN = 'tok-0123456789abcdefghijklmnopqrstuvwxyzAB';
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:elt-dev-ingest-token-AbCdEf';
-const config: IngestConfig = {
-  busName: 'elt-dev-bus',
-  tokenSecretArn: SECRET_ARN,
-  idempotencyTable: 'elt-dev-idempotency',
-  idempotencyTtlSeconds: 86_400,
-  tokenCacheSeconds: 300,
-};
+const SECRET_ARN = INGEST_SECRET_ARN;
+const config: IngestSettings = INGEST_SETTINGS;
 const KEY = '0B7F2F7E-6A4F-4B8E-9D0A-00000000002A';
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => REMAINING_MS };
 const CONDITION =
@@ -61,12 +60,6 @@ const secretsManager = new SecretsManagerClient({ region: 'eu-west-1', credentia
 const ddbMock = mockClient(dynamodb);
 const ebMock = mockClient(eventBridge);
 const smMock = mockClient(secretsManager);
-
-/** A valid entry of the catalogue (UserLoggedIn), without the eventId the API sets. */
-const login = (detail: Record<string, unknown> = {}): Record<string, unknown> => {
-  const { eventId: _drop, ...example } = eventType('UserLoggedIn').example as Record<string, unknown>;
-  return { source: 'marketplace.users', 'detail-type': 'UserLoggedIn', detail: { ...example, ...detail } };
-};
 
 interface RequestOptions {
   readonly key?: string | null;
@@ -207,7 +200,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function handler(overrides: Partial<IngestConfig> = {}) {
+function handler(overrides: Partial<IngestSettings> = {}) {
   return createIngestHandler(
     { ...config, ...overrides },
     {
@@ -231,7 +224,7 @@ const ddbCalls = (): string[] => ddbMock.calls().map((c) => (c.args[0] as object
 const detailOf = (entry: Record<string, unknown>, eventId: string): string =>
   JSON.stringify({ ...(entry.detail as Record<string, unknown>), eventId });
 
-describe('POST /v1/events: accepted', () => {
+describe('POST /v1/events through API Gateway', () => {
   it('publishes one entry with detail.eventId from the key, and answers 202 with the id', async () => {
     const entry = login();
     const result = await handler()(request(entry), context);
@@ -381,8 +374,8 @@ describe('POST /v1/events: accepted', () => {
   });
 });
 
-describe('POST /v1/events: idempotency', () => {
-  it('replays the first response for the same key and body, with Idempotent-Replayed, publishing nothing again', async () => {
+describe('the idempotency table', () => {
+  it('answers a repeat from the old item the failed put returns, with no extra read', async () => {
     const ingest = handler();
     const first = await ingest(request(login()), context);
     vi.setSystemTime(NOW + 60_000);
@@ -392,7 +385,6 @@ describe('POST /v1/events: idempotency', () => {
       headers: { ...first.headers, 'Idempotent-Replayed': 'true' },
     });
     expect(putEventsInputs()).toHaveLength(1);
-    // The replay is answered from the old item the failed conditional put returns: no extra read.
     expect(ddbCalls()).toEqual(['PutItemCommand', 'UpdateItemCommand', 'PutItemCommand']);
     expect(outcomes).toEqual([
       { status: 202, published: 1, replayed: false },
@@ -415,44 +407,14 @@ describe('POST /v1/events: idempotency', () => {
     });
   });
 
-  it('refuses the same key with another body with 422, publishing nothing', async () => {
+  it('refuses another body under the key by its validation hash, leaving the record untouched', async () => {
     const ingest = handler();
     await ingest(request(login()), context);
+    const before = table.items.get(recordId(KEY));
     const result = await ingest(request(login({ device: 'desktop' })), context);
     expect(result.statusCode).toBe(422);
-    expect(result.headers['Content-Type']).toBe('application/problem+json');
-    expect(json(result)).toEqual({
-      type: PROBLEM_TYPE,
-      docs: 'docs/failure-modes.md#ingest-api-errors',
-      title: 'Idempotency-Key reused',
-      status: 422,
-      detail: 'This Idempotency-Key was used with a different body; use a new key for a new request.',
-    });
-    expect(putEventsInputs()).toHaveLength(1);
-    // The first record is untouched.
-    expect(table.items.get(recordId(KEY))!.status).toEqual({ S: 'COMPLETED' });
-  });
-
-  it('answers 409 with Retry-After while a request with the key is in flight, then replays its answer', async () => {
-    let release!: () => void;
-    ebMock.on(PutEventsCommand).callsFake(async (input: PutEventsCommandInput) => {
-      await new Promise<void>((resolve) => (release = resolve));
-      return acceptAll(input);
-    });
-    const ingest = handler();
-    const first = ingest(request(login()), context);
-    await vi.waitFor(() => expect(putEventsInputs()).toHaveLength(1));
-    const second = await ingest(request(login()), context);
-    expect(second.statusCode).toBe(409);
-    expect(second.headers['Retry-After']).toBe('1');
-    expect(json(second)).toMatchObject({ title: 'Request in progress', status: 409 });
-    // Another body while in flight is a reuse of the key: 422, as the local server answers.
-    expect((await ingest(request(login({ device: 'tablet' })), context)).statusCode).toBe(422);
-    release();
-    expect((await first).statusCode).toBe(202);
-    const third = await ingest(request(login()), context);
-    expect(third.statusCode).toBe(202);
-    expect(third.headers['Idempotent-Replayed']).toBe('true');
+    expect(json(result)).toMatchObject({ title: 'Idempotency-Key reused' });
+    expect(table.items.get(recordId(KEY))).toBe(before);
     expect(putEventsInputs()).toHaveLength(1);
   });
 
@@ -491,17 +453,12 @@ describe('POST /v1/events: idempotency', () => {
     expect(again.headers['Idempotent-Replayed']).toBeUndefined();
     expect(putEventsInputs()).toHaveLength(2);
   });
-});
 
-describe('POST /v1/events: the bus fails', () => {
-  it('answers 503 with Retry-After, releases the key, and a retry publishes', async () => {
+  it('deletes the record when the bus fails, so a retry is handled afresh', async () => {
     ebMock.on(PutEventsCommand).rejects(new Error('connect ETIMEDOUT'));
     const ingest = handler();
     const result = await ingest(request(login()), context);
     expect(result.statusCode).toBe(503);
-    expect(result.headers['Retry-After']).toBe('5');
-    expect(result.headers['Content-Type']).toBe('application/problem+json');
-    expect(json(result)).toMatchObject({ title: 'Service unavailable', status: 503 });
     expect(putEventsInputs()).toHaveLength(3);
     expect(ddbCalls()).toEqual(['PutItemCommand', 'DeleteItemCommand']);
     expect(ddbMock.commandCalls(DeleteItemCommand)[0]!.args[0].input).toEqual({
@@ -513,10 +470,30 @@ describe('POST /v1/events: the bus fails', () => {
     ebMock.on(PutEventsCommand).callsFake(acceptAll);
     const retry = await ingest(request(login()), context);
     expect(retry.statusCode).toBe(202);
-    expect(retry.headers['Idempotent-Replayed']).toBeUndefined();
     expect(outcomes.map((o) => o.status)).toEqual([503, 202]);
   });
 
+  it('answers 503 when the idempotency table is unavailable, publishing nothing', async () => {
+    ddbMock.on(PutItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const result = await handler()(request(login()), context);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers['Retry-After']).toBe('1');
+    expect(putEventsInputs()).toHaveLength(0);
+  });
+
+  it('keeps a refused body for the key, so the same request is answered from the table', async () => {
+    const ingest = handler();
+    const body = login({ method: 'carrier-pigeon' });
+    const result = await ingest(request(body), context);
+    expect(result.statusCode).toBe(422);
+    expect(ddbCalls()).toEqual(['PutItemCommand', 'UpdateItemCommand']);
+    const again = await ingest(request(body), context);
+    expect(again).toEqual({ ...result, headers: { ...result.headers, 'Idempotent-Replayed': 'true' } });
+    expect(ebMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('EventBridge and Secrets Manager fail', () => {
   it('answers 503 when the bus keeps failing an entry, instead of accepting the request', async () => {
     ebMock.on(PutEventsCommand).resolves({
       FailedEntryCount: 1,
@@ -528,147 +505,75 @@ describe('POST /v1/events: the bus fails', () => {
     expect(table.items.size).toBe(0);
   });
 
-  it('answers 503 when the idempotency table is unavailable, publishing nothing', async () => {
-    ddbMock.on(PutItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+  it('answers 503 when the bus rejects an entry for good, quarantining nothing', async () => {
+    ebMock.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed' }],
+    });
     const result = await handler()(request(login()), context);
     expect(result.statusCode).toBe(503);
-    expect(result.headers['Retry-After']).toBe('1');
-    expect(putEventsInputs()).toHaveLength(0);
+    expect(putEventsInputs()).toHaveLength(1);
+    expect(table.items.size).toBe(0);
   });
 
-  it('answers 503 when the token cannot be read', async () => {
+  it('answers 503 when the token secret cannot be read, before the table', async () => {
     smMock.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
     const result = await handler()(request(login()), context);
     expect(result.statusCode).toBe(503);
     expect(result.headers['Retry-After']).toBe('5');
     expect(ddbMock.calls()).toHaveLength(0);
   });
+
+  it('answers 503 when the token secret is too short to be a token', async () => {
+    smMock.on(GetSecretValueCommand).resolves({ SecretString: 'short' });
+    const result = await handler()(request(login()), context);
+    expect(result.statusCode).toBe(503);
+    expect(logs.find((l) => l.message === 'token unavailable')).toMatchObject({
+      level: 'ERROR',
+      error: expect.stringContaining('at least 16 characters'),
+    });
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
 });
 
-describe('POST /v1/events: refused', () => {
-  it.each([
-    ['no Authorization header', { token: null }],
-    ['a wrong token', { token: 'tok-0123456789abcdefghijklmnopqrstuvwxyzAC' }],
-    ['a prefix of the token', { token: TOKEN.slice(0, 20) }],
-    ['another scheme', { authorization: `Basic ${TOKEN}` }],
-  ] as const)('401 for %s, touching neither the table nor the bus', async (_name, options) => {
-    const result = await handler()(request(login(), options), context);
-    expect(result.statusCode).toBe(401);
-    expect(result.headers['WWW-Authenticate']).toBe('Bearer realm="elt-ingest"');
-    expect(json(result)).toMatchObject({ title: 'Unauthorized', status: 401 });
-    expect(ddbMock.calls()).toHaveLength(0);
-    expect(ebMock.calls()).toHaveLength(0);
+describe('the API Gateway wire', () => {
+  it('answers a problem as payload format 2.0, with its headers and a JSON body', async () => {
+    const result = await handler()(request(login(), { token: null }), context);
+    expect(result).toEqual({
+      statusCode: 401,
+      headers: {
+        'Content-Type': 'application/problem+json',
+        'WWW-Authenticate': 'Bearer realm="elt-ingest"',
+      },
+      body: JSON.stringify({
+        type: PROBLEM_TYPE,
+        docs: 'docs/failure-modes.md#ingest-api-errors',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Send Authorization: Bearer <token> with the ingest token.',
+      }),
+      isBase64Encoded: false,
+    });
+    expect(outcomes).toEqual([{ status: 401, published: 0, replayed: false }]);
   });
 
-  it.each([
-    ['no Idempotency-Key', { key: null }, 'Idempotency-Key required'],
-    ['a malformed Idempotency-Key', { key: 'has space' }, 'Malformed Idempotency-Key'],
-    ['two Idempotency-Keys (joined by API Gateway)', { key: 'a,b' }, 'Malformed Idempotency-Key'],
-  ] as const)('400 for %s, before the table', async (_name, options, title) => {
-    const result = await handler()(request(login(), options), context);
-    expect(result.statusCode).toBe(400);
-    expect(json(result)).toMatchObject({ type: PROBLEM_TYPE, title, status: 400 });
-    expect(ddbMock.calls()).toHaveLength(0);
-  });
-
-  it('413 for a body over 1 MiB, before the table', async () => {
-    const big = JSON.stringify({ ...login(), pad: 'x'.repeat(MAX_BODY_BYTES) });
-    const result = await handler()(request(big), context);
-    expect(result.statusCode).toBe(413);
-    expect(json(result)).toMatchObject({ title: 'Payload too large', status: 413 });
-    expect(ddbMock.calls()).toHaveLength(0);
-  });
-
-  it.each([
-    ['malformed JSON', '{"source": ', {}, 400, 'Malformed JSON'],
-    ['a body that is not JSON', 'source=x', { contentType: 'text/plain' }, 415, 'Unsupported media type'],
-    ['no Content-Type', login(), { contentType: null }, 415, 'Unsupported media type'],
-    ['an empty batch', [], {}, 422, 'No entries'],
-    ['a schema violation', login({ method: 'carrier-pigeon' }), {}, 422, 'Schema violation'],
-    ['too many entries', Array.from({ length: 501 }, () => login()), {}, 413, 'Too many entries'],
-  ] as const)(
-    '%s: answers the problem, keeps it for the key, and publishes nothing',
-    async (_name, body, options, status, title) => {
-      const ingest = handler();
-      const result = await ingest(request(body, options), context);
-      expect(result.statusCode).toBe(status);
-      expect(result.headers).toEqual({ 'Content-Type': 'application/problem+json' });
-      expect(json(result)).toMatchObject({ type: PROBLEM_TYPE, title, status });
-      expect(ebMock.calls()).toHaveLength(0);
-      // The same request again gets the same answer from the table, as with the local server.
-      const again = await ingest(request(body, options), context);
-      expect(again).toEqual({ ...result, headers: { ...result.headers, 'Idempotent-Replayed': 'true' } });
-    },
-  );
-
-  it('names the field at fault', async () => {
-    const result = await handler()(
-      request([login(), { ...login(), 'detail-type': 7 }], { key: 'field-1' }),
-      context,
+  it('reads headers whatever the case of their names', async () => {
+    const event = request(login());
+    const headers = Object.fromEntries(
+      Object.entries(event.headers ?? {}).map(([k, v]) => [k.replace(/^./, (c) => c.toUpperCase()), v]),
     );
-    expect(json(result)).toMatchObject({ status: 422, field: 'entries[1].detail-type' });
+    expect((await handler()({ ...event, headers }, context)).statusCode).toBe(202);
   });
 
-  it('404 for another path and 405 for another method', async () => {
+  it('takes the method and path from the request context and rawPath', async () => {
     expect((await handler()(request(login(), { path: '/v1/other' }), context)).statusCode).toBe(404);
     expect((await handler()(request(login(), { method: 'GET' }), context)).statusCode).toBe(405);
   });
-});
 
-describe('logging', () => {
-  it('logs one line per request with no token, key or event contents', async () => {
-    const ingest = handler();
-    const secretish = login({ sessionId: 's_secret_session_4711' });
-    await ingest(request(secretish), context);
-    await ingest(request(secretish), context);
-    await ingest(request(secretish, { token: 'wrong-token-wrong-token-wrong' }), context);
-    ebMock.on(PutEventsCommand).rejects(new Error('connect ETIMEDOUT'));
-    await ingest(request(secretish, { key: 'fails-1' }), context);
-    const text = JSON.stringify(logs);
-    for (const s of [
-      TOKEN,
-      'wrong-token-wrong-token-wrong',
-      's_secret_session_4711',
-      KEY,
-      'fails-1',
-      'u_1001',
-    ])
-      expect(text).not.toContain(s);
-    expect(logs.filter((l) => l.message === 'request').map((l) => l.status)).toEqual([202, 202, 401, 503]);
-    expect(logs.find((l) => l.replayed)).toMatchObject({ status: 202, replayed: true });
-  });
-});
-
-describe('readIngestConfig', () => {
-  const env = {
-    BUS_NAME: 'elt-dev-bus',
-    INGEST_TOKEN_SECRET_ARN: SECRET_ARN,
-    IDEMPOTENCY_TABLE: 'elt-dev-idempotency',
-  };
-
-  it('reads the settings with their defaults', () => {
-    expect(readIngestConfig(env)).toEqual(config);
-    expect(
-      readIngestConfig({ ...env, IDEMPOTENCY_TTL_SECONDS: '3600', INGEST_TOKEN_CACHE_SECONDS: '60' }),
-    ).toMatchObject({ idempotencyTtlSeconds: 3600, tokenCacheSeconds: 60 });
-  });
-
-  it.each([
-    [{ BUS_NAME: undefined }, 'BUS_NAME is not set'],
-    [{ INGEST_TOKEN_SECRET_ARN: '' }, 'INGEST_TOKEN_SECRET_ARN is not set'],
-    [
-      { INGEST_TOKEN_SECRET_ARN: 'my-secret' },
-      'INGEST_TOKEN_SECRET_ARN must be a Secrets Manager secret ARN',
-    ],
-    [{ IDEMPOTENCY_TABLE: undefined }, 'IDEMPOTENCY_TABLE is not set'],
-    [
-      { IDEMPOTENCY_TTL_SECONDS: '0' },
-      'IDEMPOTENCY_TTL_SECONDS must be an integer from 1 to 2592000, got "0"',
-    ],
-    [{ IDEMPOTENCY_TTL_SECONDS: '1.5' }, 'IDEMPOTENCY_TTL_SECONDS must be an integer'],
-    [{ INGEST_TOKEN_CACHE_SECONDS: '0' }, 'INGEST_TOKEN_CACHE_SECONDS must be an integer from 1 to 3600'],
-  ])('refuses %j naming the setting', (override, message) => {
-    expect(() => readIngestConfig({ ...env, ...override })).toThrow(IngestConfigError);
-    expect(() => readIngestConfig({ ...env, ...override })).toThrow(message);
+  it('logs one request line through the given log, with the status', async () => {
+    await handler()(request(login()), context);
+    expect(logs.filter((l) => l.message === 'request')).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/v1/events', status: 202, accepted: 1 }),
+    ]);
   });
 });

@@ -7,15 +7,15 @@ import {
   type HttpApiResult,
   type InvocationContext,
 } from './handler.js';
-import { fromEnvironment } from './settings.js';
+import { ingestSettings } from './settings.js';
 
-// Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE.
+// Service name and metrics namespace come from the environment every function gets (lambdas/commons/settings.ts).
 const logger = new Logger();
 const metrics = new Metrics();
 
 // Read once at cold start: a missing setting fails the init with a message that names it. The token is
 // fetched on the first request and cached; requests, tokens and event contents are never logged.
-const ingest = createIngestHandler(fromEnvironment(process.env), {
+const ingest = createIngestHandler(ingestSettings.fromEnvironment(process.env), {
   log: ({ level, message, ...fields }) => {
     if (level === 'ERROR') logger.error(String(message), fields);
     else if (level === 'WARN') logger.warn(String(message), fields);

@@ -40,38 +40,41 @@ const TTL_SECONDS = { min: 1, max: 30 * 86_400 };
 const TOKEN_CACHE_SECONDS = { min: 1, max: 3600 };
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
-/** The function's environment for `settings` (values may be CDK tokens, resolved at deploy). */
-export function toEnvironment(settings: IngestSettingsInput): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [field, name] of Object.entries(NAMES) as [keyof IngestSettings, string][]) {
-    const value = settings[field];
-    if (value !== undefined) env[name] = String(value);
-  }
-  return env;
-}
+/** The ingest function's settings: written by its construct, read by its handler. */
+export const ingestSettings = {
+  /** The function's environment for `settings` (values may be CDK tokens, resolved at deploy). */
+  toEnvironment(settings: IngestSettingsInput): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [field, name] of Object.entries(NAMES) as [keyof IngestSettings, string][]) {
+      const value = settings[field];
+      if (value !== undefined) env[name] = String(value);
+    }
+    return env;
+  },
 
-/** Reads and checks the settings once, at cold start; a {@link SettingError} names the variable at fault. */
-export function fromEnvironment(env: Environment): IngestSettings {
-  const tokenSecretArn = requiredSetting(
-    env,
-    NAMES.tokenSecretArn,
-    'the ARN of the secret holding the ingest bearer token',
-  );
-  if (!SECRET_ARN.test(tokenSecretArn)) {
-    throw new SettingError(
-      NAMES.tokenSecretArn,
-      `must be a Secrets Manager secret ARN, got ${JSON.stringify(tokenSecretArn)}`,
-    );
-  }
-  return {
-    busName: requiredSetting(env, NAMES.busName, 'the event bus the ingest function publishes to'),
-    tokenSecretArn,
-    idempotencyTable: requiredSetting(
+  /** Reads and checks the settings once, at cold start; a {@link SettingError} names the variable at fault. */
+  fromEnvironment(env: Environment): IngestSettings {
+    const tokenSecretArn = requiredSetting(
       env,
-      NAMES.idempotencyTable,
-      'the idempotency table of the ingest function',
-    ),
-    idempotencyTtlSeconds: integerSetting(env, NAMES.idempotencyTtlSeconds, TTL_SECONDS, 86_400),
-    tokenCacheSeconds: integerSetting(env, NAMES.tokenCacheSeconds, TOKEN_CACHE_SECONDS, 300),
-  };
-}
+      NAMES.tokenSecretArn,
+      'the ARN of the secret holding the ingest bearer token',
+    );
+    if (!SECRET_ARN.test(tokenSecretArn)) {
+      throw new SettingError(
+        NAMES.tokenSecretArn,
+        `must be a Secrets Manager secret ARN, got ${JSON.stringify(tokenSecretArn)}`,
+      );
+    }
+    return {
+      busName: requiredSetting(env, NAMES.busName, 'the event bus the ingest function publishes to'),
+      tokenSecretArn,
+      idempotencyTable: requiredSetting(
+        env,
+        NAMES.idempotencyTable,
+        'the idempotency table of the ingest function',
+      ),
+      idempotencyTtlSeconds: integerSetting(env, NAMES.idempotencyTtlSeconds, TTL_SECONDS, 86_400),
+      tokenCacheSeconds: integerSetting(env, NAMES.tokenCacheSeconds, TOKEN_CACHE_SECONDS, 300),
+    };
+  },
+} as const;

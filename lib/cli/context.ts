@@ -8,6 +8,7 @@ import { S3ObjectStore } from '../adapters/store/s3-object-store.js';
 import type { EltWarehouse, ObjectStore } from '../core/ports.js';
 import { DataDir } from '../local/data-dir.js';
 import { CliError } from './output.js';
+import { awsEndpoint } from './aws-errors.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -62,7 +63,7 @@ export function openStore(url: string, local: () => ObjectStore): ObjectStore {
   if (prefix && !prefix.endsWith('/'))
     throw new CliError(`--store ${JSON.stringify(url)}: the prefix must end with "/"`);
   try {
-    const localEndpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+    const localEndpoint = Boolean(awsEndpoint('s3'));
     return S3ObjectStore.fromUrl(url, { forcePathStyle: localEndpoint });
   } catch (error) {
     throw new CliError(

@@ -55,3 +55,16 @@ export function parseTopic(value: string): string {
   }
   return value;
 }
+
+/** Adds `--brokers` and `--topic`, the topic defaulting to {@link DEFAULT_TOPIC}. */
+export function withDefaultTopicOptions(command: Command): Command {
+  return withKafkaOptions(command, `with --transport kafka: the topic (default ${DEFAULT_TOPIC})`);
+}
+
+/** The checked brokers and topic of a command's options; the topic is `fallbackTopic` when not given. */
+export function kafkaTarget(
+  options: KafkaCliOptions,
+  fallbackTopic: string = DEFAULT_TOPIC,
+): { brokers: string[]; topic: string } {
+  return { brokers: parseBrokers(options.brokers), topic: parseTopic(options.topic ?? fallbackTopic) };
+}

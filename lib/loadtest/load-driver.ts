@@ -19,6 +19,11 @@ export interface LoadDriverOptions {
   readonly pollMs?: number;
   /** Called once a second with the second that just ended (progress on stderr). */
   readonly onSecond?: (tick: ProgressTick) => void;
+  /**
+   * A failure the run goes on past (reading the landed objects): said once per distinct message.
+   * @default a line on stderr
+   */
+  readonly onWarning?: (message: string) => void;
   readonly factory?: LoadEventFactory;
 }
 
@@ -104,11 +109,25 @@ export async function runLoad(options: LoadDriverOptions): Promise<LoadRun> {
     pending.add(call);
   };
 
+  // A failed read of the landed objects is retried at the next poll; it is said once, not dropped.
+  const warned = new Set<string>();
+  const warn = (what: string, error: unknown): void => {
+    const message = `${what}: ${(error as Error).message}`;
+    if (warned.has(message)) return;
+    warned.add(message);
+    (options.onWarning ?? ((m: string) => process.stderr.write(`elt: warning: ${m}\n`)))(message);
+  };
+  const poll = (): Promise<void> =>
+    watcher.poll().then(
+      () => undefined,
+      (error: unknown) => warn('reading the landed objects failed (retrying)', error),
+    );
+
   // The landed objects, read as they appear.
   const pollMs = options.pollMs ?? 500;
   const polling = (async () => {
     while (!stopped) {
-      await watcher.poll().catch(() => undefined);
+      await poll();
       await sleep(pollMs);
     }
   })();
@@ -191,7 +210,7 @@ export async function runLoad(options: LoadDriverOptions): Promise<LoadRun> {
   await untilDeadline(target.stopOffering().catch(() => undefined));
   let drained = false;
   while (Date.now() < deadline) {
-    await watcher.poll().catch(() => undefined);
+    await poll();
     if (inFlight === 0 && ledger.allAcceptedLanded()) {
       const depth = await target.depth().catch(() => undefined);
       if (depth && depth.total === 0) {

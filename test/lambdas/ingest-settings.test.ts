@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromEnvironment, toEnvironment, type IngestSettings } from '../../lambdas/ingest/settings.js';
+import { ingestSettings, type IngestSettings } from '../../lambdas/ingest/settings.js';
 import { SettingError } from '../../lib/core/util/settings.js';
 import { INGEST_SECRET_ARN, INGEST_SETTINGS } from '../core/ingest/ingest-fixtures.js';
 
@@ -13,9 +13,13 @@ const env = {
 
 describe('fromEnvironment', () => {
   it('reads the settings with their defaults', () => {
-    expect(fromEnvironment(env)).toEqual(settings);
+    expect(ingestSettings.fromEnvironment(env)).toEqual(settings);
     expect(
-      fromEnvironment({ ...env, IDEMPOTENCY_TTL_SECONDS: '3600', INGEST_TOKEN_CACHE_SECONDS: '60' }),
+      ingestSettings.fromEnvironment({
+        ...env,
+        IDEMPOTENCY_TTL_SECONDS: '3600',
+        INGEST_TOKEN_CACHE_SECONDS: '60',
+      }),
     ).toMatchObject({ idempotencyTtlSeconds: 3600, tokenCacheSeconds: 60 });
   });
 
@@ -34,16 +38,18 @@ describe('fromEnvironment', () => {
     [{ IDEMPOTENCY_TTL_SECONDS: '1.5' }, 'IDEMPOTENCY_TTL_SECONDS must be an integer'],
     [{ INGEST_TOKEN_CACHE_SECONDS: '0' }, 'INGEST_TOKEN_CACHE_SECONDS must be an integer from 1 to 3600'],
   ])('refuses %j naming the setting', (override, message) => {
-    expect(() => fromEnvironment({ ...env, ...override })).toThrow(SettingError);
-    expect(() => fromEnvironment({ ...env, ...override })).toThrow(message);
+    expect(() => ingestSettings.fromEnvironment({ ...env, ...override })).toThrow(SettingError);
+    expect(() => ingestSettings.fromEnvironment({ ...env, ...override })).toThrow(message);
   });
 });
 
 describe('toEnvironment', () => {
   it('writes what fromEnvironment reads back', () => {
-    expect(fromEnvironment(toEnvironment(settings))).toEqual(settings);
+    expect(ingestSettings.fromEnvironment(ingestSettings.toEnvironment(settings))).toEqual(settings);
     expect(
-      fromEnvironment(toEnvironment({ ...settings, idempotencyTtlSeconds: 600, tokenCacheSeconds: 30 })),
+      ingestSettings.fromEnvironment(
+        ingestSettings.toEnvironment({ ...settings, idempotencyTtlSeconds: 600, tokenCacheSeconds: 30 }),
+      ),
     ).toEqual({
       ...settings,
       idempotencyTtlSeconds: 600,
@@ -53,7 +59,7 @@ describe('toEnvironment', () => {
 
   it('leaves optional settings out when not given, so the function takes their defaults', () => {
     expect(
-      toEnvironment({
+      ingestSettings.toEnvironment({
         busName: 'b',
         tokenSecretArn: SECRET_ARN,
         idempotencyTable: 't',

@@ -87,7 +87,8 @@ export class DuckDbWarehouse extends PipelineWarehouse {
       await this.connection.run('COMMIT');
       return result;
     } catch (error) {
-      await this.connection.run('ROLLBACK');
+      // The statement's error is the one to report: a ROLLBACK refused after it must not replace it.
+      await this.connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       this.inTransaction = false;

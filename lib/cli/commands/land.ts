@@ -13,13 +13,7 @@ import { EVENT_SOURCE_LIMITS } from '../../core/landing/event-source-limits.js';
 import { parseIntegerSetting, SettingError, type IntegerRange } from '../../core/util/settings.js';
 import { landingSettings } from '../../../lambdas/land/settings.js';
 import { DEFAULT_DATA_DIR, openDataDir, openStore, withStoreOption } from '../context.js';
-import {
-  DEFAULT_TOPIC,
-  parseBrokers,
-  parseTopic,
-  withKafkaOptions,
-  type KafkaCliOptions,
-} from '../kafka-options.js';
+import { kafkaTarget, withDefaultTopicOptions, type KafkaCliOptions } from '../kafka-options.js';
 
 interface LandCliOptions extends KafkaCliOptions {
   readonly transport: 'sqs' | 'kafka';
@@ -108,7 +102,7 @@ export function landCommand(): Command {
       false,
     )
     .option('--json', 'machine-readable output on stdout', false);
-  withKafkaOptions(command, `with --transport kafka: the topic (default ${DEFAULT_TOPIC})`);
+  withDefaultTopicOptions(command);
   withStoreOption(command);
   command.addOption(
     new Option(
@@ -200,8 +194,7 @@ function onStopSignals(stop: AbortController): () => void {
 
 /** `elt land --transport kafka`: a consumer group member landing into the data directory or a bucket. */
 async function landFromKafka(options: LandCliOptions): Promise<void> {
-  const brokers = parseBrokers(options.brokers);
-  const topic = parseTopic(options.topic ?? DEFAULT_TOPIC);
+  const { brokers, topic } = kafkaTarget(options);
   const batchSize = integer(
     '--batch-size',
     options.batchSize ?? String(DEFAULT_KAFKA_BATCH_SIZE),

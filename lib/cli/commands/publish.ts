@@ -7,11 +7,9 @@ import { explainAwsError } from '../aws-errors.js';
 import { KafkaBus, type KafkaCompression } from '../../adapters/kafka/kafka-bus.js';
 import { explainKafkaError, KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
 import {
-  DEFAULT_TOPIC,
-  parseBrokers,
-  parseTopic,
+  kafkaTarget,
   withCompressionOption,
-  withKafkaOptions,
+  withDefaultTopicOptions,
   type KafkaCliOptions,
 } from '../kafka-options.js';
 import { systemClock, type Bus } from '../../core/ports.js';
@@ -66,7 +64,7 @@ export function publishCommand(): Command {
         'with --transport kafka: create the topic if it does not exist (default 3 partitions)',
       ),
   );
-  withKafkaOptions(command, `with --transport kafka: the topic (default ${DEFAULT_TOPIC})`);
+  withDefaultTopicOptions(command);
   withCompressionOption(command);
   return command.action(async (options: PublishCliOptions) => {
     if (options.file !== '-') {
@@ -160,8 +158,7 @@ async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore)
 
 /** `elt publish --transport kafka`: produce to a topic; `elt land --transport kafka` lands it. */
 async function publishToKafka(options: PublishCliOptions, ctx: LocalStore): Promise<void> {
-  const brokers = parseBrokers(options.brokers);
-  const topic = parseTopic(options.topic ?? DEFAULT_TOPIC);
+  const { brokers, topic } = kafkaTarget(options);
   const partitions =
     options.createTopic === undefined
       ? undefined

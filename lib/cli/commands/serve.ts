@@ -13,13 +13,7 @@ import type { Bus } from '../../core/ports.js';
 import { openLocalIngest } from '../../local/ingest/local-ingest.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { openDataDir, withCommonOptions, type CommonOptions } from '../context.js';
-import {
-  DEFAULT_TOPIC,
-  parseBrokers,
-  parseTopic,
-  withKafkaOptions,
-  type KafkaCliOptions,
-} from '../kafka-options.js';
+import { kafkaTarget, withDefaultTopicOptions, type KafkaCliOptions } from '../kafka-options.js';
 import { CliError, intInRange } from '../output.js';
 
 interface ServeOptions extends CommonOptions, KafkaCliOptions {
@@ -121,7 +115,7 @@ export function serveCommand(): Command {
           .argParser(intInRange(100, 600_000)),
       ),
   );
-  withKafkaOptions(command, `with --transport kafka: the topic (default ${DEFAULT_TOPIC})`);
+  withDefaultTopicOptions(command);
   return command.action(async (options: ServeOptions) => {
     const token = await readToken(options);
     const ctx = await openDataDir(options);
@@ -148,8 +142,7 @@ export function serveCommand(): Command {
     let closeBus: () => Promise<void> = async () => undefined;
     if (options.transport === 'kafka') {
       const kafka = new KafkaBus({
-        brokers: parseBrokers(options.brokers),
-        topic: parseTopic(options.topic ?? DEFAULT_TOPIC),
+        ...kafkaTarget(options),
         // The breaker decides when Kafka is down: the client gives up fast instead of retrying for long.
         retries: 2,
         retryDelayMs: 300,

@@ -5,6 +5,7 @@
  * where it cannot be (a Redshift COPY, a Data API batch, which takes no parameters here), and then
  * through {@link sqlLiteral} or {@link inlineValues}, never by string interpolation.
  */
+import { RUN_ID_PATTERN_SOURCE } from '../events/catalogue.js';
 import { assertSafeKey } from '../landing/object-keys.js';
 import { EltError } from '../util/errors.js';
 
@@ -30,8 +31,8 @@ export class SqlValueError extends EltError {
   }
 }
 
-/** The pattern of a run id (the same as the event catalogue's `runId`). */
-export const RUN_ID_PATTERN = /^run-[0-9A-Za-z-]{1,64}$/;
+/** The pattern of a run id: the event catalogue's `runId`. */
+export const RUN_ID_PATTERN = new RegExp(RUN_ID_PATTERN_SOURCE);
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 

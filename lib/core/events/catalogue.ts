@@ -5,6 +5,9 @@
  */
 
 /** A JSON Schema document (draft 2020-12 subset, as Ajv compiles it). */
+/** A run id as the ELT makes them (`run-20261126T031500Z-a1b2c3`): the one rule, for schemas and SQL values. */
+export const RUN_ID_PATTERN_SOURCE = '^run-[0-9A-Za-z-]{1,64}$';
+
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /** One version of one event type. */
@@ -197,7 +200,7 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
       schemaId(ELT_EVENT_SOURCE, 'EltRunSucceeded', 1),
       ['runId', 'status'],
       {
-        runId: { type: 'string', pattern: '^run-[0-9A-Za-z-]{1,64}$' },
+        runId: { type: 'string', pattern: RUN_ID_PATTERN_SOURCE },
         status: { const: 'succeeded' },
         executionArn: { type: 'string' },
       },
@@ -218,7 +221,7 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
       schemaId(ELT_EVENT_SOURCE, 'EltRunFailed', 1),
       ['runId', 'status'],
       {
-        runId: { type: 'string', pattern: '^run-[0-9A-Za-z-]{1,64}$' },
+        runId: { type: 'string', pattern: RUN_ID_PATTERN_SOURCE },
         status: { const: 'failed' },
         executionArn: { type: 'string' },
       },

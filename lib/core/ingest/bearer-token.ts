@@ -26,7 +26,7 @@ export function checkIngestToken(token: unknown, what = 'the ingest token'): str
   return token;
 }
 
-/** A token fixed for the life of the process (`elt serve`'s `--token-file` or `$ELT_INGEST_TOKEN`). */
+/** A token fixed for the life of the process (`elt serve`'s token). */
 export function fixedBearerToken(token: string): BearerToken {
   const digest = tokenDigest(checkIngestToken(token));
   return { digest: () => Promise.resolve(digest) };

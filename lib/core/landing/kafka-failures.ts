@@ -3,6 +3,7 @@ import type { ObjectStore } from '../ports.js';
 import { landKafkaEvent, type KafkaEvent } from './kafka-event.js';
 import type { LandingDeps } from './land-batch.js';
 import { isJsonObject as isObject } from '../patterns/json-value.js';
+import { EltError } from '../util/errors.js';
 
 /**
  * What Lambda writes to an Amazon S3 on-failure destination of a Kafka event source mapping when it gives
@@ -21,12 +22,7 @@ export interface KafkaFailureRecord {
 }
 
 /** A failure object that cannot be turned back into the event it describes. */
-export class KafkaFailureRecordError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KafkaFailureRecordError';
-  }
-}
+export class KafkaFailureRecordError extends EltError {}
 
 /** Reads an on-failure object; throws {@link KafkaFailureRecordError} saying what is missing. */
 export function parseKafkaFailureRecord(text: string): KafkaFailureRecord {
@@ -34,7 +30,7 @@ export function parseKafkaFailureRecord(text: string): KafkaFailureRecord {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new KafkaFailureRecordError(`not JSON (${(error as Error).message})`);
+    throw new KafkaFailureRecordError(`not JSON (${(error as Error).message})`, { cause: error });
   }
   if (!isObject(doc)) throw new KafkaFailureRecordError('not a JSON object');
   const context = isObject(doc.requestContext) ? doc.requestContext : {};

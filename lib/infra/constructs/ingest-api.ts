@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { toEnvironment } from '../../../lambdas/ingest/settings.js';
+import { ingestSettings } from '../../../lambdas/ingest/settings.js';
 import { EltFunction } from './elt-function.js';
 
 /** The one route of the API. */
@@ -82,7 +82,7 @@ export class IngestApi extends Construct {
       memoryMb: 512,
       // Well under the HTTP API's 30 s integration timeout; the in-progress record expires with it.
       timeout: Duration.seconds(15),
-      environment: toEnvironment({
+      environment: ingestSettings.toEnvironment({
         busName: props.bus.eventBusName,
         tokenSecretArn: props.tokenSecret.secretArn,
         idempotencyTable: this.idempotencyTable.tableName,

@@ -409,7 +409,14 @@ export class DataApiServer {
       const pidRow = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       s.pid = pidRow.rows[0]!.pid;
       // Cancellation runs as the admin, on another connection.
-      s.cancel = () => void this.pool.query('SELECT pg_cancel_backend($1)', [s.pid]).catch(() => undefined);
+      s.cancel = () =>
+        void this.pool
+          .query('SELECT pg_cancel_backend($1)', [s.pid])
+          .catch((error: unknown) =>
+            process.stderr.write(
+              `elt dataapi: warning: cancelling statement ${s.id} failed: ${(error as Error).message}\n`,
+            ),
+          );
       this.move(s, 'STARTED');
       const asRole = s.user !== this.admin;
       if (asRole) await this.ensureRole(client, s.user);

@@ -313,15 +313,16 @@ describe('chaos', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     }).send(new CreateBucketCommand({ Bucket: bucket }));
-    let faulty = true;
+    // The first FAULTY_PUTS writes fail, whenever they come (counted, not timed: a slow start of the
+    // landing on a loaded machine must not let the outage pass before the breaker has seen it).
+    const FAULTY_PUTS = 10;
     let n = 0;
     const proxy = await startFaultProxy(ls.endpoint, (req) => {
-      if (!faulty || req.method !== 'PUT') return undefined;
+      if (req.method !== 'PUT' || n >= FAULTY_PUTS) return undefined;
       n++;
       if (n % 5 === 0) return { status: 0, code: 'timeout', hangMs: 2000 };
       return n % 4 === 0 ? { status: 500, code: 'InternalError' } : { status: 503, code: 'SlowDown' };
     });
-    setTimeout(() => (faulty = false), 8000);
     try {
       const landed = await settle(
         'c: S3 faults',

@@ -7,7 +7,7 @@ import { EltError } from '../core/util/errors.js';
 export interface LoadEvent {
   /** Its position in the run (0, 1, 2, …). */
   readonly seq: number;
-  /** `detail.eventId`, unless the transport assigns another (the ingest API derives ids in multi-entry requests). */
+  /** `detail.eventId`, unless the transport assigns another (the ingest API derives it from the Idempotency-Key and the entry). */
   readonly eventId: string;
   /** The entry as the ingest API takes it: `{source, detail-type, time, detail}`. */
   readonly value: Readonly<Record<string, unknown>>;

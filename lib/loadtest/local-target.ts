@@ -57,6 +57,7 @@ export async function startLocalTarget(options: LocalTargetOptions): Promise<Loa
     idempotencyTtlMs: 86_400_000,
     spoolMaxRequests: options.spoolMaxRequests ?? 10_000,
     maxConcurrent,
+    landed: () => pipeline.landed(),
   });
   const port = await server.listen(0);
   // As many sockets as requests the driver keeps in flight: more than the server admits at once, so its
@@ -121,7 +122,8 @@ export async function startLocalTarget(options: LocalTargetOptions): Promise<Loa
     landedClock: 'lastModified',
     describe: () =>
       'elt serve wiring, in-process on an ephemeral port: POST /v1/events → bus breaker and spool → in-process bus → landing queue → landing workers → local store',
-    eventIds: (events) => events.map((e, i) => eventIdFor(keyOf(events), i, events.length)),
+    // The ids the API derives from the key, the index and each entry as sent (see eventIdFor).
+    eventIds: (events) => events.map((e, i) => eventIdFor(keyOf(events), i, e.value)),
     offer: post,
     depth: () => {
       const spooled = spool.depth * options.entriesPerRequest;

@@ -5,7 +5,7 @@ import { writeDeadLetters } from '../core/landing/quarantine.js';
 import type { Clock, ObjectStore } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import { RULES, type RuleDefinition } from '../core/rules.js';
-import { InProcessBus } from './in-process-bus.js';
+import { InProcessBus, type BusTargetQueue } from './in-process-bus.js';
 import { InProcessQueue, type QueueMessage } from './in-process-queue.js';
 import { inProcessInvoker, WorkerLandingInvoker, type SqsInvoker } from './landing-invoker.js';
 import { SqsEventSource } from './sqs-event-source.js';
@@ -63,6 +63,8 @@ export class LocalPipeline {
     deadLettered: 0,
   };
   private readonly deadLetters: { message: QueueMessage; reason: string }[] = [];
+  private readonly landing = new LandingTracker();
+  private deadLetterTimer: NodeJS.Timeout | undefined;
   private readonly store: ObjectStore;
   private readonly clock: Clock;
 
@@ -77,11 +79,12 @@ export class LocalPipeline {
       onDeadLetter: (message, reason) => {
         this.stats.deadLettered++;
         this.deadLetters.push({ message, reason });
+        this.writeDeadLettersSoon();
       },
     });
     this.bus = new InProcessBus({
       rules: options.rules ?? RULES,
-      targets: { landing: this.queue },
+      targets: { landing: this.landing.target(this.queue) },
       clock: this.clock,
     });
     const gzip = options.gzipLevel !== undefined ? { gzipLevel: options.gzipLevel } : {};
@@ -99,7 +102,7 @@ export class LocalPipeline {
         return response;
       });
     }
-    this.eventSource = new SqsEventSource(this.queue, invoker, {
+    this.eventSource = new SqsEventSource(this.queue, this.landing.invoker(invoker, this.queue), {
       batchSize: options.batchSize ?? 10_000,
       maxBatchingWindowMs: options.batchWindowMs ?? 1000,
       maxConcurrency: options.concurrency ?? 2,
@@ -112,6 +115,14 @@ export class LocalPipeline {
     for (const o of result.objects) this.stats.landedObjectKeys.add(o.key);
     this.stats.quarantined += result.quarantined;
     this.stats.failedRecords += result.failedIds.length;
+  }
+
+  /**
+   * Resolves once every message the bus has delivered so far is settled durably: landed (or quarantined)
+   * in the store, or written as a dead letter. The ingest log lets go of a request only then.
+   */
+  landed(): Promise<void> {
+    return this.landing.barrier();
   }
 
   /** The last landing failures (most recent last): why messages were redelivered or dead-lettered. */
@@ -133,6 +144,7 @@ export class LocalPipeline {
 
   /** Flushes, then stops the event source. */
   async close(): Promise<void> {
+    clearTimeout(this.deadLetterTimer);
     try {
       await this.flush();
     } finally {
@@ -140,6 +152,15 @@ export class LocalPipeline {
       await this.eventSource.stop();
       this.queue.close();
     }
+  }
+
+  /** Dead letters are written promptly, so that what waits on {@link landed} does not wait for a flush. */
+  private writeDeadLettersSoon(delayMs = 100): void {
+    if (this.deadLetterTimer) return;
+    this.deadLetterTimer = setTimeout(() => {
+      this.deadLetterTimer = undefined;
+      this.writeDeadLetters().catch(() => this.writeDeadLettersSoon(1000));
+    }, delayMs).unref();
   }
 
   private async writeDeadLetters(): Promise<void> {
@@ -163,10 +184,93 @@ export class LocalPipeline {
         lines,
         this.clock,
       );
+      this.landing.settled(taken.map((l) => l.message.body));
     } catch (error) {
       // The queue has already let go of these messages: kept here, a later flush can still write them.
       this.deadLetters.unshift(...taken);
       throw error;
     }
+  }
+}
+
+/**
+ * Which delivered messages are not yet settled durably, by generation: {@link barrier} starts a new
+ * generation and resolves when no message of an older one is left. Messages are known by their body (an
+ * envelope with its own id, so unique).
+ */
+class LandingTracker {
+  private generation = 0;
+  private readonly pendingByBody = new Map<string, number>();
+  /** Unsettled messages per generation, oldest generation first. */
+  private readonly counts = new Map<number, number>();
+  private waiters: { generation: number; resolve: () => void }[] = [];
+
+  /** The bus's target: the queue, with every message sent counted as pending. */
+  target(queue: InProcessQueue): BusTargetQueue {
+    return {
+      trySend: (body) => {
+        if (!queue.trySend(body)) return false;
+        this.sent(body);
+        return true;
+      },
+      send: (body) => {
+        this.sent(body);
+        return queue.send(body);
+      },
+    };
+  }
+
+  /** The invoker, with the messages of each invocation that did not fail settled. */
+  invoker(inner: SqsInvoker, queue: InProcessQueue): SqsInvoker {
+    return {
+      invoke: async (batch, source) => {
+        // Read before invoking: a worker invoker transfers the numbers' buffer away.
+        const bodies = batch.bodies;
+        const seqs = Array.from(batch.numbers.subarray(0, bodies.length));
+        const outcome = await inner.invoke(batch, source);
+        const failures = outcome.response?.batchItemFailures ?? [];
+        const failed = new Set(failures.map((f) => (f.itemIdentifier ? queue.seqOf(f.itemIdentifier) : -1)));
+        // As the event source does: an identifier not in the batch fails the whole batch.
+        const inBatch = new Set(seqs);
+        if ([...failed].every((s) => s !== undefined && inBatch.has(s))) {
+          this.settled(bodies.filter((_, i) => !failed.has(seqs[i])));
+        }
+        return outcome;
+      },
+      close: () => inner.close(),
+    };
+  }
+
+  barrier(): Promise<void> {
+    const generation = this.generation++;
+    if (this.oldestPending() > generation) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ generation, resolve }));
+  }
+
+  settled(bodies: readonly string[]): void {
+    for (const body of bodies) {
+      const generation = this.pendingByBody.get(body);
+      if (generation === undefined) continue;
+      this.pendingByBody.delete(body);
+      const left = (this.counts.get(generation) ?? 1) - 1;
+      if (left > 0) this.counts.set(generation, left);
+      else this.counts.delete(generation);
+    }
+    const oldest = this.oldestPending();
+    if (this.waiters.length === 0 || this.waiters[0]!.generation >= oldest) return;
+    const ready = this.waiters.filter((w) => w.generation < oldest);
+    this.waiters = this.waiters.filter((w) => w.generation >= oldest);
+    for (const w of ready) w.resolve();
+  }
+
+  private sent(body: string): void {
+    this.pendingByBody.set(body, this.generation);
+    this.counts.set(this.generation, (this.counts.get(this.generation) ?? 0) + 1);
+  }
+
+  /** The oldest generation with an unsettled message (Infinity when none). */
+  private oldestPending(): number {
+    for (const generation of this.counts.keys()) return generation;
+    return Number.POSITIVE_INFINITY;
   }
 }

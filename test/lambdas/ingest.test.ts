@@ -47,6 +47,8 @@ const REMAINING_MS = 14_000;
 const SECRET_ARN = INGEST_SECRET_ARN;
 const config: IngestSettings = INGEST_SETTINGS;
 const KEY = '0B7F2F7E-6A4F-4B8E-9D0A-00000000002A';
+/** How the table holds KEY: a UUID key compares case-insensitively, so it is stored lowercased. */
+const STORED_KEY = KEY.toLowerCase();
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => REMAINING_MS };
 const CONDITION =
   'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)';
@@ -228,7 +230,7 @@ describe('POST /v1/events through API Gateway', () => {
   it('publishes one entry with detail.eventId from the key, and answers 202 with the id', async () => {
     const entry = login();
     const result = await handler()(request(entry), context);
-    const eventId = KEY.toLowerCase();
+    const eventId = eventIdFor(KEY, 0, entry);
     expect(result).toEqual({
       statusCode: 202,
       headers: { 'Content-Type': 'application/json' },
@@ -259,7 +261,7 @@ describe('POST /v1/events through API Gateway', () => {
     expect(put).toStrictEqual({
       TableName: 'elt-dev-idempotency',
       Item: {
-        id: { S: recordId(KEY) },
+        id: { S: recordId(STORED_KEY) },
         expiration,
         status: { S: 'INPROGRESS' },
         in_progress_expiration: { N: String(NOW + REMAINING_MS) },
@@ -281,7 +283,7 @@ describe('POST /v1/events through API Gateway', () => {
     });
     expect(update).toStrictEqual({
       TableName: 'elt-dev-idempotency',
-      Key: { id: { S: recordId(KEY) } },
+      Key: { id: { S: recordId(STORED_KEY) } },
       UpdateExpression:
         'SET #expiry = :expiry, #status = :status, #response_data = :response_data, #validation_key = :validation_key',
       ExpressionAttributeNames: {
@@ -297,7 +299,7 @@ describe('POST /v1/events through API Gateway', () => {
           M: {
             status: { N: '202' },
             body: {
-              M: { status: { S: 'published' }, eventIds: { L: [{ S: KEY.toLowerCase() }] } },
+              M: { status: { S: 'published' }, eventIds: { L: [{ S: eventIdFor(KEY, 0, entry) }] } },
             },
           },
         },
@@ -308,7 +310,7 @@ describe('POST /v1/events through API Gateway', () => {
 
   it('remembers keys for IDEMPOTENCY_TTL_SECONDS', async () => {
     await handler({ idempotencyTtlSeconds: 600 })(request(login()), context);
-    const item = table.items.get(recordId(KEY))!;
+    const item = table.items.get(recordId(STORED_KEY))!;
     expect(item.expiration).toEqual({ N: String(NOW / 1000 + 600) });
   });
 
@@ -316,7 +318,7 @@ describe('POST /v1/events through API Gateway', () => {
     const entries = Array.from({ length: 12 }, (_, i) => login({ sessionId: `s_${i}` }));
     const key = 'batch-2026-11-01:7';
     const result = await handler()(request({ entries }, { key }), context);
-    const ids = entries.map((_, i) => eventIdFor(key, i, 12));
+    const ids = entries.map((entry, i) => eventIdFor(key, i, entry));
     expect(result.statusCode).toBe(202);
     expect(json(result)).toEqual({ status: 'published', eventIds: ids });
     const calls = putEventsInputs();
@@ -354,13 +356,13 @@ describe('POST /v1/events through API Gateway', () => {
     expect(result.statusCode).toBe(202);
     const calls = putEventsInputs();
     expect(calls.map((c) => c.Entries!.length)).toEqual([2, 1]);
-    expect(calls[1]!.Entries![0]!.Detail).toBe(detailOf(entries[1]!, eventIdFor('partial-1', 1, 2)));
+    expect(calls[1]!.Entries![0]!.Detail).toBe(detailOf(entries[1]!, eventIdFor('partial-1', 1, entries[1])));
   });
 
   it('reads a base64-encoded body as API Gateway may send it', async () => {
     const result = await handler()(request(login(), { base64: true }), context);
     expect(result.statusCode).toBe(202);
-    expect(table.items.get(recordId(KEY))!.validation).toEqual({ S: validationOf(login()) });
+    expect(table.items.get(recordId(STORED_KEY))!.validation).toEqual({ S: validationOf(login()) });
   });
 
   it('fetches the token once and keeps it for the cache time', async () => {
@@ -402,7 +404,7 @@ describe('the idempotency table', () => {
     expect(ddbCalls()).toEqual(['PutItemCommand', 'UpdateItemCommand', 'PutItemCommand', 'GetItemCommand']);
     expect(ddbMock.commandCalls(GetItemCommand)[0]!.args[0].input).toEqual({
       TableName: 'elt-dev-idempotency',
-      Key: { id: { S: recordId(KEY) } },
+      Key: { id: { S: recordId(STORED_KEY) } },
       ConsistentRead: true,
     });
   });
@@ -410,17 +412,17 @@ describe('the idempotency table', () => {
   it('refuses another body under the key by its validation hash, leaving the record untouched', async () => {
     const ingest = handler();
     await ingest(request(login()), context);
-    const before = table.items.get(recordId(KEY));
+    const before = table.items.get(recordId(STORED_KEY));
     const result = await ingest(request(login({ device: 'desktop' })), context);
     expect(result.statusCode).toBe(422);
     expect(json(result)).toMatchObject({ title: 'Idempotency-Key reused' });
-    expect(table.items.get(recordId(KEY))).toBe(before);
+    expect(table.items.get(recordId(STORED_KEY))).toBe(before);
     expect(putEventsInputs()).toHaveLength(1);
   });
 
   it('answers 409 for a record another instance holds in progress', async () => {
-    table.items.set(recordId(KEY), {
-      id: { S: recordId(KEY) },
+    table.items.set(recordId(STORED_KEY), {
+      id: { S: recordId(STORED_KEY) },
       expiration: { N: String(NOW / 1000 + 86_400) },
       status: { S: 'INPROGRESS' },
       in_progress_expiration: { N: String(NOW + 5_000) },
@@ -432,8 +434,8 @@ describe('the idempotency table', () => {
   });
 
   it('takes over a key whose in-progress record outlived its invocation (a crash or timeout)', async () => {
-    table.items.set(recordId(KEY), {
-      id: { S: recordId(KEY) },
+    table.items.set(recordId(STORED_KEY), {
+      id: { S: recordId(STORED_KEY) },
       expiration: { N: String(NOW / 1000 + 86_400) },
       status: { S: 'INPROGRESS' },
       in_progress_expiration: { N: String(NOW - 1) },
@@ -463,7 +465,7 @@ describe('the idempotency table', () => {
     expect(ddbCalls()).toEqual(['PutItemCommand', 'DeleteItemCommand']);
     expect(ddbMock.commandCalls(DeleteItemCommand)[0]!.args[0].input).toEqual({
       TableName: 'elt-dev-idempotency',
-      Key: { id: { S: recordId(KEY) } },
+      Key: { id: { S: recordId(STORED_KEY) } },
     });
     expect(table.items.size).toBe(0);
 
@@ -481,14 +483,49 @@ describe('the idempotency table', () => {
     expect(putEventsInputs()).toHaveLength(0);
   });
 
-  it('keeps a refused body for the key, so the same request is answered from the table', async () => {
+  it('deletes the record after a refused body, so the corrected request with the key is published', async () => {
     const ingest = handler();
-    const body = login({ method: 'carrier-pigeon' });
-    const result = await ingest(request(body), context);
+    const result = await ingest(request(login({ method: 'carrier-pigeon' })), context);
     expect(result.statusCode).toBe(422);
-    expect(ddbCalls()).toEqual(['PutItemCommand', 'UpdateItemCommand']);
-    const again = await ingest(request(body), context);
-    expect(again).toEqual({ ...result, headers: { ...result.headers, 'Idempotent-Replayed': 'true' } });
+    expect(ddbCalls()).toEqual(['PutItemCommand', 'DeleteItemCommand']);
+    expect(table.items.size).toBe(0);
+    expect(ebMock.calls()).toHaveLength(0);
+    const corrected = await ingest(request(login()), context);
+    expect(corrected.statusCode).toBe(202);
+    expect(corrected.headers['Idempotent-Replayed']).toBeUndefined();
+    expect(putEventsInputs()).toHaveLength(1);
+  });
+
+  it('checks the content type before the table: a 415 is not remembered under the key', async () => {
+    const ingest = handler();
+    const refused = await ingest(request(login(), { contentType: 'text/plain' }), context);
+    expect(refused.statusCode).toBe(415);
+    expect(ddbMock.calls()).toHaveLength(0);
+    expect((await ingest(request(login()), context)).statusCode).toBe(202);
+  });
+
+  it('stores a UUID key lowercased: the same key in other letter case replays, with another body is refused', async () => {
+    const ingest = handler();
+    const first = await ingest(request(login(), { key: KEY.toUpperCase() }), context);
+    const again = await ingest(request(login(), { key: KEY.toLowerCase() }), context);
+    expect(again.headers['Idempotent-Replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
+    const other = await ingest(request(login({ device: 'tablet' }), { key: KEY.toLowerCase() }), context);
+    expect(other.statusCode).toBe(422);
+    expect([...table.items.keys()]).toEqual([recordId(STORED_KEY)]);
+    expect(putEventsInputs()).toHaveLength(1);
+  });
+
+  it("refuses the pipeline's own source with 422 and deletes the record, publishing nothing", async () => {
+    const forged = {
+      source: 'elt.pipeline',
+      'detail-type': 'EltRunSucceeded',
+      detail: { runId: 'run-20261101T120000Z-a1b2c3', status: 'succeeded' },
+    };
+    const result = await handler()(request(forged), context);
+    expect(result.statusCode).toBe(422);
+    expect(json(result)).toMatchObject({ title: 'Reserved source', field: 'source' });
+    expect(table.items.size).toBe(0);
     expect(ebMock.calls()).toHaveLength(0);
   });
 });
@@ -567,7 +604,9 @@ describe('the API Gateway wire', () => {
 
   it('takes the method and path from the request context and rawPath', async () => {
     expect((await handler()(request(login(), { path: '/v1/other' }), context)).statusCode).toBe(404);
-    expect((await handler()(request(login(), { method: 'GET' }), context)).statusCode).toBe(405);
+    const wrong = await handler()(request(login(), { method: 'GET' }), context);
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.headers.Allow).toBe('POST');
   });
 
   it('logs one request line through the given log, with the status', async () => {

@@ -46,7 +46,10 @@ interface Answer {
   readonly body: unknown;
 }
 
-const COMPARED_HEADERS = ['content-type', 'retry-after', 'www-authenticate', 'idempotent-replayed'];
+const COMPARED_HEADERS = ['content-type', 'retry-after', 'www-authenticate', 'idempotent-replayed', 'allow'];
+const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
+/** A valid entry's JSON with one more member in front (as text: too deep for JSON.stringify). */
+const withMember = (member: string): string => JSON.stringify(login()).replace(/^\{/, `{${member},`);
 
 let lambda: (bad: BadRequest & { method?: string }, key: string) => Promise<Answer>;
 let local: (bad: BadRequest & { method?: string }, key: string) => Promise<Answer>;
@@ -135,12 +138,29 @@ describe('the Lambda and elt serve answer a bad request alike', () => {
     ['a wrong type', { body: { ...login(), 'detail-type': 42 } }],
     ['a schema violation', { body: login({ method: 'fax' }) }],
     ['too many entries', { body: Array.from({ length: 501 }, () => login()) }],
+    ['a 100,000-deep time', { body: withMember(`"time":${DEEP}`) }],
+    ['a 100,000-deep unknown field', { body: withMember(`"junk":${DEEP}`) }],
+    ['an unknown field', { body: { ...login(), pad: 'x' } }],
+    ['a 500 kB time', { body: { ...login(), time: 'x'.repeat(500_000) } }],
+    [
+      "the pipeline's own source",
+      {
+        body: {
+          source: 'elt.pipeline',
+          'detail-type': 'EltRunSucceeded',
+          detail: { runId: 'run-20261101T120000Z-a1b2c3', status: 'succeeded' },
+        },
+      },
+    ],
   ])('%s', async (name, bad) => {
     const key = `parity-${name.replaceAll(' ', '-')}`;
     const fromLambda = await lambda(bad, key);
     const fromLocal = await local(bad, key);
     expect(fromLambda.status).toBeGreaterThanOrEqual(400);
+    expect(fromLambda.status).toBeLessThan(500);
     expect(fromLambda.body).toMatchObject({ status: fromLambda.status, type: 'about:blank' });
+    // A problem body is bounded, whatever the request carried.
+    expect(JSON.stringify(fromLambda.body).length).toBeLessThan(1500);
     expect(fromLocal).toEqual(fromLambda);
   });
 });

@@ -197,6 +197,7 @@ describe('POST /v1/events', () => {
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400/);
     expect(raw).not.toContain('evil');
+    expect(problemOfRaw(raw)).toMatchObject({ status: 400, title: 'Bad request' });
     expect((await post(entry())).status).toBe(202);
   });
 
@@ -216,9 +217,45 @@ describe('POST /v1/events', () => {
       socket.on('error', () => resolve(data));
     });
     expect(raw).toMatch(/^HTTP\/1\.1 408/);
+    expect(problemOfRaw(raw)).toMatchObject({ status: 408, title: 'Request timeout' });
     expect((await post(entry())).status).toBe(202);
   });
+
+  it("answers node:http's own 431 with a problem+json body", async () => {
+    const raw = await rawExchange(
+      `POST /v1/events HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`,
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 431/);
+    expect(problemOfRaw(raw)).toMatchObject({ status: 431, title: 'Request header fields too large' });
+    expect((await post(entry())).status).toBe(202);
+  });
+
+  it('takes a lowercase bearer scheme', async () => {
+    const res = await post(entry(), { authorization: `bearer ${TOKEN}` });
+    expect(res.status).toBe(202);
+  });
 });
+
+/** What the server answers to `request` written as it is on a fresh connection, until it closes. */
+function rawExchange(request: string): Promise<string> {
+  const url = new URL(base);
+  return new Promise<string>((resolve) => {
+    const socket = connect(Number(url.port), '127.0.0.1', () => socket.write(request));
+    let data = '';
+    socket.on('data', (d) => (data += d.toString()));
+    socket.on('close', () => resolve(data));
+    socket.on('error', () => resolve(data));
+    setTimeout(() => socket.destroy(), 2000);
+  });
+}
+
+/** The problem+json body of a raw HTTP/1.1 answer, checking its headers. */
+function problemOfRaw(raw: string): Record<string, unknown> {
+  const [head, body] = raw.split('\r\n\r\n') as [string, string];
+  expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/i);
+  expect(head).toMatch(new RegExp(`\\r\\nContent-Length: ${Buffer.byteLength(body)}(\\r\\n|$)`, 'i'));
+  return JSON.parse(body) as Record<string, unknown>;
+}
 
 describe('when the bus goes away', () => {
   it('keeps accepting into the spool, opens the breaker, then drains in order once the bus is back', async () => {
@@ -313,9 +350,19 @@ describe('GET /health', () => {
     });
   });
 
-  it('answers 405 for another method, and names the route in a 404', async () => {
+  it('answers HEAD with the status and headers of GET, without a body', async () => {
+    const raw = await rawExchange('HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(raw).toMatch(/^HTTP\/1\.1 200/);
+    expect(raw).toMatch(/\r\nContent-Type: application\/json\r\n/i);
+    expect(raw.split('\r\n\r\n')[1]).toBe('');
+  });
+
+  it('answers 405 with Allow for another method, and names the route in a 404', async () => {
     const wrong = await fetch(`${base}/health`, { method: 'POST' });
     expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    const post405 = await fetch(`${base}/v1/events`, { method: 'GET' });
+    expect(post405.headers.get('allow')).toBe('POST');
     expect(await problemOf(wrong)).toMatchObject({ detail: 'Use GET /health.' });
     const missing = await fetch(`${base}/nothing?x=1`);
     expect(missing.status).toBe(404);

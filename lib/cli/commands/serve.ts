@@ -140,6 +140,7 @@ export function serveCommand(): Command {
 
     let bus: Bus;
     let closeBus: () => Promise<void> = async () => undefined;
+    let landed: (() => Promise<void>) | undefined;
     if (options.transport === 'kafka') {
       const kafka = new KafkaBus({
         ...kafkaTarget(options),
@@ -164,25 +165,39 @@ export function serveCommand(): Command {
       }).start();
       bus = pipeline.bus;
       closeBus = () => pipeline.close();
+      // The in-process bus holds events in memory: the log keeps a request until its events have landed.
+      landed = () => pipeline.landed();
     } else {
       throw new CliError(`--bus must be "local" or "eventbridge:<bus-name>", got "${options.bus}"`);
     }
 
-    const { server, publisher, spool } = await openLocalIngest({
-      root: ctx.dataDir.root,
-      bus,
-      breaker: busBreaker,
-      store: ctx.store,
-      token,
-      idempotencyTtlMs: options.idempotencyTtl * 1000,
-      spoolMaxRequests: options.spoolMaxRequests,
-      maxBodyBytes: options.maxBody,
-      log,
-    });
+    let opened: Awaited<ReturnType<typeof openLocalIngest>>;
     let port: number;
+    try {
+      opened = await openLocalIngest({
+        root: ctx.dataDir.root,
+        bus,
+        breaker: busBreaker,
+        store: ctx.store,
+        token,
+        idempotencyTtlMs: options.idempotencyTtl * 1000,
+        spoolMaxRequests: options.spoolMaxRequests,
+        maxBodyBytes: options.maxBody,
+        log,
+        ...(landed ? { landed } : {}),
+      });
+    } catch (error) {
+      // A start-up failure ends the command (non-zero): the bus and its landing workers would keep the
+      // process alive, not listening.
+      await stopAfterFailedStart(closeBus, busBreaker);
+      throw new CliError(`cannot start: ${(error as Error).message}`);
+    }
+    const { server, publisher, spool } = opened;
     try {
       port = await server.listen(options.port);
     } catch (error) {
+      await publisher.close(0);
+      await stopAfterFailedStart(closeBus, busBreaker);
       throw new CliError(`cannot listen on 127.0.0.1:${options.port}: ${(error as Error).message}`);
     }
     const ready = {
@@ -212,4 +227,10 @@ export function serveCommand(): Command {
       );
     }
   });
+}
+
+/** Stops what was started before a start-up failure, so the process can exit. */
+async function stopAfterFailedStart(closeBus: () => Promise<void>, breaker: Breaker): Promise<void> {
+  await closeBus().catch(() => undefined);
+  breaker.shutdown();
 }

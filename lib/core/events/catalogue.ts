@@ -238,6 +238,22 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
 /** Sources of events about users: what the analytics models read. */
 export const PRODUCT_SOURCES: readonly string[] = Object.values(SOURCES);
 
+/**
+ * The prefix of the pipeline's own sources (`elt.pipeline`, and any it adds): events only the pipeline
+ * publishes, never a producer (the ingest API refuses them).
+ */
+export const RESERVED_SOURCE_PREFIX = 'elt.';
+
+/** Whether a source is the pipeline's own: {@link ELT_EVENT_SOURCE} or anything under `elt.`. */
+export function isReservedSource(source: string): boolean {
+  return source === ELT_EVENT_SOURCE || source.startsWith(RESERVED_SOURCE_PREFIX);
+}
+
+/** The sources producers may publish: the catalogue's, less the pipeline's own. */
+export function producerSources(catalogue: readonly EventType[] = EVENT_CATALOGUE): string[] {
+  return catalogueSources(catalogue).filter((s) => !isReservedSource(s));
+}
+
 /** Finds the catalogue entry for a source, detail-type and version, if there is one. */
 export function findEventType(
   source: string,

@@ -54,3 +54,18 @@ export const EVENT_LIMITS = {
    */
   maxDetailNestingDepth: 32,
 } as const;
+
+/** The most characters of an input a message repeats (a problem answer, a quarantine reason). */
+export const MAX_ECHOED_CHARS = 200;
+
+/**
+ * An input's text as a message may repeat it: at most `max` characters, cut with an ellipsis (never in the
+ * middle of a surrogate pair), so a 1 MB value never makes a 1 MB message.
+ */
+export function echoed(text: string, max: number = MAX_ECHOED_CHARS): string {
+  if (text.length <= max) return text;
+  let end = max;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}

@@ -3,7 +3,7 @@ import { EVENT_CATALOGUE, type EventType } from './catalogue.js';
 import type { EventEnvelope } from './envelope.js';
 import { parseEventTime } from './event-time.js';
 import { hasMalformedString, jsonDepthExceeds, malformedStringPath } from './json-checks.js';
-import { EVENT_LIMITS, type Rejection } from './rejection.js';
+import { echoed, EVENT_LIMITS, type Rejection } from './rejection.js';
 
 /** An envelope that passed every check, with its parsed time and catalogue entry. */
 export interface ValidEvent {
@@ -94,7 +94,7 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
     if (!time)
       return reject(
         'INVALID_TIME',
-        `time ${JSON.stringify(envelope.time)} is not an RFC 3339 timestamp`,
+        `time ${JSON.stringify(echoed(envelope.time))} is not an RFC 3339 timestamp`,
         envelope,
       );
     if (jsonDepthExceeds(detail, maxDepth)) {
@@ -111,7 +111,7 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
     if (!versions) {
       return reject(
         'UNKNOWN_EVENT_TYPE',
-        `no schema in the event catalogue for source ${JSON.stringify(envelope.source)} and detail-type ${JSON.stringify(envelope['detail-type'])}`,
+        `no schema in the event catalogue for source ${JSON.stringify(echoed(envelope.source))} and detail-type ${JSON.stringify(echoed(envelope['detail-type']))}`,
         envelope,
       );
     }
@@ -124,7 +124,7 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
     if (!entry) {
       return reject(
         'UNKNOWN_SCHEMA_VERSION',
-        `detail.schemaVersion ${JSON.stringify(declared)} is not in the catalogue for ${envelope['detail-type']} (known: ${[...versions.keys()].join(', ')})`,
+        `detail.schemaVersion ${echoed(JSON.stringify(declared))} is not in the catalogue for ${echoed(envelope['detail-type'])} (known: ${[...versions.keys()].join(', ')})`,
         envelope,
       );
     }

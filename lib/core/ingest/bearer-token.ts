@@ -33,11 +33,13 @@ export function fixedBearerToken(token: string): BearerToken {
 }
 
 /**
- * Whether an `Authorization` header carries the bearer token whose digest is `expected`. Compared as
- * fixed-length digests, in constant time: neither the token's length nor its content leaks through timing.
+ * Whether an `Authorization` header carries the bearer token whose digest is `expected`. The scheme name is
+ * case-insensitive (RFC 9110 §11.1: `bearer`, `BEARER`), followed by one or more spaces (RFC 6750 §2.1).
+ * Compared as fixed-length digests, in constant time: neither the token's length nor its content leaks
+ * through timing.
  */
 export function bearerTokenMatches(header: string | undefined, expected: Uint8Array): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
+  const m = /^Bearer +(\S.*)$/i.exec(header ?? '');
   if (!m) return false;
   return timingSafeEqual(tokenDigest(m[1]!), expected);
 }

@@ -7,8 +7,8 @@ import {
   requestFingerprint,
   type IdempotencyStore,
 } from './idempotency.js';
-import { parseIdempotencyKey, parseIngestBody } from './ingest-request.js';
-import { BusUnavailableError, SpoolFullError, type IngestSink } from './ingest-sink.js';
+import { checkContentType, parseIdempotencyKey, parseIngestBody } from './ingest-request.js';
+import { BusUnavailableError, SpoolFullError, type Acceptance, type IngestSink } from './ingest-sink.js';
 import { BEARER_CHALLENGE, ingestProblems, isProblem, problemBody, type Problem } from './problems.js';
 
 /** The ingest API's one route. */
@@ -63,7 +63,7 @@ export interface IngestResult {
   /** Events this request accepted (published or spooled): 0 for a replay or a problem. */
   readonly accepted: number;
   readonly replayed: boolean;
-  /** The body was refused for good (415, 422, …): its problem is kept for the key. */
+  /** The body was refused (415, 422, …): the request must be corrected; nothing is kept for the key. */
   readonly refused: boolean;
 }
 
@@ -108,12 +108,13 @@ export interface IngestDeps {
 }
 
 /**
- * The ingest API, `POST /v1/events`, the same behind API Gateway and in `elt serve`: route → bearer token →
- * admission → `Idempotency-Key` → body size → claim the key → parse and check the entries → hand them to
- * the sink. 202 `{status, eventIds}`; a repeat of a key with the same body gets the first answer again with
- * `Idempotent-Replayed: true`, with another body 422, while the first is still running 409. A body that
- * can never succeed gets its problem, kept for the key like a success; a failure to publish releases the
- * key, so a retry is handled afresh. Errors are problems from the catalogue; an unexpected error is
+ * The ingest API, `POST /v1/events`, the same behind API Gateway and in `elt serve`: route → method →
+ * bearer token → admission → `Idempotency-Key` → content type → body size, none of which touches the key
+ * store; then claim the key → parse and check the entries → hand them to the sink. 202 `{status,
+ * eventIds}`; a repeat of a key with the same body gets the first answer again with `Idempotent-Replayed:
+ * true`, with another body 422, while the first is still running 409. Only a 2xx is kept under a key: any
+ * other outcome (a refused body, a failure to publish, an unexpected error) releases it, so the corrected
+ * request or a retry is handled afresh. Errors are problems from the catalogue; an unexpected error is
  * logged and answered 500 without its message.
  */
 export async function handleIngest(request: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
@@ -149,10 +150,11 @@ export function requestLogEntry(
   };
 }
 
-/** The answer to a problem: `application/problem+json`, with Retry-After and the 401 challenge. */
+/** The answer to a problem: `application/problem+json`, with Retry-After, Allow and the 401 challenge. */
 export function problemResponse(p: Problem): IngestResponse {
   return respond(p.status, problemBody(p), {
     ...(p.retryAfterSeconds !== undefined ? { 'Retry-After': String(p.retryAfterSeconds) } : {}),
+    ...(p.allow ? { Allow: p.allow.join(', ') } : {}),
     ...(p.status === 401 ? { 'WWW-Authenticate': BEARER_CHALLENGE } : {}),
   });
 }
@@ -197,7 +199,7 @@ async function ingest(request: IngestRequest, deps: IngestDeps): Promise<IngestR
   if (request.path !== INGEST_PATH) {
     return failed(ingestProblems.notFound(request.path, [INGEST_ROUTE, ...(deps.otherRoutes ?? [])]));
   }
-  if (request.method !== 'POST') return failed(ingestProblems.methodNotAllowed(INGEST_ROUTE));
+  if (request.method !== 'POST') return failed(ingestProblems.methodNotAllowed(INGEST_ROUTE, ['POST']));
   let digest: Uint8Array;
   try {
     digest = await deps.token.digest();
@@ -220,42 +222,51 @@ async function ingest(request: IngestRequest, deps: IngestDeps): Promise<IngestR
 async function admitted(request: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
   const key = parseIdempotencyKey(header(request, 'idempotency-key'));
   if (isProblem(key)) return failed(key);
+  const unsupported = checkContentType(singleHeader(request, 'content-type'));
+  if (unsupported) return failed(unsupported, true);
   const body = await readBody(request, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   if (isProblem(body)) return failed(body);
+  try {
+    return await claimed(request, deps, key, body);
+  } catch (error) {
+    if (!(error instanceof IdempotencyStoreUnavailableError)) throw error;
+    deps.log?.({ level: 'WARN', message: 'request failed', error: describeError(error) });
+    return failed(ingestProblems.idempotencyStoreUnavailable());
+  }
+}
+
+/** Claims the key, then processes the body under it: only a 2xx is kept; anything else releases the key. */
+async function claimed(
+  request: IngestRequest,
+  deps: IngestDeps,
+  key: string,
+  body: Uint8Array,
+): Promise<IngestResult> {
   const clock = deps.clock ?? systemClock;
   const store = deps.idempotency;
   const fingerprint = requestFingerprint('POST', INGEST_PATH, body);
   const now = clock.now();
-  try {
-    const claim = await store.begin(key, fingerprint, now.getTime(), request.deadline);
-    if (claim.kind === 'replay') {
-      const { status, body: kept } = claim.response;
-      return {
-        response: respond(status, kept, { 'Idempotent-Replayed': 'true' }),
-        accepted: 0,
-        replayed: true,
-        refused: false,
-      };
-    }
-    if (claim.kind === 'in-flight') return failed(ingestProblems.requestInProgress());
-    if (claim.kind === 'mismatch') return failed(ingestProblems.idempotencyKeyReused());
+  const claim = await store.begin(key, fingerprint, now.getTime(), request.deadline);
+  if (claim.kind === 'replay') {
+    const { status, body: kept } = claim.response;
+    return {
+      response: respond(status, kept, { 'Idempotent-Replayed': 'true' }),
+      accepted: 0,
+      replayed: true,
+      refused: false,
+    };
+  }
+  if (claim.kind === 'in-flight') return failed(ingestProblems.requestInProgress());
+  if (claim.kind === 'mismatch') return failed(ingestProblems.idempotencyKeyReused());
 
-    const batch = parseIngestBody(body, singleHeader(request, 'content-type'), key, deps.validator, now);
-    if (isProblem(batch)) {
-      // A request that can never succeed: the key keeps its answer, so a retry gets the same one.
-      await store.complete(
-        key,
-        fingerprint,
-        { status: batch.status, body: problemBody(batch) },
-        now.getTime(),
-      );
-      return failed(batch, true);
-    }
-    let how;
+  let kept = false;
+  try {
+    const batch = parseIngestBody(body, key, deps.validator, now);
+    if (isProblem(batch)) return failed(batch, true);
+    let how: Acceptance;
     try {
       how = await deps.sink.accept(batch.values);
     } catch (error) {
-      await store.abandon(key);
       const p = sinkProblem(error);
       if (!p) throw error;
       deps.log?.({ level: 'WARN', message: 'request failed', error: describeError(error) });
@@ -263,16 +274,24 @@ async function admitted(request: IngestRequest, deps: IngestDeps): Promise<Inges
     }
     const answer = { status: how, eventIds: [...batch.eventIds] };
     await store.complete(key, fingerprint, { status: 202, body: answer }, clock.now().getTime());
+    kept = true;
     return {
       response: respond(202, answer),
       accepted: batch.eventIds.length,
       replayed: false,
       refused: false,
     };
+  } finally {
+    if (!kept) await release(store, key, deps);
+  }
+}
+
+/** Frees a key whose request did not succeed; a store that cannot is logged (its hold expires by itself). */
+async function release(store: IdempotencyStore, key: string, deps: IngestDeps): Promise<void> {
+  try {
+    await store.abandon(key);
   } catch (error) {
-    if (!(error instanceof IdempotencyStoreUnavailableError)) throw error;
-    deps.log?.({ level: 'WARN', message: 'request failed', error: describeError(error) });
-    return failed(ingestProblems.idempotencyStoreUnavailable());
+    deps.log?.({ level: 'WARN', message: 'key not released', error: describeError(error) });
   }
 }
 

@@ -46,6 +46,51 @@ export function requestFingerprint(method: string, path: string, body: Uint8Arra
   return createHash('sha256').update(`${method} ${path}\n`).update(body).digest('hex');
 }
 
+/** The most a stored problem body takes, serialized: a key keeps its answer, not the client's input. */
+export const MAX_STORED_PROBLEM_BYTES = 2048;
+
+/** Longest string field kept in a problem body that is over {@link MAX_STORED_PROBLEM_BYTES}. */
+const MAX_STORED_FIELD_CHARS = 256;
+
+/**
+ * A response as a store keeps it: a problem (4xx/5xx) body over {@link MAX_STORED_PROBLEM_BYTES} keeps its
+ * string, number and boolean fields, strings cut to 256 characters, and `truncated: true`; if that is still
+ * too large (or the body cannot be serialized), only `type`, `title` and `status`. A success body is kept
+ * whole (its size is bounded by the batch size).
+ */
+export function boundedResponse(response: StoredResponse): StoredResponse {
+  if (response.status < 400 || serializedSize(response.body) <= MAX_STORED_PROBLEM_BYTES) return response;
+  const body: Record<string, unknown> = {};
+  const fields = typeof response.body === 'object' && response.body !== null ? response.body : {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value === 'string')
+      body[name] =
+        value.length > MAX_STORED_FIELD_CHARS ? `${value.slice(0, MAX_STORED_FIELD_CHARS)}…` : value;
+    else if (typeof value === 'number' || typeof value === 'boolean') body[name] = value;
+  }
+  body.truncated = true;
+  if (serializedSize(body) <= MAX_STORED_PROBLEM_BYTES) return { status: response.status, body };
+  const { type, title } = body;
+  return {
+    status: response.status,
+    body: {
+      type,
+      title: typeof title === 'string' ? title : undefined,
+      status: response.status,
+      truncated: true,
+    },
+  };
+}
+
+/** Characters of `value` as JSON, or Infinity when it cannot be serialized (too deep, a cycle). */
+function serializedSize(value: unknown): number {
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 interface Entry {
   fingerprint: string;
   expiresAt: number;
@@ -84,7 +129,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const now = Date.now();
     for (const r of options.restore ?? []) {
       if (r.expiresAt > now)
-        this.entries.set(r.key, { fingerprint: r.fingerprint, expiresAt: r.expiresAt, response: r.response });
+        this.entries.set(r.key, {
+          fingerprint: r.fingerprint,
+          expiresAt: r.expiresAt,
+          response: boundedResponse(r.response),
+        });
     }
   }
 
@@ -107,8 +156,17 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   async complete(key: string, fingerprint: string, response: StoredResponse, now: number): Promise<void> {
     const expiresAt = now + this.options.ttlMs;
-    this.entries.set(key, { fingerprint, expiresAt, response });
-    await this.options.persist?.({ key, fingerprint, expiresAt, response });
+    const kept = boundedResponse(response);
+    this.entries.set(key, { fingerprint, expiresAt, response: kept });
+    await this.options.persist?.({ key, fingerprint, expiresAt, response: kept });
+  }
+
+  /** The completed keys not expired at `now`, as records to persist (to compact a file of them). */
+  *records(now: number): Iterable<IdempotencyRecord> {
+    for (const [key, e] of this.entries) {
+      if (e.response && e.expiresAt > now)
+        yield { key, fingerprint: e.fingerprint, expiresAt: e.expiresAt, response: e.response };
+    }
   }
 
   abandon(key: string): Promise<void> {

@@ -1,8 +1,14 @@
 /**
  * The ingest API's problem catalogue: every error answer of `POST /v1/events` (and of the local server's
- * own routes), as RFC 9457 problem details. The local server (`elt serve`) and the AWS function answer
- * from here, so the same bad request gets the same status, title and detail from both.
+ * own routes and protocol errors), as RFC 9457 problem details. The local server (`elt serve`) and the AWS
+ * function answer from here, so the same bad request gets the same status, title and detail from both.
+ * Whatever a problem repeats of the request is cut to `MAX_ECHOED_CHARS` (200) characters, and its detail
+ * to {@link MAX_PROBLEM_DETAIL_CHARS}: a problem body is a few hundred bytes, whatever was sent.
  */
+import { echoed } from '../events/rejection.js';
+
+/** The longest `detail` a problem carries (the rest is cut with an ellipsis). */
+export const MAX_PROBLEM_DETAIL_CHARS = 1000;
 
 /** An error answer, as RFC 9457 problem details (`application/problem+json`). */
 export interface Problem {
@@ -13,6 +19,8 @@ export interface Problem {
   readonly field?: string;
   /** Seconds the client should wait (429, 503). */
   readonly retryAfterSeconds?: number;
+  /** The methods the path takes (405: the `Allow` header). */
+  readonly allow?: readonly string[];
 }
 
 // RFC 9457: type "about:blank" means the status code says it all; `docs` names where each is explained.
@@ -43,9 +51,16 @@ function problem(
   status: number,
   title: string,
   detail: string,
-  extra: Partial<Pick<Problem, 'field' | 'retryAfterSeconds'>> = {},
+  extra: Partial<Pick<Problem, 'field' | 'retryAfterSeconds' | 'allow'>> = {},
 ): Problem {
-  return { status, title, detail, ...extra };
+  const { field, ...rest } = extra;
+  return {
+    status,
+    title,
+    detail: echoed(detail, MAX_PROBLEM_DETAIL_CHARS),
+    ...(field !== undefined ? { field: echoed(field) } : {}),
+    ...rest,
+  };
 }
 
 /** `entries[2]: reason`, or the bare reason for a single-entry request. */
@@ -55,9 +70,10 @@ const at = (where: string, reason: string): string => (where ? `${where}: ${reas
 export const ingestProblems = {
   /** The path is not a route; `routes` lists the ones that are (`POST /v1/events`, …). */
   notFound: (path: string, routes: readonly string[]): Problem =>
-    problem(404, 'Not found', `No route ${path}; ${routes.join(' or ')}.`),
-  /** The path is a route, for another method. */
-  methodNotAllowed: (route: string): Problem => problem(405, 'Method not allowed', `Use ${route}.`),
+    problem(404, 'Not found', `No route ${echoed(path)}; ${routes.join(' or ')}.`),
+  /** The path is a route, for another method: `route` is how to call it, `allow` its methods. */
+  methodNotAllowed: (route: string, allow: readonly string[]): Problem =>
+    problem(405, 'Method not allowed', `Use ${route}.`, { allow }),
   unauthorized: (): Problem =>
     problem(401, 'Unauthorized', 'Send Authorization: Bearer <token> with the ingest token.'),
   /** The token could not be read (its secret is unavailable or invalid). */
@@ -102,12 +118,12 @@ export const ingestProblems = {
     problem(
       415,
       'Unsupported media type',
-      `Send the body as application/json${type ? `, not ${type}` : ' (Content-Type is missing)'}.`,
+      `Send the body as application/json${type ? `, not ${echoed(type)}` : ' (Content-Type is missing)'}.`,
     ),
   bodyNotUtf8: (): Problem => problem(400, 'Malformed body', 'The body is not UTF-8 text.'),
   /** `reason`: the JSON parser's message (it names a position in the body, never anything else). */
   malformedJson: (reason: string): Problem =>
-    problem(400, 'Malformed JSON', `The body is not valid JSON: ${reason}`),
+    problem(400, 'Malformed JSON', `The body is not valid JSON: ${echoed(reason)}`),
   noEntries: (): Problem => problem(422, 'No entries', 'The request has no entries.', { field: 'entries' }),
   tooManyEntries: (count: number, max: number): Problem =>
     problem(413, 'Too many entries', `The request has ${count} entries; send at most ${max} per request.`, {
@@ -115,6 +131,22 @@ export const ingestProblems = {
     }),
   nestingTooDeep: (field: string, maxDepth: number): Problem =>
     problem(422, 'Nesting too deep', `${field} nests deeper than ${maxDepth} levels.`, { field }),
+  /** `name`: a member of an entry (or of `{"entries": [...]}`) that is not one of `allowed`. */
+  unknownField: (field: string, name: string, allowed: readonly string[]): Problem =>
+    problem(
+      422,
+      'Unknown field',
+      `${JSON.stringify(echoed(name))} is not a field here; send only ${allowed.join(', ')}.`,
+      { field },
+    ),
+  /** `source`: one of the pipeline's own sources, which producers may not publish. */
+  reservedSource: (field: string, source: string): Problem =>
+    problem(
+      422,
+      'Reserved source',
+      `The source ${JSON.stringify(echoed(source))} is reserved for the pipeline's own events.`,
+      { field },
+    ),
   /** `where`: `entries[i]`, or '' for a single entry. */
   invalidEntry: (where: string, reason: string, field: string): Problem =>
     problem(422, 'Invalid entry', at(where, reason), { field }),
@@ -159,6 +191,14 @@ export const ingestProblems = {
       'The idempotency store is unavailable; retry with the same Idempotency-Key and body after the delay.',
       { retryAfterSeconds: 1 },
     ),
+  /** The request is not HTTP the server can read (answered by the HTTP server itself). */
+  badRequest: (): Problem => problem(400, 'Bad request', 'The request is not valid HTTP/1.1.'),
+  /** The request (headers and body) did not arrive in time. */
+  requestTimeout: (): Problem =>
+    problem(408, 'Request timeout', 'The request did not arrive in time; send it again.'),
+  /** The request's headers are over the server's limit. */
+  headersTooLarge: (): Problem =>
+    problem(431, 'Request header fields too large', 'The request headers are over the limit.'),
   /** Anything unexpected: the error itself is logged, never echoed. */
   internalError: (): Problem =>
     problem(500, 'Internal error', 'The request failed unexpectedly; retry after a while.'),

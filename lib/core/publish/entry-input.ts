@@ -3,7 +3,7 @@ import type { PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
 import { isEnvelopeTime, parseEventTime } from '../events/event-time.js';
 import { jsonDepthExceeds } from '../events/json-checks.js';
-import { EVENT_LIMITS, type Rejection } from '../events/rejection.js';
+import { echoed, EVENT_LIMITS, type Rejection } from '../events/rejection.js';
 import { describeJsonType } from '../events/validator.js';
 
 /** An entry ready for PutEvents, or the reason it cannot be sent. */
@@ -15,6 +15,9 @@ const reject = (code: Rejection['code'], reason: string): EntryInput => ({
   ok: false,
   rejection: { code, reason },
 });
+
+/** The fields of a publish input; anything else is not sent to the bus. */
+export const ENTRY_FIELDS: readonly string[] = ['source', 'detail-type', 'detail', 'time', 'resources'];
 
 /**
  * Turns one publish input (`{"source", "detail-type", "detail", "time"?, "resources"?}`) into a
@@ -54,7 +57,11 @@ export function entryFromValue(
   let time: Date | undefined;
   if (v.time !== undefined) {
     time = typeof v.time === 'string' ? parseEventTime(v.time) : undefined;
-    if (!time) return reject('INVALID_TIME', `"time" ${JSON.stringify(v.time)} is not an RFC 3339 timestamp`);
+    if (!time) {
+      // Never JSON.stringify the value itself: a deeply nested one overflows the stack, a long one floods.
+      const shown = typeof v.time === 'string' ? JSON.stringify(echoed(v.time)) : describeJsonType(v.time);
+      return reject('INVALID_TIME', `"time" ${shown} is not an RFC 3339 timestamp`);
+    }
   }
   let resources: string[] | undefined;
   if (v.resources !== undefined) {

@@ -10,6 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ingestSettings } from '../../../lambdas/ingest/settings.js';
+import { producerSources } from '../../core/events/catalogue.js';
 import { EltFunction } from './elt-function.js';
 
 /** The one route of the API. */
@@ -41,7 +42,8 @@ export interface IngestApiProps {
  * `POST /v1/events`, throttled and access-logged on its default stage, integrated (payload format 2.0) with
  * the ingest function (`lambdas/ingest/`). The function checks the bearer token against the secret,
  * keeps Powertools idempotency records in a DynamoDB table of its own, and publishes to the bus; its role
- * may do exactly that: four item actions on the table, PutEvents on the bus, GetSecretValue on the secret.
+ * may do exactly that: four item actions on the table, PutEvents on the bus for the producers' sources
+ * only (the catalogue's, less the pipeline's own `elt.*`), GetSecretValue on the secret.
  *
  * The table holds only idempotency records (24 hours by default, expired by TTL), so it lives here with
  * the function and goes with the stack; the token secret is held by producers and lives in the stateful
@@ -97,8 +99,16 @@ export class IngestApi extends Construct {
         resources: [this.idempotencyTable.tableArn],
       }),
     );
+    // Only the sources producers may publish, never the pipeline's own (elt.*): every entry of a PutEvents
+    // call must carry one of them. The `events:source` condition key on PutEvents, as in AWS's example
+    // "ForAllValues:StringEquals": https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html
+    // and https://docs.amazonaws.cn/en_us/eventbridge/latest/userguide/eb-event-bus-example-policy-cross-account-custom-bus-source.html
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }),
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [props.bus.eventBusArn],
+        conditions: { 'ForAllValues:StringEquals': { 'events:source': producerSources() } },
+      }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -19,20 +19,32 @@ export interface IngestPublisherOptions {
   readonly clock?: Clock;
   /** How often the spool is drained while it holds requests. @default 250 ms */
   readonly drainEveryMs?: number;
+  /**
+   * Resolves once the events the bus has acknowledged so far are durable past it: for the in-process bus,
+   * landed (its queue is in memory). Only then does the log let go of a published request. @default the
+   * bus's acknowledgement is durable (Kafka, EventBridge)
+   */
+  readonly landed?: () => Promise<void>;
 }
 
 /**
- * Publishes accepted requests to the bus through a circuit breaker, and keeps accepting while the bus is
- * away: when the breaker is open (or a publish fails), the request goes to a durable, bounded spool instead,
- * and later requests queue behind it so order is kept. A drain loop republishes the spool, oldest first,
- * whenever the breaker lets a call through; a probe that succeeds closes the breaker. Only a full spool
- * refuses work ({@link SpoolFullError}).
+ * Takes accepted requests durably, then publishes them to the bus through a circuit breaker. Every request
+ * is first appended to the spool, a write-ahead log (fsynced, group-committed), so an answered request
+ * survives a crash: a restart publishes again what the log still holds, and the warehouse removes the
+ * duplicates by event id. A request leaves the log once its events are durable downstream (`landed`).
+ *
+ * While the bus is away (the breaker is open, or a publish fails) requests wait in the spool's drain queue,
+ * and later requests queue behind them so order is kept. A drain loop republishes them, oldest first,
+ * whenever the breaker lets a call through; a probe that succeeds closes the breaker. Only a full drain
+ * queue refuses work ({@link SpoolFullError}).
  */
 export class IngestPublisher implements IngestSink {
   /** `recalled`: spooled requests dropped again because the publish that timed out succeeded after all. */
   readonly stats = { published: 0, spooled: 0, drained: 0, quarantined: 0, recalled: 0 };
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
+  /** Published requests waiting to be durable downstream before the log lets go of them. */
+  private readonly releasing = new Set<Promise<void>>();
   private readonly clock: Clock;
 
   constructor(private readonly options: IngestPublisherOptions) {
@@ -44,23 +56,34 @@ export class IngestPublisher implements IngestSink {
     return this.options.spool.depth;
   }
 
-  /** Publishes a request's entries now, or spools them durably; either way they will reach the bus. */
+  /**
+   * Logs a request's entries durably, then publishes them now or leaves them queued in the spool; either
+   * way they will reach the bus, even after a crash.
+   */
   async accept(values: readonly Record<string, unknown>[]): Promise<Acceptance> {
-    let late: Promise<PublishSummary> | undefined;
-    if (this.options.spool.depth === 0 && this.options.breaker.state === 'closed') {
-      let publishing: Promise<PublishSummary> | undefined;
-      try {
-        await this.options.breaker.run(() => (publishing = this.publish(values)));
-        this.stats.published += values.length;
-        return 'published';
-      } catch (error) {
-        if (!(error instanceof BreakerOpenError) && !isBusFailure(error)) throw error;
-        late = publishing;
+    const spool = this.options.spool;
+    if (spool.depth > 0 || this.options.breaker.state !== 'closed') {
+      await spool.push(values);
+      this.stats.spooled += values.length;
+      return 'spooled';
+    }
+    const name = await spool.append(values);
+    let publishing: Promise<PublishSummary> | undefined;
+    try {
+      await this.options.breaker.run(() => (publishing = this.publish(values)));
+      this.stats.published += values.length;
+      this.released(name);
+      return 'published';
+    } catch (error) {
+      if (!(error instanceof BreakerOpenError) && !isBusFailure(error)) {
+        await spool.discard(name);
+        throw error;
       }
     }
-    // A call the breaker gave up on (its timeout) goes on and may still succeed. Its spooled copy is held
+    // A call the breaker gave up on (its timeout) goes on and may still succeed. Its queued copy is held
     // (the drain waits behind it, keeping the order) until the call settles.
-    const name = await this.options.spool.push(values, { held: late !== undefined });
+    const late = publishing;
+    spool.enqueue(name, { held: late !== undefined });
     this.stats.spooled += values.length;
     if (late) this.settleLate(name, values.length, late);
     return 'spooled';
@@ -88,6 +111,7 @@ export class IngestPublisher implements IngestSink {
           return;
         }
         await this.options.spool.remove(item.name);
+        this.released(item.name);
         this.stats.drained += item.values.length;
       }
     };
@@ -109,7 +133,10 @@ export class IngestPublisher implements IngestSink {
     late
       .then(
         async () => {
-          if (await spool.recall(name)) this.stats.recalled += events;
+          if (await spool.recall(name)) {
+            this.stats.recalled += events;
+            this.released(name);
+          }
         },
         () => spool.release(name),
       )
@@ -117,7 +144,24 @@ export class IngestPublisher implements IngestSink {
       .finally(() => clearTimeout(giveUp));
   }
 
-  /** Stops the drain loop after a last drain attempt bounded by `deadlineMs`. */
+  /**
+   * Lets the log go of a published request once its events are durable downstream. A request still in the
+   * log at a crash is published again at the next start.
+   */
+  private released(name: string): void {
+    const spool = this.options.spool;
+    const landed = this.options.landed?.() ?? Promise.resolve();
+    const releasing: Promise<void> = landed
+      .then(() => spool.discard(name))
+      .catch(() => undefined)
+      .finally(() => this.releasing.delete(releasing));
+    this.releasing.add(releasing);
+  }
+
+  /**
+   * Stops the drain loop after a last drain attempt, and waits for published requests to be durable
+   * downstream, both bounded by `deadlineMs`; then closes the spool's file.
+   */
   async close(deadlineMs = 10_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -127,6 +171,13 @@ export class IngestPublisher implements IngestSink {
       if (this.options.spool.depth > 0) await new Promise((r) => setTimeout(r, 200));
     }
     await this.draining;
+    const left = Math.max(0, end - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.releasing),
+      new Promise((r) => (timer = setTimeout(r, left))),
+    ]).finally(() => clearTimeout(timer));
+    await this.options.spool.close();
   }
 
   private async publish(values: readonly Record<string, unknown>[]): Promise<PublishSummary> {

@@ -1,5 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Breaker } from '../../adapters/resilience/circuit-breaker.js';
 import type { EventValidator } from '../../core/events/validator.js';
 import { fixedBearerToken } from '../../core/ingest/bearer-token.js';
@@ -17,7 +23,7 @@ import {
   type IngestResponse,
 } from '../../core/ingest/handle-ingest.js';
 import type { IdempotencyStore } from '../../core/ingest/idempotency.js';
-import { ingestProblems } from '../../core/ingest/problems.js';
+import { ingestProblems, type Problem } from '../../core/ingest/problems.js';
 import type { IngestPublisher } from './ingest-publisher.js';
 
 /** Options of {@link IngestServer}. */
@@ -43,8 +49,9 @@ const HEALTH_PATH = '/health';
 /**
  * The HTTP ingest API of `elt serve`, on node:http: `POST /v1/events` is answered by the ingest use case
  * (the same as the AWS function's), in front of the publisher that spools while the bus is away; `GET
- * /health` shows the breaker states and the spool depth. This class only carries requests and answers, and
- * bounds slow clients and bodies as they arrive.
+ * /health` (and `HEAD`) shows the breaker states and the spool depth. This class only carries requests and
+ * answers, and bounds slow clients and bodies as they arrive. What node:http refuses itself (unreadable
+ * HTTP 400, too slow 408, headers too large 431) is answered with the catalogue's problem too.
  */
 export class IngestServer {
   private readonly server: Server;
@@ -75,6 +82,9 @@ export class IngestServer {
         keepAliveTimeout: 5_000,
       },
       (req, res) => void this.handle(req, res),
+    );
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+      answerClientError(error, socket),
     );
   }
 
@@ -112,11 +122,11 @@ export class IngestServer {
     try {
       if (path === HEALTH_PATH) {
         const response =
-          method === 'GET'
+          method === 'GET' || method === 'HEAD'
             ? respond(200, this.health())
-            : problemResponse(ingestProblems.methodNotAllowed(`GET ${HEALTH_PATH}`));
+            : problemResponse(ingestProblems.methodNotAllowed(`GET ${HEALTH_PATH}`, ['GET', 'HEAD']));
         this.options.log?.(requestLogEntry(method, path, { response }, Date.now() - started));
-        return write(res, response);
+        return write(res, response, method === 'HEAD');
       }
       const result = await handleIngest(
         { method, path, headers: req.headers, body: (maxBytes) => readBody(req, maxBytes) },
@@ -148,9 +158,42 @@ export class IngestServer {
   }
 }
 
-function write(res: ServerResponse, response: IngestResponse): void {
+/** Writes an answer; `headOnly` for a HEAD request: the headers a GET would get, no body. */
+function write(res: ServerResponse, response: IngestResponse, headOnly = false): void {
   res.writeHead(response.status, response.headers);
-  res.end(JSON.stringify(response.body));
+  if (headOnly) res.end();
+  else res.end(JSON.stringify(response.body));
+}
+
+// What node:http answers itself, by its error code (its own default answers carry no body).
+const CLIENT_ERROR_PROBLEMS: Readonly<Record<string, () => Problem>> = {
+  HPE_HEADER_OVERFLOW: ingestProblems.headersTooLarge,
+  ERR_HTTP_REQUEST_TIMEOUT: ingestProblems.requestTimeout,
+};
+
+/**
+ * The server's `clientError`: a request node:http could not read (malformed, too slow, headers too large)
+ * gets a complete HTTP/1.1 answer with the catalogue's problem as its body, then the connection is closed.
+ * As node:http does itself, nothing is written when the peer is gone or an answer has already begun.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+    const p = (CLIENT_ERROR_PROBLEMS[error.code ?? ''] ?? ingestProblems.badRequest)();
+    const response = problemResponse(p);
+    const body = JSON.stringify(response.body);
+    const reason = STATUS_CODES[p.status] ?? 'Error';
+    const headers = Object.entries({
+      ...response.headers,
+      'Content-Length': String(Buffer.byteLength(body)),
+      Connection: 'close',
+    })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    // Written then destroyed, as node:http writes its own answer: a small write leaves at once.
+    socket.write(`HTTP/1.1 ${p.status} ${reason}\r\n${headers}\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 /** The body, bounded: refused as soon as it is (or is declared) too large, or when the client aborts. */

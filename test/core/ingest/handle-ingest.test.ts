@@ -104,11 +104,19 @@ function setup(overrides: Partial<IngestDeps> = {}): Setup {
 
 const published = (sink: RecordingSink): number => sink.accepted.flat().length;
 
+/** The key was released: the request (corrected, or retried) with it is handled afresh and published once. */
+async function expectKeyReleased({ ingest, sink }: Pick<Setup, 'ingest' | 'sink'>): Promise<void> {
+  const retry = await ingest(login());
+  expect(retry.response.status).toBe(202);
+  expect(retry.replayed).toBe(false);
+  expect(published(sink)).toBe(1);
+}
+
 describe('handleIngest: accepted', () => {
   it('accepts one entry with 202 and its event id, which becomes detail.eventId', async () => {
     const { ingest, sink } = setup();
     const result = await ingest(login());
-    const eventId = KEY.toLowerCase();
+    const eventId = eventIdFor(KEY, 0, login());
     expect(result).toEqual({
       response: {
         status: 202,
@@ -128,13 +136,13 @@ describe('handleIngest: accepted', () => {
     expect((await ingest(login())).response.body).toMatchObject({ status: 'spooled' });
   });
 
-  it('derives the ids of a batch from the key and the index', async () => {
+  it('derives the ids of a batch from the key, the index and each entry', async () => {
     const { ingest } = setup();
     const key = 'batch-2026-11-01:7';
     const result = await ingest({ entries: [login(), login({ sessionId: 's_2' })] }, { key });
     expect(result.response.body).toEqual({
       status: 'published',
-      eventIds: [eventIdFor(key, 0, 2), eventIdFor(key, 1, 2)],
+      eventIds: [eventIdFor(key, 0, login()), eventIdFor(key, 1, login({ sessionId: 's_2' }))],
     });
     expect(result.accepted).toBe(2);
   });
@@ -155,6 +163,17 @@ describe('handleIngest: accepted', () => {
       deps,
     );
     expect(result.response.status).toBe(202);
+  });
+
+  it('takes the Bearer scheme in any letter case (RFC 9110 §11.1)', async () => {
+    const { ingest } = setup();
+    for (const [i, scheme] of ['bearer', 'BEARER', 'bEaReR'].entries()) {
+      const result = await ingest(login(), {
+        key: `scheme-${i}`,
+        headers: { authorization: `${scheme} ${INGEST_TOKEN}` },
+      });
+      expect(result.response.status).toBe(202);
+    }
   });
 });
 
@@ -210,6 +229,35 @@ describe('handleIngest: idempotency', () => {
     expect(published(sink)).toBe(1);
   });
 
+  it('compares UUID keys as ids compare: two that differ in letter case are one key', async () => {
+    const { ingest, sink } = setup();
+    const first = await ingest(login(), { key: KEY.toUpperCase() });
+    const second = await ingest(login(), { key: KEY.toLowerCase() });
+    expect(second.replayed).toBe(true);
+    expect(second.response.body).toEqual(first.response.body);
+    // Another body under the same key in another case is a reuse of the key, not a second 202.
+    const other = await ingest(login({ device: 'tablet' }), { key: KEY.toLowerCase() });
+    expect(other.response.status).toBe(422);
+    expect(published(sink)).toBe(1);
+  });
+
+  it('after the key expired, gives another body another id (it lands) and the same body the same id (deduplicated)', async () => {
+    let now = NOW;
+    const { ingest, sink } = setup({ clock: { now: () => now } });
+    const first = (await ingest(login())).response.body as { eventIds: string[] };
+    now = new Date(NOW.getTime() + 61_000);
+    const sameBody = await ingest(login());
+    expect(sameBody.replayed).toBe(false);
+    expect(sameBody.response.body).toEqual(first);
+    now = new Date(NOW.getTime() + 122_000);
+    const otherBody = await ingest(login({ device: 'tablet' }));
+    expect(otherBody.response.status).toBe(202);
+    const otherIds = (otherBody.response.body as { eventIds: string[] }).eventIds;
+    expect(otherIds[0]).not.toBe(first.eventIds[0]);
+    const ids = sink.accepted.flat().map((v) => (v.detail as { eventId: string }).eventId);
+    expect(ids).toEqual([first.eventIds[0], first.eventIds[0], otherIds[0]]);
+  });
+
   it('holds a key in flight until the request deadline when one is given', async () => {
     const { deps, store } = setup();
     const begin = vi.spyOn(store, 'begin');
@@ -221,7 +269,12 @@ describe('handleIngest: idempotency', () => {
       deadline: NOW.getTime() + 14_000,
     };
     await handleIngest(request, deps);
-    expect(begin).toHaveBeenCalledWith(KEY, expect.any(String), NOW.getTime(), NOW.getTime() + 14_000);
+    expect(begin).toHaveBeenCalledWith(
+      KEY.toLowerCase(),
+      expect.any(String),
+      NOW.getTime(),
+      NOW.getTime() + 14_000,
+    );
   });
 });
 
@@ -239,10 +292,7 @@ describe('handleIngest: the sink or the store fails', () => {
         'The event bus did not take the events; retry with the same Idempotency-Key and body after the delay.',
     });
     sink.failWith = undefined;
-    const retry = await ingest(login());
-    expect(retry.response.status).toBe(202);
-    expect(retry.replayed).toBe(false);
-    expect(published(sink)).toBe(1);
+    await expectKeyReleased({ ingest, sink });
   });
 
   it('answers 503 with Retry-After once the spool is full, and releases the key', async () => {
@@ -303,6 +353,33 @@ describe('handleIngest: the sink or the store fails', () => {
     expect(String(logs[0]!.error)).toContain('internal detail');
     sink.failWith = undefined;
     expect((await ingest(login())).response.status).toBe(202);
+  });
+
+  it('answers 500 and releases the key when processing throws before the sink', async () => {
+    const validator = createEventValidator();
+    let broken = true;
+    const { ingest, sink } = setup({
+      validator: {
+        ...validator,
+        validate: (value) => {
+          if (broken) throw new RangeError('Maximum call stack size exceeded (internal detail)');
+          return validator.validate(value);
+        },
+      },
+    });
+    const result = await ingest(login());
+    expect(result.response.status).toBe(500);
+    expect(JSON.stringify(result.response)).not.toContain('internal detail');
+    broken = false;
+    await expectKeyReleased({ ingest, sink });
+  });
+
+  it('logs a key the store cannot release, and still answers the problem', async () => {
+    const { ingest, store, logs } = setup();
+    vi.spyOn(store, 'abandon').mockRejectedValue(new IdempotencyStoreUnavailableError('the table is away'));
+    const result = await ingest(login({ method: 'fax' }));
+    expect(result.response.status).toBe(422);
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'key not released' }));
   });
 });
 
@@ -382,6 +459,7 @@ describe('handleIngest: refused', () => {
     expect(store.calls).toBe(0);
   });
 
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
   it.each<[string, BadRequest, number, string]>([
     ['malformed JSON', { body: '{"source": ' }, 400, 'Malformed JSON'],
     [
@@ -395,8 +473,33 @@ describe('handleIngest: refused', () => {
     ['a wrong type', { body: { ...login(), 'detail-type': 42 } }, 422, 'Invalid entry'],
     ['a schema violation', { body: login({ method: 'carrier-pigeon' }) }, 422, 'Schema violation'],
     ['too many entries', { body: Array.from({ length: 501 }, () => login()) }, 413, 'Too many entries'],
+    [
+      'a 100,000-deep time',
+      { body: JSON.stringify(login()).replace(/^\{/, `{"time":${deep},`) },
+      422,
+      'Nesting too deep',
+    ],
+    [
+      'a 100,000-deep unknown field',
+      { body: JSON.stringify(login()).replace(/^\{/, `{"junk":${deep},`) },
+      422,
+      'Unknown field',
+    ],
+    ['an unknown field', { body: { ...login(), pad: 'x'.repeat(1000) } }, 422, 'Unknown field'],
+    [
+      "the pipeline's own source",
+      {
+        body: {
+          source: 'elt.pipeline',
+          'detail-type': 'EltRunSucceeded',
+          detail: { runId: 'run-20261101T120000Z-a1b2c3', status: 'succeeded' },
+        },
+      },
+      422,
+      'Reserved source',
+    ],
   ])(
-    '%s: answers the problem, keeps it for the key, and publishes nothing',
+    '%s: answers the problem, keeps nothing for the key (the corrected request is accepted), and publishes nothing',
     async (_name, bad, status, title) => {
       const { ingest, sink } = setup();
       const result = await ingest(bad.body, { ...(bad.headers ? { headers: bad.headers } : {}) });
@@ -404,15 +507,29 @@ describe('handleIngest: refused', () => {
       expect(result.response.headers).toEqual(PROBLEM_JSON);
       expect(result.response.body).toMatchObject({ type: PROBLEM_TYPE, title, status });
       expect(result.refused).toBe(true);
-      // The same request again gets the same answer from the store.
-      const again = await ingest(bad.body, { ...(bad.headers ? { headers: bad.headers } : {}) });
-      expect(again.response).toEqual({
-        ...result.response,
-        headers: { ...result.response.headers, 'Idempotent-Replayed': 'true' },
-      });
       expect(published(sink)).toBe(0);
+      // Only a 2xx is kept under a key: the corrected request with the same key is handled afresh.
+      await expectKeyReleased({ ingest, sink });
     },
   );
+
+  it('checks the content type before the key store', async () => {
+    const { ingest, store } = setup();
+    const result = await ingest(login(), { headers: { 'content-type': 'text/plain' } });
+    expect(result.response.status).toBe(415);
+    expect(store.calls).toBe(0);
+  });
+
+  it('bounds a problem body: a 1 MB value is echoed as 200 characters and an ellipsis', async () => {
+    const { ingest } = setup();
+    const result = await ingest({ ...login(), time: 'x'.repeat(1_000_000) });
+    expect(result.response.status).toBe(422);
+    const text = JSON.stringify(result.response.body);
+    expect(text).toContain(`${'x'.repeat(200)}…`);
+    expect(text.length).toBeLessThan(1000);
+    const unknown = await ingest({ ...login(), ['k'.repeat(100_000)]: 1 }, { key: 'long-field' });
+    expect(JSON.stringify(unknown.response.body).length).toBeLessThan(2000);
+  });
 
   it('names the field at fault', async () => {
     const { ingest } = setup();
@@ -422,16 +539,17 @@ describe('handleIngest: refused', () => {
     expect(single.response.body).toMatchObject({ status: 422, field: 'detail.method' });
   });
 
-  it('404 for another path, naming the routes, and 405 for another method', async () => {
+  it('404 for another path, naming the routes, and 405 with Allow for another method', async () => {
     const { ingest } = setup({ otherRoutes: ['GET /health'] });
     expect((await ingest(login(), { path: '/v1/other' })).response.body).toMatchObject({
       status: 404,
       detail: 'No route /v1/other; POST /v1/events or GET /health.',
     });
-    expect((await ingest(login(), { method: 'GET' })).response.body).toMatchObject({
-      status: 405,
-      detail: 'Use POST /v1/events.',
-    });
+    const wrong = await ingest(login(), { method: 'GET' });
+    expect(wrong.response.body).toMatchObject({ status: 405, detail: 'Use POST /v1/events.' });
+    expect(wrong.response.headers).toEqual({ ...PROBLEM_JSON, Allow: 'POST' });
+    const long = await ingest(login(), { path: `/${'p'.repeat(10_000)}` });
+    expect(JSON.stringify(long.response.body).length).toBeLessThan(1000);
   });
 
   it('429 with Retry-After beyond the concurrency limit, after the token check', async () => {

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createEventValidator } from '../../../lib/core/events/validator.js';
 import { MemoryIdempotencyStore, requestFingerprint } from '../../../lib/core/ingest/idempotency.js';
 import {
+  checkContentType,
   eventIdFor,
   MAX_ENTRIES_PER_REQUEST,
+  normalizeIdempotencyKey,
   parseIdempotencyKey,
   parseIngestBody,
   type IngestBatch,
@@ -13,22 +15,21 @@ import { eventType } from '../../support/envelopes.js';
 
 const validator = createEventValidator();
 const now = new Date('2026-11-01T12:00:00Z');
-const JSON_TYPE = 'application/json';
 const login = (detail: Record<string, unknown> = {}): Record<string, unknown> => {
   const { eventId: _drop, ...example } = eventType('UserLoggedIn').example as Record<string, unknown>;
   return { source: 'marketplace.users', 'detail-type': 'UserLoggedIn', detail: { ...example, ...detail } };
 };
-const parse = (body: unknown, type = JSON_TYPE, key = 'key-1'): IngestBatch | Problem =>
-  parseIngestBody(
-    Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
-    type,
-    key,
-    validator,
-    now,
-  );
+const parse = (body: unknown, key = 'key-1'): IngestBatch | Problem =>
+  parseIngestBody(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), key, validator, now);
 
 describe('parseIdempotencyKey', () => {
   it('accepts a token', () => expect(parseIdempotencyKey('order-42:retry')).toBe('order-42:retry'));
+  it('normalizes a UUID key to lowercase, as ids are written, and keeps any other key as sent', () => {
+    const upper = '5C1A0D3E-2B4F-4C6D-8E9F-0A1B2C3D4E5F';
+    expect(parseIdempotencyKey(upper)).toBe(upper.toLowerCase());
+    expect(normalizeIdempotencyKey(upper)).toBe(upper.toLowerCase());
+    expect(parseIdempotencyKey('Order-42')).toBe('Order-42');
+  });
   it.each([
     [undefined, 'Idempotency-Key required'],
     ['', 'Idempotency-Key required'],
@@ -42,17 +43,28 @@ describe('parseIdempotencyKey', () => {
 });
 
 describe('eventIdFor', () => {
-  it('uses a UUID key as the event id of a one-entry request', () => {
-    expect(eventIdFor('5C1A0D3E-2B4F-4C6D-8E9F-0A1B2C3D4E5F', 0, 1)).toBe(
-      '5c1a0d3e-2b4f-4c6d-8e9f-0a1b2c3d4e5f',
+  it('derives a stable name-based UUID from the key, the index and the entry', () => {
+    const a = eventIdFor('k', 0, login());
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(eventIdFor('k', 0, login())).toBe(a);
+    expect(eventIdFor('k', 1, login())).not.toBe(a);
+    expect(eventIdFor('k2', 0, login())).not.toBe(a);
+  });
+  it('gives another body under the same key another id, so it is not dropped as a duplicate', () => {
+    expect(eventIdFor('k', 0, login({ device: 'tablet' }))).not.toBe(eventIdFor('k', 0, login()));
+  });
+  it('ignores the order of keys and any eventId the client sent', () => {
+    const entry = login();
+    const reordered = Object.fromEntries(Object.entries(entry).reverse());
+    expect(eventIdFor('k', 0, reordered)).toBe(eventIdFor('k', 0, entry));
+    expect(eventIdFor('k', 0, login({ eventId: '11111111-1111-4111-8111-111111111111' }))).toBe(
+      eventIdFor('k', 0, entry),
     );
   });
-  it('derives a stable UUID per key and index otherwise', () => {
-    const a = eventIdFor('k', 0, 2);
-    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(eventIdFor('k', 0, 2)).toBe(a);
-    expect(eventIdFor('k', 1, 2)).not.toBe(a);
-    expect(eventIdFor('k2', 0, 2)).not.toBe(a);
+  it('compares UUID keys case-insensitively, other keys exactly', () => {
+    const uuid = '5C1A0D3E-2B4F-4C6D-8E9F-0A1B2C3D4E5F';
+    expect(eventIdFor(uuid, 0, login())).toBe(eventIdFor(uuid.toLowerCase(), 0, login()));
+    expect(eventIdFor('Order-1', 0, login())).not.toBe(eventIdFor('order-1', 0, login()));
   });
 });
 
@@ -60,7 +72,7 @@ describe('parseIngestBody', () => {
   it('takes one entry, sets detail.eventId from the key, and checks it against the catalogue', () => {
     const batch = parse(login()) as IngestBatch;
     expect(isProblem(batch)).toBe(false);
-    expect(batch.eventIds).toEqual([eventIdFor('key-1', 0, 1)]);
+    expect(batch.eventIds).toEqual([eventIdFor('key-1', 0, login())]);
     expect(JSON.parse(batch.entries[0]!.Detail ?? '{}').eventId).toBe(batch.eventIds[0]);
   });
 
@@ -73,13 +85,13 @@ describe('parseIngestBody', () => {
     ['text/plain', 415, 'not text/plain'],
     [undefined, 415, 'Content-Type is missing'],
   ])('refuses content type %j with %i', (type, status, text) => {
-    const p = parseIngestBody(Buffer.from('{}'), type as string | undefined, 'k', validator, now) as Problem;
+    const p = checkContentType(type as string | undefined) as Problem;
     expect(p).toMatchObject({ status });
     expect(p.detail).toContain(text);
   });
 
   it('accepts application/json with a charset', () => {
-    expect(isProblem(parse(login(), 'application/json; charset=utf-8'))).toBe(false);
+    expect(checkContentType('application/json; charset=utf-8')).toBeUndefined();
   });
 
   it('refuses malformed JSON with 400', () => {
@@ -95,6 +107,48 @@ describe('parseIngestBody', () => {
       title: 'Nesting too deep',
       field: 'detail',
     });
+  });
+
+  it('bounds the nesting of every entry field before anything walks it: a 100,000-deep time is 422', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const text = JSON.stringify(login()).replace(/^\{/, `{"time":${deep},`);
+    expect(parse(text)).toMatchObject({ status: 422, title: 'Nesting too deep', field: 'time' });
+    expect(parse(`[${text}]`)).toMatchObject({ status: 422, field: 'entries[0].time' });
+  });
+
+  it('refuses a field that is not an entry field, naming it, however deep or long', () => {
+    expect(parse({ ...login(), junk: 'x' })).toMatchObject({
+      status: 422,
+      title: 'Unknown field',
+      field: 'junk',
+    });
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const text = JSON.stringify(login()).replace(/^\{/, `{"junk":${deep},`);
+    expect(parse(`{"entries":[${text}]}`)).toMatchObject({ status: 422, field: 'entries[0].junk' });
+    const long = parse({ ...login(), ['k'.repeat(10_000)]: 1 }) as Problem;
+    expect(long.field!.length).toBeLessThanOrEqual(201);
+    expect(long.detail.length).toBeLessThan(1000);
+    expect(parse({ entries: [login()], extra: 1 })).toMatchObject({ status: 422, field: 'extra' });
+  });
+
+  it("refuses the pipeline's own sources with 422 naming the field", () => {
+    const forged = {
+      source: 'elt.pipeline',
+      'detail-type': 'EltRunSucceeded',
+      detail: { runId: 'run-20261101T000000Z-abc', status: 'succeeded' },
+    };
+    expect(parse(forged)).toMatchObject({ status: 422, title: 'Reserved source', field: 'source' });
+    expect(parse([login(), { ...login(), source: 'elt.anything' }])).toMatchObject({
+      status: 422,
+      field: 'entries[1].source',
+    });
+  });
+
+  it('echoes at most 200 characters of a value in a problem', () => {
+    const p = parse({ ...login(), time: 'x'.repeat(1_000_000) }) as Problem;
+    expect(p).toMatchObject({ status: 422, field: 'time' });
+    expect(p.detail).toContain('x'.repeat(200) + '…');
+    expect(p.detail.length).toBeLessThan(300);
   });
 
   it('names the field of a wrong type, with the entry index in a batch', () => {
@@ -119,7 +173,7 @@ describe('parseIngestBody', () => {
   });
 
   it('refuses a body that is not UTF-8', () => {
-    expect(parseIngestBody(Buffer.from([0x7b, 0xff, 0x7d]), JSON_TYPE, 'k', validator, now)).toMatchObject({
+    expect(parseIngestBody(Buffer.from([0x7b, 0xff, 0x7d]), 'k', validator, now)).toMatchObject({
       status: 400,
     });
   });

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ELT_EVENT_SOURCE } from '../../../lib/core/events/catalogue.js';
 import {
   logicalId,
   only,
@@ -146,7 +147,12 @@ describe('the ingest API (on by default for target aws)', () => {
         Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Resource: { 'Fn::GetAtt': [tableId(t), 'Arn'] },
       },
-      { Effect: 'Allow', Action: 'events:PutEvents', Resource: expect.objectContaining({}) },
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: expect.objectContaining({}),
+        Condition: expect.objectContaining({}),
+      },
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: expect.objectContaining({}) },
     ]);
     const [, , events, secret] = ingestStatements(t);
@@ -172,6 +178,16 @@ describe('the ingest API (on by default for target aws)', () => {
     expect(exported(secret!.Resource)).toEqual({
       Ref: logicalId(s.statefulTemplate, 'AWS::SecretsManager::Secret'),
     });
+  });
+
+  it("may put only the producers' sources on the bus, never the pipeline's own (events:source)", () => {
+    const putEvents = ingestStatements(s.statelessTemplate).find((st) => st.Action === 'events:PutEvents');
+    expect(putEvents!.Condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'events:source': ['marketplace.users', 'marketplace.web', 'marketplace.auctions'],
+      },
+    });
+    expect(JSON.stringify(putEvents!.Condition)).not.toContain(ELT_EVENT_SOURCE);
   });
 
   it('runs the ingest function on nodejs22.x arm64 with the bus, token secret, table and TTL in its environment', () => {

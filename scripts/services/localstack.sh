@@ -122,9 +122,13 @@ up() {
       fi
       mkdir -p "$base/state"
       echo "starting LocalStack $version on $url (host runtime, log: $log)…" >&2
+      # GATEWAY_SERVER=hypercorn: LocalStack's default (twisted) gateway binds every interface whatever
+      # GATEWAY_LISTEN's host says (it passes only the port to TCP4ServerEndpoint, localstack-core 4.13.1,
+      # localstack/aws/serving/twisted.py); hypercorn binds the host given, so 127.0.0.1 only.
       (
         cd "$base"
         GATEWAY_LISTEN="127.0.0.1:$port" \
+          GATEWAY_SERVER=hypercorn \
           DNS_ADDRESS=0 \
           SKIP_SSL_CERT_DOWNLOAD=1 \
           DISABLE_EVENTS=1 \

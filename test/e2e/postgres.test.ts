@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastJson, runCli } from '../support/cli.js';
 import { MART_QUERIES as MARTS } from '../support/marts.js';
+import { listensOnLoopbackOnly } from '../support/listening.js';
 import { postgresServer, scratchDatabase } from '../support/postgres.js';
 
 // The same demo on DuckDB and on a real PostgreSQL server: the SQL models, written once and rendered per
@@ -102,5 +103,12 @@ describe('elt demo --warehouse postgres://…', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^elt: cannot connect to PostgreSQL at 127\.0\.0\.1:1\/x: /);
     expect(run.stderr).not.toContain('secret');
+  });
+});
+
+describe('the PostgreSQL server as the repository starts it', () => {
+  it('listens on 127.0.0.1 only', async () => {
+    const url = new URL(await postgresServer());
+    expect(await listensOnLoopbackOnly(Number(url.port || '5432'))).toMatchObject({ ok: true });
   });
 });

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../lib/adapters/kafka/kafka-bus.js';
+import { listensOnLoopbackOnly } from '../support/listening.js';
 import { KafkaEventSource } from '../../lib/adapters/kafka/kafka-event-source.js';
 import { parseKafkaFailureRecord } from '../../lib/core/landing/kafka-failures.js';
 import { DataDir } from '../../lib/local/data-dir.js';
@@ -552,4 +553,15 @@ describe('failures the Kafka path survives', () => {
     await okJson(cli(['run', '--data-dir', dataDir, '--json']));
     expect(await scalar(dataDir, 'SELECT COUNT(*) AS n FROM stg_events')).toBe(distinctValid);
   }, 300_000);
+});
+
+describe('the Kafka broker as the repository starts it', () => {
+  it('listens on 127.0.0.1 only, clients and controller alike', async () => {
+    const port = Number(broker.bootstrap.split(',')[0]!.split(':').at(-1));
+    const clients = await listensOnLoopbackOnly(port);
+    expect(clients.ok, `listening on ${clients.addresses.join(', ') || 'nothing'}`).toBe(true);
+    const controller = Number(process.env.ELT_KAFKA_CONTROLLER_PORT ?? '9093');
+    const kraft = await listensOnLoopbackOnly(controller);
+    expect(kraft.ok, `listening on ${kraft.addresses.join(', ') || 'nothing'}`).toBe(true);
+  });
 });

@@ -16,6 +16,7 @@ import { compilePattern } from '../../lib/core/patterns/index.js';
 import { corpus, type CorpusCase } from '../core/patterns/corpus.js';
 import { lastJson, okJson, runCli, type CliRun } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { listensOnLoopbackOnly } from '../support/listening.js';
 import {
   deployLocalStack,
   destroyLocalStack,
@@ -554,3 +555,10 @@ async function runScript(
     child.on('close', (code) => resolve({ code, stderr }));
   });
 }
+
+describe('LocalStack as the repository starts it', () => {
+  it('listens on 127.0.0.1 only, as the README says', async () => {
+    const port = Number(new URL(ls.endpoint).port);
+    expect(await listensOnLoopbackOnly(port)).toEqual({ ok: true, addresses: ['127.0.0.1'] });
+  });
+});

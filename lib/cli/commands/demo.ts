@@ -2,7 +2,13 @@ import { Command, Option } from 'commander';
 import { runDemo, type DemoSummary } from '../../local/demo.js';
 import { dropPipelineTables } from '../../core/elt/elt-steps.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
-import { openLocal, withCommonOptions, withWarehouseOption, type CommonOptions } from '../context.js';
+import {
+  DEFAULT_DATA_DIR,
+  openLocal,
+  withCommonOptions,
+  withWarehouseOption,
+  type CommonOptions,
+} from '../context.js';
 import { CliError, intInRange, n, Progress, secs } from '../output.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
 import { KafkaPipeline } from '../../local/kafka-pipeline.js';
@@ -109,7 +115,7 @@ export function demoCommand(): Command {
             `  ${c.ok === null ? '–' : c.ok ? '✓' : '✗'} ${c.name}${c.ok === null ? ' (not checked with --keep)' : ''}`,
         ),
         '',
-        `Data in ${ctx.dataDir.root}. Try: npx elt query "SELECT * FROM mart_signup_funnel ORDER BY signup_day"`,
+        `Data in ${ctx.dataDir.root}. Try: ${queryHint(options, 'SELECT * FROM mart_signup_funnel ORDER BY signup_day')}`,
       ];
       process.stdout.write(`${out.join('\n')}\n`);
     }
@@ -131,4 +137,36 @@ function kafkaPipeline(options: DemoOptions, store: ObjectStore): () => Promise<
       batchWindowMs: 1000,
       partitions: 3,
     }).start();
+}
+
+/** Quotes a shell word when it needs it (single quotes, as a user pastes it). */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The `elt query` a user can paste after a command: with the data directory and the warehouse the command
+ * ran with, so it reads the same tables. A password in the warehouse URL is left out (never printed): the
+ * PostgreSQL client reads it from PGPASSWORD.
+ */
+export function queryHint(options: Pick<CommonOptions, 'dataDir' | 'warehouse'>, sql: string): string {
+  const words = ['npx', 'elt', 'query', shellWord(sql)];
+  if (options.dataDir !== undefined && options.dataDir !== DEFAULT_DATA_DIR)
+    words.push('--data-dir', shellWord(options.dataDir));
+  let note = '';
+  if (options.warehouse !== undefined && options.warehouse !== 'duckdb') {
+    let url = options.warehouse;
+    try {
+      const parsed = new URL(url);
+      if (parsed.password) {
+        parsed.password = '';
+        url = parsed.toString();
+        note = ' (with PGPASSWORD set to the password)';
+      }
+    } catch {
+      // Not a URL: the command would have refused it; print it as given.
+    }
+    words.push('--warehouse', shellWord(url));
+  }
+  return words.join(' ') + note;
 }

@@ -9,6 +9,11 @@ const UNREACHABLE = new Set([
   'ETIMEDOUT',
 ]);
 
+/** Whether an endpoint is on this machine (LocalStack, an emulator), not AWS. */
+export function isLocalEndpoint(endpoint: string | undefined): boolean {
+  return endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint);
+}
+
 /** The endpoint the SDK talks to for a service: its `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`. */
 export function awsEndpoint(service: string): string | undefined {
   const env = process.env;
@@ -24,8 +29,7 @@ export function explainAwsError(error: unknown, service: string, what: string): 
   const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
   const endpoint = awsEndpoint(service);
   if ((code && UNREACHABLE.has(code)) || error.name === 'TimeoutError') {
-    const local =
-      endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint);
+    const local = isLocalEndpoint(endpoint);
     const hint = local
       ? `Is LocalStack running there? Start it with: npm run localstack:up (it listens on 127.0.0.1:4566), or fix AWS_ENDPOINT_URL.`
       : endpoint
@@ -33,6 +37,12 @@ export function explainAwsError(error: unknown, service: string, what: string): 
         : 'Check the network and AWS_REGION.';
     return new CliError(
       `${what}: cannot reach ${endpoint ?? `the AWS ${service} endpoint`} (${code ?? error.name}). ${hint}`,
+      { cause: error },
+    );
+  }
+  if (/^Region is missing/.test(error.message)) {
+    return new CliError(
+      `${what}: no AWS Region is set. For LocalStack: eval "$(scripts/services/localstack.sh env)"; for AWS: set AWS_REGION or a profile's region.`,
       { cause: error },
     );
   }

@@ -20,7 +20,7 @@ import {
   type RampStep,
   type ScheduledStep,
 } from '../../loadtest/ramp-schedule.js';
-import { awsEndpoint, explainAwsError } from '../aws-errors.js';
+import { awsEndpoint, explainAwsError, isLocalEndpoint } from '../aws-errors.js';
 import { parseBrokers, parseTopic, withKafkaOptions, type KafkaCliOptions } from '../kafka-options.js';
 import { CliError, intInRange, n, Progress, table } from '../output.js';
 import { bundledFunctionOption, landingOutputs } from '../stack-outputs.js';
@@ -354,7 +354,7 @@ async function startTarget(options: LoadtestOptions, dataDir: string, stamp: str
     }
   }
   const endpoint = awsEndpoint('sqs');
-  if (!endpoint || !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint)) {
+  if (!endpoint || !isLocalEndpoint(endpoint)) {
     // A load test is never pointed at real AWS by accident.
     throw new CliError(
       `--transport localstack needs AWS_ENDPOINT_URL pointing at LocalStack (got ${endpoint ?? 'none'}): eval "$(scripts/services/localstack.sh env)"`,

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { PublishFailedError, publishEvents, type PublishInput } from '../../core/publish/publisher.js';
 import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
-import { explainAwsError } from '../aws-errors.js';
+import { awsEndpoint, explainAwsError, isLocalEndpoint } from '../aws-errors.js';
 import { KafkaBus, type KafkaCompression } from '../../adapters/kafka/kafka-bus.js';
 import { explainKafkaError, KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
 import {
@@ -145,7 +145,11 @@ async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore)
       options,
       ctx,
       bus,
-      'The deployed landing function writes them to the raw bucket within the batching window.',
+      isLocalEndpoint(awsEndpoint('eventbridge'))
+        ? // LocalStack deploys no landing function trigger (its runtime cannot run the function without
+          // Docker): the queue holds the events until `elt land` plays the event source mapping.
+          'Next: npx elt land --outputs .services/localstack/outputs.json --until-drained (lands them from the deployed queue).'
+        : 'The deployed landing function writes them to the raw bucket within the batching window.',
       (error) => {
         const explained = explainAwsError(error, 'eventbridge', `publishing to ${bus.describe()}`);
         return explained instanceof CliError ? explained : undefined;

@@ -9,6 +9,7 @@ import {
 import { DataApiServer } from '../../local/data-api/server.js';
 import { objectReader } from '../../local/data-api/object-readers.js';
 import { intInRange } from '../output.js';
+import { untilStopped } from '../stop-signals.js';
 
 interface DataApiOptions {
   readonly port: number;
@@ -127,10 +128,7 @@ export function dataApiCommand(): Command {
             ? `${JSON.stringify({ endpoint })}\n`
             : `Redshift Data API on ${endpoint} (statements run on PostgreSQL). Use AWS_ENDPOINT_URL_REDSHIFT_DATA=${endpoint}. Ctrl-C stops it.\n`,
         );
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await untilStopped();
       } finally {
         await server.close();
       }

@@ -13,6 +13,7 @@ import { EVENT_SOURCE_LIMITS } from '../../core/landing/event-source-limits.js';
 import { parseIntegerSetting, SettingError, type IntegerRange } from '../../core/util/settings.js';
 import { landingSettings } from '../../../lambdas/land/settings.js';
 import { DEFAULT_DATA_DIR, openDataDir, openStore, withStoreOption } from '../context.js';
+import { onStop } from '../stop-signals.js';
 import { kafkaTarget, withDefaultTopicOptions, type KafkaCliOptions } from '../kafka-options.js';
 
 interface LandCliOptions extends KafkaCliOptions {
@@ -51,7 +52,7 @@ const count = (n: number): string => n.toLocaleString('en-US');
 export function landCommand(): Command {
   const command = new Command('land')
     .description(
-      "Land events outside AWS. --transport sqs (default): from a deployed landing queue (LocalStack, or AWS), running the landing function's bundle from cdk.out the way Lambda's SQS event source mapping does: receive batches, invoke, delete what succeeded, leave reported failures for redelivery and the DLQ. --transport kafka: as a member of a Kafka consumer group, handing the landing code batches in the shape Lambda's Kafka event source mapping uses and committing offsets only after a batch is landed. Runs until stopped (SIGINT/SIGTERM finish and commit the batches in hand), or until the queue is empty (--until-drained) or the group has caught up (--until-caught-up).",
+      "Land events outside AWS. --transport sqs (default): from a deployed landing queue (LocalStack, or AWS), running the landing function's bundle from cdk.out the way Lambda's SQS event source mapping does: receive batches, invoke, delete what succeeded, leave reported failures for redelivery and the DLQ. --transport kafka: as a member of a Kafka consumer group, handing the landing code batches in the shape Lambda's Kafka event source mapping uses and committing offsets only after a batch is landed. Runs until stopped (SIGINT/SIGTERM, or the exit of the process that started it, finish and commit the batches in hand), or until the queue is empty (--until-drained) or the group has caught up (--until-caught-up).",
     )
     .addOption(
       new Option('--transport <transport>', 'where events come from')
@@ -183,13 +184,7 @@ export function landCommand(): Command {
 
 /** Signals that stop a long-running command after it has finished what it holds. */
 function onStopSignals(stop: AbortController): () => void {
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+  return onStop(() => stop.abort());
 }
 
 /** `elt land --transport kafka`: a consumer group member landing into the data directory or a bucket. */

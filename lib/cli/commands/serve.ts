@@ -15,6 +15,7 @@ import { LocalPipeline } from '../../local/local-pipeline.js';
 import { openDataDir, withCommonOptions, type CommonOptions } from '../context.js';
 import { kafkaTarget, withDefaultTopicOptions, type KafkaCliOptions } from '../kafka-options.js';
 import { CliError, intInRange } from '../output.js';
+import { untilStopped } from '../stop-signals.js';
 
 interface ServeOptions extends CommonOptions, KafkaCliOptions {
   readonly port: number;
@@ -55,7 +56,7 @@ export function serveCommand(): Command {
   const command = withCommonOptions(
     new Command('serve')
       .description(
-        'Serve the HTTP ingest API on 127.0.0.1: POST /v1/events (Authorization: Bearer <token>, Idempotency-Key, one entry or a batch) publishes to the bus; GET /health shows the circuit breakers and the spool. Locally the bus is the in-process one, landing under --data-dir; while the bus is unavailable, accepted requests wait in a durable spool under --data-dir. SIGINT/SIGTERM drain and flush before exiting.',
+        'Serve the HTTP ingest API on 127.0.0.1: POST /v1/events (Authorization: Bearer <token>, Idempotency-Key, one entry or a batch) publishes to the bus; GET /health shows the circuit breakers and the spool. Locally the bus is the in-process one, landing under --data-dir; while the bus is unavailable, accepted requests wait in a durable spool under --data-dir. SIGINT/SIGTERM (or the exit of the process that started it) drain and flush before exiting.',
       )
       .addOption(
         new Option('--port <n>', 'port on 127.0.0.1 (0: any free port)')
@@ -212,11 +213,8 @@ export function serveCommand(): Command {
         : `elt serve: listening on ${ready.listening}, publishing to ${ready.bus} (data in ${ready.dataDir}${spool.depth > 0 ? `, ${spool.depth} spooled requests to drain` : ''})\n`,
     );
 
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-    log({ level: 'INFO', message: 'stopping: draining the spool and flushing the bus' });
+    const reason = await untilStopped();
+    log({ level: 'INFO', message: `stopping (${reason}): draining the spool and flushing the bus` });
     await server.close();
     await publisher.close();
     await closeBus();

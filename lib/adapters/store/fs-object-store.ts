@@ -56,14 +56,7 @@ export class FsObjectStore implements ObjectStore {
       await rm(tmp, { force: true });
       throw error;
     }
-    if (this.durable) {
-      const d = await open(dir, 'r');
-      try {
-        await d.sync();
-      } finally {
-        await d.close();
-      }
-    }
+    if (this.durable) await syncDirectory(dir);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -141,4 +134,14 @@ export class FsObjectStore implements ObjectStore {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Makes a directory's entries (a file created or renamed in it) durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

@@ -1,10 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { appendFile, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { MemoryIdempotencyStore, type IdempotencyRecord } from '../../core/ingest/idempotency.js';
 import { EltError } from '../../core/util/errors.js';
-import { endsWithNewline, syncDirectory } from './json-lines.js';
+import { syncDirectory } from '../../adapters/store/fs-object-store.js';
+import { jsonLines } from './json-lines.js';
 
 /** The idempotency keys file cannot be read back: starting without its keys would publish keys again. */
 export class IdempotencyFileError extends EltError {}
@@ -60,39 +59,22 @@ export async function readIdempotencyFile(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return records;
     throw unreadable(path, error);
   }
-  let terminated: boolean;
-  let lines: AsyncIterable<string>;
   try {
-    terminated = await endsWithNewline(path);
-    lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
-  } catch (error) {
-    throw unreadable(path, error);
-  }
-  let n = 0;
-  let bad: { line: number; error: unknown } | undefined;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (bad) throw corrupt(path, bad.line, bad.error);
-      if (!line) continue;
+    for await (const { text, line, torn } of jsonLines(path)) {
       try {
-        const record = checkRecord(JSON.parse(line));
+        const record = checkRecord(JSON.parse(text));
         if (record.expiresAt > now) records.set(record.key, record);
         else records.delete(record.key);
       } catch (error) {
-        // Known to be bad only once another line follows it: the last one may be a torn append.
-        bad = { line: n, error };
+        if (!torn) throw corrupt(path, line, error);
+        warn?.(
+          `${path}: dropped a partial last line (line ${line}): an append cut off by a crash; its request was not answered`,
+        );
       }
     }
   } catch (error) {
     if (error instanceof IdempotencyFileError) throw error;
     throw unreadable(path, error);
-  }
-  if (bad) {
-    if (terminated) throw corrupt(path, bad.line, bad.error);
-    warn?.(
-      `${path}: dropped a partial last line (line ${bad.line}): an append cut off by a crash; its request was not answered`,
-    );
   }
   return records;
 }

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { endsWithNewline, syncDirectory } from './json-lines.js';
-import { createInterface } from 'node:readline';
+import { syncDirectory } from '../../adapters/store/fs-object-store.js';
+import { jsonLines } from './json-lines.js';
 import { SpoolFullError } from '../../core/ingest/ingest-sink.js';
 import { EltError } from '../../core/util/errors.js';
 
@@ -356,18 +355,14 @@ export class DirectorySpool {
 
   private async recover(file: string, warn: DirectorySpoolOptions['warn']): Promise<void> {
     const path = join(this.dir, file);
-    const terminated = await endsWithNewline(path);
     const lines: { text: string; line: number }[] = [];
-    let n = 0;
-    const reader = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-    for await (const text of reader) {
-      n++;
-      if (text) lines.push({ text, line: n });
-    }
-    if (!terminated && lines.at(-1)?.line === n) {
-      lines.pop();
+    for await (const line of jsonLines(path)) {
+      if (!line.torn) {
+        lines.push(line);
+        continue;
+      }
       warn?.(
-        `${path}: dropped a partial last line (line ${n}): a write cut off by a crash, never acknowledged`,
+        `${path}: dropped a partial last line (line ${line.line}): a write cut off by a crash, never acknowledged`,
       );
     }
     this.recovered(

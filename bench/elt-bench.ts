@@ -162,7 +162,7 @@ function serverOf(url: string): string {
 
 /**
  * The ELT benchmark. PostgreSQL is `ELT_PG_URL` or the repository's server from scripts/services/postgres.sh,
- * started if it is not running (and left running, as the tests leave it); each PostgreSQL run gets a database
+ * started if it is not running (and stopped at the end of `npm run bench`, as the tests do); each PostgreSQL run gets a database
  * of its own, dropped afterwards. Throws with the script's explanation when PostgreSQL cannot start.
  */
 export async function runEltBench(options: EltBenchOptions): Promise<EltSummary> {
@@ -453,9 +453,9 @@ export function eltSection(s: EltSummary): string {
     '',
     'The default `--elt-events` keeps the section to about two to three minutes at 5 runs on 2 cores',
     `(${n(s.elapsedSeconds)} s for the run above, “section wall time”). PostgreSQL is \`ELT_PG_URL\` or the repository’s`,
-    'server, started with `scripts/services/postgres.sh up` when it is not running and left running, as the tests',
-    'leave it; each run gets a database of its own, dropped afterwards. If it cannot start, or a check fails, the',
-    'bench says why and exits with 1.',
+    'server, started with `scripts/services/postgres.sh up` when it is not running and stopped at the end of the',
+    'bench, as the tests do; each run gets a database of its own, dropped afterwards. If it cannot start, or a',
+    'check fails, the bench says why and exits with 1.',
     '',
     '```sh',
     `npm run bench -- --only elt                     # --elt-events ${s.workload.events} --runs 5`,

@@ -1,5 +1,6 @@
-// `npm run bench`: the benchmarks, side by side in one run, medians of repeated runs. Prints a table and
-// writes JSON and Markdown under docs/benchmarks/. Not a test: it reports, and says whether targets hold.
+// `npm run bench`: the benchmarks, side by side in one run, medians of repeated runs. Prints the tables;
+// with --write (or --out) also writes JSON and Markdown under docs/benchmarks/. --quick: smaller workloads
+// and 3 runs, a few minutes in all. Not a test: it reports, and says whether targets hold.
 //   embedded: the embedded pipeline against the bare JSON ceiling (bench/embedded-pipeline.ts).
 //   kafka:    the project's Kafka producer and landing consumer against Kafka's own ProducerPerformance and
 //             ConsumerPerformance on one broker (bench/kafka-bench.ts). The broker comes from
@@ -21,11 +22,14 @@ import { eltText, runEltBench, type EltSummary } from './elt-bench.js';
 import { machineInfo } from '../lib/local/machine-info.js';
 import { embeddedText, readme, type EmbeddedMeasured, type EmbeddedSummary } from './report.js';
 import { median } from './stats.js';
+import noteRunningServices from '../test/support/stop-started-services.js';
 import { benchWorkload, writeWorkload } from './workloads.js';
 
 const exec = promisify(execFile);
 /** Events in the ELT workload by default: the section then takes about 2–3 minutes at 5 runs on 2 cores. */
 const ELT_EVENTS = 200_000;
+/** The --quick preset: every section runs, on workloads small enough for a few minutes on 2 cores. */
+const QUICK = { events: 100_000, kafkaEvents: 50_000, eltEvents: 50_000, runs: 3 } as const;
 
 async function measure(
   kind: 'pipeline' | 'ceiling',
@@ -71,11 +75,30 @@ const program = new Command('bench')
       .argParser(intInRange(1, 9)),
   )
   .addOption(new Option('--only <benchmark>', 'run one benchmark only').choices(['embedded', 'kafka', 'elt']))
+  .option(
+    '--quick',
+    `a first look in a few minutes: ${QUICK.events.toLocaleString('en-US')} embedded, ${QUICK.kafkaEvents.toLocaleString('en-US')} Kafka and ${QUICK.eltEvents.toLocaleString('en-US')} ELT events, ${QUICK.runs} runs, noisier figures (options given explicitly still win)`,
+  )
+  .option(
+    '--write',
+    'write the JSON files and README.md under --out (the tracked docs/benchmarks/ by default); without it, results are printed only',
+  )
   .option('--readme-only', 'rewrite README.md from the JSON files already in --out, measuring nothing')
-  .option('--out <dir>', 'where results are written', join(packageRoot(), 'docs', 'benchmarks'))
-  .option('--no-write', 'print only');
+  .option(
+    '--out <dir>',
+    'where --write puts results (giving it implies --write)',
+    join(packageRoot(), 'docs', 'benchmarks'),
+  );
 
 program.parse(process.argv);
+// `npm run bench --quick` (without the `--`) reaches the script as npm_config_quick; honour both spellings.
+const fromNpm = (flag: string): boolean => process.env[`npm_config_${flag}`] === 'true';
+const parsed = program.opts<{ quick?: boolean; write?: boolean }>();
+if (parsed.quick || fromNpm('quick')) {
+  for (const [name, value] of Object.entries(QUICK))
+    if (program.getOptionValueSource(name) === 'default') program.setOptionValue(name, value);
+}
+const write = parsed.write === true || fromNpm('write') || program.getOptionValueSource('out') === 'cli';
 const options = program.opts<{
   events: number;
   kafkaEvents: number;
@@ -85,9 +108,12 @@ const options = program.opts<{
   only?: 'embedded' | 'kafka' | 'elt';
   readmeOnly?: boolean;
   out: string;
-  write: boolean;
 }>();
+if (!write && !options.readmeOnly)
+  process.stderr.write(`bench: results are printed only (--write saves them under ${options.out})\n`);
 
+// Stops, at the end, the services this run started (PostgreSQL for the ELT section), as the test run does.
+const stopStartedServices = await noteRunningServices();
 const work = join(packageRoot(), '.tmp', 'bench');
 await mkdir(work, { recursive: true });
 
@@ -157,7 +183,7 @@ async function readSummary<T>(name: string): Promise<T | undefined> {
 }
 
 async function save(name: string, summary: object): Promise<void> {
-  if (!options.write) return;
+  if (!write) return;
   await mkdir(options.out, { recursive: true });
   await writeFile(join(options.out, name), `${JSON.stringify(summary, null, 2)}\n`);
 }
@@ -197,7 +223,7 @@ if (selected('elt')) {
     eltError = error as Error;
   }
 }
-if (options.write || options.readmeOnly) {
+if (write || options.readmeOnly) {
   // The section of a benchmark not run (or failed) this time is its latest written one, with its own date.
   embedded ??= await readSummary<EmbeddedSummary>('embedded-pipeline.json');
   kafka ??= await readSummary<KafkaSummary>('kafka.json');
@@ -213,5 +239,11 @@ if (eltError) {
   process.exitCode = 1;
 } else if (elt && elt.checks.some((c) => !c.met)) {
   process.stderr.write(`\nbench: an ELT check failed (see ✗ above): the warehouses or the runner disagree\n`);
+  process.exitCode = 1;
+}
+try {
+  await stopStartedServices();
+} catch (error) {
+  process.stderr.write(`\nbench: ${(error as Error).message}\n`);
   process.exitCode = 1;
 }

@@ -82,5 +82,8 @@ describe('npx cdk synth', () => {
       (e: { stderr: string }) => e,
     );
     expect(failed?.stderr).toContain('rawBucket.destroyOnRemoval must be true or false');
+    // The message alone: no stack trace of the app's code around it.
+    expect(failed?.stderr).not.toMatch(/^\s+at /m);
+    expect(failed?.stderr).not.toContain('EltConfigError');
   }, 120_000);
 });

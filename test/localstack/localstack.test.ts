@@ -189,6 +189,7 @@ describe('the pipeline deployed to LocalStack', () => {
   let deployed: string;
   let published: Record<string, unknown>;
   let landed: Record<string, unknown>;
+  let landStderr: string;
   let runOnLs: Record<string, unknown>;
   let runEmbedded: Record<string, unknown>;
 
@@ -213,7 +214,9 @@ describe('the pipeline deployed to LocalStack', () => {
     );
     await okJson(embeddedPublish);
     runEmbedded = await okJson(cli(['run', '--data-dir', embedded, '--json']));
-    landed = await okJson(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
+    const landRun = cli(['land', '--outputs', out.file, '--until-drained', '--data-dir', deployed, '--json']);
+    landStderr = (await landRun).stderr;
+    landed = await okJson(landRun);
     runOnLs = await okJson(
       cli(['run', '--store', `s3://${out.RawBucketName}/`, '--data-dir', deployed, '--json']),
     );
@@ -235,6 +238,17 @@ describe('the pipeline deployed to LocalStack', () => {
       failedRecords: 0,
     });
     expect(landed.stoppedBy).toBe('drained');
+  });
+
+  it("keeps the function's log and metric lines in the log file, off the console unless asked", async () => {
+    expect(landed.logFile).toBe(join(deployed, 'logs', 'land.ndjson'));
+    const lines = (await readFile(String(landed.logFile), 'utf8')).trim().split('\n');
+    const metrics = lines.filter((l) => l.includes('"CloudWatchMetrics"'));
+    expect(metrics.length).toBe(landed.metricLines);
+    expect(Number(landed.metricLines)).toBeGreaterThan(0);
+    expect(lines.length).toBe(Number(landed.metricLines) + Number(landed.logLines));
+    expect(landStderr).not.toContain('"_aws"');
+    expect(landStderr).not.toMatch(/"level":"(INFO|WARN|ERROR)"/);
   });
 
   it('loads from LocalStack S3 and builds the same warehouse as the embedded run', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../lib/package-paths.js';
+import { runServiceScript } from './service-script.js';
 
 const exec = promisify(execFile);
 const script = join(packageRoot(), 'scripts', 'services', 'kafka.sh');
@@ -27,12 +28,7 @@ export async function kafkaScriptWith(
   ...args: string[]
 ): Promise<string> {
   try {
-    const { stdout } = await exec(script, args, {
-      timeout: 600_000,
-      maxBuffer: 16 << 20,
-      env: { ...process.env, ...env },
-    });
-    return stdout.trim();
+    return (await runServiceScript(script, args, { env })).trim();
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(`scripts/services/kafka.sh ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);

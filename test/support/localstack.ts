@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../lib/package-paths.js';
+import { runServiceScript } from './service-script.js';
 
 const exec = promisify(execFile);
 const script = (name: string): string => join(packageRoot(), 'scripts', 'services', name);
@@ -46,7 +47,7 @@ export async function localstack(env: Readonly<Record<string, string>> = {}): Pr
   const endpoint = url.trim();
   if (await answers(endpoint)) return { endpoint, startedHere: false, stop: async () => undefined };
   try {
-    await exec(script('localstack.sh'), ['up'], { timeout: 600_000, ...opts });
+    await runServiceScript(script('localstack.sh'), ['up'], { env });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { packageRoot } from '../../lib/package-paths.js';
-
-const exec = promisify(execFile);
+import { runServiceScript } from './service-script.js';
 
 /**
  * The URL of a running PostgreSQL server: `ELT_PG_URL` when set, otherwise the repository's own server,
@@ -15,9 +12,7 @@ const exec = promisify(execFile);
 export async function postgresServer(): Promise<string> {
   if (process.env.ELT_PG_URL) return process.env.ELT_PG_URL;
   try {
-    const { stdout } = await exec(join(packageRoot(), 'scripts', 'services', 'postgres.sh'), ['up'], {
-      timeout: 600_000,
-    });
+    const stdout = await runServiceScript(join(packageRoot(), 'scripts', 'services', 'postgres.sh'), ['up']);
     return stdout.trim().split('\n').at(-1)!;
   } catch (error) {
     const e = error as { stderr?: string; message: string };

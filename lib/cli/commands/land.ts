@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { BundledFunctionInvoker } from '../../local/bundled-function.js';
 import { QueueUnavailableError, SqsLambdaRunner } from '../../local/sqs-lambda-runner.js';
@@ -14,6 +15,7 @@ import { parseIntegerSetting, SettingError, type IntegerRange } from '../../core
 import { landingSettings } from '../../../lambdas/land/settings.js';
 import { DEFAULT_DATA_DIR, openDataDir, openStore, withStoreOption } from '../context.js';
 import { onStop } from '../stop-signals.js';
+import { FunctionLogSink } from '../function-logs.js';
 import { kafkaTarget, withDefaultTopicOptions, type KafkaCliOptions } from '../kafka-options.js';
 
 interface LandCliOptions extends KafkaCliOptions {
@@ -21,6 +23,8 @@ interface LandCliOptions extends KafkaCliOptions {
   readonly group: string;
   readonly untilCaughtUp: boolean;
   readonly emf: boolean;
+  readonly verbose: boolean;
+  readonly logFile?: string;
   readonly breakerOpenMs: number;
   readonly store: string;
   readonly dataDir: string;
@@ -94,8 +98,17 @@ export function landCommand(): Command {
     )
     .option(
       '--emf',
-      'with --transport kafka: print the consumer lag to stderr as CloudWatch embedded metric format lines (metric OffsetLag, as Lambda reports it for Kafka event sources), every lag measurement',
+      "print metrics to stderr as CloudWatch embedded metric format lines: with --transport kafka the consumer lag (metric OffsetLag, as Lambda reports it for Kafka event sources), every lag measurement; with --transport sqs the landing function's own metrics",
       false,
+    )
+    .option(
+      '--verbose',
+      "with --transport sqs: print the landing function's structured log lines to stderr as well as to --log-file",
+      false,
+    )
+    .option(
+      '--log-file <file>',
+      "with --transport sqs: append the landing function's log and metric lines here, as CloudWatch Logs would keep them (default: <data-dir>/logs/land.ndjson)",
     )
     .option(
       '--until-caught-up',
@@ -108,7 +121,7 @@ export function landCommand(): Command {
   command.addOption(
     new Option(
       '--data-dir <dir>',
-      'with --transport kafka: the local data directory whose store receives the objects (unless --store s3://…)',
+      'the local data directory: with --transport kafka its store receives the objects (unless --store s3://…); with sqs it holds the log file',
     ).default(DEFAULT_DATA_DIR),
   );
   return command.action(async (options: LandCliOptions) => {
@@ -130,8 +143,14 @@ export function landCommand(): Command {
         ? undefined
         : integer('--retry-delay', options.retryDelay, { min: 0, max: 43_200 });
     const fn = bundledFunctionOption(options.cdkOut, options.function);
+    const logs = new FunctionLogSink({
+      verbose: options.verbose,
+      emf: options.emf,
+      file: options.logFile ?? join(options.dataDir, 'logs', 'land.ndjson'),
+    });
     const invoker = new BundledFunctionInvoker(fn, {
       environment: landingSettings.toEnvironment({ bucket }),
+      logTo: logs,
     });
     const progress = new Progress(!options.json);
     const runner = new SqsLambdaRunner({
@@ -158,11 +177,14 @@ export function landCommand(): Command {
       release();
       progress.done();
       await invoker.close();
+      await logs.close();
     }
     const result = {
       queueUrl,
       bucket,
       bundle: fn.entry,
+      logFile: logs.path,
+      ...logs.counts,
       ...runner.stats,
       stoppedBy: stop.signal.aborted ? 'signal' : 'drained',
       seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -177,6 +199,10 @@ export function landCommand(): Command {
     if (result.failedInvocations > 0)
       lines.push(
         `${n(result.failedInvocations)} invocations failed; last error: ${result.lastError ?? 'unknown'}`,
+      );
+    if (result.logLines + result.metricLines > 0)
+      lines.push(
+        `the function's ${n(result.logLines)} log and ${n(result.metricLines)} metric lines are in ${logs.path}${options.verbose || options.emf ? '' : ' (--verbose and --emf print them)'}`,
       );
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -249,6 +249,8 @@ describe('the pipeline deployed to LocalStack', () => {
     expect(lines.length).toBe(Number(landed.metricLines) + Number(landed.logLines));
     expect(landStderr).not.toContain('"_aws"');
     expect(landStderr).not.toMatch(/"level":"(INFO|WARN|ERROR)"/);
+    // Nor the AWS SDK's multi-line notice about Node versions (README states the supported ones).
+    expect(landStderr).not.toContain('NodeVersionSupportWarning');
   });
 
   it('loads from LocalStack S3 and builds the same warehouse as the embedded run', async () => {

@@ -56,7 +56,7 @@ function negatedStringTest(
     case 'suffix':
       return (text) => operands.some((suffix) => text.endsWith(suffix));
     case 'equals-ignore-case':
-      return operands.length === 0 ? () => false : compileIgnoreCase(operands, 'equals');
+      return compileIgnoreCase(operands, 'equals');
     default: {
       const matchers = operands.map((operand, index) =>
         compileWildcard(parseWildcard(operand, operands.length === 1 ? path : childPath(path, index))),
@@ -91,6 +91,11 @@ function compileNegatedOperator(expression: Readonly<Record<string, unknown>>, p
     throw new InvalidEventPatternError(SINGLE_VALUE_REASON, operatorPath);
   } else {
     throw new InvalidEventPatternError(nonStringReason, operatorPath);
+  }
+  // event-ruler 1.8.1 fails on an empty list here (a NullPointerException in Machine.addRule), so
+  // EventBridge cannot hold such a rule: rejected like an empty anything-but value list.
+  if (operands.length === 0) {
+    throw new InvalidEventPatternError(`anything-but ${operator} list must not be empty`, operatorPath);
   }
   if ((operator === 'prefix' || operator === 'suffix') && operands.includes('')) {
     throw new InvalidEventPatternError('Null prefix/suffix not allowed', operatorPath);

@@ -48,11 +48,24 @@ function parseIpv6(text: string): Uint8Array | undefined {
   return bytes;
 }
 
-/** Parses an IPv4 or IPv6 address literal into its 4 or 16 bytes; undefined when it is not one. */
+/** Whether 16 address bytes are an IPv4-mapped IPv6 address, ::ffff:0:0/96 (RFC 4291, section 2.5.5.2). */
+function isIpv4Mapped(bytes: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
+/**
+ * Parses an IPv4 or IPv6 address literal into its 4 or 16 bytes; undefined when it is not one. An
+ * IPv4-mapped IPv6 address (`::ffff:a00:5`, in any spelling of its hex groups) is read as the IPv4
+ * address it carries (10.0.0.5), as event-ruler's `java.net.InetAddress.getByName` does: it then falls in
+ * IPv4 blocks and not in IPv6 ones, and a mapped block (`::ffff:a00:0/120`) is an IPv4 block whose mask
+ * must be < 32. The dotted form `::ffff:10.0.0.5` is not an address at all (see the shapes above).
+ */
 export function parseIpAddress(text: string): Uint8Array | undefined {
   if (IPV4_SHAPE.test(text)) return parseIpv4(text);
-  if (IPV6_SHAPE.test(text)) return parseIpv6(text);
-  return undefined;
+  if (!IPV6_SHAPE.test(text)) return undefined;
+  const bytes = parseIpv6(text);
+  return bytes !== undefined && isIpv4Mapped(bytes) ? bytes.slice(12) : bytes;
 }
 
 /**

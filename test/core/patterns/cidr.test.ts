@@ -39,6 +39,38 @@ describe('IP address (cidr) matching', () => {
     });
   });
 
+  // event-ruler reads addresses with java.net.InetAddress, which turns an IPv4-mapped IPv6 address into the
+  // IPv4 address it carries (found by the Event Ruler differential, test/e2e/event-ruler-differential.test.ts).
+  describe('IPv4-mapped IPv6 addresses', () => {
+    const v4 = { detail: { ip: [{ cidr: '10.0.0.0/24' }] } };
+    const v6 = { detail: { ip: [{ cidr: '::/1' }] } };
+
+    it('fall in the IPv4 block of the address they carry, in any spelling', () => {
+      for (const ip of ['::ffff:a00:5', '::FFFF:A00:5', '0:0:0:0:0:ffff:a00:5', '0000::ffff:0a00:0005']) {
+        expect(matchesPattern(v4, withDetail({ ip })), ip).toBe(true);
+      }
+      expect(matchesPattern(v4, withDetail({ ip: '::ffff:a00:105' }))).toBe(false);
+    });
+
+    it('are not IPv6 addresses any more', () => {
+      expect(matchesPattern(v6, withDetail({ ip: '::ffff:a00:5' }))).toBe(false);
+      expect(matchesPattern(v6, withDetail({ ip: '::a00:5' }))).toBe(true);
+    });
+
+    it('are plain strings in their dotted form, as in event-ruler', () => {
+      expect(matchesPattern(v4, withDetail({ ip: '::ffff:10.0.0.5' }))).toBe(false);
+    });
+
+    it('make an IPv4 block in a pattern, whose mask must be < 32', () => {
+      const mapped = { detail: { ip: [{ cidr: '::ffff:a00:0/24' }] } };
+
+      expect(matchesPattern(mapped, withDetail({ ip: '10.0.0.9' }))).toBe(true);
+      expect(() => matchesPattern({ ip: [{ cidr: '::ffff:0:0/96' }] }, withDetail({}))).toThrow(
+        'IPv4 mask bits must be < 32',
+      );
+    });
+  });
+
   // https://github.com/localstack/localstack/blob/main/tests/aws/services/events/event_pattern_templates/content_ip_address_v6.json5 (AWS-validated)
   describe('IPv6', () => {
     const pattern = { detail: { sourceIPAddress: [{ cidr: '2001:db8:1234:1a00::/64' }] } };

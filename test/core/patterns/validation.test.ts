@@ -273,6 +273,18 @@ describe('event pattern validation', () => {
       expect(rejection({ s: [{ 'anything-but': [] }] }).reason).toBe('anything-but list must not be empty');
     });
 
+    // event-ruler 1.8.1 throws a NullPointerException adding such a rule (found by the Event Ruler differential).
+    it('rejects an empty list in its prefix, suffix, wildcard and equals-ignore-case forms', () => {
+      for (const operator of ['prefix', 'suffix', 'wildcard', 'equals-ignore-case']) {
+        const error = rejection({ s: [{ 'anything-but': { [operator]: [] } }] });
+
+        expect(error.reason).toBe(`anything-but ${operator} list must not be empty`);
+        expect(error.path).toBe(
+          `$.s[0]["anything-but"]${operator === 'equals-ignore-case' ? '["equals-ignore-case"]' : `.${operator}`}`,
+        );
+      }
+    });
+
     it('rejects a list mixing strings and numbers', () => {
       expect(rejection({ s: [{ 'anything-but': ['a', 1] }] }).reason).toBe(
         'Inside anything but list, either all values are number or string, mixed type is not supported',

@@ -20,6 +20,7 @@ export function eltContext(settings: EltSettings): EltFunctionContext {
     ? new FsObjectStore(settings.localStoreDir)
     : new S3ObjectStore({ bucket: settings.bucket, prefix: settings.keyPrefix });
   const warehouse = new RedshiftDataWarehouse({
+    ...(settings.dataApiEndpoint ? { endpoint: settings.dataApiEndpoint } : {}),
     target: settings.target,
     database: settings.database,
     ...(settings.secretArn ? { secretArn: settings.secretArn } : {}),

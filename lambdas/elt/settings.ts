@@ -22,6 +22,7 @@ const ENV = {
   secretArn: 'REDSHIFT_SECRET_ARN',
   copyRoleArn: 'REDSHIFT_COPY_ROLE_ARN',
   dialect: 'REDSHIFT_SQL_DIALECT',
+  dataApiEndpoint: 'REDSHIFT_DATA_API_ENDPOINT',
   namespaceId: 'REDSHIFT_NAMESPACE_ID',
   localStore: 'RAW_STORE',
   readers: 'ELT_READERS',
@@ -46,6 +47,11 @@ export interface EltSettings extends RawBucketSettings {
    * REDSHIFT_SQL_DIALECT. @default 'redshift'
    */
   readonly dialect: string;
+  /**
+   * The Data API endpoint, when not the Region's: a VPC endpoint, or `elt dataapi` for a deployment to a
+   * local emulator. Env REDSHIFT_DATA_API_ENDPOINT. @default - the Region's Data API
+   */
+  readonly dataApiEndpoint?: string;
   /**
    * Read and write the bucket's objects in a local directory instead of S3: for running these functions
    * on a workstation against `elt dataapi --bucket-dir <bucket>=<dir>`. Env RAW_STORE (a file:// URL).
@@ -93,6 +99,7 @@ export const eltSettings = {
       ...(settings.dialect !== undefined && settings.dialect !== DEFAULT_DIALECT
         ? { [ENV.dialect]: settings.dialect }
         : {}),
+      ...optional(ENV.dataApiEndpoint, settings.dataApiEndpoint),
       ...optional(
         ENV.localStore,
         settings.localStoreDir === undefined ? undefined : pathToFileURL(settings.localStoreDir).href,
@@ -124,6 +131,12 @@ export const eltSettings = {
       throw new SettingError(ENV.dialect, `is invalid: ${(error as Error).message}`, { cause: error });
     }
     const secretArn = optionalSetting(env, ENV.secretArn);
+    const dataApiEndpoint = optionalSetting(env, ENV.dataApiEndpoint);
+    if (dataApiEndpoint !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(dataApiEndpoint))
+      throw new SettingError(
+        ENV.dataApiEndpoint,
+        `must be an http(s) URL, got ${JSON.stringify(dataApiEndpoint)}`,
+      );
     const localStore = optionalSetting(env, ENV.localStore);
     const latenessHours = latenessSetting.fromEnvironment(env);
     const maxObjectsPerRun = optionalIntegerSetting(env, ENV.maxObjectsPerRun, MAX_OBJECTS_PER_RUN_RANGE);
@@ -138,6 +151,7 @@ export const eltSettings = {
       ...(secretArn ? { secretArn } : {}),
       copyRoleArn: requiredSetting(env, ENV.copyRoleArn, 'the IAM role Redshift COPY assumes'),
       dialect,
+      ...(dataApiEndpoint ? { dataApiEndpoint } : {}),
       ...(localStore ? { localStoreDir: localDir(localStore) } : {}),
       readers: readReaders(env),
       ...(latenessHours !== undefined ? { latenessHours } : {}),

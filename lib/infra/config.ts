@@ -23,6 +23,7 @@ import {
 } from '../core/deploy-config/settings.js';
 import { EVENT_SOURCE_LIMITS } from '../core/landing/event-source-limits.js';
 import { EltError } from '../core/util/errors.js';
+import { leftOut, type AppPart, type DeployTarget } from '../core/deploy-config/targets.js';
 import { bootstrapServersReader, parseKafka, type KafkaConfig } from './config/kafka-settings.js';
 import { SettingsReader, type Fail, type Raw } from './config/settings-reader.js';
 import { checkWarehouse, warehouseReaders } from './config/warehouse-settings.js';
@@ -63,7 +64,7 @@ export interface EltConfig {
 }
 
 /** Where an environment is deployed. */
-export type DeployTarget = (typeof TOP_SETTINGS.target.values)[number];
+export type { DeployTarget };
 
 /** A setting that is missing or out of range. The message names the setting and the allowed values. */
 export class EltConfigError extends EltError {
@@ -99,7 +100,10 @@ export function parseConfig(
     target: top.target,
     region: top.region,
     fail,
-    custom: { ...warehouseReaders(top.region, top.target === 'aws', fail), ...bootstrapServersReader(fail) },
+    custom: {
+      ...warehouseReaders(top.region, !leftOut(top.target, 'redshiftServerless'), fail),
+      ...bootstrapServersReader(fail),
+    },
   });
   const section = (name: keyof typeof DEPLOY_SECTIONS): Raw => reader.object(name, raw[name]);
   const config: EltConfig = {
@@ -137,25 +141,37 @@ function checkAcrossSections(config: EltConfig, fail: Fail): void {
     throw error;
   }
   checkWarehouse(config.warehouse, fail);
-  if (target !== 'localstack') return;
-  if (config.rawBucket.destroyOnRemoval) {
-    fail(
+  checkTarget(config, fail);
+}
+
+/** Settings that need a part of the app the target leaves out (lib/core/deploy-config/targets.ts). */
+function checkTarget(config: EltConfig, fail: Fail): void {
+  const { target } = config;
+  const refuse = (setting: string, verb: string, part: AppPart, instead = ''): void => {
+    const why = leftOut(target, part);
+    if (why) fail(setting, `cannot be ${verb} with target "${target}": ${why}${instead}`);
+  };
+  if (config.rawBucket.destroyOnRemoval)
+    refuse(
       'rawBucket.destroyOnRemoval',
-      'cannot be true with target "localstack": emptying the bucket needs a Lambda-backed custom resource, which LocalStack cannot run without Docker (stopping LocalStack discards its state instead)',
+      'true',
+      'lambdaCustomResources',
+      ' (emptying the bucket needs a Lambda-backed custom resource; stopping the emulator discards its state instead)',
     );
-  }
-  if (config.kafka) {
-    fail(
+  if (config.kafka)
+    refuse(
       'kafka',
-      'cannot be set with target "localstack": LocalStack cannot run MSK or Lambda event source mappings without a paid plan and Docker (test the Kafka path against a local broker with `elt land --transport kafka`)',
+      'set',
+      'kafka',
+      ' (test the Kafka path against a local broker with `elt land --transport kafka`)',
     );
-  }
-  if (config.ingestApi.enabled) {
+  if (config.ingestApi.enabled) refuse('ingestApi.enabled', 'true', 'ingestApi');
+  const workflow = !leftOut(target, 'eltWorkflow');
+  if (workflow && leftOut(target, 'redshiftServerless') && config.warehouse.dataApiEndpoint === undefined)
     fail(
-      'ingestApi.enabled',
-      'cannot be true with target "localstack": LocalStack\'s free edition has no API Gateway HTTP APIs (run the same API locally with `elt serve --bus eventbridge:<bus>`)',
+      'warehouse.dataApiEndpoint',
+      `is not set: target "${target}" has no Redshift Serverless, so the ELT steps need a Data API endpoint (\`elt dataapi\` on the host, e.g. http://127.0.0.1:4599)`,
     );
-  }
 }
 
 /**

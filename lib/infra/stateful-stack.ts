@@ -11,6 +11,12 @@ import { KafkaFailureBucket } from './constructs/kafka-failure-bucket.js';
 import { LandingQueue } from './constructs/landing-queue.js';
 import { RawBucket } from './constructs/raw-bucket.js';
 import { RedshiftServerlessWarehouse } from './constructs/redshift-serverless-warehouse.js';
+import {
+  DataApiEndpointWarehouse,
+  isRedshiftServerless,
+  type EltWarehouse,
+} from './constructs/data-api-warehouse.js';
+import { leftOut } from '../core/deploy-config/targets.js';
 
 /** Props of {@link EltStatefulStack}. */
 export interface EltStatefulStackProps extends StackProps {
@@ -22,8 +28,11 @@ export interface EltStatefulResources {
   readonly bus: EltEventBus;
   readonly landingQueue: LandingQueue;
   readonly rawBucket: RawBucket;
-  /** Absent on LocalStack, which cannot run Redshift Serverless. */
-  readonly warehouse?: RedshiftServerlessWarehouse;
+  /**
+   * Redshift Serverless; on the emulator, a Data API endpoint outside the stack; absent on LocalStack, where
+   * the ELT workflow is left out.
+   */
+  readonly warehouse?: EltWarehouse;
   /** The MSK Serverless cluster of the Kafka landing path; only with `kafka.mode` "msk-serverless". */
   readonly kafkaCluster?: KafkaCluster;
   /** Where the Kafka event source mapping writes the batches it gave up on; only when `kafka` is configured. */
@@ -57,6 +66,7 @@ export class EltStatefulStack extends Stack {
       rules: RULES,
       targets: { landing: landingQueue.queue },
       archiveRetentionDays: config.bus.archiveRetentionDays,
+      withoutArchive: leftOut(config.target, 'archive') !== undefined,
       retryAttempts: config.ruleTarget.retryAttempts,
       maxEventAge: Duration.seconds(config.ruleTarget.maxEventAgeSeconds),
     });
@@ -65,11 +75,11 @@ export class EltStatefulStack extends Stack {
       quarantineExpireDays: config.rawBucket.quarantineExpireDays,
       destroyOnRemoval: config.rawBucket.destroyOnRemoval,
     });
-    const warehouse = config.target === 'aws' ? this.createWarehouse(config, prefix, rawBucket) : undefined;
-    // MSK Serverless joins the warehouse's isolated VPC (config refuses kafka on LocalStack, so the
-    // warehouse is there whenever this is).
+    const warehouse = this.createWarehouse(config, prefix, rawBucket);
+    // MSK Serverless joins the warehouse's isolated VPC (config refuses kafka on the targets without
+    // Redshift Serverless, so the VPC is there whenever this is).
     const kafkaCluster =
-      warehouse && config.kafka?.mode === 'msk-serverless'
+      warehouse && isRedshiftServerless(warehouse) && config.kafka?.mode === 'msk-serverless'
         ? new KafkaCluster(this, 'Kafka', { clusterName: `${prefix}-kafka`, vpc: warehouse.vpc })
         : undefined;
     const kafkaFailures = config.kafka
@@ -102,7 +112,7 @@ export class EltStatefulStack extends Stack {
     });
     new CfnOutput(this, 'LandingQueueUrl', { value: landingQueue.queue.queueUrl });
     new CfnOutput(this, 'LandingDeadLetterQueueUrl', { value: landingQueue.deadLetterQueue.queueUrl });
-    if (warehouse) {
+    if (warehouse && isRedshiftServerless(warehouse)) {
       new CfnOutput(this, 'WorkgroupName', {
         value: warehouse.workgroupName,
         description: 'Redshift Serverless workgroup',
@@ -158,11 +168,19 @@ export class EltStatefulStack extends Stack {
     return secret;
   }
 
-  private createWarehouse(
-    config: EltConfig,
-    prefix: string,
-    rawBucket: RawBucket,
-  ): RedshiftServerlessWarehouse {
+  /**
+   * Redshift Serverless, unless the target leaves it out: then a Data API endpoint outside the stack when
+   * the target runs the ELT workflow (the emulator), else none (LocalStack).
+   */
+  private createWarehouse(config: EltConfig, prefix: string, rawBucket: RawBucket): EltWarehouse | undefined {
+    if (leftOut(config.target, 'redshiftServerless')) {
+      if (leftOut(config.target, 'eltWorkflow')) return undefined;
+      return new DataApiEndpointWarehouse(this, 'Warehouse', {
+        workgroupName: `${prefix}-warehouse`,
+        databaseName: config.warehouse.databaseName,
+        rawBucket: rawBucket.bucket,
+      });
+    }
     return new RedshiftServerlessWarehouse(this, 'Warehouse', {
       name: `${prefix}-warehouse`,
       rawBucket: rawBucket.bucket,

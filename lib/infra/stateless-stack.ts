@@ -14,6 +14,7 @@ import { IngestApi } from './constructs/ingest-api.js';
 import { KafkaLandingFunction } from './constructs/kafka-landing-function.js';
 import { Monitoring } from './constructs/monitoring.js';
 import type { RedshiftServerlessWarehouse } from './constructs/redshift-serverless-warehouse.js';
+import { isRedshiftServerless } from './constructs/data-api-warehouse.js';
 import type { EltStatefulResources } from './stateful-stack.js';
 import { objectsUnderPrefixes } from './nag-findings.js';
 import { ConstructPropsError } from './construct-errors.js';
@@ -87,7 +88,7 @@ export class EltStatelessStack extends Stack {
     if (!stateful.warehouse) return;
 
     // On LocalStack, `elt land` plays this event source mapping (LocalStack cannot run Lambdas without
-    // Docker), so it is left out there and the two never compete for messages.
+    // Docker), so it is left out there (with the warehouse) and the two never compete for messages.
     this.landing.function.addEventSource(
       new lambdaEventSources.SqsEventSource(stateful.landingQueue.queue, {
         batchSize: config.landing.batchSize,
@@ -102,6 +103,10 @@ export class EltStatelessStack extends Stack {
       bus: stateful.bus.bus,
       rawBucket: bucket,
       warehouse: stateful.warehouse,
+      dataApi: {
+        ...(config.warehouse.dataApiEndpoint ? { endpoint: config.warehouse.dataApiEndpoint } : {}),
+        dialect: config.warehouse.sqlDialect,
+      },
       schedule: config.elt.schedule,
       timezone: config.elt.timezone,
       logRetention,
@@ -127,7 +132,8 @@ export class EltStatelessStack extends Stack {
       ...(config.alarms.email ? { alarmEmail: config.alarms.email } : {}),
     });
     this.monitoring = monitoring;
-    this.addWarehouseCostAlarm(config, stateful.warehouse, monitoring);
+    if (isRedshiftServerless(stateful.warehouse))
+      this.addWarehouseCostAlarm(config, stateful.warehouse, monitoring);
     if (this.ingestApi) {
       monitoring.addAlarm(
         'IngestServerErrors',

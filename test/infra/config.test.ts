@@ -74,7 +74,7 @@ describe('parseConfig', () => {
       'warehouse.availabilityZones must be three availability zones of eu-west-1 (AZ IDs such as euw1-az1 or names such as eu-west-1a)',
     ],
     [{ rawBucket: { infrequentAccessAfterDays: 7 } }, 'rawBucket.infrequentAccessAfterDays must be from 30'],
-    [{ target: 'gcp' }, 'target must be "aws" or "localstack", got "gcp"'],
+    [{ target: 'gcp' }, 'target must be "aws", "localstack" or "emulator", got "gcp"'],
     [
       { target: 'localstack', rawBucket: { destroyOnRemoval: true } },
       'rawBucket.destroyOnRemoval cannot be true with target "localstack"',
@@ -446,7 +446,7 @@ describe('parseConfig: the optional kafka section', () => {
     ],
     [
       { kafka: { ...selfManaged, authenticationMethod: 'PLAIN' } },
-      'kafka.authenticationMethod must be "SASL_SCRAM_512_AUTH" or "SASL_SCRAM_256_AUTH" or "BASIC_AUTH", got "PLAIN"',
+      'kafka.authenticationMethod must be "SASL_SCRAM_512_AUTH", "SASL_SCRAM_256_AUTH" or "BASIC_AUTH", got "PLAIN"',
     ],
     [
       { target: 'localstack', kafka: msk },
@@ -586,7 +586,7 @@ describe('loadConfig', () => {
   it('names the known environments when asked for an unknown one', () => {
     expect(() =>
       loadConfig(app({ env: 'staging', account: '123456789012', region: 'eu-west-1' }), {}),
-    ).toThrow('env names no block of "elt:environments" in cdk.json (known: dev, prod, local)');
+    ).toThrow('env names no block of "elt:environments" in cdk.json (known: dev, prod, local, emulator)');
   });
 
   it('builds the ingest API for the aws environments of cdk.json and not for local', () => {

@@ -1,3 +1,4 @@
+import { LEFT_OUT } from '../../lib/core/deploy-config/targets.js';
 import { Match } from 'aws-cdk-lib/assertions';
 import { RULES } from '../../lib/core/rules.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +131,66 @@ describe('the local environment (target localstack)', () => {
       Runtime: 'nodejs22.x',
       Environment: { Variables: Match.objectLike({ RAW_BUCKET: Match.anyValue() }) },
     });
+  });
+});
+
+describe('the emulator environment (target emulator, MiniStack)', () => {
+  let emu: SynthesizedApp;
+  beforeAll(() => {
+    emu = synthesize({ env: 'emulator', account: '000000000000', region: 'us-east-1' });
+  });
+
+  it('leaves out exactly what targets.ts names: the archive and Redshift Serverless with its VPC', () => {
+    const stateful = JSON.stringify(emu.statefulTemplate.toJSON());
+    expect(stateful).not.toMatch(/AWS::Events::Archive|AWS::RedshiftServerless|AWS::EC2::/);
+    expect(Object.keys(LEFT_OUT.emulator).sort()).toEqual(['archive', 'kafka', 'redshiftServerless']);
+    // The COPY role is still made, with the grants it has on AWS.
+    emu.statefulTemplate.resourceCountIs('AWS::IAM::Role', 1);
+  });
+
+  it('deploys everything else of the aws app: event source mapping, workflow, schedule, ingest API, alarms, dashboard', () => {
+    const t = emu.statelessTemplate;
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    t.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    t.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(Object.keys(resourcesOf(t, 'AWS::CloudWatch::Alarm')).length).toBeGreaterThanOrEqual(5);
+    // Only the warehouse cost alarm goes, with Redshift Serverless (its metric is the workgroup's).
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/AWS\/Redshift-Serverless/);
+  });
+
+  it('gives the ELT steps the Data API endpoint and SQL dialect of the config, and no test-only path', () => {
+    const steps = Object.values(resourcesOf(emu.statelessTemplate, 'AWS::Lambda::Function')).filter((r) =>
+      JSON.stringify(r).includes('REDSHIFT_WORKGROUP'),
+    );
+    expect(steps).toHaveLength(6);
+    for (const step of steps) {
+      const vars = (
+        step as unknown as { Properties: { Environment: { Variables: Record<string, unknown> } } }
+      ).Properties.Environment.Variables;
+      expect(vars).toMatchObject({
+        REDSHIFT_DATA_API_ENDPOINT: emu.config.warehouse.dataApiEndpoint,
+        REDSHIFT_SQL_DIALECT: 'postgres',
+        REDSHIFT_WORKGROUP: 'elt-emulator-warehouse',
+      });
+      expect(vars).not.toHaveProperty('RAW_STORE');
+    }
+  });
+
+  it('refuses an emulator environment without a Data API endpoint, and Kafka, naming the reason', () => {
+    const ctx = (patch: Record<string, unknown>): Record<string, unknown> => ({
+      ...withEnvironment('emulator', patch),
+      env: 'emulator',
+      account: '000000000000',
+      region: 'us-east-1',
+    });
+    expect(() => synthesize(ctx({ warehouse: { sqlDialect: 'postgres' } }))).toThrow(
+      'warehouse.dataApiEndpoint is not set: target "emulator" has no Redshift Serverless',
+    );
+    expect(() => synthesize(ctx({ kafka: { mode: 'msk-serverless', topic: 'elt-events' } }))).toThrow(
+      'kafka cannot be set with target "emulator": MiniStack 1.5.33 has no MSK',
+    );
   });
 });
 

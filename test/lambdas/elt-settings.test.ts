@@ -49,6 +49,8 @@ describe('eltSettings.fromEnvironment', () => {
     ['ELT_READERS', '{"users":'],
     ['ELT_READERS', '{"admins":["a"]}'],
     ['REDSHIFT_SQL_DIALECT', 'oracle'],
+    ['REDSHIFT_DATA_API_ENDPOINT', '127.0.0.1:4599'],
+    ['REDSHIFT_DATA_API_ENDPOINT', 'http://127.0.0.1:4599/some/path'],
     ['RAW_KEY_PREFIX', 'no-slash'],
   ])('fails with a SettingError naming %s when it is %j', (name, value) => {
     expect(() => eltSettings.fromEnvironment({ ...REQUIRED, [name]: value })).toThrow(
@@ -67,6 +69,7 @@ describe('eltSettings.toEnvironment', () => {
       secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin',
       copyRoleArn: 'arn:aws:iam::123456789012:role/copy',
       dialect: 'postgres',
+      dataApiEndpoint: 'http://127.0.0.1:4599',
       localStoreDir: '/tmp/elt-raw',
       readers: { users: ['analyst'], groups: ['bi'] },
       latenessHours: 6,

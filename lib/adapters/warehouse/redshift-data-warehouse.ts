@@ -59,6 +59,8 @@ export interface RedshiftDataWarehouseOptions {
   readonly copy?: RedshiftCopySource;
   /** @default a client from the default credential chain; `AWS_ENDPOINT_URL` is honoured */
   readonly client?: RedshiftDataClient;
+  /** The Data API endpoint of the default client, when not the Region's. */
+  readonly endpoint?: string;
   /**
    * The SQL dialect statements are written in. Redshift in production; `postgres` against a local Data
    * API endpoint backed by PostgreSQL, which speaks the same wire protocol but runs PostgreSQL SQL.
@@ -201,7 +203,9 @@ export class RedshiftDataWarehouse extends PipelineWarehouse {
     super();
     this.dialect = options.dialect ?? redshiftDialect;
     // Retries are this adapter's: it knows which calls are idempotent (all carry a ClientToken).
-    this.client = options.client ?? new RedshiftDataClient({ maxAttempts: 1 });
+    this.client =
+      options.client ??
+      new RedshiftDataClient({ maxAttempts: 1, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
     this.retry = options.retry ?? {};
     this.wait = options.sleep ?? sleep;
     this.timeoutMs = options.statementTimeoutMs ?? 15 * 60_000;

@@ -5,11 +5,12 @@
  * Plain data: no CDK, no SDK.
  */
 import { EltError } from '../util/errors.js';
+import type { DeployTarget } from './targets.js';
 
 /** What a default that depends on other settings may read. */
 export interface DefaultContext {
   readonly envName: string;
-  readonly target: 'aws' | 'localstack';
+  readonly target: DeployTarget;
   readonly region: string;
   /** The settings of the same section parsed so far (declaration order). */
   readonly section: Readonly<Record<string, unknown>>;

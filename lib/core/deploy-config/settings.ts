@@ -7,6 +7,7 @@
  */
 import type { WarehouseReaders } from '../elt/readers.js';
 import { EVENT_SOURCE_LIMITS } from '../landing/event-source-limits.js';
+import { DEPLOY_TARGETS } from './targets.js';
 import {
   bool,
   custom,
@@ -32,9 +33,9 @@ export const CAPACITY_STEPS = '4, 8–512 in steps of 8, or 544–1,024 in steps
 /** The top level of an environment block: where it is deployed. */
 export const TOP_SETTINGS = {
   target: oneOf({
-    values: ['aws', 'localstack'],
+    values: DEPLOY_TARGETS,
     default: 'aws',
-    doc: 'where the stacks go: `localstack` leaves out what LocalStack cannot run (Redshift Serverless and the ELT workflow, event source mappings, Lambda-backed custom resources, the ingest API, Kafka)',
+    doc: 'where the stacks go: `localstack` leaves out what LocalStack cannot run (Redshift Serverless and the ELT workflow, event source mappings, Lambda-backed custom resources, the ingest API, Kafka); `emulator` (MiniStack) deploys everything but the archive, Redshift Serverless and Kafka, the ELT steps using `warehouse.dataApiEndpoint` (lib/core/deploy-config/targets.ts says why for each)',
   }),
   account: str({
     pattern: /^\d{12}$/,
@@ -178,6 +179,18 @@ export const WAREHOUSE_SETTINGS = {
     what: 'an IPv4 CIDR from /16 to /24',
     default: '10.42.0.0/16',
     doc: 'the warehouse VPC',
+  }),
+  dataApiEndpoint: str({
+    pattern: /^https?:\/\/[^\s/]+(:\d+)?\/?$/,
+    what: 'an http(s) URL such as http://127.0.0.1:4599',
+    optional: true,
+    defaultText: "the Region's Data API",
+    doc: 'the Redshift Data API endpoint the ELT steps call (required with `emulator`: `elt dataapi` on the host)',
+  }),
+  sqlDialect: oneOf({
+    values: ['redshift', 'postgres'],
+    default: 'redshift',
+    doc: 'the SQL the ELT steps write: `postgres` for a Data API endpoint backed by PostgreSQL (`elt dataapi`)',
   }),
 } as const satisfies Section;
 
@@ -326,8 +339,8 @@ export const SELF_MANAGED_KAFKA_SETTINGS = {
 /** `ingestApi`: the HTTP ingest API on API Gateway, the AWS side of `elt serve`. */
 export const INGEST_API_SETTINGS = {
   enabled: bool({
-    default: ({ target }) => target === 'aws',
-    defaultText: 'true for `aws`, false for `localstack`',
+    default: ({ target }) => target !== 'localstack',
+    defaultText: 'false for `localstack`, else true',
     doc: 'build the ingest API, its function, idempotency table and token secret (not with `localstack`: run `elt serve` there)',
   }),
   throttleRatePerSecond: int({

@@ -29,7 +29,10 @@ export interface ReaderContext extends Omit<DefaultContext, 'section'> {
 
 const joinPath = (prefix: string, key: string): string => (prefix === '' ? key : `${prefix}.${key}`);
 
-const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(' or ');
+const quoted = (values: readonly string[]): string => {
+  const q = values.map((v) => `"${v}"`);
+  return q.length > 2 ? `${q.slice(0, -1).join(', ')} or ${q.at(-1)}` : q.join(' or ');
+};
 
 /**
  * Checks raw values against the declarations of lib/core/deploy-config: every key known (an unknown one

@@ -17,7 +17,8 @@ import { RAW_PREFIX } from '../../core/landing/object-keys.js';
 import { eltSettings, type EltSettingsInput } from '../../../lambdas/elt/settings.js';
 import { grantBucketAccess } from './bucket-access.js';
 import { EltFunction } from './elt-function.js';
-import { MANIFEST_PREFIX, type RedshiftServerlessWarehouse } from './redshift-serverless-warehouse.js';
+import { MANIFEST_PREFIX } from './redshift-serverless-warehouse.js';
+import type { EltWarehouse } from './data-api-warehouse.js';
 import { objectsUnderPrefixes } from '../nag-findings.js';
 
 /**
@@ -35,7 +36,12 @@ export interface EltOrchestrationProps {
   readonly namePrefix: string;
   readonly bus: events.IEventBus;
   readonly rawBucket: s3.IBucket;
-  readonly warehouse: RedshiftServerlessWarehouse;
+  readonly warehouse: EltWarehouse;
+  /**
+   * The Data API the steps call and the SQL they write (`warehouse.dataApiEndpoint`, `warehouse.sqlDialect`).
+   * @default the Region's Data API, Redshift SQL
+   */
+  readonly dataApi?: { readonly endpoint?: string; readonly dialect?: string };
   /** EventBridge Scheduler expression (already validated by the config). */
   readonly schedule: string;
   readonly timezone: string;
@@ -73,7 +79,9 @@ export class EltOrchestration extends Construct {
       target: { workgroupName: props.warehouse.workgroupName },
       database: props.warehouse.databaseName,
       copyRoleArn: props.warehouse.copyRole.roleArn,
-      namespaceId: props.warehouse.namespace.attrNamespaceNamespaceId,
+      ...(props.warehouse.namespaceId ? { namespaceId: props.warehouse.namespaceId } : {}),
+      ...(props.dataApi?.endpoint ? { dataApiEndpoint: props.dataApi.endpoint } : {}),
+      ...(props.dataApi?.dialect ? { dialect: props.dataApi.dialect } : {}),
       ...props.run,
     });
     this.runnerRole = new iam.Role(this, 'RunnerRole', {

@@ -16,6 +16,8 @@ export interface EltEventBusProps {
   readonly targets: Readonly<Record<RuleTarget['queue'], sqs.IQueue>>;
   /** Days the archive keeps events; 0 keeps them indefinitely. */
   readonly archiveRetentionDays: number;
+  /** Leave the archive out (a target that cannot create one, lib/core/deploy-config/targets.ts). @default false */
+  readonly withoutArchive?: boolean;
   /** Delivery retries from a rule to its queue (0–185). */
   readonly retryAttempts: number;
   /** Oldest event a rule still tries to deliver (60 s–24 h). */
@@ -29,7 +31,8 @@ export interface EltEventBusProps {
  */
 export class EltEventBus extends Construct {
   readonly bus: events.EventBus;
-  readonly archive: events.Archive;
+  /** Absent when the target leaves it out. */
+  readonly archive?: events.Archive;
   readonly rules: ReadonlyMap<string, events.Rule>;
   /** Events a rule could not deliver to its queue. */
   readonly targetDeadLetterQueue: sqs.Queue;
@@ -43,12 +46,13 @@ export class EltEventBus extends Construct {
       throw new ConstructPropsError(`EltEventBus: retryAttempts must be 0–185, got ${props.retryAttempts}`);
     }
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName });
-    this.archive = this.bus.archive('Archive', {
-      description: `Every event on ${props.busName}, for replay`,
-      // An archive needs a pattern; every event has an account, so this one takes them all.
-      eventPattern: { account: [this.bus.env.account] },
-      ...(props.archiveRetentionDays > 0 ? { retention: Duration.days(props.archiveRetentionDays) } : {}),
-    });
+    if (!props.withoutArchive)
+      this.archive = this.bus.archive('Archive', {
+        description: `Every event on ${props.busName}, for replay`,
+        // An archive needs a pattern; every event has an account, so this one takes them all.
+        eventPattern: { account: [this.bus.env.account] },
+        ...(props.archiveRetentionDays > 0 ? { retention: Duration.days(props.archiveRetentionDays) } : {}),
+      });
     this.targetDeadLetterQueue = new sqs.Queue(this, 'TargetDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

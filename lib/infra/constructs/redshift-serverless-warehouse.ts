@@ -136,51 +136,7 @@ export class RedshiftServerlessWarehouse extends Construct {
       allowAllOutbound: true,
     });
 
-    this.copyRole = new iam.Role(this, 'CopyRole', {
-      description: 'Redshift COPY of landed raw objects and ELT manifests',
-      assumedBy: new iam.CompositePrincipal(
-        new iam.ServicePrincipal('redshift.amazonaws.com'),
-        new iam.ServicePrincipal('redshift-serverless.amazonaws.com'),
-      ),
-    });
-    this.copyRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [
-          props.rawBucket.arnForObjects(`${RAW_PREFIX}*`),
-          props.rawBucket.arnForObjects(`${MANIFEST_PREFIX}*`),
-        ],
-      }),
-    );
-    this.copyRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [props.rawBucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${RAW_PREFIX}*`, `${MANIFEST_PREFIX}*`] } },
-      }),
-    );
-    // s3:prefix is the prefix parameter of a list request ("limit the response of the GET Bucket (ListObjects)
-    // API to key names with a specific prefix"; each S3 condition key "maps to the same name request
-    // header allowed by the API on which the condition can be set"): a GetBucketLocation request has none,
-    // so a statement conditioned on it never grants GetBucketLocation. It gets a statement of its own, on
-    // the bucket only (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html,
-    // read 2026-12-02; the IAM guide's example keeps GetBucketLocation out of the s3:prefix statement too:
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_statement.html).
-    this.copyRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [props.rawBucket.bucketArn] }),
-    );
-    NagSuppressions.addResourceSuppressions(
-      this.copyRole,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'COPY reads any object under raw/ and manifests/ of the raw bucket: object names are not known in advance.',
-          appliesTo: [objectsUnderPrefixes(RAW_PREFIX, MANIFEST_PREFIX)],
-        },
-      ],
-      true,
-    );
+    this.copyRole = copyRole(this, props.rawBucket);
 
     this.workgroupName = props.name;
     this.databaseName = props.databaseName;
@@ -219,37 +175,13 @@ export class RedshiftServerlessWarehouse extends Construct {
    * this role, from any of its sessions: each Lambda function runs in a session of its own, and the fail
    * step must see and cancel what the load step started.
    */
+  /** The namespace's id: the ELT keeps its watermark per namespace. */
+  get namespaceId(): string {
+    return this.namespace.attrNamespaceNamespaceId;
+  }
+
   grantDataApi(role: iam.Role): void {
-    iam.Grant.addToPrincipal({
-      grantee: role,
-      actions: [
-        'redshift-data:ExecuteStatement',
-        'redshift-data:BatchExecuteStatement',
-        'redshift-serverless:GetCredentials',
-      ],
-      resourceArns: [this.workgroupArn],
-    });
-    // redshift-data:statement-owner-iam-userid "filters access by statement owner iam userid" and applies to
-    // CancelStatement, DescribeStatement, GetStatementResult and ListStatements (Service Authorization
-    // Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftdataapi.html,
-    // read 2026-12-02 through its generated copy in udondan/iam-floyd). The owner id is the user id of the
-    // session that ran the statement, `<role id>:<session name>` for a role session (the principalId of an
-    // assumed role, https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html,
-    // read 2026-12-02); so `${aws:userid}` matched only the calling function's own session. `<role id>:*` matches every session of
-    // this role and nothing else (the role id is unique, unlike the name, should the role be re-created).
-    // ListStatements returns all statements of the caller's role by default (RoleLevel true,
-    // https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ListStatements.html, read 2026-12-02).
-    iam.Grant.addToPrincipal({
-      grantee: role,
-      actions: [
-        'redshift-data:DescribeStatement',
-        'redshift-data:GetStatementResult',
-        'redshift-data:CancelStatement',
-        'redshift-data:ListStatements',
-      ],
-      resourceArns: ['*'],
-      conditions: { StringLike: { 'redshift-data:statement-owner-iam-userid': `${role.roleId}:*` } },
-    });
+    grantDataApi(role, this.workgroupArn);
   }
 
   /**
@@ -265,4 +197,92 @@ export class RedshiftServerlessWarehouse extends Construct {
       period: Duration.days(1),
     });
   }
+}
+
+/**
+ * The IAM role Redshift COPY assumes: reads the landed raw objects and the ELT's manifests of the raw
+ * bucket, nothing else.
+ */
+export function copyRole(scope: Construct, rawBucket: s3.IBucket): iam.Role {
+  const role = new iam.Role(scope, 'CopyRole', {
+    description: 'Redshift COPY of landed raw objects and ELT manifests',
+    assumedBy: new iam.CompositePrincipal(
+      new iam.ServicePrincipal('redshift.amazonaws.com'),
+      new iam.ServicePrincipal('redshift-serverless.amazonaws.com'),
+    ),
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject'],
+      resources: [rawBucket.arnForObjects(`${RAW_PREFIX}*`), rawBucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
+    }),
+  );
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [rawBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${RAW_PREFIX}*`, `${MANIFEST_PREFIX}*`] } },
+    }),
+  );
+  // s3:prefix is the prefix parameter of a list request ("limit the response of the GET Bucket (ListObjects)
+  // API to key names with a specific prefix"; each S3 condition key "maps to the same name request
+  // header allowed by the API on which the condition can be set"): a GetBucketLocation request has none,
+  // so a statement conditioned on it never grants GetBucketLocation. It gets a statement of its own, on
+  // the bucket only (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html,
+  // read 2026-12-02; the IAM guide's example keeps GetBucketLocation out of the s3:prefix statement too:
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_statement.html).
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [rawBucket.bucketArn] }),
+  );
+  NagSuppressions.addResourceSuppressions(
+    role,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'COPY reads any object under raw/ and manifests/ of the raw bucket: object names are not known in advance.',
+        appliesTo: [objectsUnderPrefixes(RAW_PREFIX, MANIFEST_PREFIX)],
+      },
+    ],
+    true,
+  );
+
+  return role;
+}
+
+/**
+ * Lets `role` run statements on the workgroup `workgroupArn` through the Data API, and follow up (describe,
+ * fetch, cancel, list) on its own statements only.
+ */
+export function grantDataApi(role: iam.Role, workgroupArn: string): void {
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: [
+      'redshift-data:ExecuteStatement',
+      'redshift-data:BatchExecuteStatement',
+      'redshift-serverless:GetCredentials',
+    ],
+    resourceArns: [workgroupArn],
+  });
+  // redshift-data:statement-owner-iam-userid "filters access by statement owner iam userid" and applies to
+  // CancelStatement, DescribeStatement, GetStatementResult and ListStatements (Service Authorization
+  // Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftdataapi.html,
+  // read 2026-12-02 through its generated copy in udondan/iam-floyd). The owner id is the user id of the
+  // session that ran the statement, `<role id>:<session name>` for a role session (the principalId of an
+  // assumed role, https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html,
+  // read 2026-12-02); so `${aws:userid}` matched only the calling function's own session. `<role id>:*` matches every session of
+  // this role and nothing else (the role id is unique, unlike the name, should the role be re-created).
+  // ListStatements returns all statements of the caller's role by default (RoleLevel true,
+  // https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ListStatements.html, read 2026-12-02).
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: [
+      'redshift-data:DescribeStatement',
+      'redshift-data:GetStatementResult',
+      'redshift-data:CancelStatement',
+      'redshift-data:ListStatements',
+    ],
+    resourceArns: ['*'],
+    conditions: { StringLike: { 'redshift-data:statement-owner-iam-userid': `${role.roleId}:*` } },
+  });
 }

@@ -2,14 +2,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** The directories of the suites that run against real services (PostgreSQL, LocalStack, Kafka). */
-const SERVICE_DIRECTORIES = ['test/redshift', 'test/localstack', 'test/kafka', 'test/chaos', 'test/e2e'];
+const SERVICE_DIRECTORIES = [
+  'test/redshift',
+  'test/localstack',
+  'test/emulator',
+  'test/kafka',
+  'test/chaos',
+  'test/e2e',
+];
 
 /**
  * A test file outside those directories that still belongs to the end-to-end tier: it starts a service
- * (imports the PostgreSQL, LocalStack or Kafka helpers of test/support), or runs a CLI in a child process
+ * (imports the PostgreSQL, LocalStack, MiniStack or Kafka helpers of test/support), or runs a CLI in a child process
  * (`elt` through test/support/cli.ts, `cdk` through npx), which costs seconds per call.
  */
-const END_TO_END_SOURCE = /support\/(?:postgres|scratch-database|localstack|kafka|cli)\.js'|\bexec\(\s*'npx'/;
+const END_TO_END_SOURCE =
+  /support\/(?:postgres|scratch-database|localstack|ministack|kafka|cli)\.js'|\bexec\(\s*'npx'/;
 
 /**
  * A test file that builds CDK constructs (imports aws-cdk-lib, or the helpers of test/support that do):

@@ -126,7 +126,7 @@ export function parseConfig(
 
 /** The rules that tie settings together, beyond each setting's own range. */
 function checkAcrossSections(config: EltConfig, fail: Fail): void {
-  const { landing, target } = config;
+  const { landing } = config;
   if (landing.batchSize > EVENT_SOURCE_LIMITS.sqsBatchSizeWithoutWindow && landing.batchWindowSeconds < 1) {
     fail(
       'landing.batchWindowSeconds',

@@ -16,6 +16,7 @@ interface Service {
 const SERVICES: readonly Service[] = [
   { name: 'PostgreSQL', script: 'postgres.sh', env: {} },
   { name: 'LocalStack', script: 'localstack.sh', env: {} },
+  { name: 'MiniStack', script: 'ministack.sh', env: {} },
   { name: 'Kafka', script: 'kafka.sh', env: {} },
   { name: 'Kafka (chaos)', script: 'kafka.sh', env: CHAOS_KAFKA_ENV },
 ];

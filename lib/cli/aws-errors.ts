@@ -20,6 +20,19 @@ export function awsEndpoint(service: string): string | undefined {
   return env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ?? env.AWS_ENDPOINT_URL;
 }
 
+/** The emulators the repository starts, by their default port (scripts/services/*.sh). */
+const EMULATORS: readonly { port: string; name: string; start: string }[] = [
+  { port: '4566', name: 'LocalStack', start: 'npm run localstack:up' },
+  { port: '4567', name: 'MiniStack', start: 'npm run emulator:up' },
+];
+
+/** What to start for a local endpoint that does not answer: the emulator usually on its port. */
+function localEmulatorHint(endpoint: string): string {
+  const port = /:(\d+)(\/|$)/.exec(endpoint.replace(/^https?:\/\//, ''))?.[1];
+  const known = EMULATORS.find((e) => e.port === port) ?? EMULATORS[0]!;
+  return `Is ${known.name} running there? Start it with: ${known.start} (it listens on 127.0.0.1:${known.port}), or fix AWS_ENDPOINT_URL.`;
+}
+
 /**
  * Turns the SDK errors a user can fix by themselves into one clear line: an endpoint that does not answer
  * (LocalStack not started, a wrong port) and missing credentials. Anything else is returned unchanged.
@@ -29,9 +42,8 @@ export function explainAwsError(error: unknown, service: string, what: string): 
   const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
   const endpoint = awsEndpoint(service);
   if ((code && UNREACHABLE.has(code)) || error.name === 'TimeoutError') {
-    const local = isLocalEndpoint(endpoint);
-    const hint = local
-      ? `Is LocalStack running there? Start it with: npm run localstack:up (it listens on 127.0.0.1:4566), or fix AWS_ENDPOINT_URL.`
+    const hint = isLocalEndpoint(endpoint)
+      ? localEmulatorHint(endpoint!)
       : endpoint
         ? 'Check AWS_ENDPOINT_URL.'
         : 'Check the network and AWS_REGION.';

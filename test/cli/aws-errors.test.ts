@@ -15,6 +15,25 @@ describe('explainAwsError', () => {
     );
   });
 
+  it.each([
+    ['http://127.0.0.1:4566', 'Is LocalStack running there? Start it with: npm run localstack:up'],
+    ['http://127.0.0.1:4567', 'Is MiniStack running there? Start it with: npm run emulator:up'],
+  ])('names the emulator usually on %s when it does not answer', (endpoint, hint) => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const saved = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    try {
+      const explained = explainAwsError(refused, 'eventbridge', 'publishing') as CliError;
+      expect(explained).toBeInstanceOf(CliError);
+      expect(explained.message).toBe(
+        `publishing: cannot reach ${endpoint} (ECONNREFUSED). ${hint} (it listens on ${endpoint.slice(7)}), or fix AWS_ENDPOINT_URL.`,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = saved;
+    }
+  });
+
   it('returns any other error unchanged', () => {
     const error = new Error('AccessDeniedException');
     expect(explainAwsError(error, 'eventbridge', 'publishing')).toBe(error);

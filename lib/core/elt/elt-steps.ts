@@ -238,7 +238,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
       ...(ctx.latenessHours !== undefined ? { latenessHours: ctx.latenessHours } : {}),
       ...(from ? { seen: from.recent } : {}),
     });
-  let { objects: candidates, listed } = await list(mark);
+  let { objects: candidates, seen, listed } = await list(mark);
   if (ctx.skipWhenNothingNew && !candidates.some((o) => isProductObject(o.key))) {
     ctx.onProgress?.(
       `plan: no new product events since the last published run (${candidates.length} of the pipeline's own)`,
@@ -251,7 +251,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
   if (mark && !(await publishedRun(ctx.warehouse, mark.runId))) {
     ctx.onProgress?.(`plan: the watermark's run ${mark.runId} is not in this warehouse; listing everything`);
     mark = undefined;
-    ({ objects: candidates, listed } = await list(undefined));
+    ({ objects: candidates, seen, listed } = await list(undefined));
   }
   const since = mark ? new Date(mark.at.getTime() - WATERMARK_MARGIN_MS) : undefined;
   let lockHeld = false;
@@ -268,7 +268,7 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
     lockHeld = true;
   }
   try {
-    return await writePlan(ctx, id, started, { candidates, listed, since, previous: mark }, lockHeld);
+    return await writePlan(ctx, id, started, { candidates, seen, listed, since, previous: mark }, lockHeld);
   } catch (error) {
     // The failure path gets no run state from a plan that failed: give the lock back here. The plan's
     // error is the one to throw; a release that fails too is reported (the lock then expires).
@@ -291,6 +291,8 @@ async function writePlan(
   started: Date,
   listing: {
     candidates: readonly ObjectInfo[];
+    /** Objects listed again that the last published run already saw (in the previous watermark's `recent`). */
+    seen: readonly ObjectInfo[];
     listed: number;
     since: Date | undefined;
     previous: { at: Date; recent: ReadonlySet<string> } | undefined;
@@ -312,17 +314,22 @@ async function writePlan(
   const watermark = left[0]?.lastModified ?? newest ?? listing.previous?.at ?? started;
   const margin = watermark.getTime() - WATERMARK_MARGIN_MS;
   const leftKeys = new Set(left.map((o) => o.key));
-  const recent = listing.candidates
-    .filter((o) => !leftKeys.has(o.key) && (o.lastModified?.getTime() ?? 0) >= margin)
-    .map((o) => o.key);
-  // A watermark that did not move keeps the keys the last one remembered (the listing left them out).
+  // Every key inside the new margin that this run loaded or found loaded: the candidates, and the keys the
+  // last run already remembered that are still inside it (left out of the candidates, not out of the
+  // margin: forgetting them would make the next plan count them as new).
+  const recent = new Set(
+    [...listing.candidates, ...listing.seen]
+      .filter((o) => !leftKeys.has(o.key) && (o.lastModified?.getTime() ?? 0) >= margin)
+      .map((o) => o.key),
+  );
+  // A watermark that did not move keeps every key the last one remembered (some may have no time).
   if (listing.previous && watermark.getTime() === listing.previous.at.getTime())
-    recent.push(...listing.previous.recent);
+    for (const k of listing.previous.recent) recent.add(k);
   const key = planKey(id);
   const plan: RunPlan = {
     runId: id,
     objects,
-    ...(recent.length <= MAX_RECENT_KEYS ? { recent } : {}),
+    ...(recent.size <= MAX_RECENT_KEYS ? { recent: [...recent] } : {}),
   };
   await ctx.store.put(key, Buffer.from(JSON.stringify(plan)), { contentType: 'application/json' });
   const state: RunState = {

@@ -94,28 +94,30 @@ export interface RawListingOptions {
 
 /**
  * The raw objects a plan considers: those written since the watermark (all without one), less those the
- * last published run already saw. With a lateness
+ * last published run already saw, which are returned apart (`seen`): they are still inside the margin, and
+ * the watermark this plan leaves must remember them too, or the plan after it counts them as new. With a lateness
  * bound it lists, per source and detail-type, only the partitions from `since − lateness` on (S3
  * `StartAfter` on the key, so partitions of future event times are listed too); otherwise all of `raw/`.
  */
 export async function listRawCandidates(
   store: ObjectStore,
   options: RawListingOptions,
-): Promise<{ objects: ObjectInfo[]; listed: number }> {
-  const { since, latenessHours, seen } = options;
+): Promise<{ objects: ObjectInfo[]; seen: ObjectInfo[]; listed: number }> {
+  const { since, latenessHours } = options;
   const objects: ObjectInfo[] = [];
+  const seen: ObjectInfo[] = [];
   let listed = 0;
   const keep = (o: ObjectInfo): void => {
     listed++;
     if (!o.key.endsWith(OBJECT_SUFFIX) || !parseRawKey(o.key)) return;
     // An object whose time the store does not know is always a candidate: the ledger decides.
     if (since && o.lastModified && o.lastModified.getTime() < since.getTime()) return;
-    if (seen?.has(o.key)) return;
-    objects.push(o);
+    if (options.seen?.has(o.key)) seen.push(o);
+    else objects.push(o);
   };
   if (!since || latenessHours === undefined || !store.listPrefixes) {
     for await (const o of store.list(RAW_PREFIX)) keep(o);
-    return { objects, listed };
+    return { objects, seen, listed };
   }
   const floorDay = timePartition(new Date(since.getTime() - latenessHours * 3600_000)).dt;
   for await (const source of store.listPrefixes(RAW_PREFIX)) {
@@ -125,7 +127,7 @@ export async function listRawCandidates(
       for await (const o of store.list(type, { startAfter })) if (o.key > startAfter) keep(o);
     }
   }
-  return { objects, listed };
+  return { objects, seen, listed };
 }
 
 /** Whether a raw object holds product events, not the pipeline's own (ELT run outcomes). */

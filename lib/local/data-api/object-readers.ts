@@ -16,9 +16,7 @@ export function objectReader(options: {
   const stores = new Map<string, ObjectStore>();
   for (const [bucket, dir] of Object.entries(options.bucketDirs ?? {}))
     stores.set(bucket, new FsObjectStore(dir));
-  const s3 = options.s3Endpoint
-    ? new S3Client({ endpoint: options.s3Endpoint, forcePathStyle: true })
-    : undefined;
+  const s3 = options.s3Endpoint ? s3ForEndpoint(options.s3Endpoint) : undefined;
   const store = (bucket: string): ObjectStore => {
     let s = stores.get(bucket);
     if (!s) {
@@ -39,4 +37,24 @@ export function objectReader(options: {
       return keys.sort();
     },
   };
+}
+
+/**
+ * A client of an S3-compatible endpoint (an emulator): the Region configured for the SDK when there is one,
+ * else us-east-1, which emulators accept; a COPY must not fail with "Region is missing" for a setting the
+ * endpoint ignores.
+ */
+function s3ForEndpoint(endpoint: string): S3Client {
+  const configured = new S3Client({});
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: async () => {
+      try {
+        return await configured.config.region();
+      } catch {
+        return 'us-east-1';
+      }
+    },
+  });
 }

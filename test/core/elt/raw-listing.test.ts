@@ -69,6 +69,15 @@ describe('listRawCandidates', () => {
     });
     expect(keys(objects)).toEqual([PIPELINE, FUTURE].sort());
   });
+
+  it('returns the keys it left out as seen, for the next watermark to remember', async () => {
+    const { seen } = await listRawCandidates(store, {
+      since: SINCE,
+      latenessHours: 48,
+      seen: new Set([WINDOW_NEW]),
+    });
+    expect(keys(seen)).toEqual([WINDOW_NEW]);
+  });
 });
 
 describe('the watermark', () => {

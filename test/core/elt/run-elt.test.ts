@@ -599,6 +599,37 @@ describe('limits', () => {
 });
 
 describe('the watermark of a warehouse', () => {
+  it('after two loads inside the margin, a plan with nothing new stops before the warehouse', async () => {
+    // Every object here is written within seconds, so all of them stay inside the watermark's 15-minute
+    // margin: the second run's watermark must remember the first run's keys as well as its own. The plans
+    // run as the state machine runs them (stop when nothing is new), between which the pipeline's own
+    // outcome events land: never new data.
+    const p = await pipeline();
+    await p.land(FIRST_BATCH);
+    await p.run();
+    await p.land(SECOND_BATCH);
+    const second = await p.run();
+    expect(second.objectsLoaded).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      const plan = await planRun({
+        warehouse: p.warehouse,
+        store: p.store,
+        clock: p.clock,
+        models,
+        skipWhenNothingNew: true,
+      });
+      expect(plan.nothingNew, `plan ${i + 1} after the second run: ${plan.pendingObjects ?? 0} pending`).toBe(
+        true,
+      );
+      await p.land([
+        envelope('EltRunSucceeded', {
+          id: `00000000-0000-4000-8000-00000000010${i}`,
+          time: '2026-11-25T10:00:00Z',
+        }),
+      ]);
+    }
+  });
+
   it('is not trusted by another warehouse on the same store, which loads everything', async () => {
     const p = await pipeline();
     await p.land(FIRST_BATCH);

@@ -71,6 +71,28 @@ describe('elt cost', () => {
       /^eventbridge .*cannot carry a 2,097,152-byte event: its largest event is 1,048,576 bytes/m,
     );
     expect(run.stdout).toMatch(/^kafka-ec2\s+≥?\s*[\d,.]+/m);
+    // Kinesis takes it (up to 10 MiB, a per-stream setting), so it is priced, not refused.
+    expect(run.stdout).toMatch(/^kinesis-provisioned\s+≥?\s*[\d,.]+/m);
+    expect(run.stdout).not.toMatch(/^kinesis-provisioned .*cannot carry/m);
+  });
+
+  it('prices Kinesis above 1 MiB and notes the per-stream maximum record size', async () => {
+    const run = await runCli(['cost', '--rate', '1', '--size', '2MiB', '--option', 'kinesis-data-streams']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Records over 1 MiB need the stream's maximum record size raised");
+    // 2 MiB over 25 KiB units: 82 a record, 2,628,000 records a month.
+    expect(run.stdout).toContain('2,628,000 records × 82 unit(s) of 25 KB');
+    const over = await runCli([
+      'cost',
+      '--rate',
+      '1',
+      '--size',
+      '10241KiB',
+      '--option',
+      'kinesis-provisioned',
+    ]);
+    expect(over.code, over.stderr).toBe(0);
+    expect(over.stdout).toContain('its largest event is 10,485,760 bytes');
   });
 
   it.each([

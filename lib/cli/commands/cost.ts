@@ -204,7 +204,8 @@ Examples:
 
 Each option's month is the bus (and the SQS buffer where it needs one), the landing Lambda, S3 PUTs and
 storage, and the ELT runs on Redshift Serverless. An event larger than an option carries is reported as
-such for that option. The assumptions are printed after the figures.`,
+such for that option (Kinesis takes up to 10 MiB once the stream's maximum record size is raised; the
+landing invocation caps every option at 6 MiB a batch). The assumptions are printed after the figures.`,
     )
     .action((options: CostOptions) => {
       let report: CostReport;

@@ -78,7 +78,11 @@ export interface CostAssumptions {
     readonly runsPerDay: number;
     /** Minutes each run keeps the workgroup busy (load, models, tests). Assumed; it does not grow with volume here. */
     readonly activeMinutesPerRun: number;
-    /** Redshift Serverless bills at least 60 s per activation (secondary source, see redshift-serverless-rpu-hour). */
+    /**
+     * Redshift Serverless bills RPU-hours per second with a 60-second minimum (confirmed 2026-12-03 on
+     * https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-express-capacity-billing.html, which
+     * says its pricing "is the same as Amazon Redshift Serverless").
+     */
     readonly minimumBilledSeconds: number;
     /** The default of the deploy setting `warehouse.baseCapacityRpu`. */
     readonly baseCapacityRpu: number;
@@ -92,11 +96,26 @@ export interface CostAssumptions {
     /** Brokers at least (one per availability zone). */
     readonly minBrokers: number;
     /**
-     * Bytes/s one 2-vCPU broker accepts: Kafka's ProducerPerformance reached 35.3 MB/s on the project's
-     * 2-core benchmark machine (docs/benchmarks/kafka.json, 2026-11-25). Brokers are added in threes above
-     * that, counting every replica.
+     * Replica bytes one m7g.large broker (Standard MSK or EC2) is sized to write per second, in decimal
+     * MB (10^6 bytes): every byte a producer sends is written `replicationFactor` times, so a broker
+     * counts its share of client bytes × replicationFactor against this figure. Assumed, from AWS's
+     * published Express figure: an express.m7g.large broker is recommended for at most 15.6 MBps of
+     * client ingress at its fixed replication factor 3 (46.8 MB/s of replica writes), and Express
+     * brokers give "up to 3x more throughput per broker" than Standard ones; a third of that is
+     * 15.6 MB/s of replica writes, 5.2 MB/s of client ingress at RF 3 (bestpractices-express.html and
+     * msk-broker-types-express.html, read 2026-12-03). It replaces 35.3 MiB/s, Kafka's
+     * ProducerPerformance on the project's benchmark machine (one broker, replication factor 1, two
+     * shared cores; docs/benchmarks/kafka.json), which measured a laptop-sized test, not RF-3 production.
      */
-    readonly brokerBytesPerSecond: number;
+    readonly brokerReplicaBytesPerSecond: number;
+    /**
+     * Dedicated KRaft controllers of the self-hosted cluster: Apache Kafka's KRaft docs say combined
+     * broker+controller mode "is not recommended in critical deployment environments" and that an admin
+     * "will typically select 3 or 5 servers" as controllers. Each is an m7g.large (Confluent: at least
+     * 4 GB RAM) with a gp3 volume of `controllerDiskGb` (Confluent: "an SSD disk at least 64 GB").
+     */
+    readonly controllers: number;
+    readonly controllerDiskGb: number;
   };
   /** SQS messages per SendMessageBatch / ReceiveMessage / DeleteMessageBatch call (the API maximum). */
   readonly sqsMessagesPerCall: number;
@@ -118,6 +137,13 @@ export function runsPerDay(schedule: string): number {
 }
 
 const DEFAULT_SCHEDULE = literalDefault(ELT_SETTINGS.schedule);
+
+/** AWS's recommended client ingress per express.m7g.large broker: 15.6 MBps (bestpractices-express.html). */
+const EXPRESS_M7G_LARGE_INGRESS_BYTES = 15.6e6;
+/** Express brokers always replicate three times (bestpractices-express.html). */
+const EXPRESS_REPLICATION_FACTOR = 3;
+/** Express: "up to 3x more throughput per broker" than Standard brokers (msk-broker-types-express.html). */
+const EXPRESS_OVER_STANDARD_THROUGHPUT = 3;
 
 /** The defaults: the deployed pipeline as lib/infra/config.ts builds it without overrides. */
 
@@ -149,7 +175,15 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     minimumBilledSeconds: 60,
     baseCapacityRpu: literalDefault(WAREHOUSE_SETTINGS.baseCapacityRpu),
   },
-  kafka: { partitions: 3, replicationFactor: 3, minBrokers: 3, brokerBytesPerSecond: 35.3 * 1024 * 1024 },
+  kafka: {
+    partitions: 3,
+    replicationFactor: 3,
+    minBrokers: 3,
+    brokerReplicaBytesPerSecond:
+      (EXPRESS_M7G_LARGE_INGRESS_BYTES * EXPRESS_REPLICATION_FACTOR) / EXPRESS_OVER_STANDARD_THROUGHPUT,
+    controllers: 3,
+    controllerDiskGb: 64,
+  },
   sqsMessagesPerCall: 10,
   sqsMaxCallBytes: 1024 * 1024,
   pubsubMessagesPerRequest: 100,
@@ -166,7 +200,7 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON at ${Math.round(a.gzipRatio * 100)}% of the event bytes, kept ${a.s3StandardDays} days in S3 Standard (older data in Standard-IA is not counted).`,
     `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes (at least ${a.elt.minimumBilledSeconds} s billed), whatever the rate: how run time on Redshift grows with the events per run is not measured, so at high rates this line is a floor; the same for every option. Redshift storage, Step Functions, CloudWatch and the ingest API are not counted.`,
     `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller); EventBridge and SNS send one message per event. Idle polling is not counted.`,
-    `Kafka: a topic of ${a.kafka.partitions} partitions, replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes above ${mib(a.kafka.brokerBytesPerSecond)}/s per broker counting replicas (the project's ProducerPerformance figure on 2 cores); KRaft controllers run on the brokers. Operating it (people) is not priced.`,
+    `Kafka: a topic of ${a.kafka.partitions} partitions, replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes once the replica bytes (events × size × ${a.kafka.replicationFactor}) exceed ${(a.kafka.brokerReplicaBytesPerSecond / 1e6).toLocaleString('en-US')} MB/s (10^6 bytes) per broker, i.e. ${(a.kafka.brokerReplicaBytesPerSecond / a.kafka.replicationFactor / 1e6).toLocaleString('en-US')} MB/s of client ingress per broker: an assumption, a third of AWS's recommended 15.6 MBps ingress per express.m7g.large (Express: "up to 3x more throughput per broker" than Standard). Self-hosted Kafka adds ${a.kafka.controllers} dedicated KRaft controllers (m7g.large, ${a.kafka.controllerDiskGb} GB gp3 each): combined mode "is not recommended in critical deployment environments" (Kafka docs); MSK runs its controllers itself. Operating it (people) is not priced.`,
     `Retention is what the bus keeps for replay (EventBridge archive, Kinesis retention, Pub/Sub topic retention, Kafka log); SQS and SNS keep nothing to replay.`,
     `Pub/Sub: ${a.pubsubMessagesPerRequest} messages per publish or pull request, one subscription; the bytes leave Google Cloud for AWS (egress), and the process that pulls and invokes the landing function is not counted.`,
   ];

@@ -124,7 +124,10 @@ const P = {
 /** Every price id the model may use, including the ones the data files do not have yet. */
 export const COST_PRICE_IDS: readonly string[] = Object.values(P).map((p) => p.id);
 
-/** Kinesis: on-demand data counts each record rounded up to 1 KB; a PUT payload unit is 25 KB. */
+/**
+ * Kinesis: on-demand data counts each record rounded up to 1 KB; a PUT payload unit is 25 KB, counted per
+ * record, so a 10 MiB record is 410 units (https://aws.amazon.com/kinesis/data-streams/pricing/).
+ */
 const KINESIS_DATA_ROUNDING_BYTES = 1024;
 const KINESIS_PUT_UNIT_BYTES = 25 * 1024;
 /** A provisioned shard takes 1 MB/s or 1,000 records/s in and serves 2 MB/s out. */
@@ -275,10 +278,14 @@ function retentionLine(
   );
 }
 
-/** Brokers for a replicated Kafka cluster: at least `minBrokers`, in threes, enough for every replica. */
+/**
+ * Brokers for a replicated Kafka cluster: at least `minBrokers`, in threes, enough for every replica:
+ * the client bytes × the replication factor over what one broker writes
+ * ({@link CostAssumptions} `kafka.brokerReplicaBytesPerSecond`).
+ */
 export function kafkaBrokers(ratePerSecond: number, eventBytes: number, a: CostAssumptions): number {
   const needed = Math.ceil(
-    (ratePerSecond * eventBytes * a.kafka.replicationFactor) / a.kafka.brokerBytesPerSecond,
+    (ratePerSecond * eventBytes * a.kafka.replicationFactor) / a.kafka.brokerReplicaBytesPerSecond,
   );
   const perStep = a.kafka.minBrokers;
   return Math.max(a.kafka.minBrokers, Math.ceil(needed / perStep) * perStep);
@@ -294,14 +301,27 @@ export function kinesisShards(ratePerSecond: number, eventBytes: number): number
   );
 }
 
+/** A Kinesis stream takes records of 1 MiB by default, up to 10 MiB when its maximum record size is raised. */
+export const KINESIS_DEFAULT_MAX_RECORD_BYTES = MIB;
+export const KINESIS_MAX_RECORD_BYTES = 10 * MIB;
+
 /** What the on-demand and the provisioned Kinesis options share: the data file's option, the record limit. */
 const KINESIS_STREAMS = {
   dataOptionId: 'kinesis-data-streams',
   kind: 'managed',
   feed: 'stream',
-  maxEventBytes: MIB,
-  maxEventSource: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html',
+  maxEventBytes: KINESIS_MAX_RECORD_BYTES,
+  maxEventSource: 'https://docs.aws.amazon.com/streams/latest/dev/large-records.html',
 } as const;
+
+/** Notes both Kinesis options carry: the per-stream record size setting above 1 MiB. */
+function kinesisRecordNotes(v: Volume): string[] {
+  return v.input.eventBytes > KINESIS_DEFAULT_MAX_RECORD_BYTES
+    ? [
+        `Records over 1 MiB need the stream's maximum record size raised (set per stream: MaxRecordSizeInKiB on CreateStream or UpdateMaxRecordSize, 1,024 to 10,240 KiB; default 1 MiB). AWS designs large records for intermittent use (under 2% of traffic); a shard still takes 1 MB/s in.`,
+      ]
+    : [];
+}
 
 const OPTIONS: readonly OptionDefinition[] = [
   {
@@ -414,6 +434,7 @@ const OPTIONS: readonly OptionDefinition[] = [
         ),
       ];
     },
+    notes: kinesisRecordNotes,
   },
   {
     id: 'kinesis-provisioned',
@@ -453,6 +474,7 @@ const OPTIONS: readonly OptionDefinition[] = [
     },
     notes: (v) => [
       `Sized for a steady rate: ${kinesisShards(v.input.ratePerSecond, v.input.eventBytes)} shard(s); bursts need more.`,
+      ...kinesisRecordNotes(v),
     ],
   },
   {
@@ -548,6 +570,20 @@ const OPTIONS: readonly OptionDefinition[] = [
           brokers: { label: 'EC2 m7g.large brokers', unit: 'instances', price: P.ec2Broker },
           storage: { label: 'EBS gp3 log storage', price: P.ebs },
         }),
+        line(
+          'bus',
+          'EC2 m7g.large KRaft controllers (dedicated)',
+          `${v.a.kafka.controllers} instances × ${v.a.hoursPerMonth} h (combined mode is not for production)`,
+          v.a.kafka.controllers * v.a.hoursPerMonth,
+          P.ec2Broker,
+        ),
+        line(
+          'bus',
+          'EBS gp3 for KRaft controllers',
+          `${v.a.kafka.controllers} volumes × ${v.a.kafka.controllerDiskGb} GB`,
+          v.a.kafka.controllers * v.a.kafka.controllerDiskGb,
+          P.ebs,
+        ),
         line(
           'transfer',
           'Replication across availability zones',
@@ -762,10 +798,12 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     maxEventSource: def.maxEventSource,
   } as const;
   const fits = eventsPerInvocation(def.feed, v.input, v.a) >= 1;
-  if ((def.maxEventBytes !== null && v.input.eventBytes > def.maxEventBytes) || !fits) {
-    const limit = !fits
-      ? `a landing batch is capped at Lambda's ${fmt(v.a.invocationPayloadBytes)}-byte invocation payload`
-      : `its largest event is ${fmt(def.maxEventBytes ?? 0)} bytes (${def.maxEventSource})`;
+  const overLimit = def.maxEventBytes !== null && v.input.eventBytes > def.maxEventBytes;
+  if (overLimit || !fits) {
+    // The bus's own limit first: it is the one that says which option the event could go through.
+    const limit = overLimit
+      ? `its largest event is ${fmt(def.maxEventBytes ?? 0)} bytes (${def.maxEventSource})`
+      : `a landing batch is capped at Lambda's ${fmt(v.a.invocationPayloadBytes)}-byte invocation payload`;
     return {
       ...head,
       status: 'cannot-carry',

@@ -139,8 +139,15 @@ describe('cost model: hand-computed months', () => {
       'kafka-ec2',
     );
     const bytes = 1000 * SECONDS_A_MONTH * 1024;
-    // 1 MB/s in × 3 replicas is far below one broker's 35.3 MiB/s: the minimum of 3 brokers.
+    // 1 MB/s in × 3 replicas is far below one broker's 15.6 MB/s of replica writes: the minimum of 3 brokers.
     expect(lineOf(kafka, 'EC2 m7g.large brokers').usd).toBeCloseTo(3 * 730 * 0.0816, 9);
+    // Dedicated KRaft controllers (combined mode is not for production): 3 more m7g.large and 3 × 64 GB gp3.
+    expect(lineOf(kafka, 'EC2 m7g.large KRaft controllers (dedicated)')).toMatchObject({
+      quantity: 3 * 730,
+      priceId: 'ec2-m7g-large',
+    });
+    expect(lineOf(kafka, 'EC2 m7g.large KRaft controllers (dedicated)').usd).toBeCloseTo(3 * 730 * 0.0816, 9);
+    expect(lineOf(kafka, 'EBS gp3 for KRaft controllers').usd).toBeCloseTo(3 * 64 * 0.08, 9);
     expect(lineOf(kafka, 'EBS gp3 log storage').usd).toBeCloseTo(
       ((1000 * 86_400 * 1024 * 7 * 3) / GB) * 0.08,
       9,
@@ -195,6 +202,45 @@ describe('cost model: billing units', () => {
     );
   });
 
+  it('prices Kinesis records up to 10 MiB, with the per-stream setting noted, at one PUT unit per 25 KiB', () => {
+    const MiB = 1024 * 1024;
+    const at = (bytes: number, assumptions = DEFAULT_ASSUMPTIONS): readonly OptionCost[] =>
+      computeCosts({ ratePerSecond: 0.1, eventBytes: bytes, retentionDays: 1 }, fixture(), {
+        optionIds: ['kinesis-on-demand', 'kinesis-provisioned'],
+        assumptions,
+      }).options;
+    for (const o of at(MiB)) {
+      expect(o).toMatchObject({ status: 'priced', maxEventBytes: 10 * MiB });
+      expect(o.notes.join(' ')).not.toContain('maximum record size');
+    }
+    for (const o of at(MiB + 1)) {
+      expect(o.status, o.id).toBe('priced');
+      expect(o.notes.join(' ')).toMatch(/maximum record size raised \(set per stream: MaxRecordSizeInKiB/);
+    }
+    // 5 MiB: 205 PUT payload units of 25 KiB per record.
+    const five = option(at(5 * MiB), 'kinesis-provisioned');
+    expect(lineOf(five, 'Kinesis PUT payload units').quantity).toBeCloseTo(
+      (0.1 * SECONDS_A_MONTH * 205) / 1e6,
+      9,
+    );
+    // 10 MiB fits Kinesis but not the 6 MiB landing invocation; with a larger one it is 410 units.
+    expect(option(at(10 * MiB), 'kinesis-provisioned').cannotCarry).toContain('invocation payload');
+    const roomy = { ...DEFAULT_ASSUMPTIONS, invocationPayloadBytes: 64 * MiB };
+    const ten = option(at(10 * MiB, roomy), 'kinesis-provisioned');
+    expect(ten.status).toBe('priced');
+    expect(lineOf(ten, 'Kinesis PUT payload units').quantity).toBeCloseTo(
+      (0.1 * SECONDS_A_MONTH * 410) / 1e6,
+      9,
+    );
+    // One byte more than 10 MiB: refused by Kinesis itself, whatever the landing takes.
+    for (const o of at(10 * MiB + 1, roomy)) {
+      expect(o.status).toBe('cannot-carry');
+      expect(o.cannotCarry).toMatch(
+        /largest event is 10,485,760 bytes \(https:\/\/docs\.aws\.amazon\.com\/streams\/latest\/dev\/large-records\.html\)/,
+      );
+    }
+  });
+
   it('rounds Kinesis on-demand records up to 1 KiB and counts provisioned PUT units per 25 KiB', () => {
     const report = computeCosts({ ratePerSecond: 1, eventBytes: 1025, retentionDays: 1 }, fixture());
     expect(lineOf(option(report.options, 'kinesis-on-demand'), 'Kinesis data in').quantity).toBeCloseTo(
@@ -220,8 +266,15 @@ describe('cost model: billing units', () => {
     expect(kinesisShards(1001, 100)).toBe(2);
     expect(kinesisShards(10_000, 1024)).toBe(10);
     expect(kafkaBrokers(1000, 1024, DEFAULT_ASSUMPTIONS)).toBe(3);
-    // 100 MiB/s × 3 replicas over 35.3 MiB/s a broker = 9 brokers.
-    expect(kafkaBrokers(102_400, 1024, DEFAULT_ASSUMPTIONS)).toBe(9);
+    // A broker writes 15.6 MB/s (10^6 bytes) of replicas: 5.2 MB/s of client bytes at replication factor 3.
+    expect(DEFAULT_ASSUMPTIONS.kafka.brokerReplicaBytesPerSecond).toBe(15_600_000);
+    expect(kafkaBrokers(15_600, 1000, DEFAULT_ASSUMPTIONS)).toBe(3); // 46.8 MB/s of replicas: 3 brokers
+    expect(kafkaBrokers(15_601, 1000, DEFAULT_ASSUMPTIONS)).toBe(6); // one event more: the next three
+    // The replication factor multiplies the bytes: at RF 1 the same load fits 3 brokers.
+    const rf1 = { ...DEFAULT_ASSUMPTIONS, kafka: { ...DEFAULT_ASSUMPTIONS.kafka, replicationFactor: 1 } };
+    expect(kafkaBrokers(15_601, 1000, rf1)).toBe(3);
+    // 100 MiB/s × 3 replicas over 15.6 MB/s a broker = 20.2, so 21 brokers.
+    expect(kafkaBrokers(102_400, 1024, DEFAULT_ASSUMPTIONS)).toBe(21);
   });
 });
 
@@ -312,7 +365,7 @@ describe('cost model: what an option cannot carry', () => {
       { ratePerSecond: 1, eventBytes: 1024 * 1024 + 1, retentionDays: 7 },
       fixture(),
     );
-    for (const id of ['eventbridge', 'sqs', 'sns-sqs', 'kinesis-on-demand', 'kinesis-provisioned']) {
+    for (const id of ['eventbridge', 'sqs', 'sns-sqs']) {
       const o = option(report.options, id);
       expect(o.status, id).toBe('cannot-carry');
       expect(o.cannotCarry).toMatch(
@@ -321,6 +374,9 @@ describe('cost model: what an option cannot carry', () => {
       expect(o.lines).toEqual([]);
       expect(o.totalUsd).toBeNull();
     }
+    // Kinesis takes up to 10 MiB once the stream's maximum record size is raised.
+    expect(option(report.options, 'kinesis-on-demand').status).not.toBe('cannot-carry');
+    expect(option(report.options, 'kinesis-provisioned').status).not.toBe('cannot-carry');
     const msk = option(report.options, 'msk-serverless');
     expect(msk.status).toBe('priced');
     expect(msk.notes.join(' ')).toContain('not confirmed');

@@ -344,6 +344,8 @@ describe('a message the landing function cannot write', () => {
             '0',
             '--batch-size',
             '10',
+            '--data-dir',
+            join(work, 'dlq-land'),
             '--json',
           ],
           {
@@ -372,7 +374,17 @@ describe('a message the landing function cannot write', () => {
     // The cause is fixed (no more proxy): redrive it to the landing queue, and it lands.
     const redriven = await okJson(cli(['redrive', '--outputs', out.file, '--json']));
     expect(redriven).toMatchObject({ moved: 1, failed: 0 });
-    const landed = await okJson(cli(['land', '--outputs', out.file, '--until-drained', '--json']));
+    const landed = await okJson(
+      cli([
+        'land',
+        '--outputs',
+        out.file,
+        '--until-drained',
+        '--data-dir',
+        join(work, 'redrive-land'),
+        '--json',
+      ]),
+    );
     expect(landed).toMatchObject({ deleted: 1, failedRecords: 0 });
   }, 180_000);
 });
@@ -489,11 +501,21 @@ describe("the Kafka landing's failure records (an S3 on-failure destination)", (
 });
 
 describe('clear errors instead of stack traces', () => {
-  const down = 'http://127.0.0.1:4599';
+  // A port where nothing listens (not 4599, where the emulator suite's `elt dataapi` may run meanwhile).
+  const down = 'http://127.0.0.1:9';
 
   it('elt land against an endpoint where nothing listens names the fix', async () => {
     const r = await cli(
-      ['land', '--queue-url', `${down}/queue/us-east-1/000000000000/q`, '--bucket', 'b', '--until-drained'],
+      [
+        'land',
+        '--queue-url',
+        `${down}/queue/us-east-1/000000000000/q`,
+        '--bucket',
+        'b',
+        '--until-drained',
+        '--data-dir',
+        join(work, 'err-land'),
+      ],
       {
         AWS_ENDPOINT_URL: down,
       },
@@ -541,16 +563,18 @@ describe('clear errors instead of stack traces', () => {
       `${ls.endpoint}/queue/us-east-1/000000000000/no-such-queue`,
       '--bucket',
       'b',
+      '--data-dir',
+      join(work, 'err-queue'),
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('does not exist');
   });
 
   it('the deploy script on a port where LocalStack is not running says what to run', async () => {
-    const r = await runScript('localstack-stack.sh', ['deploy'], { ELT_LOCALSTACK_PORT: '4599' });
+    const r = await runScript('localstack-stack.sh', ['deploy'], { ELT_LOCALSTACK_PORT: '9' });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
-      'LocalStack does not answer on http://127.0.0.1:4599. Start it first: npm run localstack:up',
+      'LocalStack does not answer on http://127.0.0.1:9. Start it first: npm run localstack:up',
     );
   });
 });

@@ -143,11 +143,15 @@ export function landCommand(): Command {
         ? undefined
         : integer('--retry-delay', options.retryDelay, { min: 0, max: 43_200 });
     const fn = bundledFunctionOption(options.cdkOut, options.function);
-    const logs = new FunctionLogSink({
-      verbose: options.verbose,
-      emf: options.emf,
-      file: options.logFile ?? join(options.dataDir, 'logs', 'land.ndjson'),
-    });
+    // The log file is kept in the data directory (made, or checked to be elt's, as every command does).
+    const logFile =
+      options.logFile ??
+      join(
+        (await openDataDir({ dataDir: options.dataDir, json: options.json })).dataDir.root,
+        'logs',
+        'land.ndjson',
+      );
+    const logs = new FunctionLogSink({ verbose: options.verbose, emf: options.emf, file: logFile });
     const invoker = new BundledFunctionInvoker(fn, {
       environment: landingSettings.toEnvironment({ bucket }),
       logTo: logs,

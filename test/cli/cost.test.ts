@@ -21,6 +21,31 @@ describe('elt cost', () => {
     expect(run.stdout).toContain('730 h');
   });
 
+  it('shows the landing at the one batching window and at the longest, and prints the equal-terms assumptions', async () => {
+    const run = await runCli(['cost', '--rate', '10', '--size', '1024', '--option', 'msk-serverless']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/landing \+ S3 \(30 s\)\s+\(300 s window\)/);
+    // 10 events/s: 300 events a batch at 30 s, the 1,000 batch size at 300 s.
+    expect(run.stdout).toMatch(/^msk-serverless\s+[\d,.]+\s+4\.99\s+1\.59\s/m);
+    expect(run.stdout).toContain(
+      'Landing (Lambda + S3): 4.99 USD at a 30 s window, 1.59 USD at a 300 s window.',
+    );
+    expect(run.stdout).toContain('87,600 invocations of 300 events (30 s window)');
+    for (const assumption of [
+      'One batching window for every path that lands through Lambda',
+      'Compression, one ratio wherever the path compresses: 20%',
+      'SNS: PublishBatch of 10 messages',
+      'provisioned for the retained bytes × (1 + 17.6%)',
+      'utilization target 50%',
+      'MSK Serverless partitions stay within 5 MBps in, 10 MBps out and 250 GB each',
+    ])
+      expect(run.stdout).toContain(assumption);
+    const json = lastJson<CostJson>(
+      await runCli(['cost', '--rate', '10', '--size', '1024', '--option', 'sqs', '--json']),
+    );
+    expect(json.options[0]?.landingByWindow.map((w) => w.windowSeconds)).toEqual([30, 300]);
+  });
+
   it('answers --json with every line of every option', async () => {
     const run = await runCli(['cost', '--rate', '10', '--size', '1KiB', '--retention-days', '3', '--json']);
     expect(run.code, run.stderr).toBe(0);

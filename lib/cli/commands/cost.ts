@@ -6,6 +6,7 @@ import {
   CostInputError,
   type CostLine,
   type CostReport,
+  LANDING_KINDS,
   type OptionCost,
 } from '../../core/cost/cost-model.js';
 import { loadPriceData } from '../../core/cost/load-price-data.js';
@@ -92,11 +93,19 @@ function ranked(options: readonly OptionCost[]): OptionCost[] {
   return [...options].sort((a, b) => last(a) - last(b) || a.pricedUsd - b.pricedUsd);
 }
 
-function summaryTable(options: readonly OptionCost[]): string {
+/** The landing (Lambda + S3) of an option at the `i`-th window of `landingByWindow`. */
+const landingAt = (o: OptionCost, i: number): string => {
+  const at = o.landingByWindow[i];
+  if (!at) return '—';
+  return at.usd === null ? '≥ ?' : usd(at.usd);
+};
+
+function summaryTable(options: readonly OptionCost[], windows: readonly number[]): string {
   const carried = (o: OptionCost, text: string): string => (o.status === 'cannot-carry' ? '—' : text);
   const cols = {
     bus: padLeft(options.map((o) => carried(o, sumKinds(o, ['bus', 'buffer', 'transfer'])))),
-    landing: padLeft(options.map((o) => carried(o, sumKinds(o, ['lambda', 's3-requests', 's3-storage'])))),
+    landing: padLeft(options.map((o) => carried(o, sumKinds(o, LANDING_KINDS)))),
+    longest: padLeft(options.map((o) => carried(o, landingAt(o, 1)))),
     warehouse: padLeft(options.map((o) => carried(o, sumKinds(o, ['warehouse'])))),
     total: padLeft(
       options.map((o) => carried(o, o.totalUsd !== null ? usd(o.totalUsd) : `≥ ${usd(o.pricedUsd)}`)),
@@ -106,7 +115,8 @@ function summaryTable(options: readonly OptionCost[]): string {
     options.map((o, i) => ({
       option: o.id,
       'bus + buffer': cols.bus[i],
-      'landing + S3': cols.landing[i],
+      [`landing + S3 (${windows[0] ?? '?'} s)`]: cols.landing[i],
+      [`(${windows[1] ?? '?'} s window)`]: cols.longest[i],
       warehouse: cols.warehouse[i],
       'USD / month': cols.total[i],
       '':
@@ -133,8 +143,12 @@ function breakdown(o: OptionCost): string {
     'price id': l.priceId,
     how: l.basis,
   }));
+  const windows = o.landingByWindow
+    .map((w) => `${w.usd === null ? 'unpriced' : usd(w.usd)} USD at a ${w.windowSeconds} s window`)
+    .join(', ');
+  const landing = `  · Landing (Lambda + S3): ${windows}.`;
   const notes = o.notes.map((note) => `  · ${note}`);
-  return [header, table(rows), ...notes].join('\n');
+  return [header, table(rows), landing, ...notes].join('\n');
 }
 
 function sources(options: readonly OptionCost[]): string[] {
@@ -155,7 +169,10 @@ function render(report: CostReport, explicit: boolean): string {
   const out = [
     `Monthly cost of ${n(input.ratePerSecond)} events/s × ${n(input.eventBytes)} bytes (${n(Math.round(report.eventsPerMonth))} events a month, ${n(input.retentionDays)} days of retention), ${report.region}, ${report.currency}:`,
     '',
-    summaryTable(order),
+    summaryTable(order, [
+      report.assumptions.batchWindowSeconds,
+      report.assumptions.longestBatchWindowSeconds,
+    ]),
     '',
     cheapest
       ? `Cheapest fully priced: ${cheapest.id} — ${cheapest.name}. "≥" marks a lower bound: a price it needs is not confirmed in the data files.`
@@ -205,7 +222,8 @@ Examples:
 Each option's month is the bus (and the SQS buffer where it needs one), the landing Lambda, S3 PUTs and
 storage, and the ELT runs on Redshift Serverless. An event larger than an option carries is reported as
 such for that option (Kinesis takes up to 10 MiB once the stream's maximum record size is raised; the
-landing invocation caps every option at 6 MiB a batch). The assumptions are printed after the figures.`,
+landing invocation caps every option at 6 MiB a batch). The landing is shown at the assumed batching window and at the
+longest (300 s). The assumptions are printed after the figures.`,
     )
     .action((options: CostOptions) => {
       let report: CostReport;

@@ -29,16 +29,36 @@ export interface CostAssumptions {
     readonly memoryMb: number;
     /** The default of the deploy setting `landing.batchSize`. */
     readonly batchSize: number;
-    /** The default of the deploy setting `landing.batchWindowSeconds`. */
-    readonly batchWindowSeconds: number;
   };
   /** The Kafka landing function's event source mapping (MSK and self-hosted Kafka). */
   readonly kafkaLanding: {
     /** The default of the deploy setting `kafka.batchSize`. */
     readonly batchSize: number;
-    /** The default of the deploy setting `kafka.batchWindowSeconds`. */
-    readonly batchWindowSeconds: number;
   };
+  /**
+   * One batching window for every path that lands through Lambda (SQS, Kinesis, Pub/Sub, Kafka):
+   * {@link LANDING_BATCH_WINDOW_SECONDS}. Every landing invocation and object count uses it.
+   */
+  readonly batchWindowSeconds: number;
+  /** The longest window an event source mapping allows ({@link LONGEST_BATCH_WINDOW_SECONDS}); landing is also priced at it. */
+  readonly longestBatchWindowSeconds: number;
+  /**
+   * Compressed size over raw event bytes wherever the path compresses ({@link COMPRESSION_RATIO}): the
+   * landed gzip NDJSON objects, and Kafka's bytes on the wire and on disk (producer compression). EventBridge,
+   * SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent (no compression there). 1 = compression nowhere.
+   */
+  readonly compressionRatio: number;
+  /** SNS PublishBatch: messages per call and bytes per call ({@link SNS_PUBLISH_BATCH_MESSAGES}). */
+  readonly snsPublishBatch: { readonly messages: number; readonly maxBytes: number };
+  /** Provisioned disk over the bytes retained, minus one ({@link GP3_DISK_HEADROOM}). */
+  readonly diskHeadroom: number;
+  /**
+   * Share of a throttled unit's quota (Kinesis shard, MSK Serverless partition) the steady rate may use
+   * ({@link THROUGHPUT_UTILIZATION_TARGET}).
+   */
+  readonly throughputUtilizationTarget: number;
+  /** MSK Serverless quotas ({@link MSK_SERVERLESS_QUOTAS}). */
+  readonly mskServerless: typeof MSK_SERVERLESS_QUOTAS;
   /** Lambda's synchronous invocation payload, which caps an event source batch (6 MB). */
   readonly invocationPayloadBytes: number;
   /**
@@ -65,11 +85,6 @@ export interface CostAssumptions {
    * detail type of the demo catalogue (10).
    */
   readonly partitionsPerBatch: number;
-  /**
-   * Stored size of the gzip NDJSON objects over raw event bytes. Measured: 1,000 demo PutEvents entries,
-   * 247,484 bytes, gzip -6 to 40,572 (16%); landed envelopes add less compressible ids, so 20%.
-   */
-  readonly gzipRatio: number;
   /** Days raw objects stay in S3 Standard: the deploy setting `rawBucket.infrequentAccessAfterDays` default. */
   readonly s3StandardDays: number;
   /** The scheduled ELT on Redshift Serverless. */
@@ -145,6 +160,85 @@ const EXPRESS_REPLICATION_FACTOR = 3;
 /** Express: "up to 3x more throughput per broker" than Standard brokers (msk-broker-types-express.html). */
 const EXPRESS_OVER_STANDARD_THROUGHPUT = 3;
 
+/**
+ * The batching window every Lambda landing path is priced at (SQS, Kinesis, Pub/Sub and Kafka alike): the
+ * default of the deploy setting `landing.batchWindowSeconds` (30 s). The Kafka mapping's deploy default
+ * (`kafka.batchWindowSeconds`) is 1 s; a Kafka deployment priced on equal terms sets it to this value.
+ * Lambda's event source mappings allow 0–300 s for SQS, Kinesis and Kafka alike
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html and
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-msk-configure.html, read 2026-12-03; EVENT_SOURCE_LIMITS).
+ */
+export const LANDING_BATCH_WINDOW_SECONDS: number = literalDefault(LANDING_SETTINGS.batchWindowSeconds);
+
+/**
+ * The longest batching window (300 s) Lambda's event source mappings allow, SQS and Kafka alike
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-configure.html, read 2026-12-03): landing is
+ * also priced at it, to show what a longer window saves.
+ */
+export const LONGEST_BATCH_WINDOW_SECONDS: number = EVENT_SOURCE_LIMITS.batchWindowSeconds.max;
+
+/**
+ * Compressed bytes over raw event bytes, one ratio wherever the path compresses: the landed objects (gzip
+ * NDJSON, level 6) and Kafka (producer `compression.type`, e.g. gzip or zstd, so broker disk, replication,
+ * MSK data in/out and storage count compressed batches). Measured on the project's generator output
+ * 2026-12-03: bench/workloads.ts `benchWorkload(10000)` (seed "bench", demo catalogue) is 2,520,912 bytes
+ * of NDJSON; gzip -6 gives 15.7% for the whole file and 17.7% in objects of 100 events; landed envelopes
+ * add less compressible ids and timestamps, so 20%. Earlier check: 1,000 demo PutEvents entries, 247,484
+ * bytes to 40,572 (16%). Kafka batches are smaller than landed objects (batch.size 16 KiB by default,
+ * https://kafka.apache.org/documentation/#producerconfigs_batch.size, read 2026-12-03) and lz4 compresses
+ * less than gzip, so 20% is the optimistic end for Kafka; 1 prices compression nowhere.
+ */
+export const COMPRESSION_RATIO = 0.2;
+
+/**
+ * SNS PublishBatch: up to 10 messages a call, their total at most the topic's MaximumMessageSize (256 KiB
+ * by default, up to 1 MiB); batching cuts publish cost "by a factor of up to 10", i.e. a call is billed
+ * like one Publish, each 64 KB chunk of its payload as one request
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-batch-api-actions.html and
+ * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html, read 2026-12-03).
+ */
+export const SNS_PUBLISH_BATCH_MESSAGES = 10;
+export const SNS_PUBLISH_BATCH_BYTES = 256 * 1024;
+
+/**
+ * gp3 volumes (EC2 Kafka, MSK provisioned broker storage) are billed on their provisioned size, so they are
+ * provisioned for the retained bytes × (1 + headroom). AWS's MSK guidance is to act when a broker's
+ * `KafkaDataLogsDiskUsed` reaches 85% (https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html,
+ * "Monitor disk space", read 2026-12-03 through the archived guide's bestpractices.md): provisioning at most
+ * 85% full is 1 / 0.85 − 1 ≈ 17.6% headroom. AWS's cost-modeling whitepaper says 80% (25% headroom;
+ * https://docs.aws.amazon.com/whitepapers/latest/cost-modeling-data-lakes/cost-optimization-in-analytics-services.html),
+ * so this is the lower of the two.
+ */
+export const GP3_DISK_HEADROOM = 1 / 0.85 - 1;
+
+/**
+ * The steady rate may use at most half of a throttled unit's quota: Kinesis provisioned shards (1 MB/s or
+ * 1,000 records/s in) and MSK Serverless partitions (5 MBps in) are sized for rate / 0.5. Chosen so the
+ * provisioned stream absorbs the same burst the on-demand one does: a stream in on-demand mode "observes
+ * peak write throughput for the last 30 days and automatically provisions capacity for double that rate"
+ * (AWS whitepaper, https://docs.aws.amazon.com/whitepapers/latest/cost-modeling-data-lakes/cost-optimization-in-analytics-services.html,
+ * read 2026-12-03; the Kinesis developer guide's sizing page,
+ * https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html, was not re-read).
+ */
+export const THROUGHPUT_UTILIZATION_TARGET = 0.5;
+
+/**
+ * MSK Serverless quotas, bytes as decimal MB (the docs write MBps): per partition 5 MBps in, 10 MBps out
+ * and 250 GB stored; per cluster 200 MBps in, 400 MBps out and 120 partitions
+ * (https://docs.aws.amazon.com/msk/latest/developerguide/limits.html, read through the archived guide
+ * https://github.com/awsdocs/amazon-msk-developer-guide/blob/11a4ac0d2a6ef0c24420dfd7233a76ffda2dd94d/doc_source/limits.md
+ * on 2026-11-26 and in data/bus-comparison.json msk-serverless throughputQuotas, re-read 2026-12-03;
+ * AWS may have raised some since).
+ */
+export const MSK_SERVERLESS_QUOTAS = {
+  partitionInBytesPerSecond: 5e6,
+  partitionOutBytesPerSecond: 10e6,
+  partitionStorageBytes: 250e9,
+  clusterInBytesPerSecond: 200e6,
+  clusterOutBytesPerSecond: 400e6,
+  clusterMaxPartitions: 120,
+} as const;
+
 /** The defaults: the deployed pipeline as lib/infra/config.ts builds it without overrides. */
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -155,19 +249,23 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   landing: {
     memoryMb: literalDefault(LANDING_SETTINGS.memoryMb),
     batchSize: literalDefault(LANDING_SETTINGS.batchSize),
-    batchWindowSeconds: literalDefault(LANDING_SETTINGS.batchWindowSeconds),
   },
   kafkaLanding: {
     batchSize: literalDefault(KAFKA_SETTINGS.batchSize),
-    batchWindowSeconds: literalDefault(KAFKA_SETTINGS.batchWindowSeconds),
   },
+  batchWindowSeconds: LANDING_BATCH_WINDOW_SECONDS,
+  longestBatchWindowSeconds: LONGEST_BATCH_WINDOW_SECONDS,
+  compressionRatio: COMPRESSION_RATIO,
+  snsPublishBatch: { messages: SNS_PUBLISH_BATCH_MESSAGES, maxBytes: SNS_PUBLISH_BATCH_BYTES },
+  diskHeadroom: GP3_DISK_HEADROOM,
+  throughputUtilizationTarget: THROUGHPUT_UTILIZATION_TARGET,
+  mskServerless: MSK_SERVERLESS_QUOTAS,
   invocationPayloadBytes: EVENT_SOURCE_LIMITS.invocationPayloadBytes,
   recordOverhead: { sqsEscapeFactor: 1.1, sqsBytes: 600, kafkaBytes: 200 },
   landingFixedMsPerInvocation: 100,
   landingBytesPerCoreSecond: 116_858 * 366,
   lambdaMbPerVcpu: 1769,
   partitionsPerBatch: 10,
-  gzipRatio: 0.2,
   s3StandardDays: literalDefault(RAW_BUCKET_SETTINGS.infrequentAccessAfterDays),
   elt: {
     runsPerDay: runsPerDay(DEFAULT_SCHEDULE),
@@ -192,15 +290,19 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
 /** The assumptions as sentences, for `elt cost` and docs/comparison.md. */
 export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): string[] {
   const mib = (b: number): string => `${(b / 2 ** 20).toLocaleString('en-US')} MiB`;
+  const pct = (x: number): string => `${(x * 100).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`;
   return [
     `A month is ${a.hoursPerMonth} h (${(a.hoursPerMonth / 24).toFixed(1)} days) at a steady rate; list prices of the first volume tier, us-east-1, USD; free tiers are not deducted (they are per account).`,
     `Every hop carries the same event size. "64 KB" billing chunks are ${(a.chunkBytes / 1024).toLocaleString('en-US')} KiB; a GB is 2^30 bytes.`,
-    `Landing Lambda (arm64): ${a.landing.memoryMb} MB, batches of up to ${a.landing.batchSize.toLocaleString('en-US')} events or a ${a.landing.batchWindowSeconds} s window (SQS, Kinesis, Pub/Sub); Kafka event source: ${a.kafkaLanding.batchSize.toLocaleString('en-US')} or ${a.kafkaLanding.batchWindowSeconds} s; every batch capped by the ${mib(a.invocationPayloadBytes)} invocation payload.`,
+    `Landing Lambda (arm64): ${a.landing.memoryMb} MB, batches of up to ${a.landing.batchSize.toLocaleString('en-US')} events (Kafka event source: ${a.kafkaLanding.batchSize.toLocaleString('en-US')}), every batch capped by the ${mib(a.invocationPayloadBytes)} invocation payload.`,
+    `One batching window for every path that lands through Lambda (SQS, Kinesis, Pub/Sub, Kafka): ${a.batchWindowSeconds} s, the deploy default of landing.batchWindowSeconds (the Kafka mapping's deploy default is 1 s; set kafka.batchWindowSeconds to ${a.batchWindowSeconds} for these figures). Landing is also shown at ${a.longestBatchWindowSeconds} s, the longest window Lambda's event source mappings allow (Lambda docs, 2026-12-03).`,
     `Landing time per invocation: ${a.landingFixedMsPerInvocation} ms (assumed) plus the bytes at ${(a.landingBytesPerCoreSecond / 1e6).toFixed(1)} MB/s per core (the embedded benchmark's single-thread ceiling), scaled by memory / ${a.lambdaMbPerVcpu.toLocaleString('en-US')} MB per vCPU.`,
-    `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON at ${Math.round(a.gzipRatio * 100)}% of the event bytes, kept ${a.s3StandardDays} days in S3 Standard (older data in Standard-IA is not counted).`,
+    `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON, kept ${a.s3StandardDays} days in S3 Standard (older data in Standard-IA is not counted).`,
     `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes (at least ${a.elt.minimumBilledSeconds} s billed), whatever the rate: how run time on Redshift grows with the events per run is not measured, so at high rates this line is a floor; the same for every option. Redshift storage, Step Functions, CloudWatch and the ingest API are not counted.`,
-    `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller); EventBridge and SNS send one message per event. Idle polling is not counted.`,
-    `Kafka: a topic of ${a.kafka.partitions} partitions, replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes once the replica bytes (events × size × ${a.kafka.replicationFactor}) exceed ${(a.kafka.brokerReplicaBytesPerSecond / 1e6).toLocaleString('en-US')} MB/s (10^6 bytes) per broker, i.e. ${(a.kafka.brokerReplicaBytesPerSecond / a.kafka.replicationFactor / 1e6).toLocaleString('en-US')} MB/s of client ingress per broker: an assumption, a third of AWS's recommended 15.6 MBps ingress per express.m7g.large (Express: "up to 3x more throughput per broker" than Standard). Self-hosted Kafka adds ${a.kafka.controllers} dedicated KRaft controllers (m7g.large, ${a.kafka.controllerDiskGb} GB gp3 each): combined mode "is not recommended in critical deployment environments" (Kafka docs); MSK runs its controllers itself. Operating it (people) is not priced.`,
+    `Compression, one ratio wherever the path compresses: ${pct(a.compressionRatio)} of the event bytes for the landed gzip NDJSON objects and for Kafka's bytes on the wire and on disk (producer compression: MSK data in/out and storage, broker sizing, replication, gp3); EventBridge, SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent. Measured on the project's generator output (bench/workloads.ts, 10,000 events, gzip -6: 15.7% whole, 17.7% in objects of 100 events; envelopes add ids, so 20%), 2026-12-03.`,
+    `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller). SNS: PublishBatch of ${a.snsPublishBatch.messages} messages (at most ${(a.snsPublishBatch.maxBytes / 1024).toLocaleString('en-US')} KiB a call, the topic's default MaximumMessageSize), each call billed per 64 KB of its payload (SNS docs, 2026-12-03). EventBridge sends one entry per event (billed per 64 KB of each); its rule and SNS deliver one message per event to SQS. Idle polling is not counted.`,
+    `Headroom: gp3 and MSK broker storage are billed on provisioned size, provisioned for the retained bytes × (1 + ${pct(a.diskHeadroom)}) (AWS's MSK guidance: act at 85% disk used, 2026-12-03). Kinesis shards and MSK Serverless partitions are sized for the rate / ${a.throughputUtilizationTarget} (utilization target ${pct(a.throughputUtilizationTarget)}: the burst on-demand Kinesis absorbs: capacity "for double" the last 30 days' peak, AWS whitepaper). MSK Serverless partitions stay within ${(a.mskServerless.partitionInBytesPerSecond / 1e6).toLocaleString('en-US')} MBps in, ${(a.mskServerless.partitionOutBytesPerSecond / 1e6).toLocaleString('en-US')} MBps out and ${(a.mskServerless.partitionStorageBytes / 1e9).toLocaleString('en-US')} GB each; clusters within ${(a.mskServerless.clusterInBytesPerSecond / 1e6).toLocaleString('en-US')} MBps in, ${(a.mskServerless.clusterOutBytesPerSecond / 1e6).toLocaleString('en-US')} MBps out and ${a.mskServerless.clusterMaxPartitions} partitions each (MSK quotas, 2026-12-03).`,
+    `Kafka: a topic of ${a.kafka.partitions} partitions (MSK Serverless: more when its partition quotas need them), replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes once the replica bytes (events × size × ${pct(a.compressionRatio)} compressed × ${a.kafka.replicationFactor}) exceed ${(a.kafka.brokerReplicaBytesPerSecond / 1e6).toLocaleString('en-US')} MB/s (10^6 bytes) per broker, i.e. ${(a.kafka.brokerReplicaBytesPerSecond / a.kafka.replicationFactor / 1e6).toLocaleString('en-US')} MB/s of client ingress per broker: an assumption, a third of AWS's recommended 15.6 MBps ingress per express.m7g.large (Express: "up to 3x more throughput per broker" than Standard). Self-hosted Kafka adds ${a.kafka.controllers} dedicated KRaft controllers (m7g.large, ${a.kafka.controllerDiskGb} GB gp3 each): combined mode "is not recommended in critical deployment environments" (Kafka docs); MSK runs its controllers itself. Operating it (people) is not priced.`,
     `Retention is what the bus keeps for replay (EventBridge archive, Kinesis retention, Pub/Sub topic retention, Kafka log); SQS and SNS keep nothing to replay.`,
     `Pub/Sub: ${a.pubsubMessagesPerRequest} messages per publish or pull request, one subscription; the bytes leave Google Cloud for AWS (egress), and the process that pulls and invokes the landing function is not counted.`,
   ];

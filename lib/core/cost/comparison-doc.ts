@@ -103,6 +103,12 @@ function busCell(o: OptionCost): string {
   return lines.some((l) => l.usd === null) ? `≥ ${money(sum)}` : money(sum);
 }
 
+/** The landing at the assumed window and at the longest one: "5 / 2". */
+function landingCell(o: OptionCost): string {
+  if (o.status === 'cannot-carry') return 'cannot carry';
+  return o.landingByWindow.map((w) => (w.usd === null ? 'unpriced' : money(w.usd))).join(' / ');
+}
+
 function costsBlock(data: PriceData): string {
   const reports = DOC_RATES.map((rate) =>
     computeCosts(
@@ -116,6 +122,7 @@ function costsBlock(data: PriceData): string {
   const align = ['left' as const, ...DOC_RATES.map(() => 'right' as const)];
   const rows = (pick: (o: OptionCost) => string): string[][] =>
     first.options.map((o, i) => [`\`${o.id}\``, ...reports.map((r) => pick(r.options[i] ?? o))]);
+  const windows = `${DEFAULT_ASSUMPTIONS.batchWindowSeconds} s / ${DEFAULT_ASSUMPTIONS.longestBatchWindowSeconds} s`;
   const missing = [...new Set(reports.flatMap((r) => r.options.flatMap((o) => o.missingPriceIds)))].sort();
   return [
     `Whole pipeline, USD a month, events of ${DOC_EVENT_BYTES.toLocaleString('en-US')} bytes, ${DOC_RETENTION_DAYS} days of retention (\`elt cost --rate <rate> --size ${DOC_EVENT_BYTES}\`):`,
@@ -125,6 +132,10 @@ function costsBlock(data: PriceData): string {
     'The bus alone (bus, SQS buffer where the option needs one, transfer), USD a month:',
     '',
     markdownTable(['option', ...rateHeaders], rows(busCell), align),
+    '',
+    `Landing (Lambda, S3 requests and storage), USD a month, at the one batching window every Lambda landing path is priced at and at the longest one Lambda allows (${windows}); a batch also ends at ${DEFAULT_ASSUMPTIONS.landing.batchSize.toLocaleString('en-US')} events, so at high rates both windows give the same figure:`,
+    '',
+    markdownTable(['option', ...rateHeaders], rows(landingCell), align),
     '',
     missing.length > 0
       ? `"≥" is a lower bound: these prices are not confirmed in the data files yet, so their lines count nothing: ${missing.map((id) => `\`${id}\``).join(', ')}.`

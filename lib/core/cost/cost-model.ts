@@ -59,7 +59,16 @@ export interface OptionCost {
   readonly cannotCarry?: string;
   /** Caveats that change how to read the figure. */
   readonly notes: readonly string[];
+  /**
+   * The landing cost (Lambda, S3 requests and storage: kinds `lambda`, `s3-requests`, `s3-storage`) at the
+   * assumed batching window and at the longest one; `usd` null when a landing price is missing. Empty when
+   * the option cannot carry the event.
+   */
+  readonly landingByWindow: readonly { readonly windowSeconds: number; readonly usd: number | null }[];
 }
+
+/** Line kinds of the landing (Lambda, S3), as `landingByWindow` sums them. */
+export const LANDING_KINDS: readonly LineKind[] = ['lambda', 's3-requests', 's3-storage'];
 
 /** The answer for one input. */
 export interface CostReport {
@@ -151,6 +160,8 @@ interface Volume {
   readonly events: number;
   readonly bytes: number;
   readonly bytesPerDay: number;
+  /** The month's bytes as Kafka carries them: compressed by the producer (`compressionRatio`). */
+  readonly wireBytes: number;
   readonly gb: (bytes: number) => number;
   readonly chunks: number;
   /** Pub/Sub's minimum billable bytes per request; null when the data file does not confirm it. */
@@ -180,6 +191,7 @@ type LineMaker = (
 
 const fmt = (x: number): string =>
   x.toLocaleString('en-US', { maximumFractionDigits: x >= 100 ? 0 : x >= 1 ? 2 : 6 });
+const pct = (x: number): string => `${(x * 100).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`;
 
 /** SQS requests for `events` messages sent or received `perCall` at a time, each call billed per 64 KB. */
 function sqsBatchedRequests(v: Volume): { calls: number; requests: number; perCall: number } {
@@ -227,6 +239,33 @@ function perChunkLine(
     `${fmt(v.events)} ${noun} × ${v.chunks} chunk(s) of 64 KB`,
     (v.events * v.chunks) / 1e6,
     price,
+  );
+}
+
+/**
+ * SNS PublishBatch calls: up to `snsPublishBatch.messages` events a call within the batch's byte limit (the
+ * topic's MaximumMessageSize, raised to the event's size over 256 KiB), each call billed per 64 KB chunk of
+ * its payload, like one Publish.
+ */
+export function snsPublishRequests(
+  events: number,
+  eventBytes: number,
+  a: CostAssumptions,
+): { calls: number; perCall: number; requests: number } {
+  const maxBytes = Math.max(a.snsPublishBatch.maxBytes, eventBytes);
+  const perCall = Math.max(1, Math.min(a.snsPublishBatch.messages, Math.floor(maxBytes / eventBytes)));
+  const calls = events / perCall;
+  return { calls, perCall, requests: calls * Math.ceil((perCall * eventBytes) / a.chunkBytes) };
+}
+
+function snsPublishBatchLine(v: Volume, line: LineMaker): CostLine {
+  const r = snsPublishRequests(v.events, v.input.eventBytes, v.a);
+  return line(
+    'bus',
+    'SNS PublishBatch',
+    `${fmt(r.calls)} calls of ${r.perCall}, each billed per 64 KB`,
+    r.requests / 1e6,
+    P.snsPublish,
   );
 }
 
@@ -280,25 +319,61 @@ function retentionLine(
 
 /**
  * Brokers for a replicated Kafka cluster: at least `minBrokers`, in threes, enough for every replica:
- * the client bytes × the replication factor over what one broker writes
+ * the client bytes (compressed by the producer, `compressionRatio`) × the replication factor over what
+ * one broker writes
  * ({@link CostAssumptions} `kafka.brokerReplicaBytesPerSecond`).
  */
 export function kafkaBrokers(ratePerSecond: number, eventBytes: number, a: CostAssumptions): number {
   const needed = Math.ceil(
-    (ratePerSecond * eventBytes * a.kafka.replicationFactor) / a.kafka.brokerReplicaBytesPerSecond,
+    (ratePerSecond * eventBytes * a.compressionRatio * a.kafka.replicationFactor) /
+      a.kafka.brokerReplicaBytesPerSecond,
   );
   const perStep = a.kafka.minBrokers;
   return Math.max(a.kafka.minBrokers, Math.ceil(needed / perStep) * perStep);
 }
 
-/** Shards a provisioned Kinesis stream needs for a steady rate with one consumer. */
-export function kinesisShards(ratePerSecond: number, eventBytes: number): number {
+/**
+ * Shards a provisioned Kinesis stream needs for a steady rate with one consumer, each shard's quotas used
+ * at most `utilizationTarget` ({@link CostAssumptions} `throughputUtilizationTarget`).
+ */
+export function kinesisShards(ratePerSecond: number, eventBytes: number, utilizationTarget: number): number {
+  const peak = ratePerSecond / utilizationTarget;
   return Math.max(
     1,
-    Math.ceil((ratePerSecond * eventBytes) / SHARD_IN_BYTES),
-    Math.ceil(ratePerSecond / SHARD_IN_RECORDS),
-    Math.ceil((ratePerSecond * eventBytes) / SHARD_OUT_BYTES),
+    Math.ceil((peak * eventBytes) / SHARD_IN_BYTES),
+    Math.ceil(peak / SHARD_IN_RECORDS),
+    Math.ceil((peak * eventBytes) / SHARD_OUT_BYTES),
   );
+}
+
+/**
+ * MSK Serverless partitions and clusters for a steady rate of compressed bytes with one consumer group:
+ * at least `kafka.partitions`, each partition's ingress and egress quotas used at most
+ * `throughputUtilizationTarget`, every partition within its storage quota; clusters within their
+ * ingress, egress and partition quotas ({@link CostAssumptions} `mskServerless`).
+ */
+export function mskServerlessSizing(
+  ratePerSecond: number,
+  eventBytes: number,
+  retentionDays: number,
+  a: CostAssumptions,
+): { partitions: number; clusters: number } {
+  const q = a.mskServerless;
+  const wireBytesPerSecond = ratePerSecond * eventBytes * a.compressionRatio;
+  const peak = wireBytesPerSecond / a.throughputUtilizationTarget;
+  const partitions = Math.max(
+    a.kafka.partitions,
+    Math.ceil(peak / q.partitionInBytesPerSecond),
+    Math.ceil(peak / q.partitionOutBytesPerSecond),
+    Math.ceil((wireBytesPerSecond * 86_400 * retentionDays) / q.partitionStorageBytes),
+  );
+  const clusters = Math.max(
+    1,
+    Math.ceil(peak / q.clusterInBytesPerSecond),
+    Math.ceil(peak / q.clusterOutBytesPerSecond),
+    Math.ceil(partitions / q.clusterMaxPartitions),
+  );
+  return { partitions, clusters };
 }
 
 /** A Kinesis stream takes records of 1 MiB by default, up to 10 MiB when its maximum record size is raised. */
@@ -385,7 +460,7 @@ const OPTIONS: readonly OptionDefinition[] = [
     maxEventBytes: MIB,
     maxEventSource: 'https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html',
     busLines: (v, line) => [
-      perChunkLine(v, line, 'bus', 'SNS Publish', 'publishes', P.snsPublish),
+      snsPublishBatchLine(v, line),
       line('bus', 'SNS deliveries to SQS', `${fmt(v.events)} deliveries`, v.events / 1e6, P.snsToSqs),
       ...sqsBufferLines(v, line, 'SNS subscription'),
     ],
@@ -441,14 +516,18 @@ const OPTIONS: readonly OptionDefinition[] = [
     name: 'Kinesis Data Streams, provisioned shards',
     ...KINESIS_STREAMS,
     busLines: (v, line) => {
-      const shards = kinesisShards(v.input.ratePerSecond, v.input.eventBytes);
+      const shards = kinesisShards(
+        v.input.ratePerSecond,
+        v.input.eventBytes,
+        v.a.throughputUtilizationTarget,
+      );
       const shardHours = shards * v.a.hoursPerMonth;
       const units = Math.ceil(v.input.eventBytes / KINESIS_PUT_UNIT_BYTES);
       return [
         line(
           'bus',
           'Kinesis shard-hours',
-          `${shards} shard(s) (1 MB/s or 1,000 records/s in, 2 MB/s out each) × ${v.a.hoursPerMonth} h`,
+          `${shards} shard(s) (1 MB/s or 1,000 records/s in, 2 MB/s out each, used at most ${Math.round(v.a.throughputUtilizationTarget * 100)}%) × ${v.a.hoursPerMonth} h`,
           shardHours,
           P.kinesisShardHour,
         ),
@@ -473,7 +552,7 @@ const OPTIONS: readonly OptionDefinition[] = [
       ];
     },
     notes: (v) => [
-      `Sized for a steady rate: ${kinesisShards(v.input.ratePerSecond, v.input.eventBytes)} shard(s); bursts need more.`,
+      `Sized for the steady rate at ${Math.round(v.a.throughputUtilizationTarget * 100)}% of each shard's quotas: ${kinesisShards(v.input.ratePerSecond, v.input.eventBytes, v.a.throughputUtilizationTarget)} shard(s); bursts beyond ${fmt(1 / v.a.throughputUtilizationTarget)}× the rate need more.`,
       ...kinesisRecordNotes(v),
     ],
   },
@@ -521,25 +600,52 @@ const OPTIONS: readonly OptionDefinition[] = [
     feed: 'kafka',
     maxEventBytes: null,
     maxEventSource: 'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html',
-    busLines: (v, line) => [
-      line(
-        'bus',
-        'MSK Serverless cluster-hours',
-        `1 cluster × ${v.a.hoursPerMonth} h`,
-        v.a.hoursPerMonth,
-        P.mskClusterHour,
-      ),
-      line(
-        'bus',
-        'MSK Serverless partition-hours',
-        `${v.a.kafka.partitions} partitions × ${v.a.hoursPerMonth} h`,
-        v.a.kafka.partitions * v.a.hoursPerMonth,
-        P.mskPartitionHour,
-      ),
-      onceLine(v, line, 'MSK Serverless data in', 'every event produced once', P.mskDataIn),
-      onceLine(v, line, 'MSK Serverless data out', 'every event consumed once (landing)', P.mskDataOut),
-      retentionLine(v, line, 'MSK Serverless storage', P.mskStorage),
-    ],
+    busLines: (v, line) => {
+      const { partitions, clusters } = mskServerlessSizing(
+        v.input.ratePerSecond,
+        v.input.eventBytes,
+        v.input.retentionDays,
+        v.a,
+      );
+      const compressed = `compressed to ${pct(v.a.compressionRatio)}`;
+      return [
+        line(
+          'bus',
+          'MSK Serverless cluster-hours',
+          `${clusters} cluster(s) (200 MBps in, 400 MBps out, 120 partitions each) × ${v.a.hoursPerMonth} h`,
+          clusters * v.a.hoursPerMonth,
+          P.mskClusterHour,
+        ),
+        line(
+          'bus',
+          'MSK Serverless partition-hours',
+          `${partitions} partitions (5 MBps in, 10 MBps out used at most ${pct(v.a.throughputUtilizationTarget)}, 250 GB each) × ${v.a.hoursPerMonth} h`,
+          partitions * v.a.hoursPerMonth,
+          P.mskPartitionHour,
+        ),
+        line(
+          'bus',
+          'MSK Serverless data in',
+          `every event produced once, ${compressed}`,
+          v.gb(v.wireBytes),
+          P.mskDataIn,
+        ),
+        line(
+          'bus',
+          'MSK Serverless data out',
+          `every event consumed once (landing), ${compressed}`,
+          v.gb(v.wireBytes),
+          P.mskDataOut,
+        ),
+        line(
+          'bus',
+          'MSK Serverless storage',
+          `${fmt(v.input.retentionDays)} days of events kept, ${compressed}`,
+          v.gb(v.bytesPerDay * v.input.retentionDays * v.a.compressionRatio),
+          P.mskStorage,
+        ),
+      ];
+    },
   },
   {
     id: 'msk-provisioned',
@@ -587,8 +693,8 @@ const OPTIONS: readonly OptionDefinition[] = [
         line(
           'transfer',
           'Replication across availability zones',
-          `${rf - 1} copies of every byte, billed out of one AZ and into the other`,
-          v.gb(v.bytes * (rf - 1) * 2),
+          `${rf - 1} copies of every compressed byte (${pct(v.a.compressionRatio)}), billed out of one AZ and into the other`,
+          v.gb(v.wireBytes * (rf - 1) * 2),
           P.interAz,
         ),
       ];
@@ -602,7 +708,7 @@ const OPTIONS: readonly OptionDefinition[] = [
 
 /**
  * A Kafka cluster of brokers sized by {@link kafkaBrokers}: its broker-hours and its log storage, every
- * byte kept once per replica. MSK provisioned and Kafka on EC2 differ only in names and prices.
+ * compressed byte kept once per replica, on volumes provisioned with `diskHeadroom` (billed on size). MSK provisioned and Kafka on EC2 differ only in names and prices.
  */
 function kafkaBrokerLines(
   v: Volume,
@@ -625,8 +731,8 @@ function kafkaBrokerLines(
     line(
       'bus',
       names.storage.label,
-      `${fmt(v.input.retentionDays)} days × ${rf} replicas`,
-      v.gb(v.bytesPerDay * v.input.retentionDays * rf),
+      `provisioned: ${fmt(v.input.retentionDays)} days × ${rf} replicas, compressed to ${pct(v.a.compressionRatio)}, + ${pct(v.a.diskHeadroom)} headroom`,
+      v.gb(v.bytesPerDay * v.input.retentionDays * rf * v.a.compressionRatio * (1 + v.a.diskHeadroom)),
       names.storage.price,
     ),
   ];
@@ -647,18 +753,31 @@ function recordPayloadBytes(feed: Feed, eventBytes: number, a: CostAssumptions):
     : Math.ceil(eventBytes * a.recordOverhead.sqsEscapeFactor) + a.recordOverhead.sqsBytes;
 }
 
-/** Events per landing invocation: the batch size, the window's worth at this rate, the payload cap. */
-export function eventsPerInvocation(feed: Feed, input: CostInput, a: CostAssumptions): number {
+/**
+ * Events per landing invocation: the batch size, the window's worth at this rate (the one window of every
+ * landing path, `batchWindowSeconds`, unless another is given), the payload cap.
+ */
+export function eventsPerInvocation(
+  feed: Feed,
+  input: CostInput,
+  a: CostAssumptions,
+  windowSeconds: number = a.batchWindowSeconds,
+): number {
   const settings = feed === 'kafka' ? a.kafkaLanding : a.landing;
   const byPayload = Math.floor(a.invocationPayloadBytes / recordPayloadBytes(feed, input.eventBytes, a));
-  const byWindow = Math.max(1, Math.floor(input.ratePerSecond * settings.batchWindowSeconds));
+  const byWindow = Math.max(1, Math.floor(input.ratePerSecond * windowSeconds));
   return Math.min(settings.batchSize, byWindow, byPayload);
 }
 
 /** The lines every option shares after the bus: landing Lambda, S3, Redshift Serverless. */
-function pipelineLines(def: OptionDefinition, v: Volume, line: LineMaker): CostLine[] {
+function pipelineLines(
+  def: OptionDefinition,
+  v: Volume,
+  line: LineMaker,
+  windowSeconds: number = v.a.batchWindowSeconds,
+): CostLine[] {
   const a = v.a;
-  const perInvocation = eventsPerInvocation(def.feed, v.input, a);
+  const perInvocation = eventsPerInvocation(def.feed, v.input, a, windowSeconds);
   const invocations = v.events / perInvocation;
   const vcpu = Math.min(1, a.landing.memoryMb / a.lambdaMbPerVcpu);
   const seconds =
@@ -672,7 +791,7 @@ function pipelineLines(def: OptionDefinition, v: Volume, line: LineMaker): CostL
     line(
       'lambda',
       'Lambda requests (landing)',
-      `${fmt(invocations)} invocations of ${fmt(perInvocation)} events`,
+      `${fmt(invocations)} invocations of ${fmt(perInvocation)} events (${windowSeconds} s window)`,
       invocations / 1e6,
       P.lambdaRequests,
     ),
@@ -694,8 +813,8 @@ function pipelineLines(def: OptionDefinition, v: Volume, line: LineMaker): CostL
     line(
       's3-storage',
       'S3 Standard storage (raw)',
-      `${a.s3StandardDays} days of gzip NDJSON at ${Math.round(a.gzipRatio * 100)}% of the event bytes`,
-      v.gb(v.bytesPerDay * a.s3StandardDays * a.gzipRatio),
+      `${a.s3StandardDays} days of gzip NDJSON at ${pct(a.compressionRatio)} of the event bytes`,
+      v.gb(v.bytesPerDay * a.s3StandardDays * a.compressionRatio),
       P.s3Storage,
     ),
     line(
@@ -774,6 +893,7 @@ export function computeCosts(
     events: input.ratePerSecond * seconds,
     bytes: input.ratePerSecond * seconds * input.eventBytes,
     bytesPerDay: input.ratePerSecond * 86_400 * input.eventBytes,
+    wireBytes: input.ratePerSecond * seconds * input.eventBytes * a.compressionRatio,
     gb: (bytes) => bytes / a.bytesPerGb,
     chunks: Math.ceil(input.eventBytes / a.chunkBytes),
     minPubsubRequestBytes: prices.get(P.pubsubMinRequest.id)?.usd ?? null,
@@ -813,6 +933,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
       missingPriceIds: [],
       cannotCarry: `cannot carry a ${fmt(v.input.eventBytes)}-byte event: ${limit}`,
       notes: [],
+      landingByWindow: [],
     };
   }
   const lines = [...def.busLines(v, line), ...pipelineLines(def, v, line)];
@@ -826,8 +947,16 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
       : []),
     ...(def.notes?.(v) ?? []),
   ];
+  const landingAt = (windowSeconds: number): { windowSeconds: number; usd: number | null } => {
+    const landing = pipelineLines(def, v, line, windowSeconds).filter((l) => LANDING_KINDS.includes(l.kind));
+    return {
+      windowSeconds,
+      usd: landing.some((l) => l.usd === null) ? null : landing.reduce((sum, l) => sum + (l.usd ?? 0), 0),
+    };
+  };
   return {
     ...head,
+    landingByWindow: [landingAt(v.a.batchWindowSeconds), landingAt(v.a.longestBatchWindowSeconds)],
     status: missing.length > 0 ? 'unpriced' : 'priced',
     lines,
     totalUsd: missing.length > 0 ? null : pricedUsd,

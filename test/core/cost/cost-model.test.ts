@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ASSUMPTIONS, runsPerDay, ScheduleRateError } from '../../../lib/core/cost/assumptions.js';
+import {
+  COMPRESSION_RATIO,
+  DEFAULT_ASSUMPTIONS,
+  describeAssumptions,
+  GP3_DISK_HEADROOM,
+  LANDING_BATCH_WINDOW_SECONDS,
+  LONGEST_BATCH_WINDOW_SECONDS,
+  MSK_SERVERLESS_QUOTAS,
+  runsPerDay,
+  ScheduleRateError,
+  SNS_PUBLISH_BATCH_MESSAGES,
+  THROUGHPUT_UTILIZATION_TARGET,
+} from '../../../lib/core/cost/assumptions.js';
 import {
   COST_OPTIONS,
   COST_PRICE_IDS,
@@ -7,6 +19,9 @@ import {
   CostInputError,
   kafkaBrokers,
   kinesisShards,
+  LANDING_KINDS,
+  mskServerlessSizing,
+  snsPublishRequests,
   type CostLine,
   type OptionCost,
 } from '../../../lib/core/cost/cost-model.js';
@@ -148,15 +163,17 @@ describe('cost model: hand-computed months', () => {
     });
     expect(lineOf(kafka, 'EC2 m7g.large KRaft controllers (dedicated)').usd).toBeCloseTo(3 * 730 * 0.0816, 9);
     expect(lineOf(kafka, 'EBS gp3 for KRaft controllers').usd).toBeCloseTo(3 * 64 * 0.08, 9);
+    // gp3 is billed on its provisioned size: 7 days × 3 replicas of the compressed bytes, + 1/0.85 − 1 headroom.
     expect(lineOf(kafka, 'EBS gp3 log storage').usd).toBeCloseTo(
-      ((1000 * 86_400 * 1024 * 7 * 3) / GB) * 0.08,
+      ((1000 * 86_400 * 1024 * 7 * 3 * 0.2) / 0.85 / GB) * 0.08,
       9,
     );
+    // Producer compression: the replicas cross zones compressed.
     expect(lineOf(kafka, 'Replication across availability zones').usd).toBeCloseTo(
-      ((bytes * 2 * 2) / GB) * 0.01,
+      ((bytes * 0.2 * 2 * 2) / GB) * 0.01,
       9,
     );
-    // The Kafka event source waits 1 s: 1,000 events per invocation.
+    // The batch of 1,000 fills in 1 s, well inside the 30 s window: 1,000 events per invocation.
     expect(lineOf(kafka, 'Lambda requests (landing)').quantity).toBeCloseTo(
       (1000 * SECONDS_A_MONTH) / 1000 / 1e6,
       9,
@@ -262,19 +279,181 @@ describe('cost model: billing units', () => {
   });
 
   it('sizes Kinesis shards and Kafka brokers from the rate', () => {
-    expect(kinesisShards(1000, 1024)).toBe(1);
-    expect(kinesisShards(1001, 100)).toBe(2);
-    expect(kinesisShards(10_000, 1024)).toBe(10);
+    expect(kinesisShards(1000, 1024, 1)).toBe(1);
+    expect(kinesisShards(1001, 100, 1)).toBe(2);
+    expect(kinesisShards(10_000, 1024, 1)).toBe(10);
+    // At the 50% utilization target a shard takes 500 records/s or 0.5 MiB/s.
+    expect(DEFAULT_ASSUMPTIONS.throughputUtilizationTarget).toBe(0.5);
+    expect(kinesisShards(500, 1024, 0.5)).toBe(1);
+    expect(kinesisShards(501, 1024, 0.5)).toBe(2);
+    expect(kinesisShards(10_000, 1024, 0.5)).toBe(20);
     expect(kafkaBrokers(1000, 1024, DEFAULT_ASSUMPTIONS)).toBe(3);
-    // A broker writes 15.6 MB/s (10^6 bytes) of replicas: 5.2 MB/s of client bytes at replication factor 3.
+    // Uncompressed, a broker writes 15.6 MB/s (10^6 bytes) of replicas: 5.2 MB/s of client bytes at RF 3.
+    const raw = { ...DEFAULT_ASSUMPTIONS, compressionRatio: 1 };
     expect(DEFAULT_ASSUMPTIONS.kafka.brokerReplicaBytesPerSecond).toBe(15_600_000);
-    expect(kafkaBrokers(15_600, 1000, DEFAULT_ASSUMPTIONS)).toBe(3); // 46.8 MB/s of replicas: 3 brokers
-    expect(kafkaBrokers(15_601, 1000, DEFAULT_ASSUMPTIONS)).toBe(6); // one event more: the next three
+    expect(kafkaBrokers(15_600, 1000, raw)).toBe(3); // 46.8 MB/s of replicas: 3 brokers
+    expect(kafkaBrokers(15_601, 1000, raw)).toBe(6); // one event more: the next three
     // The replication factor multiplies the bytes: at RF 1 the same load fits 3 brokers.
-    const rf1 = { ...DEFAULT_ASSUMPTIONS, kafka: { ...DEFAULT_ASSUMPTIONS.kafka, replicationFactor: 1 } };
+    const rf1 = { ...raw, kafka: { ...raw.kafka, replicationFactor: 1 } };
     expect(kafkaBrokers(15_601, 1000, rf1)).toBe(3);
     // 100 MiB/s × 3 replicas over 15.6 MB/s a broker = 20.2, so 21 brokers.
-    expect(kafkaBrokers(102_400, 1024, DEFAULT_ASSUMPTIONS)).toBe(21);
+    expect(kafkaBrokers(102_400, 1024, raw)).toBe(21);
+    // Producer compression (20%) carries five times the events on the same brokers: 4.03 → 6 brokers.
+    expect(kafkaBrokers(102_400, 1024, DEFAULT_ASSUMPTIONS)).toBe(6);
+    expect(kafkaBrokers(78_000, 1000, DEFAULT_ASSUMPTIONS)).toBe(3);
+    expect(kafkaBrokers(78_001, 1000, DEFAULT_ASSUMPTIONS)).toBe(6);
+  });
+});
+
+describe('cost model: equal terms', () => {
+  const events = 10 * SECONDS_A_MONTH;
+  const one = (id: string, rate: number, extra: Partial<typeof DEFAULT_ASSUMPTIONS> = {}, bytes = 1024) =>
+    option(
+      computeCosts({ ratePerSecond: rate, eventBytes: bytes, retentionDays: 7 }, fixture(), {
+        optionIds: [id],
+        assumptions: { ...DEFAULT_ASSUMPTIONS, ...extra },
+      }).options,
+      id,
+    );
+
+  it('publishes to SNS with PublishBatch of 10, each call billed per 64 KiB of its payload', () => {
+    expect(SNS_PUBLISH_BATCH_MESSAGES).toBe(10);
+    const sns = one('sns-sqs', 10);
+    // 26,280,000 events in calls of 10 KiB: one 64 KiB chunk per call.
+    expect(lineOf(sns, 'SNS PublishBatch')).toMatchObject({ priceId: 'sns-standard-publish' });
+    expect(lineOf(sns, 'SNS PublishBatch').quantity).toBeCloseTo(events / 10 / 1e6, 9);
+    expect(lineOf(sns, 'SNS PublishBatch').usd).toBeCloseTo((events / 10 / 1e6) * 0.5, 9);
+    // 20 KiB events: 10 a call (200 KiB ≤ 256 KiB), billed as 4 chunks a call.
+    expect(snsPublishRequests(1000, 20 * 1024, DEFAULT_ASSUMPTIONS)).toEqual({
+      calls: 100,
+      perCall: 10,
+      requests: 400,
+    });
+    // 100 KiB events: 2 a call within 256 KiB, 4 chunks a call (200 KiB).
+    expect(snsPublishRequests(1000, 100 * 1024, DEFAULT_ASSUMPTIONS)).toEqual({
+      calls: 500,
+      perCall: 2,
+      requests: 2000,
+    });
+    // 1 MiB events (MaximumMessageSize raised): one a call, 16 chunks.
+    expect(snsPublishRequests(10, 1024 * 1024, DEFAULT_ASSUMPTIONS)).toEqual({
+      calls: 10,
+      perCall: 1,
+      requests: 160,
+    });
+  });
+
+  it('lands every path with the same batching window, and prices the landing at the longest window too', () => {
+    expect(LANDING_BATCH_WINDOW_SECONDS).toBe(30);
+    expect(LONGEST_BATCH_WINDOW_SECONDS).toBe(300);
+    const ids = ['sqs', 'kinesis-on-demand', 'pubsub', 'msk-serverless', 'kafka-ec2'];
+    const report = computeCosts({ ratePerSecond: 10, eventBytes: 1024, retentionDays: 7 }, fixture(), {
+      optionIds: ids,
+    });
+    for (const o of report.options) {
+      // 10 events/s × 30 s = 300 events per invocation on every path, Kafka included.
+      expect(lineOf(o, 'Lambda requests (landing)').quantity, o.id).toBeCloseTo(events / 300 / 1e6, 9);
+      const landing = o.lines
+        .filter((l) => LANDING_KINDS.includes(l.kind))
+        .reduce((x, l) => x + (l.usd ?? 0), 0);
+      expect(
+        o.landingByWindow.map((w) => w.windowSeconds),
+        o.id,
+      ).toEqual([30, 300]);
+      expect(o.landingByWindow[0]?.usd, o.id).toBeCloseTo(landing, 9);
+      // At 300 s the batch is capped by the 1,000 batch size: 1,000 events an invocation, 10 objects each.
+      const invocations = events / 1000;
+      const seconds = 0.1 + (1000 * 1024) / (116_858 * 366 * (1024 / 1769));
+      const longest =
+        (invocations / 1e6) * 0.2 +
+        invocations * seconds * 0.0000133334 +
+        ((invocations * 10) / 1000) * (0.005 + 0.0004) +
+        ((10 * 86_400 * 1024 * 30 * 0.2) / GB) * 0.023;
+      expect(o.landingByWindow[1]?.usd, o.id).toBeCloseTo(longest, 9);
+    }
+    // A shorter window changes every path alike.
+    const short = computeCosts({ ratePerSecond: 10, eventBytes: 1024, retentionDays: 7 }, fixture(), {
+      optionIds: ids,
+      assumptions: { ...DEFAULT_ASSUMPTIONS, batchWindowSeconds: 1 },
+    });
+    for (const o of short.options)
+      expect(lineOf(o, 'Lambda requests (landing)').quantity, o.id).toBeCloseTo(events / 10 / 1e6, 9);
+  });
+
+  it('applies one compression ratio to the landed objects and to Kafka, and none to the other buses', () => {
+    expect(COMPRESSION_RATIO).toBe(0.2);
+    const perDay = 10 * 86_400 * 1024;
+    const msk = one('msk-serverless', 10);
+    expect(lineOf(msk, 'MSK Serverless data in').quantity).toBeCloseTo((events * 1024 * 0.2) / GB, 9);
+    expect(lineOf(msk, 'MSK Serverless data out').quantity).toBeCloseTo((events * 1024 * 0.2) / GB, 9);
+    expect(lineOf(msk, 'MSK Serverless storage').quantity).toBeCloseTo((perDay * 7 * 0.2) / GB, 9);
+    expect(lineOf(msk, 'S3 Standard storage (raw)').quantity).toBeCloseTo((perDay * 30 * 0.2) / GB, 9);
+    // Compression nowhere: ratio 1 counts the raw bytes in Kafka and in S3 alike.
+    const none = one('msk-serverless', 10, { compressionRatio: 1 });
+    expect(lineOf(none, 'MSK Serverless data in').quantity).toBeCloseTo((events * 1024) / GB, 9);
+    expect(lineOf(none, 'S3 Standard storage (raw)').quantity).toBeCloseTo((perDay * 30) / GB, 9);
+    // Kinesis and the EventBridge archive bill the bytes as sent.
+    const kinesis = one('kinesis-on-demand', 10);
+    expect(lineOf(kinesis, 'Kinesis data out').quantity).toBeCloseTo((events * 1024) / GB, 9);
+    const eb = one('eventbridge', 10);
+    expect(lineOf(eb, 'EventBridge archive (processing)').quantity).toBeCloseTo((events * 1024) / GB, 9);
+  });
+
+  it('provisions gp3 and MSK broker storage with headroom, billed on the provisioned size', () => {
+    expect(GP3_DISK_HEADROOM).toBeCloseTo(0.17647, 4);
+    const retained = (1000 * 86_400 * 1024 * 7 * 3 * 0.2) / GB;
+    for (const [id, label] of [
+      ['kafka-ec2', 'EBS gp3 log storage'],
+      ['msk-provisioned', 'MSK broker storage'],
+    ] as const) {
+      expect(lineOf(one(id, 1000), label).quantity, id).toBeCloseTo(retained * (1 + GP3_DISK_HEADROOM), 9);
+      expect(lineOf(one(id, 1000, { diskHeadroom: 0 }), label).quantity, id).toBeCloseTo(retained, 9);
+    }
+  });
+
+  it('sizes Kinesis provisioned shards for the rate over the utilization target', () => {
+    expect(THROUGHPUT_UTILIZATION_TARGET).toBe(0.5);
+    // 10,000 events/s of 1 KiB: 10 shards at full use, 20 at 50%.
+    expect(lineOf(one('kinesis-provisioned', 10_000), 'Kinesis shard-hours').quantity).toBe(20 * 730);
+    expect(
+      lineOf(one('kinesis-provisioned', 10_000, { throughputUtilizationTarget: 1 }), 'Kinesis shard-hours')
+        .quantity,
+    ).toBe(10 * 730);
+  });
+
+  it('keeps MSK Serverless partitions and clusters within their quotas', () => {
+    expect(MSK_SERVERLESS_QUOTAS.partitionInBytesPerSecond).toBe(5e6);
+    const a = DEFAULT_ASSUMPTIONS;
+    // Low rates: the topic's 3 partitions, one cluster.
+    expect(mskServerlessSizing(10, 1024, 7, a)).toEqual({ partitions: 3, clusters: 1 });
+    // 50,000 events/s of 1 KiB compressed to 20%: 10.24 MB/s, at 50% of 5 MBps a partition: 5 partitions;
+    // 7 days of it is 6.19 TB, at 250 GB a partition: 25.
+    expect(mskServerlessSizing(50_000, 1024, 0, a)).toEqual({ partitions: 5, clusters: 1 });
+    expect(mskServerlessSizing(50_000, 1024, 7, a)).toEqual({ partitions: 25, clusters: 1 });
+    // Uncompressed, 51.2 MB/s at 50% of 200 MBps a cluster → 1; 500,000 events/s → 3 clusters (1,024 MB/s).
+    const raw = { ...a, compressionRatio: 1 };
+    expect(mskServerlessSizing(50_000, 1024, 0, raw)).toEqual({ partitions: 21, clusters: 1 });
+    expect(mskServerlessSizing(500_000, 1024, 0, raw).clusters).toBe(6);
+    // More than 120 partitions need another cluster: 60 days of 10.24 MB/s is 53.1 TB, 213 partitions.
+    expect(mskServerlessSizing(10_000, 1024, 60, raw)).toEqual({ partitions: 213, clusters: 2 });
+    const msk = one('msk-serverless', 50_000);
+    expect(lineOf(msk, 'MSK Serverless partition-hours').quantity).toBe(25 * 730);
+    expect(lineOf(msk, 'MSK Serverless cluster-hours').quantity).toBe(730);
+  });
+
+  it('prints every equal-terms assumption', () => {
+    const text = describeAssumptions().join('\n');
+    for (const expected of [
+      'One batching window for every path that lands through Lambda',
+      '30 s',
+      '300 s',
+      'PublishBatch of 10 messages',
+      'Compression, one ratio wherever the path compresses: 20%',
+      '(1 + 17.6%)',
+      'utilization target 50%',
+      '5 MBps in, 10 MBps out and 250 GB each',
+    ])
+      expect(text).toContain(expected);
   });
 });
 
@@ -430,12 +609,12 @@ describe('cost model: assumptions follow the deployed defaults', () => {
     expect(a.landing).toEqual({
       memoryMb: config.landing.memoryMb,
       batchSize: config.landing.batchSize,
-      batchWindowSeconds: config.landing.batchWindowSeconds,
     });
-    expect(a.kafkaLanding).toEqual({
-      batchSize: config.kafka?.batchSize,
-      batchWindowSeconds: config.kafka?.batchWindowSeconds,
-    });
+    expect(a.kafkaLanding).toEqual({ batchSize: config.kafka?.batchSize });
+    // One window for every landing path: the landing's deploy default (the Kafka mapping's is shorter).
+    expect(a.batchWindowSeconds).toBe(config.landing.batchWindowSeconds);
+    expect(config.kafka?.batchWindowSeconds).toBeLessThan(a.batchWindowSeconds);
+    expect(a.longestBatchWindowSeconds).toBe(300);
     expect(a.elt.baseCapacityRpu).toBe(config.warehouse.baseCapacityRpu);
     expect(config.elt.schedule).toBe('rate(1 hour)');
     expect(a.elt.runsPerDay).toBe(24);

@@ -148,7 +148,7 @@ describe('elt cost', () => {
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      'elt: --option: no option "carrier-pigeon" (known: eventbridge, sqs, sns-sqs',
+      'elt: --option: no option "carrier-pigeon" (known: eventbridge, eventbridge-firehose, firehose, sqs, sns-sqs',
     );
     expect(lastJson(run)).toEqual({ error: expect.stringContaining('carrier-pigeon') });
   });

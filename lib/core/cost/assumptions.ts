@@ -57,6 +57,21 @@ export interface CostAssumptions {
    * ({@link THROUGHPUT_UTILIZATION_TARGET}).
    */
   readonly throughputUtilizationTarget: number;
+  /** Amazon Data Firehose delivery to S3 ({@link FIREHOSE_DELIVERY}). */
+  readonly firehose: {
+    /** S3 buffering hint: an object is written when a partition's buffer holds this many bytes... */
+    readonly bufferBytes: number;
+    /** ...or when this many seconds have passed (dynamic partitioning may deliver up to 1.5× later). */
+    readonly bufferSeconds: number;
+    /** Distinct S3 prefixes (partitions) written per buffer interval. */
+    readonly partitionsPerInterval: number;
+    /** Transform Lambda processing buffer: bytes per invocation... */
+    readonly transformBufferBytes: number;
+    /** ...or seconds, whichever comes first. */
+    readonly transformBufferSeconds: number;
+    /** Whether partition keys are also parsed inline with JQ (billed per JQ processing hour). */
+    readonly jq: boolean;
+  };
   /** MSK Serverless quotas ({@link MSK_SERVERLESS_QUOTAS}). */
   readonly mskServerless: typeof MSK_SERVERLESS_QUOTAS;
   /** Lambda's synchronous invocation payload, which caps an event source batch (6 MB). */
@@ -239,6 +254,22 @@ export const MSK_SERVERLESS_QUOTAS = {
   clusterMaxPartitions: 120,
 } as const;
 
+/**
+ * Firehose delivering to S3 with dynamic partitioning and a transform Lambda: the largest buffering hints
+ * (128 MiB, 900 s: https://docs.aws.amazon.com/firehose/latest/dev/create-configure.html and
+ * https://docs.aws.amazon.com/firehose/latest/dev/buffering.html, read 2026-12-03), the same partitions per
+ * delivery as the Lambda landing writes per batch, the transform's default processing buffer of 1 MB / 60 s
+ * (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html), partition keys returned by the
+ * transform Lambda rather than parsed with JQ.
+ */
+export const FIREHOSE_DELIVERY = {
+  bufferBytes: 128 * 1024 * 1024,
+  bufferSeconds: 900,
+  transformBufferBytes: 1024 * 1024,
+  transformBufferSeconds: 60,
+  jq: false,
+} as const;
+
 /** The defaults: the deployed pipeline as lib/infra/config.ts builds it without overrides. */
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -258,6 +289,8 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   compressionRatio: COMPRESSION_RATIO,
   snsPublishBatch: { messages: SNS_PUBLISH_BATCH_MESSAGES, maxBytes: SNS_PUBLISH_BATCH_BYTES },
   diskHeadroom: GP3_DISK_HEADROOM,
+  // The same 10 partitions the Lambda landing writes per batch (`partitionsPerBatch`).
+  firehose: { ...FIREHOSE_DELIVERY, partitionsPerInterval: 10 },
   throughputUtilizationTarget: THROUGHPUT_UTILIZATION_TARGET,
   mskServerless: MSK_SERVERLESS_QUOTAS,
   invocationPayloadBytes: EVENT_SOURCE_LIMITS.invocationPayloadBytes,
@@ -298,6 +331,7 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `One batching window for every path that lands through Lambda (SQS, Kinesis, Pub/Sub, Kafka): ${a.batchWindowSeconds} s, the deploy default of landing.batchWindowSeconds (the Kafka mapping's deploy default is 1 s; set kafka.batchWindowSeconds to ${a.batchWindowSeconds} for these figures). Landing is also shown at ${a.longestBatchWindowSeconds} s, the longest window Lambda's event source mappings allow (Lambda docs, 2026-12-03).`,
     `Landing time per invocation: ${a.landingFixedMsPerInvocation} ms (assumed) plus the bytes at ${(a.landingBytesPerCoreSecond / 1e6).toFixed(1)} MB/s per core (the embedded benchmark's single-thread ceiling), scaled by memory / ${a.lambdaMbPerVcpu.toLocaleString('en-US')} MB per vCPU.`,
     `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON, kept ${a.s3StandardDays} days in S3 Standard (older data in Standard-IA is not counted).`,
+    `Firehose (options firehose, eventbridge-firehose): no landing Lambda or SQS; S3 buffering ${(a.firehose.bufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB / ${a.firehose.bufferSeconds} s, ${a.firehose.partitionsPerInterval} partitions written per buffer interval (one object per partition per interval, more when a partition's bytes exceed the buffer); records billed rounded up to 5 KB; a transform Lambda invoked per ${(a.firehose.transformBufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB or ${a.firehose.transformBufferSeconds} s of records; partition keys ${a.firehose.jq ? 'parsed with JQ (billed per JQ hour)' : 'returned by the transform Lambda (no JQ hours)'}.`,
     `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes (at least ${a.elt.minimumBilledSeconds} s billed), whatever the rate: how run time on Redshift grows with the events per run is not measured, so at high rates this line is a floor; the same for every option. Redshift storage, Step Functions, CloudWatch and the ingest API are not counted.`,
     `Compression, one ratio wherever the path compresses: ${pct(a.compressionRatio)} of the event bytes for the landed gzip NDJSON objects and for Kafka's bytes on the wire and on disk (producer compression: MSK data in/out and storage, broker sizing, replication, gp3); EventBridge, SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent. Measured on the project's generator output (bench/workloads.ts, 10,000 events, gzip -6: 15.7% whole, 17.7% in objects of 100 events; envelopes add ids, so 20%), 2026-12-03.`,
     `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller). SNS: PublishBatch of ${a.snsPublishBatch.messages} messages (at most ${(a.snsPublishBatch.maxBytes / 1024).toLocaleString('en-US')} KiB a call, the topic's default MaximumMessageSize), each call billed per 64 KB of its payload (SNS docs, 2026-12-03). EventBridge sends one entry per event (billed per 64 KB of each); its rule and SNS deliver one message per event to SQS. Idle polling is not counted.`,

@@ -94,7 +94,9 @@ function factsBlock(data: PriceData, key: (typeof DIMENSIONS)[number]['key']): s
 
 function totalCell(o: OptionCost): string {
   if (o.status === 'cannot-carry') return 'cannot carry';
-  return o.totalUsd !== null ? money(o.totalUsd) : `≥ ${money(o.pricedUsd)}`;
+  return o.totalUsd !== null
+    ? money(o.totalUsd)
+    : `≥ ${money(o.pricedUsd)} (missing ${o.missingPriceIds.map((id) => `\`${id}\``).join(', ')})`;
 }
 
 function busCell(o: OptionCost): string {

@@ -128,6 +128,10 @@ const P = {
   s3Get: { id: 's3-standard-get', per: '1,000 requests' },
   s3Storage: { id: 's3-standard-storage', per: 'GB-month' },
   rpuHour: { id: 'redshift-serverless-rpu-hour', per: 'RPU-hour' },
+  firehoseIngest: { id: 'firehose-ingestion', per: 'GB ingested' },
+  firehoseDpData: { id: 'firehose-dynamic-partitioning-data', per: 'GB delivered' },
+  firehoseDpObjects: { id: 'firehose-dynamic-partitioning-objects', per: '1,000 objects' },
+  firehoseJq: { id: 'firehose-dynamic-partitioning-jq', per: 'JQ processing hour' },
 } as const satisfies Record<string, PriceRef>;
 
 /** Every price id the model may use, including the ones the data files do not have yet. */
@@ -178,6 +182,8 @@ interface OptionDefinition {
   readonly maxEventBytes: number | null;
   readonly maxEventSource: string;
   readonly busLines: (v: Volume, line: LineMaker) => CostLine[];
+  /** The landing when it is not a Lambda behind the bus (Firehose): replaces the Lambda landing lines. */
+  readonly landing?: (v: Volume, line: LineMaker) => CostLine[];
   readonly notes?: (v: Volume) => string[];
 }
 
@@ -376,6 +382,136 @@ export function mskServerlessSizing(
   return { partitions, clusters };
 }
 
+/** Firehose bills ingestion (Direct PUT and EventBridge sources) per record rounded up to 5 KB. */
+export const FIREHOSE_RECORD_ROUNDING_BYTES = 5 * 1024;
+/** Largest record Firehose takes, before base64 encoding: 1,000 KiB. */
+export const FIREHOSE_MAX_RECORD_BYTES = 1000 * 1024;
+const FIREHOSE_LIMIT_SOURCE = 'https://docs.aws.amazon.com/firehose/latest/dev/limits.html';
+
+/**
+ * S3 objects Firehose writes with dynamic partitioning: in each buffer interval, one object per partition
+ * written (`firehose.partitionsPerInterval`, fewer when fewer events arrive), more when a partition's bytes
+ * exceed the buffer size (it delivers each time the buffer fills).
+ */
+export function firehoseObjects(
+  ratePerSecond: number,
+  eventBytes: number,
+  a: CostAssumptions,
+): { perInterval: number; perMonth: number; partitions: number } {
+  const f = a.firehose;
+  const eventsPerInterval = ratePerSecond * f.bufferSeconds;
+  const partitions = Math.max(1, Math.min(f.partitionsPerInterval, Math.ceil(eventsPerInterval)));
+  const bytesPerPartition = (eventsPerInterval * eventBytes) / partitions;
+  const perInterval = partitions * Math.max(1, Math.ceil(bytesPerPartition / f.bufferBytes));
+  return { perInterval, partitions, perMonth: (perInterval * a.hoursPerMonth * 3600) / f.bufferSeconds };
+}
+
+/** Records per transform Lambda invocation: the processing buffer's bytes or seconds, at least one. */
+export function firehoseRecordsPerTransform(
+  ratePerSecond: number,
+  eventBytes: number,
+  a: CostAssumptions,
+): number {
+  const f = a.firehose;
+  return Math.max(
+    1,
+    Math.min(Math.floor(f.transformBufferBytes / eventBytes), ratePerSecond * f.transformBufferSeconds),
+  );
+}
+
+/** Firehose ingestion: every record rounded up to 5 KB. */
+function firehoseIngestLine(v: Volume, line: LineMaker, source: string): CostLine {
+  const rounded =
+    Math.ceil(v.input.eventBytes / FIREHOSE_RECORD_ROUNDING_BYTES) * FIREHOSE_RECORD_ROUNDING_BYTES;
+  return line(
+    'bus',
+    `Firehose ingestion (${source})`,
+    `${fmt(v.events)} records rounded up to ${fmt(rounded)} bytes`,
+    v.gb(v.events * rounded),
+    P.firehoseIngest,
+  );
+}
+
+/**
+ * The Firehose landing: dynamic partitioning (per GB delivered, per object, per JQ hour when JQ is used),
+ * the transform Lambda at Firehose's processing buffer, the S3 objects the buffering produces, then the
+ * same storage and warehouse lines as every option.
+ */
+function firehoseLandingLines(v: Volume, line: LineMaker): CostLine[] {
+  const a = v.a;
+  const objects = firehoseObjects(v.input.ratePerSecond, v.input.eventBytes, a);
+  const perTransform = firehoseRecordsPerTransform(v.input.ratePerSecond, v.input.eventBytes, a);
+  const invocations = v.events / perTransform;
+  const vcpu = Math.min(1, a.landing.memoryMb / a.lambdaMbPerVcpu);
+  const seconds =
+    a.landingFixedMsPerInvocation / 1000 +
+    (perTransform * v.input.eventBytes) / (a.landingBytesPerCoreSecond * vcpu);
+  const buffer = `${fmt(a.firehose.bufferBytes / MIB)} MiB / ${a.firehose.bufferSeconds} s buffer`;
+  return [
+    line(
+      'lambda',
+      'Firehose dynamic partitioning (data)',
+      'every event delivered once, as transformed (before compression)',
+      v.gb(v.bytes),
+      P.firehoseDpData,
+    ),
+    line(
+      'lambda',
+      'Firehose dynamic partitioning (objects)',
+      `${fmt(objects.perMonth)} objects: ${fmt(objects.perInterval)} per ${buffer}, ${objects.partitions} partition(s)`,
+      objects.perMonth / 1000,
+      P.firehoseDpObjects,
+    ),
+    ...(a.firehose.jq
+      ? [
+          line(
+            'lambda',
+            'Firehose JQ processing',
+            `JQ parsing all month (${a.hoursPerMonth} h, an upper bound)`,
+            a.hoursPerMonth,
+            P.firehoseJq,
+          ),
+        ]
+      : []),
+    line(
+      'lambda',
+      'Lambda requests (Firehose transform)',
+      `${fmt(invocations)} invocations of ${fmt(perTransform)} records (${fmt(a.firehose.transformBufferBytes / MIB)} MiB / ${a.firehose.transformBufferSeconds} s processing buffer)`,
+      invocations / 1e6,
+      P.lambdaRequests,
+    ),
+    line(
+      'lambda',
+      'Lambda duration (Firehose transform, arm64)',
+      `${fmt(invocations)} × ${fmt(seconds * 1000)} ms × ${fmt(a.landing.memoryMb / 1024)} GB`,
+      invocations * seconds * (a.landing.memoryMb / 1024),
+      P.lambdaDuration,
+    ),
+    line(
+      's3-requests',
+      'S3 PUT (objects Firehose delivers)',
+      `${fmt(objects.perMonth)} objects`,
+      objects.perMonth / 1000,
+      P.s3Put,
+    ),
+    line(
+      's3-requests',
+      'S3 GET (COPY into Redshift)',
+      `each object read once`,
+      objects.perMonth / 1000,
+      P.s3Get,
+    ),
+    ...storageAndWarehouseLines(v, line),
+  ];
+}
+
+const FIREHOSE_NOTES = [
+  'Latency: an object lands when a partition buffer fills or its interval ends, so up to the buffer interval (with dynamic partitioning up to 1.5× it) after the event.',
+  'At-least-once: Firehose retries delivery and the transform Lambda, so S3 may get duplicates; the load must deduplicate.',
+  "No per-event quarantine as this project's landing does: records the transform marks failed go to an error prefix in bulk, with no per-event reason or redrive.",
+  'No replay from the bus: the raw bucket is the only copy.',
+];
+
 /** A Kinesis stream takes records of 1 MiB by default, up to 10 MiB when its maximum record size is raised. */
 export const KINESIS_DEFAULT_MAX_RECORD_BYTES = MIB;
 export const KINESIS_MAX_RECORD_BYTES = 10 * MIB;
@@ -424,6 +560,45 @@ const OPTIONS: readonly OptionDefinition[] = [
         : []),
       ...sqsBufferLines(v, line, 'rule target'),
     ],
+  },
+  {
+    id: 'eventbridge-firehose',
+    name: 'EventBridge custom bus → Data Firehose → S3',
+    dataOptionId: 'eventbridge-custom-bus',
+    kind: 'managed',
+    feed: 'sqs',
+    maxEventBytes: Math.min(EVENT_LIMITS.maxEntryBytes, FIREHOSE_MAX_RECORD_BYTES),
+    maxEventSource: `${FIREHOSE_LIMIT_SOURCE} (1,000 KiB a record) and the PutEvents entry limit`,
+    busLines: (v, line) => [
+      perChunkLine(v, line, 'bus', 'EventBridge PutEvents', 'events', P.eventbridgeEvents),
+      ...(v.input.retentionDays > 0
+        ? [
+            onceLine(
+              v,
+              line,
+              'EventBridge archive (processing)',
+              'every event archived',
+              P.eventbridgeArchive,
+            ),
+            retentionLine(v, line, 'EventBridge archive (storage)', P.eventbridgeArchiveStorage),
+          ]
+        : []),
+      firehoseIngestLine(v, line, 'EventBridge rule target'),
+    ],
+    landing: firehoseLandingLines,
+    notes: () => FIREHOSE_NOTES.filter((n) => !n.startsWith('No replay')),
+  },
+  {
+    id: 'firehose',
+    name: 'Amazon Data Firehose → S3 (producers put records)',
+    dataOptionId: 'firehose',
+    kind: 'managed',
+    feed: 'sqs',
+    maxEventBytes: FIREHOSE_MAX_RECORD_BYTES,
+    maxEventSource: FIREHOSE_LIMIT_SOURCE,
+    busLines: (v, line) => [firehoseIngestLine(v, line, 'Direct PUT')],
+    landing: firehoseLandingLines,
+    notes: () => FIREHOSE_NOTES,
   },
   {
     id: 'sqs',
@@ -655,11 +830,14 @@ const OPTIONS: readonly OptionDefinition[] = [
     feed: 'kafka',
     maxEventBytes: null,
     maxEventSource: 'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html',
-    busLines: (v, line) =>
-      kafkaBrokerLines(v, line, {
+    busLines: (v, line) => [
+      ...kafkaBrokerLines(v, line, {
         brokers: { label: 'MSK broker-hours (kafka.m7g.large)', unit: 'brokers', price: P.mskBroker },
         storage: { label: 'MSK broker storage', price: P.mskBrokerStorage },
       }),
+      // MSK does not bill replication between its brokers; clients in other zones are billed.
+      kafkaClientCrossAzLine(v, line),
+    ],
   },
   {
     id: 'kafka-ec2',
@@ -690,6 +868,7 @@ const OPTIONS: readonly OptionDefinition[] = [
           v.a.kafka.controllers * v.a.kafka.controllerDiskGb,
           P.ebs,
         ),
+        kafkaClientCrossAzLine(v, line),
         line(
           'transfer',
           'Replication across availability zones',
@@ -701,10 +880,26 @@ const OPTIONS: readonly OptionDefinition[] = [
     },
     notes: () => [
       'People to run it (upgrades, broker replacement, rebalancing, security patches) are not priced.',
-      'Producer and consumer traffic that crosses zones is billed too and not counted here.',
     ],
   },
 ];
+
+/**
+ * Producer and consumer traffic that crosses zones: with leaders spread over three zones, two thirds of the
+ * compressed bytes produced and two thirds of those consumed (one consumer group, no fetch-from-follower)
+ * go to or come from another zone, billed out of one AZ and into the other.
+ */
+export const KAFKA_CLIENT_CROSS_AZ_SHARE = 2 / 3;
+
+function kafkaClientCrossAzLine(v: Volume, line: LineMaker): CostLine {
+  return line(
+    'transfer',
+    'Client traffic across availability zones',
+    `${pct(KAFKA_CLIENT_CROSS_AZ_SHARE)} of the compressed bytes produced and consumed, billed out and in`,
+    v.gb(v.wireBytes * KAFKA_CLIENT_CROSS_AZ_SHARE * 2 * 2),
+    P.interAz,
+  );
+}
 
 /**
  * A Kafka cluster of brokers sized by {@link kafkaBrokers}: its broker-hours and its log storage, every
@@ -785,8 +980,6 @@ function pipelineLines(
     (perInvocation * v.input.eventBytes) / (a.landingBytesPerCoreSecond * vcpu);
   const gbSeconds = invocations * seconds * (a.landing.memoryMb / 1024);
   const objects = invocations * Math.min(perInvocation, a.partitionsPerBatch);
-  const runSeconds = Math.max(a.elt.minimumBilledSeconds, a.elt.activeMinutesPerRun * 60);
-  const runs = a.elt.runsPerDay * (a.hoursPerMonth / 24);
   return [
     line(
       'lambda',
@@ -810,6 +1003,16 @@ function pipelineLines(
       P.s3Put,
     ),
     line('s3-requests', 'S3 GET (COPY into Redshift)', `each object read once`, objects / 1000, P.s3Get),
+    ...storageAndWarehouseLines(v, line),
+  ];
+}
+
+/** Raw objects kept in S3 Standard and the ELT runs on Redshift Serverless: the same for every option. */
+function storageAndWarehouseLines(v: Volume, line: LineMaker): CostLine[] {
+  const a = v.a;
+  const runSeconds = Math.max(a.elt.minimumBilledSeconds, a.elt.activeMinutesPerRun * 60);
+  const runs = a.elt.runsPerDay * (a.hoursPerMonth / 24);
+  return [
     line(
       's3-storage',
       'S3 Standard storage (raw)',
@@ -917,7 +1120,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     maxEventBytes: def.maxEventBytes,
     maxEventSource: def.maxEventSource,
   } as const;
-  const fits = eventsPerInvocation(def.feed, v.input, v.a) >= 1;
+  const fits = def.landing !== undefined || eventsPerInvocation(def.feed, v.input, v.a) >= 1;
   const overLimit = def.maxEventBytes !== null && v.input.eventBytes > def.maxEventBytes;
   if (overLimit || !fits) {
     // The bus's own limit first: it is the one that says which option the event could go through.
@@ -936,7 +1139,9 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
       landingByWindow: [],
     };
   }
-  const lines = [...def.busLines(v, line), ...pipelineLines(def, v, line)];
+  const landingLines = (windowSeconds: number): CostLine[] =>
+    def.landing ? def.landing(v, line) : pipelineLines(def, v, line, windowSeconds);
+  const lines = [...def.busLines(v, line), ...landingLines(v.a.batchWindowSeconds)];
   const missing = [...new Set(lines.filter((l) => l.usd === null).map((l) => l.priceId))];
   const pricedUsd = lines.reduce((sum, l) => sum + (l.usd ?? 0), 0);
   const notes = [
@@ -948,7 +1153,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     ...(def.notes?.(v) ?? []),
   ];
   const landingAt = (windowSeconds: number): { windowSeconds: number; usd: number | null } => {
-    const landing = pipelineLines(def, v, line, windowSeconds).filter((l) => LANDING_KINDS.includes(l.kind));
+    const landing = landingLines(windowSeconds).filter((l) => LANDING_KINDS.includes(l.kind));
     return {
       windowSeconds,
       usd: landing.some((l) => l.usd === null) ? null : landing.reduce((sum, l) => sum + (l.usd ?? 0), 0),

@@ -587,7 +587,7 @@ describe('cost model: input', () => {
   it('rejects an unknown option, naming the known ones', () => {
     expect(() =>
       computeCosts({ ratePerSecond: 1, eventBytes: 1, retentionDays: 7 }, fixture(), { optionIds: ['nope'] }),
-    ).toThrow(/unknown option nope \(known: eventbridge, sqs/);
+    ).toThrow(/unknown option nope \(known: eventbridge, eventbridge-firehose, firehose, sqs/);
   });
 
   it('answers for very small and very large rates', () => {

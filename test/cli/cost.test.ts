@@ -153,12 +153,162 @@ describe('elt cost', () => {
     expect(lastJson(run)).toEqual({ error: expect.stringContaining('carrier-pigeon') });
   });
 
+  it('prices operator time per option class, one --ops-hours for every option, and none at 0', async () => {
+    const base = lastJson<CostJson>(
+      await runCli([
+        'cost',
+        '--rate',
+        '100',
+        '--size',
+        '1024',
+        '--option',
+        'kafka-ec2,msk-provisioned,sqs',
+        '--json',
+      ]),
+    );
+    const opsOf = (r: CostJson, id: string) =>
+      r.options.find((o) => o.id === id)?.lines.find((l) => l.kind === 'operations');
+    expect(opsOf(base, 'kafka-ec2')).toMatchObject({ quantity: 20, unitUsd: 94, usd: 1880 });
+    expect(opsOf(base, 'msk-provisioned')).toMatchObject({ quantity: 8, usd: 752 });
+    expect(opsOf(base, 'sqs')).toMatchObject({ quantity: 2, usd: 188 });
+    const flat = lastJson<CostJson>(
+      await runCli([
+        'cost',
+        '--rate',
+        '100',
+        '--size',
+        '1024',
+        '--option',
+        'kafka-ec2,sqs',
+        '--ops-hours',
+        '10',
+        '--ops-rate',
+        '50',
+        '--json',
+      ]),
+    );
+    for (const id of ['kafka-ec2', 'sqs']) expect(opsOf(flat, id)).toMatchObject({ quantity: 10, usd: 500 });
+    const none = lastJson<CostJson>(
+      await runCli([
+        'cost',
+        '--rate',
+        '100',
+        '--size',
+        '1024',
+        '--option',
+        'kafka-ec2',
+        '--ops-hours',
+        '0',
+        '--json',
+      ]),
+    );
+    expect(opsOf(none, 'kafka-ec2')).toBeUndefined();
+    const text = await runCli(['cost', '--rate', '100', '--size', '1024', '--option', 'kafka-ec2']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /^Operations \(operator time\)\s+20 operator-hour\s+94\s+1,880\.00\s+operator-hour\s+20 h a month \(self-hosted\)/m,
+    );
+    expect(text.stdout).toMatch(/\boperations\b.*USD \/ month/);
+    const bad = await runCli(['cost', '--rate', '1', '--size', '1', '--ops-hours', '-1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--ops-hours.*from 0 to 744/);
+  });
+
+  it('prices fan-out with --consumers and refuses a count that is not whole', async () => {
+    const one = lastJson<CostJson>(
+      await runCli(['cost', '--rate', '100', '--size', '1024', '--option', 'sqs', '--json']),
+    );
+    const three = lastJson<CostJson>(
+      await runCli([
+        'cost',
+        '--rate',
+        '100',
+        '--size',
+        '1024',
+        '--option',
+        'sqs',
+        '--consumers',
+        '3',
+        '--json',
+      ]),
+    );
+    expect(three.consumers).toBe(3);
+    const fan = three.options[0]?.lines.filter((l) => l.kind === 'fan-out') ?? [];
+    expect(fan.map((l) => l.label)).toEqual([
+      'SQS SendMessageBatch (producers, another queue), 2 more consumer(s)',
+      'SQS ReceiveMessage (Lambda poller), 2 more consumer(s)',
+      'SQS DeleteMessageBatch, 2 more consumer(s)',
+    ]);
+    // 262,800,000 events: 26.28 M calls each of send, receive, delete per extra queue at 0.40 USD a million.
+    expect((three.options[0]?.totalUsd ?? 0) - (one.options[0]?.totalUsd ?? 0)).toBeCloseTo(
+      2 * 3 * 26.28 * 0.4,
+      6,
+    );
+    const text = await runCli([
+      'cost',
+      '--rate',
+      '100',
+      '--size',
+      '1024',
+      '--consumers',
+      '3',
+      '--option',
+      'sqs',
+    ]);
+    expect(text.stdout).toContain('3 consumer(s) of every event');
+    const bad = await runCli(['cost', '--rate', '1', '--size', '1', '--consumers', '1.5']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--consumers.*whole number/);
+  });
+
+  it('warns when the load exceeds a quota of the Region, in text and in --json', async () => {
+    const json = lastJson<CostJson>(
+      await runCli([
+        'cost',
+        '--rate',
+        '50000',
+        '--size',
+        '1024',
+        '--region',
+        'eu-central-1',
+        '--option',
+        'eventbridge,sqs',
+        '--json',
+      ]),
+    );
+    expect(json.quotaRegion).toBe('eu-central-1');
+    expect(json.warnings).toEqual([
+      expect.stringMatching(
+        /^eventbridge: PutEvents: 5,000\/s requests \(10 entries each\) exceed the 2,400\/s quota of eu-central-1/,
+      ),
+    ]);
+    const quiet = lastJson<CostJson>(await runCli(['cost', '--rate', '100', '--size', '1024', '--json']));
+    expect(quiet.warnings).toEqual([]);
+    const text = await runCli(['cost', '--rate', '150000', '--size', '1024', '--option', 'eventbridge']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Quota warnings (us-east-1):');
+    expect(text.stdout).toMatch(/^ {2}! eventbridge: PutEvents: 15,000\/s requests/m);
+    const bad = await runCli(['cost', '--rate', '1', '--size', '1', '--region', 'Mars']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--region.*AWS Region code/);
+  });
+
   it('documents itself with examples', async () => {
     const run = await runCli(['cost', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('elt cost --rate 1000 --size 1024');
-    for (const flag of ['--rate', '--size', '--retention-days', '--option', '--json'])
+    for (const flag of [
+      '--rate',
+      '--size',
+      '--retention-days',
+      '--option',
+      '--json',
+      '--ops-hours',
+      '--ops-rate',
+      '--consumers',
+      '--region',
+    ])
       expect(run.stdout).toContain(flag);
     for (const o of COST_OPTIONS) expect(run.stdout).toContain(o.id);
   });

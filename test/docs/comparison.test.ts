@@ -91,7 +91,9 @@ describe('docs/comparison.md', () => {
       );
       for (const o of report.options) {
         expect(costs).toContain(`| \`${o.id}\``);
-        for (const l of o.lines) expect(prices).toContain(`| \`${l.priceId}\``);
+        // Operator time is an assumption (its rate is in the assumptions block), not a data-file price.
+        for (const l of o.lines.filter((line) => line.kind !== 'operations'))
+          expect(prices).toContain(`| \`${l.priceId}\``);
         for (const id of o.missingPriceIds) expect(costs).toContain(`\`${id}\``);
       }
     }
@@ -99,6 +101,7 @@ describe('docs/comparison.md', () => {
 
   it('states the assumptions and the dates of the measurements', () => {
     expect(block(doc, 'assumptions')).toContain('730 h');
+    expect(block(doc, 'assumptions')).toMatch(/operator/i);
     const measured = block(doc, 'measurements');
     const kafka = inputs.benchmarks.kafka as { machine: { date: string } };
     const embedded = inputs.benchmarks.embedded as { machine: { date: string } };

@@ -1,5 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { describeAssumptions } from '../../core/cost/assumptions.js';
+import {
+  DEFAULT_ASSUMPTIONS,
+  describeAssumptions,
+  OPERATOR_HOURS_PER_MONTH,
+  OPERATOR_RATE_USD_PER_HOUR,
+  type CostAssumptions,
+} from '../../core/cost/assumptions.js';
 import {
   COST_OPTIONS,
   computeCosts,
@@ -19,6 +25,55 @@ interface CostOptions {
   readonly retentionDays: number;
   readonly option?: string[];
   readonly json: boolean;
+  readonly opsHours?: number;
+  readonly opsRate: number;
+  readonly consumers: number;
+  readonly region?: string;
+}
+
+/** Operator hours a month: a number from 0 to 744 (the hours of a 31-day month). */
+function parseOpsHours(value: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v > 744)
+    throw new InvalidArgumentError(
+      'expected operator hours a month from 0 to 744, e.g. 20 (0 leaves operations out)',
+    );
+  return v;
+}
+
+function parseOpsRate(value: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0)
+    throw new InvalidArgumentError('expected USD an hour, 0 or more, e.g. 94');
+  return v;
+}
+
+function parseConsumers(value: string): number {
+  const v = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || v < 1 || v > 10_000)
+    throw new InvalidArgumentError('expected a whole number of consumers from 1 to 10,000');
+  return v;
+}
+
+function parseRegion(value: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value))
+    throw new InvalidArgumentError('expected an AWS Region code, e.g. us-east-1 or eu-central-1');
+  return value;
+}
+
+/** The assumptions with the operator hours and rate the flags give (one --ops-hours for every option). */
+function withOperations(options: CostOptions): CostAssumptions {
+  const hours = options.opsHours;
+  return {
+    ...DEFAULT_ASSUMPTIONS,
+    operations: {
+      hoursPerMonth:
+        hours === undefined
+          ? OPERATOR_HOURS_PER_MONTH
+          : { 'self-hosted': hours, 'provisioned-cluster': hours, managed: hours },
+      rateUsdPerHour: options.opsRate,
+    },
+  };
 }
 
 /** A positive number of events per second: 1000, 1_000, 1e3, 0.5. */
@@ -103,7 +158,8 @@ const landingAt = (o: OptionCost, i: number): string => {
 function summaryTable(options: readonly OptionCost[], windows: readonly number[]): string {
   const carried = (o: OptionCost, text: string): string => (o.status === 'cannot-carry' ? '—' : text);
   const cols = {
-    bus: padLeft(options.map((o) => carried(o, sumKinds(o, ['bus', 'buffer', 'transfer'])))),
+    bus: padLeft(options.map((o) => carried(o, sumKinds(o, ['bus', 'buffer', 'transfer', 'fan-out'])))),
+    operations: padLeft(options.map((o) => carried(o, sumKinds(o, ['operations'])))),
     landing: padLeft(options.map((o) => carried(o, sumKinds(o, LANDING_KINDS)))),
     longest: padLeft(options.map((o) => carried(o, landingAt(o, 1)))),
     warehouse: padLeft(options.map((o) => carried(o, sumKinds(o, ['warehouse'])))),
@@ -118,6 +174,7 @@ function summaryTable(options: readonly OptionCost[], windows: readonly number[]
       [`landing + S3 (${windows[0] ?? '?'} s)`]: cols.landing[i],
       [`(${windows[1] ?? '?'} s window)`]: cols.longest[i],
       warehouse: cols.warehouse[i],
+      operations: cols.operations[i],
       'USD / month': cols.total[i],
       '':
         o.status === 'cannot-carry'
@@ -167,7 +224,7 @@ function render(report: CostReport, explicit: boolean): string {
     ? order.filter((o) => o.status !== 'cannot-carry')
     : order.filter((o) => o === cheapest || o.id === 'eventbridge');
   const out = [
-    `Monthly cost of ${n(input.ratePerSecond)} events/s × ${n(input.eventBytes)} bytes (${n(Math.round(report.eventsPerMonth))} events a month, ${n(input.retentionDays)} days of retention), ${report.region}, ${report.currency}:`,
+    `Monthly cost of ${n(input.ratePerSecond)} events/s × ${n(input.eventBytes)} bytes (${n(Math.round(report.eventsPerMonth))} events a month, ${n(input.retentionDays)} days of retention, ${n(report.consumers)} consumer(s) of every event), ${report.region}, ${report.currency}:`,
     '',
     summaryTable(order, [
       report.assumptions.batchWindowSeconds,
@@ -178,6 +235,8 @@ function render(report: CostReport, explicit: boolean): string {
       ? `Cheapest fully priced: ${cheapest.id} — ${cheapest.name}. "≥" marks a lower bound: a price it needs is not confirmed in the data files.`
       : 'No option is fully priced: "≥" marks a lower bound where a price is not confirmed in the data files.',
   ];
+  if (report.warnings.length > 0)
+    out.push('', `Quota warnings (${report.quotaRegion}):`, ...report.warnings.map((w) => `  ! ${w}`));
   for (const o of detailed) out.push('', breakdown(o));
   const carriedNone = order.every((o) => o.status === 'cannot-carry');
   if (!carriedNone)
@@ -210,6 +269,33 @@ export function costCommand(): Command {
         `only these options, with a line-by-line breakdown of each (repeatable or comma-separated): ${COST_OPTIONS.map((o) => o.id).join(', ')}`,
       ).argParser(collect),
     )
+    .option(
+      '--ops-hours <hours>',
+      `operator hours a month, one figure for every option (default by option class: ${Object.entries(
+        OPERATOR_HOURS_PER_MONTH,
+      )
+        .map(([k, h]) => `${k} ${h} h`)
+        .join(', ')}); 0 leaves operations out`,
+      parseOpsHours,
+    )
+    .addOption(
+      new Option('--ops-rate <usd>', 'USD an operator hour costs (BLS-derived assumption, see Assumptions)')
+        .default(OPERATOR_RATE_USD_PER_HOUR)
+        .argParser(parseOpsRate),
+    )
+    .addOption(
+      new Option(
+        '--consumers <n>',
+        'consumers reading every event, the landing included: each one beyond the first adds what the option charges to deliver or read it again',
+      )
+        .default(1)
+        .argParser(parseConsumers),
+    )
+    .option(
+      '--region <region>',
+      "AWS Region whose quotas the warnings check (default: the data files' region, us-east-1); prices stay us-east-1",
+      parseRegion,
+    )
     .option('--json', 'the whole report (every line of every option) as JSON on stdout', false)
     .addHelpText(
       'after',
@@ -218,12 +304,18 @@ Examples:
   $ elt cost --rate 1000 --size 1024
   $ elt cost --rate 50 --size 2KiB --retention-days 30 --option eventbridge --option kafka-ec2
   $ elt cost --rate 10000 --size 512 --option kinesis-data-streams --json
+  $ elt cost --rate 1000 --size 1024 --consumers 3 --ops-hours 0
+  $ elt cost --rate 200000 --size 1024 --region eu-central-1 --option eventbridge
 
 Each option's month is the bus (and the SQS buffer where it needs one), the landing Lambda, S3 PUTs and
 storage, and the ELT runs on Redshift Serverless. An event larger than an option carries is reported as
 such for that option (Kinesis takes up to 10 MiB once the stream's maximum record size is raised; the
 landing invocation caps every option at 6 MiB a batch). The landing is shown at the assumed batching window and at the
-longest (300 s). The assumptions are printed after the figures.`,
+longest (300 s). Operator time is a line of its own: by default 20 h a month for self-hosted Kafka, 8 h
+for MSK provisioned and 2 h for a managed bus, at 94 USD an hour; a single --ops-hours applies to every
+option. Loads above a quota (EventBridge PutEvents and target invocations of the Region, Kinesis
+on-demand start and shard limits, MSK Serverless cluster limits) are printed as warnings ("warnings" in
+--json). The assumptions are printed after the figures.`,
     )
     .action((options: CostOptions) => {
       let report: CostReport;
@@ -231,7 +323,12 @@ longest (300 s). The assumptions are printed after the figures.`,
         report = computeCosts(
           { ratePerSecond: options.rate, eventBytes: options.size, retentionDays: options.retentionDays },
           loadPriceData(),
-          { ...(options.option ? { optionIds: resolveOptionIds(options.option) } : {}) },
+          {
+            ...(options.option ? { optionIds: resolveOptionIds(options.option) } : {}),
+            assumptions: withOperations(options),
+            consumers: options.consumers,
+            ...(options.region ? { region: options.region } : {}),
+          },
         );
       } catch (error) {
         if (error instanceof CostInputError || error instanceof PriceDataError)

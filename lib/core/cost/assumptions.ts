@@ -153,7 +153,77 @@ export interface CostAssumptions {
   readonly sqsMaxCallBytes: number;
   /** Pub/Sub messages per publish or pull request (client-side batching). */
   readonly pubsubMessagesPerRequest: number;
+  /**
+   * Operator time a month per option class and what an hour costs ({@link OPERATOR_HOURS_PER_MONTH},
+   * {@link OPERATOR_RATE_USD_PER_HOUR}); every option gets an "operations" line unless its hours are 0.
+   */
+  readonly operations: {
+    readonly hoursPerMonth: Readonly<Record<OpsClass, number>>;
+    readonly rateUsdPerHour: number;
+  };
 }
+
+/**
+ * How much running an option takes of an operator: `self-hosted` (Kafka on EC2: brokers, controllers,
+ * disks, OS), `provisioned-cluster` (MSK provisioned: broker sizing, storage, version upgrades the
+ * service performs on request), `managed` (serverless or fully managed buses: quotas, alarms, IAM).
+ */
+export type OpsClass = 'self-hosted' | 'provisioned-cluster' | 'managed';
+
+/**
+ * Operator hours a month by option class. An assumption, not a measurement: self-hosted Kafka 20 h
+ * (about an hour every working day: OS and Kafka patching and rolling restarts, broker replacement,
+ * partition reassignment, disk growth, controller quorum, monitoring, on-call follow-up), MSK provisioned
+ * 8 h (about two hours a week: broker sizing and storage scaling, version upgrades AWS runs on request,
+ * configuration, monitoring), managed or serverless buses 2 h (quotas, alarms, IAM, dead-letter review).
+ * `elt cost --ops-hours <h>` replaces all three with one figure; `--ops-hours 0` leaves operations out.
+ */
+export const OPERATOR_HOURS_PER_MONTH: Readonly<Record<OpsClass, number>> = {
+  'self-hosted': 20,
+  'provisioned-cluster': 8,
+  managed: 2,
+};
+
+/**
+ * What an operator hour costs the employer, USD: an explicit assumption, derived from the newest BLS
+ * figures readable in the stored pages on 2026-12-03 (the current OEWS release was not readable): software
+ * developers' annual mean wage of $132,930 in May 2022 (https://www.bls.gov/oes/, OEWS) over 2,080 paid
+ * hours is $63.91 an hour; wages and salaries were 68.3% of employer compensation costs in September 2018
+ * (https://www.bls.gov/news.release/archives/ecec_12142018.htm, ECEC), so $63.91 / 0.683 = $93.57, rounded
+ * to 94. Benefits only: no office, tooling or management overhead, so it is a low end. `--ops-rate` sets it.
+ */
+export const OPERATOR_RATE_USD_PER_HOUR = 94;
+export const OPERATOR_RATE_SOURCE =
+  'assumption: BLS OEWS May 2022 software developers mean wage (https://www.bls.gov/oes/) / 2,080 h / 0.683 wage share of compensation (BLS ECEC, https://www.bls.gov/news.release/archives/ecec_12142018.htm)';
+
+/**
+ * EventBridge PutEvents requests per second, per account and Region (classic bus; adjustable; a request
+ * carries up to 10 entries): data/bus-comparison.json eventbridge-custom-bus throughputQuotas, from
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (read 2026-12-03). Regions not
+ * listed have 600 to 1,200 requests/s; the warning uses 600 there.
+ */
+export const EVENTBRIDGE_PUTEVENTS_TPS: Readonly<Record<string, number>> = {
+  'us-east-1': 10_000,
+  'us-west-2': 10_000,
+  'eu-west-1': 10_000,
+  'us-east-2': 2_400,
+  'eu-central-1': 2_400,
+};
+export const EVENTBRIDGE_PUTEVENTS_TPS_OTHER = 600;
+/** EventBridge target invocations per second (same page): delayed, not dropped, above it. */
+export const EVENTBRIDGE_TARGET_INVOCATIONS_TPS: Readonly<Record<string, number>> = {
+  'us-east-1': 18_750,
+  'us-east-2': 4_500,
+};
+/** Entries a PutEvents request carries at most. */
+export const EVENTBRIDGE_ENTRIES_PER_REQUEST = 10;
+/** MSK Serverless: 3 clusters per account, 500 consumer groups per cluster (2023 defaults; limits.html). */
+export const MSK_SERVERLESS_ACCOUNT_CLUSTERS = 3;
+export const MSK_SERVERLESS_CONSUMER_GROUPS = 500;
+/** Kinesis provisioned shards per account in us-east-1 (service-sizes-and-limits.html, 2026-11-25). */
+export const KINESIS_ACCOUNT_SHARDS_US_EAST_1 = 20_000;
+/** A new on-demand stream starts at 4 MB/s of writes (same page). */
+export const KINESIS_ON_DEMAND_INITIAL_WRITE_BYTES = 4 * 1024 * 1024;
 
 /** An EventBridge Scheduler expression the cost model cannot count runs of (only `rate(…)` is counted). */
 export class ScheduleRateError extends EltError {}
@@ -318,7 +388,15 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   sqsMessagesPerCall: 10,
   sqsMaxCallBytes: 1024 * 1024,
   pubsubMessagesPerRequest: 100,
+  operations: { hoursPerMonth: OPERATOR_HOURS_PER_MONTH, rateUsdPerHour: OPERATOR_RATE_USD_PER_HOUR },
 };
+
+/** "20 h self-hosted, 8 h provisioned-cluster, 2 h managed" or "none". */
+function opsHours(a: CostAssumptions): string {
+  const entries = Object.entries(a.operations.hoursPerMonth);
+  if (entries.every(([, h]) => h === 0)) return 'no hours';
+  return entries.map(([k, h]) => `${h.toLocaleString('en-US')} h ${k}`).join(', ');
+}
 
 /** The assumptions as sentences, for `elt cost` and docs/comparison.md. */
 export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): string[] {
@@ -336,8 +414,10 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `Compression, one ratio wherever the path compresses: ${pct(a.compressionRatio)} of the event bytes for the landed gzip NDJSON objects and for Kafka's bytes on the wire and on disk (producer compression: MSK data in/out and storage, broker sizing, replication, gp3); EventBridge, SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent. Measured on the project's generator output (bench/workloads.ts, 10,000 events, gzip -6: 15.7% whole, 17.7% in objects of 100 events; envelopes add ids, so 20%), 2026-12-03.`,
     `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller). SNS: PublishBatch of ${a.snsPublishBatch.messages} messages (at most ${(a.snsPublishBatch.maxBytes / 1024).toLocaleString('en-US')} KiB a call, the topic's default MaximumMessageSize), each call billed per 64 KB of its payload (SNS docs, 2026-12-03). EventBridge sends one entry per event (billed per 64 KB of each); its rule and SNS deliver one message per event to SQS. Idle polling is not counted.`,
     `Headroom: gp3 and MSK broker storage are billed on provisioned size, provisioned for the retained bytes × (1 + ${pct(a.diskHeadroom)}) (AWS's MSK guidance: act at 85% disk used, 2026-12-03). Kinesis shards and MSK Serverless partitions are sized for the rate / ${a.throughputUtilizationTarget} (utilization target ${pct(a.throughputUtilizationTarget)}: the burst on-demand Kinesis absorbs: capacity "for double" the last 30 days' peak, AWS whitepaper). MSK Serverless partitions stay within ${(a.mskServerless.partitionInBytesPerSecond / 1e6).toLocaleString('en-US')} MBps in, ${(a.mskServerless.partitionOutBytesPerSecond / 1e6).toLocaleString('en-US')} MBps out and ${(a.mskServerless.partitionStorageBytes / 1e9).toLocaleString('en-US')} GB each; clusters within ${(a.mskServerless.clusterInBytesPerSecond / 1e6).toLocaleString('en-US')} MBps in, ${(a.mskServerless.clusterOutBytesPerSecond / 1e6).toLocaleString('en-US')} MBps out and ${a.mskServerless.clusterMaxPartitions} partitions each (MSK quotas, 2026-12-03).`,
-    `Kafka: a topic of ${a.kafka.partitions} partitions (MSK Serverless: more when its partition quotas need them), replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes once the replica bytes (events × size × ${pct(a.compressionRatio)} compressed × ${a.kafka.replicationFactor}) exceed ${(a.kafka.brokerReplicaBytesPerSecond / 1e6).toLocaleString('en-US')} MB/s (10^6 bytes) per broker, i.e. ${(a.kafka.brokerReplicaBytesPerSecond / a.kafka.replicationFactor / 1e6).toLocaleString('en-US')} MB/s of client ingress per broker: an assumption, a third of AWS's recommended 15.6 MBps ingress per express.m7g.large (Express: "up to 3x more throughput per broker" than Standard). Self-hosted Kafka adds ${a.kafka.controllers} dedicated KRaft controllers (m7g.large, ${a.kafka.controllerDiskGb} GB gp3 each): combined mode "is not recommended in critical deployment environments" (Kafka docs); MSK runs its controllers itself. Operating it (people) is not priced.`,
+    `Kafka: a topic of ${a.kafka.partitions} partitions (MSK Serverless: more when its partition quotas need them), replication factor ${a.kafka.replicationFactor}; at least ${a.kafka.minBrokers} m7g.large brokers, added in threes once the replica bytes (events × size × ${pct(a.compressionRatio)} compressed × ${a.kafka.replicationFactor}) exceed ${(a.kafka.brokerReplicaBytesPerSecond / 1e6).toLocaleString('en-US')} MB/s (10^6 bytes) per broker, i.e. ${(a.kafka.brokerReplicaBytesPerSecond / a.kafka.replicationFactor / 1e6).toLocaleString('en-US')} MB/s of client ingress per broker: an assumption, a third of AWS's recommended 15.6 MBps ingress per express.m7g.large (Express: "up to 3x more throughput per broker" than Standard). Self-hosted Kafka adds ${a.kafka.controllers} dedicated KRaft controllers (m7g.large, ${a.kafka.controllerDiskGb} GB gp3 each): combined mode "is not recommended in critical deployment environments" (Kafka docs); MSK runs its controllers itself. Operating it (people) is the operations line.`,
     `Retention is what the bus keeps for replay (EventBridge archive, Kinesis retention, Pub/Sub topic retention, Kafka log); SQS and SNS keep nothing to replay.`,
+    `Operations (people): ${opsHours(a)} of operator time a month at ${a.operations.rateUsdPerHour.toLocaleString('en-US')} USD an hour (an assumption: an hour every working day for self-hosted Kafka, two a week for MSK provisioned, two a month for a managed bus; the rate is BLS's software developer mean wage, May 2022, $132,930 / 2,080 h, over the 68.3% wage share of employer compensation, BLS ECEC; read 2026-12-03). --ops-hours sets one figure for every option, --ops-hours 0 leaves it out, --ops-rate sets the rate.`,
+    `Consumers: each consumer beyond the first reads every event again: another SQS queue (send, receive, delete) behind EventBridge, SNS or a producer sending to each queue; Kinesis data out again (on-demand) or shards sized for every consumer's reads (provisioned, 2 MB/s per shard shared); Pub/Sub another subscription's delivery and egress; MSK Serverless data out again; Kafka consumers' cross-AZ traffic. EventBridge rule delivery to an AWS target and Kafka broker reads are not billed apart; broker read load is not sized.`,
     `Pub/Sub: ${a.pubsubMessagesPerRequest} messages per publish or pull request, one subscription; the bytes leave Google Cloud for AWS (egress), and the process that pulls and invokes the landing function is not counted.`,
   ];
 }

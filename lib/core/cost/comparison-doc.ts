@@ -127,7 +127,13 @@ function costsBlock(data: PriceData): string {
   const windows = `${DEFAULT_ASSUMPTIONS.batchWindowSeconds} s / ${DEFAULT_ASSUMPTIONS.longestBatchWindowSeconds} s`;
   const missing = [...new Set(reports.flatMap((r) => r.options.flatMap((o) => o.missingPriceIds)))].sort();
   return [
-    `Whole pipeline, USD a month, events of ${DOC_EVENT_BYTES.toLocaleString('en-US')} bytes, ${DOC_RETENTION_DAYS} days of retention (\`elt cost --rate <rate> --size ${DOC_EVENT_BYTES}\`):`,
+    `Whole pipeline, USD a month, events of ${DOC_EVENT_BYTES.toLocaleString('en-US')} bytes, ${DOC_RETENTION_DAYS} days of retention, one consumer, operator time included (${Object.entries(
+      DEFAULT_ASSUMPTIONS.operations.hoursPerMonth,
+    )
+      .map(([k, h]) => `${h} h ${k}`)
+      .join(
+        ', ',
+      )} a month at ${DEFAULT_ASSUMPTIONS.operations.rateUsdPerHour} USD an hour; \`--ops-hours 0\` leaves it out) (\`elt cost --rate <rate> --size ${DOC_EVENT_BYTES}\`):`,
     '',
     markdownTable(['option', ...rateHeaders], rows(totalCell), align),
     '',
@@ -152,7 +158,9 @@ function pricesBlock(data: PriceData): string {
       computeCosts(
         { ratePerSecond: rate, eventBytes: DOC_EVENT_BYTES, retentionDays: DOC_RETENTION_DAYS },
         data,
-      ).options.flatMap((o) => o.lines.map((l) => l.priceId)),
+      )
+        // Operator time is an assumption (its rate is in the assumptions block), not a data-file price.
+        .options.flatMap((o) => o.lines.filter((l) => l.kind !== 'operations').map((l) => l.priceId)),
     ),
   );
   return markdownTable(

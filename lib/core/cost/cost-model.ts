@@ -1,5 +1,18 @@
 import { EVENT_LIMITS } from '../events/rejection.js';
-import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from './assumptions.js';
+import {
+  DEFAULT_ASSUMPTIONS,
+  EVENTBRIDGE_ENTRIES_PER_REQUEST,
+  EVENTBRIDGE_PUTEVENTS_TPS,
+  EVENTBRIDGE_PUTEVENTS_TPS_OTHER,
+  EVENTBRIDGE_TARGET_INVOCATIONS_TPS,
+  KINESIS_ACCOUNT_SHARDS_US_EAST_1,
+  KINESIS_ON_DEMAND_INITIAL_WRITE_BYTES,
+  MSK_SERVERLESS_ACCOUNT_CLUSTERS,
+  MSK_SERVERLESS_CONSUMER_GROUPS,
+  OPERATOR_RATE_SOURCE,
+  type CostAssumptions,
+  type OpsClass,
+} from './assumptions.js';
 import { priceBook, type PriceData, type PriceEntry } from './price-data.js';
 import { EltError } from '../util/errors.js';
 
@@ -14,7 +27,18 @@ export interface CostInput {
 }
 
 /** Where a cost line belongs. */
-export type LineKind = 'bus' | 'buffer' | 'lambda' | 's3-requests' | 's3-storage' | 'warehouse' | 'transfer';
+export type LineKind =
+  | 'bus'
+  | 'buffer'
+  | 'lambda'
+  | 's3-requests'
+  | 's3-storage'
+  | 'warehouse'
+  | 'transfer'
+  /** What each consumer beyond the first adds (`consumers`). */
+  | 'fan-out'
+  /** Operator time (`operations` assumptions). */
+  | 'operations';
 
 /** One priced quantity of one option's month. */
 export interface CostLine {
@@ -43,6 +67,8 @@ export interface OptionCost {
   /** The option of data/bus-comparison.json this is a way of running. */
   readonly dataOptionId: string;
   readonly kind: 'managed' | 'self-hosted';
+  /** Which operator hours apply ({@link CostAssumptions} `operations`). */
+  readonly opsClass: OpsClass;
   /** `priced`: every line has a price; `unpriced`: some price is missing; `cannot-carry`: the event is too big. */
   readonly status: 'priced' | 'unpriced' | 'cannot-carry';
   readonly lines: readonly CostLine[];
@@ -65,6 +91,8 @@ export interface OptionCost {
    * the option cannot carry the event.
    */
   readonly landingByWindow: readonly { readonly windowSeconds: number; readonly usd: number | null }[];
+  /** Quotas the load exceeds (or comes close to needing raised), in words; empty when none. */
+  readonly warnings: readonly string[];
 }
 
 /** Line kinds of the landing (Lambda, S3), as `landingByWindow` sums them. */
@@ -77,7 +105,13 @@ export interface CostReport {
   readonly region: string;
   readonly currency: string;
   readonly eventsPerMonth: number;
+  /** Consumers reading every event (the landing is the first). */
+  readonly consumers: number;
+  /** The Region whose quotas the warnings use (prices stay those of `region`). */
+  readonly quotaRegion: string;
   readonly options: readonly OptionCost[];
+  /** Every option's warnings, each prefixed with the option id. */
+  readonly warnings: readonly string[];
 }
 
 /** An input the model cannot answer; the message names the field. */
@@ -170,6 +204,10 @@ interface Volume {
   readonly chunks: number;
   /** Pub/Sub's minimum billable bytes per request; null when the data file does not confirm it. */
   readonly minPubsubRequestBytes: number | null;
+  /** Consumers reading every event, the landing included (at least 1). */
+  readonly consumers: number;
+  /** The Region of the quotas. */
+  readonly region: string;
 }
 
 /** One way of running a bus in front of the pipeline. */
@@ -179,9 +217,14 @@ interface OptionDefinition {
   readonly dataOptionId: string;
   readonly kind: 'managed' | 'self-hosted';
   readonly feed: Feed;
+  readonly opsClass: OpsClass;
   readonly maxEventBytes: number | null;
   readonly maxEventSource: string;
   readonly busLines: (v: Volume, line: LineMaker) => CostLine[];
+  /** What `extra` consumers beyond the first add (kind `fan-out`); none when the bus lines already count them. */
+  readonly fanOut?: (v: Volume, line: LineMaker, extra: number) => CostLine[];
+  /** Quotas the load exceeds. */
+  readonly warnings?: (v: Volume) => string[];
   /** The landing when it is not a Lambda behind the bus (Firehose): replaces the Lambda landing lines. */
   readonly landing?: (v: Volume, line: LineMaker) => CostLine[];
   readonly notes?: (v: Volume) => string[];
@@ -342,13 +385,19 @@ export function kafkaBrokers(ratePerSecond: number, eventBytes: number, a: CostA
  * Shards a provisioned Kinesis stream needs for a steady rate with one consumer, each shard's quotas used
  * at most `utilizationTarget` ({@link CostAssumptions} `throughputUtilizationTarget`).
  */
-export function kinesisShards(ratePerSecond: number, eventBytes: number, utilizationTarget: number): number {
+export function kinesisShards(
+  ratePerSecond: number,
+  eventBytes: number,
+  utilizationTarget: number,
+  consumers = 1,
+): number {
   const peak = ratePerSecond / utilizationTarget;
   return Math.max(
     1,
     Math.ceil((peak * eventBytes) / SHARD_IN_BYTES),
     Math.ceil(peak / SHARD_IN_RECORDS),
-    Math.ceil((peak * eventBytes) / SHARD_OUT_BYTES),
+    // Shared-throughput consumers split a shard's 2 MB/s of reads.
+    Math.ceil((peak * eventBytes * consumers) / SHARD_OUT_BYTES),
   );
 }
 
@@ -363,6 +412,7 @@ export function mskServerlessSizing(
   eventBytes: number,
   retentionDays: number,
   a: CostAssumptions,
+  consumers = 1,
 ): { partitions: number; clusters: number } {
   const q = a.mskServerless;
   const wireBytesPerSecond = ratePerSecond * eventBytes * a.compressionRatio;
@@ -370,13 +420,13 @@ export function mskServerlessSizing(
   const partitions = Math.max(
     a.kafka.partitions,
     Math.ceil(peak / q.partitionInBytesPerSecond),
-    Math.ceil(peak / q.partitionOutBytesPerSecond),
+    Math.ceil((peak * consumers) / q.partitionOutBytesPerSecond),
     Math.ceil((wireBytesPerSecond * 86_400 * retentionDays) / q.partitionStorageBytes),
   );
   const clusters = Math.max(
     1,
     Math.ceil(peak / q.clusterInBytesPerSecond),
-    Math.ceil(peak / q.clusterOutBytesPerSecond),
+    Math.ceil((peak * consumers) / q.clusterOutBytesPerSecond),
     Math.ceil(partitions / q.clusterMaxPartitions),
   );
   return { partitions, clusters };
@@ -534,7 +584,10 @@ function kinesisRecordNotes(v: Volume): string[] {
     : [];
 }
 
-const OPTIONS: readonly OptionDefinition[] = [
+/** An option as its bus lines define it; {@link OPTION_EXTRAS} adds operations, fan-out and quotas. */
+type BaseOption = Omit<OptionDefinition, 'opsClass' | 'fanOut' | 'warnings'>;
+
+const BASE_OPTIONS: readonly BaseOption[] = [
   {
     id: 'eventbridge',
     name: 'EventBridge custom bus → SQS (this project)',
@@ -695,6 +748,7 @@ const OPTIONS: readonly OptionDefinition[] = [
         v.input.ratePerSecond,
         v.input.eventBytes,
         v.a.throughputUtilizationTarget,
+        v.consumers,
       );
       const shardHours = shards * v.a.hoursPerMonth;
       const units = Math.ceil(v.input.eventBytes / KINESIS_PUT_UNIT_BYTES);
@@ -727,7 +781,7 @@ const OPTIONS: readonly OptionDefinition[] = [
       ];
     },
     notes: (v) => [
-      `Sized for the steady rate at ${Math.round(v.a.throughputUtilizationTarget * 100)}% of each shard's quotas: ${kinesisShards(v.input.ratePerSecond, v.input.eventBytes, v.a.throughputUtilizationTarget)} shard(s); bursts beyond ${fmt(1 / v.a.throughputUtilizationTarget)}× the rate need more.`,
+      `Sized for the steady rate at ${Math.round(v.a.throughputUtilizationTarget * 100)}% of each shard's quotas${v.consumers > 1 ? ` and ${v.consumers} shared-throughput consumers reading every record (2 MB/s per shard shared; reads are in the shard-hours)` : ''}: ${kinesisShards(v.input.ratePerSecond, v.input.eventBytes, v.a.throughputUtilizationTarget, v.consumers)} shard(s); bursts beyond ${fmt(1 / v.a.throughputUtilizationTarget)}× the rate need more.`,
       ...kinesisRecordNotes(v),
     ],
   },
@@ -781,6 +835,7 @@ const OPTIONS: readonly OptionDefinition[] = [
         v.input.eventBytes,
         v.input.retentionDays,
         v.a,
+        v.consumers,
       );
       const compressed = `compressed to ${pct(v.a.compressionRatio)}`;
       return [
@@ -878,11 +933,236 @@ const OPTIONS: readonly OptionDefinition[] = [
         ),
       ];
     },
-    notes: () => [
-      'People to run it (upgrades, broker replacement, rebalancing, security patches) are not priced.',
-    ],
+    notes: (v) =>
+      v.a.operations.hoursPerMonth['self-hosted'] === 0
+        ? ['People to run it (upgrades, broker replacement, rebalancing, security patches) are not priced.']
+        : [],
   },
 ];
+
+/** Copies of `lines` for `factor` times their quantity, as what `extra` more consumers add. */
+function moreConsumers(lines: readonly CostLine[], factor: number, extra: number): CostLine[] {
+  return lines.map((l) => ({
+    ...l,
+    kind: 'fan-out',
+    label: `${l.label}, ${extra} more consumer(s)`,
+    basis: `${fmt(factor)} × (${l.basis})`,
+    quantity: l.quantity * factor,
+    usd: l.usd === null ? null : l.usd * factor,
+  }));
+}
+
+const perSecond = (x: number): string => `${fmt(x)}/s`;
+
+/** EventBridge PutEvents and target-invocation quotas of the Region. */
+function eventBridgeWarnings(v: Volume): string[] {
+  const out: string[] = [];
+  const tps = EVENTBRIDGE_PUTEVENTS_TPS[v.region] ?? EVENTBRIDGE_PUTEVENTS_TPS_OTHER;
+  const where =
+    EVENTBRIDGE_PUTEVENTS_TPS[v.region] !== undefined
+      ? v.region
+      : `${v.region} (600 to 1,200/s outside the listed Regions; 600 assumed)`;
+  const perRequest = Math.max(
+    1,
+    Math.min(EVENTBRIDGE_ENTRIES_PER_REQUEST, Math.floor(EVENT_LIMITS.maxEntryBytes / v.input.eventBytes)),
+  );
+  const requests = v.input.ratePerSecond / perRequest;
+  if (requests > tps)
+    out.push(
+      `PutEvents: ${perSecond(requests)} requests (${perRequest} entries each) exceed the ${perSecond(tps)} quota of ${where}; ask AWS to raise it (adjustable) or spread producers over Regions.`,
+    );
+  else if (v.input.ratePerSecond > tps)
+    out.push(
+      `PutEvents: ${perSecond(v.input.ratePerSecond)} events fit the ${perSecond(tps)} request quota of ${where} only when producers batch ${perRequest} entries a request (one entry a request would be throttled).`,
+    );
+  const targets = EVENTBRIDGE_TARGET_INVOCATIONS_TPS[v.region];
+  const invocations = v.input.ratePerSecond * v.consumers;
+  if (targets !== undefined && invocations > targets)
+    out.push(
+      `Target invocations: ${perSecond(invocations)} (${v.consumers} rule target(s) per event) exceed the ${perSecond(targets)} quota of ${v.region}; deliveries above it are delayed, not dropped.`,
+    );
+  return out;
+}
+
+/** Operations, fan-out and quota warnings of each option, by id. */
+const OPTION_EXTRAS: Readonly<Record<string, Pick<OptionDefinition, 'opsClass' | 'fanOut' | 'warnings'>>> = {
+  eventbridge: {
+    opsClass: 'managed',
+    // Another rule with an SQS target per consumer; rule delivery itself is not billed apart.
+    fanOut: (v, line, extra) => moreConsumers(sqsBufferLines(v, line, 'rule target'), extra, extra),
+    warnings: eventBridgeWarnings,
+  },
+  'eventbridge-firehose': {
+    opsClass: 'managed',
+    fanOut: (v, line, extra) => moreConsumers(sqsBufferLines(v, line, 'rule target'), extra, extra),
+    warnings: eventBridgeWarnings,
+  },
+  firehose: {
+    opsClass: 'managed',
+    fanOut: (v, _line, extra) => [
+      {
+        kind: 'fan-out',
+        label: `Fan-out to ${extra} more consumer(s)`,
+        basis: 'Firehose delivers to one destination: other consumers need a bus in front of it',
+        quantity: extra,
+        unit: 'consumers',
+        priceId: 'firehose-fan-out',
+        unitUsd: null,
+        source: null,
+        checked: null,
+        usd: null,
+        unpriced: 'Firehose has no fan-out; a bus for the other consumers is not priced',
+      },
+    ],
+  },
+  sqs: {
+    opsClass: 'managed',
+    // Producers send every event to each consumer's queue.
+    fanOut: (v, line, extra) => {
+      const send = sqsBatchedRequests(v);
+      return moreConsumers(
+        [
+          line(
+            'bus',
+            'SQS SendMessageBatch (producers, another queue)',
+            `${fmt(send.calls)} calls of ${send.perCall}, each billed per 64 KB`,
+            send.requests / 1e6,
+            P.sqsRequests,
+          ),
+          ...sqsConsumerLines(v, line, 'bus'),
+        ],
+        extra,
+        extra,
+      );
+    },
+  },
+  'sns-sqs': {
+    opsClass: 'managed',
+    fanOut: (v, line, extra) =>
+      moreConsumers(
+        [
+          line('bus', 'SNS deliveries to SQS', `${fmt(v.events)} deliveries`, v.events / 1e6, P.snsToSqs),
+          ...sqsBufferLines(v, line, 'SNS subscription'),
+        ],
+        extra,
+        extra,
+      ),
+  },
+  'kinesis-on-demand': {
+    opsClass: 'managed',
+    fanOut: (v, line, extra) =>
+      moreConsumers(
+        [
+          onceLine(
+            v,
+            line,
+            'Kinesis data out',
+            'each record read once (shared throughput)',
+            P.kinesisDataOut,
+          ),
+        ],
+        extra,
+        extra,
+      ),
+    warnings: (v) =>
+      v.input.ratePerSecond * v.input.eventBytes > KINESIS_ON_DEMAND_INITIAL_WRITE_BYTES
+        ? [
+            `On-demand: ${fmt((v.input.ratePerSecond * v.input.eventBytes) / MIB)} MiB/s of writes exceed the 4 MB/s a new on-demand stream starts at; it scales to double its previous peak, so ramp up or start in provisioned mode (service-sizes-and-limits.html).`,
+          ]
+        : [],
+  },
+  'kinesis-provisioned': {
+    opsClass: 'managed',
+    // The shards are sized for every consumer's reads (kinesisShards); reads are in the shard-hours.
+    warnings: (v) => {
+      const shards = kinesisShards(
+        v.input.ratePerSecond,
+        v.input.eventBytes,
+        v.a.throughputUtilizationTarget,
+        v.consumers,
+      );
+      return v.region === 'us-east-1' && shards > KINESIS_ACCOUNT_SHARDS_US_EAST_1
+        ? [
+            `Shards: ${fmt(shards)} exceed the ${fmt(KINESIS_ACCOUNT_SHARDS_US_EAST_1)} shards per account of us-east-1 (adjustable).`,
+          ]
+        : [];
+    },
+  },
+  pubsub: {
+    opsClass: 'managed',
+    fanOut: (v, line, extra) => {
+      const [throughput, ...rest] = BASE_OPTIONS.find((o) => o.id === 'pubsub')?.busLines(v, line) ?? [];
+      const egress = rest.find((l) => l.kind === 'transfer');
+      return [
+        // The throughput line is a publish and one delivery: another subscription is half of it.
+        ...(throughput
+          ? moreConsumers(
+              [{ ...throughput, label: 'Pub/Sub throughput (another subscription)' }],
+              extra / 2,
+              extra,
+            )
+          : []),
+        ...(egress ? moreConsumers([egress], extra, extra) : []),
+      ];
+    },
+  },
+  'msk-serverless': {
+    opsClass: 'managed',
+    fanOut: (v, line, extra) =>
+      moreConsumers(
+        [
+          line(
+            'bus',
+            'MSK Serverless data out',
+            `every event consumed once more, compressed to ${pct(v.a.compressionRatio)}`,
+            v.gb(v.wireBytes),
+            P.mskDataOut,
+          ),
+        ],
+        extra,
+        extra,
+      ),
+    warnings: (v) => {
+      const q = v.a.mskServerless;
+      const { clusters, partitions } = mskServerlessSizing(
+        v.input.ratePerSecond,
+        v.input.eventBytes,
+        v.input.retentionDays,
+        v.a,
+        v.consumers,
+      );
+      const out: string[] = [];
+      if (clusters > 1)
+        out.push(
+          `Cluster quotas: ${partitions} partitions and ${fmt((v.input.ratePerSecond * v.input.eventBytes * v.a.compressionRatio) / 1e6)} MBps in (× ${v.consumers} out) need ${clusters} clusters (${q.clusterInBytesPerSecond / 1e6} MBps in, ${q.clusterOutBytesPerSecond / 1e6} MBps out, ${q.clusterMaxPartitions} partitions each); one topic cannot span clusters, so the stream must be split.`,
+        );
+      if (clusters > MSK_SERVERLESS_ACCOUNT_CLUSTERS)
+        out.push(
+          `Account quota: ${clusters} clusters exceed the ${MSK_SERVERLESS_ACCOUNT_CLUSTERS} MSK Serverless clusters per account.`,
+        );
+      if (v.consumers > MSK_SERVERLESS_CONSUMER_GROUPS)
+        out.push(
+          `Consumer groups: ${fmt(v.consumers)} exceed the ${MSK_SERVERLESS_CONSUMER_GROUPS} per cluster.`,
+        );
+      return out;
+    },
+  },
+  'msk-provisioned': {
+    opsClass: 'provisioned-cluster',
+    // The consumer half of the client cross-AZ line; broker read load is not sized.
+    fanOut: (v, line, extra) => moreConsumers([kafkaClientCrossAzLine(v, line)], extra / 2, extra),
+  },
+  'kafka-ec2': {
+    opsClass: 'self-hosted',
+    fanOut: (v, line, extra) => moreConsumers([kafkaClientCrossAzLine(v, line)], extra / 2, extra),
+  },
+};
+
+const OPTIONS: readonly OptionDefinition[] = BASE_OPTIONS.map((o) => {
+  const extras = OPTION_EXTRAS[o.id];
+  if (!extras) throw new Error(`cost option ${o.id} has no operations class`);
+  return { ...o, ...extras };
+});
 
 /**
  * Producer and consumer traffic that crosses zones: with leaders spread over three zones, two thirds of the
@@ -939,7 +1219,14 @@ export const COST_OPTIONS: readonly {
   readonly name: string;
   readonly dataOptionId: string;
   readonly kind: 'managed' | 'self-hosted';
-}[] = OPTIONS.map(({ id, name, dataOptionId, kind }) => ({ id, name, dataOptionId, kind }));
+  readonly opsClass: OpsClass;
+}[] = OPTIONS.map(({ id, name, dataOptionId, kind, opsClass }) => ({
+  id,
+  name,
+  dataOptionId,
+  kind,
+  opsClass,
+}));
 
 /** Bytes a record takes of the invocation payload for the way the function is fed. */
 function recordPayloadBytes(feed: Feed, eventBytes: number, a: CostAssumptions): number {
@@ -1078,10 +1365,30 @@ export function checkCostInput(input: CostInput): void {
 export function computeCosts(
   input: CostInput,
   data: PriceData,
-  options: { readonly optionIds?: readonly string[]; readonly assumptions?: CostAssumptions } = {},
+  options: {
+    readonly optionIds?: readonly string[];
+    readonly assumptions?: CostAssumptions;
+    /** Consumers reading every event, the landing included. @default 1 */
+    readonly consumers?: number;
+    /** The Region whose quotas the warnings use. @default the data files' region */
+    readonly region?: string;
+  } = {},
 ): CostReport {
   checkCostInput(input);
+  const consumers = options.consumers ?? 1;
+  if (!Number.isInteger(consumers) || consumers < 1 || consumers > 10_000)
+    throw new CostInputError(`consumers must be a whole number from 1 to 10,000, got ${consumers}`);
+  const region = options.region ?? data.comparison.region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new CostInputError(`region must be an AWS Region code such as us-east-1, got "${region}"`);
   const a = options.assumptions ?? DEFAULT_ASSUMPTIONS;
+  for (const [k, h] of Object.entries(a.operations.hoursPerMonth))
+    if (!Number.isFinite(h) || h < 0 || h > 744)
+      throw new CostInputError(`operator hours (${k}) must be from 0 to 744 a month, got ${h}`);
+  if (!Number.isFinite(a.operations.rateUsdPerHour) || a.operations.rateUsdPerHour < 0)
+    throw new CostInputError(
+      `operator rate must be USD an hour, 0 or more, got ${a.operations.rateUsdPerHour}`,
+    );
   const prices = priceBook(data);
   const line = lineMaker(prices);
   const known = new Set(OPTIONS.map((o) => o.id));
@@ -1100,14 +1407,20 @@ export function computeCosts(
     gb: (bytes) => bytes / a.bytesPerGb,
     chunks: Math.ceil(input.eventBytes / a.chunkBytes),
     minPubsubRequestBytes: prices.get(P.pubsubMinRequest.id)?.usd ?? null,
+    consumers,
+    region,
   };
+  const costed = picked.map((def) => costOption(def, volume, line));
   return {
     input,
     assumptions: a,
     region: data.comparison.region,
     currency: data.comparison.currency,
     eventsPerMonth: volume.events,
-    options: picked.map((def) => costOption(def, volume, line)),
+    consumers,
+    quotaRegion: region,
+    options: costed,
+    warnings: costed.flatMap((o) => o.warnings.map((w) => `${o.id}: ${w}`)),
   };
 }
 
@@ -1117,6 +1430,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     name: def.name,
     dataOptionId: def.dataOptionId,
     kind: def.kind,
+    opsClass: def.opsClass,
     maxEventBytes: def.maxEventBytes,
     maxEventSource: def.maxEventSource,
   } as const;
@@ -1137,11 +1451,19 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
       cannotCarry: `cannot carry a ${fmt(v.input.eventBytes)}-byte event: ${limit}`,
       notes: [],
       landingByWindow: [],
+      warnings: [],
     };
   }
   const landingLines = (windowSeconds: number): CostLine[] =>
     def.landing ? def.landing(v, line) : pipelineLines(def, v, line, windowSeconds);
-  const lines = [...def.busLines(v, line), ...landingLines(v.a.batchWindowSeconds)];
+  const extra = v.consumers - 1;
+  const ops = operationsLine(def, v.a);
+  const lines = [
+    ...def.busLines(v, line),
+    ...(extra > 0 && def.fanOut ? def.fanOut(v, line, extra) : []),
+    ...landingLines(v.a.batchWindowSeconds),
+    ...(ops ? [ops] : []),
+  ];
   const missing = [...new Set(lines.filter((l) => l.usd === null).map((l) => l.priceId))];
   const pricedUsd = lines.reduce((sum, l) => sum + (l.usd ?? 0), 0);
   const notes = [
@@ -1168,5 +1490,25 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     pricedUsd,
     missingPriceIds: missing,
     notes,
+    warnings: def.warnings?.(v) ?? [],
+  };
+}
+
+/** Operator time of the option's class at the assumed rate; none when its hours are 0. */
+function operationsLine(def: OptionDefinition, a: CostAssumptions): CostLine | null {
+  const hours = a.operations.hoursPerMonth[def.opsClass];
+  if (hours === 0) return null;
+  const rate = a.operations.rateUsdPerHour;
+  return {
+    kind: 'operations',
+    label: 'Operations (operator time)',
+    basis: `${fmt(hours)} h a month (${def.opsClass}) × ${fmt(rate)} USD an hour`,
+    quantity: hours,
+    unit: 'operator-hour',
+    priceId: 'operator-hour',
+    unitUsd: rate,
+    source: OPERATOR_RATE_SOURCE,
+    checked: '2026-12-03',
+    usd: hours * rate,
   };
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   COMPRESSION_RATIO,
   DEFAULT_ASSUMPTIONS,
+  OPERATOR_HOURS_PER_MONTH,
+  OPERATOR_RATE_USD_PER_HOUR,
   describeAssumptions,
   GP3_DISK_HEADROOM,
   LANDING_BATCH_WINDOW_SECONDS,
@@ -126,6 +128,8 @@ describe('cost model: hand-computed months', () => {
       'S3 GET (COPY into Redshift)': (objects / 1000) * 0.0004,
       'S3 Standard storage (raw)': ((perDay * 30 * 0.2) / GB) * 0.023,
       'Redshift Serverless compute (ELT runs)': ((730 * 8 * 300) / 3600) * 0.375,
+      // A managed bus: 2 operator hours a month at 94 USD.
+      'Operations (operator time)': 2 * 94,
     };
     expect(eb.lines.map((l) => l.label)).toEqual(Object.keys(expected));
     for (const [label, usd] of Object.entries(expected))
@@ -626,5 +630,202 @@ describe('cost model: assumptions follow the deployed defaults', () => {
       24, 96, 0.5,
     ]);
     expect(() => runsPerDay('cron(5 * * * ? *)')).toThrow(ScheduleRateError);
+  });
+});
+
+describe('cost model: operator time', () => {
+  const input = { ratePerSecond: 100, eventBytes: 1024, retentionDays: 7 };
+  const ops = (o: OptionCost): CostLine | undefined => o.lines.find((l) => l.kind === 'operations');
+
+  it('adds an operations line to every option by its class: 20 h self-hosted, 8 h MSK provisioned, 2 h managed', () => {
+    expect(OPERATOR_HOURS_PER_MONTH).toEqual({ 'self-hosted': 20, 'provisioned-cluster': 8, managed: 2 });
+    expect(OPERATOR_RATE_USD_PER_HOUR).toBe(94);
+    const report = computeCosts(input, fixture());
+    for (const o of report.options) {
+      const line = ops(o);
+      const hours = { 'kafka-ec2': 20, 'msk-provisioned': 8 }[o.id] ?? 2;
+      expect(line, o.id).toMatchObject({
+        quantity: hours,
+        unitUsd: 94,
+        usd: hours * 94,
+        unit: 'operator-hour',
+      });
+      expect(o.pricedUsd, o.id).toBeCloseTo(
+        o.lines.reduce((s, l) => s + (l.usd ?? 0), 0),
+        6,
+      );
+    }
+    const kafka = option(report.options, 'kafka-ec2');
+    expect(kafka.opsClass).toBe('self-hosted');
+    expect(kafka.notes.join(' ')).not.toContain('are not priced');
+  });
+
+  it('takes one figure for every option, a rate, and 0 to leave operations out', () => {
+    const with50 = computeCosts(input, fixture(), {
+      assumptions: {
+        ...DEFAULT_ASSUMPTIONS,
+        operations: {
+          hoursPerMonth: { 'self-hosted': 5, 'provisioned-cluster': 5, managed: 5 },
+          rateUsdPerHour: 50,
+        },
+      },
+    });
+    for (const o of with50.options) expect(ops(o)?.usd, o.id).toBe(250);
+    const none = computeCosts(input, fixture(), {
+      assumptions: {
+        ...DEFAULT_ASSUMPTIONS,
+        operations: {
+          hoursPerMonth: { 'self-hosted': 0, 'provisioned-cluster': 0, managed: 0 },
+          rateUsdPerHour: 94,
+        },
+      },
+    });
+    const base = computeCosts(input, fixture());
+    for (const o of none.options) {
+      expect(ops(o), o.id).toBeUndefined();
+      expect(o.pricedUsd, o.id).toBeCloseTo(
+        option(base.options, o.id).pricedUsd - (ops(option(base.options, o.id))?.usd ?? 0),
+        6,
+      );
+    }
+    expect(option(none.options, 'kafka-ec2').notes.join(' ')).toContain('are not priced');
+    expect(() =>
+      computeCosts(input, fixture(), {
+        assumptions: {
+          ...DEFAULT_ASSUMPTIONS,
+          operations: { ...DEFAULT_ASSUMPTIONS.operations, rateUsdPerHour: -1 },
+        },
+      }),
+    ).toThrow(CostInputError);
+    expect(describeAssumptions().join(' ')).toContain(
+      '20 h self-hosted, 8 h provisioned-cluster, 2 h managed',
+    );
+  });
+});
+
+describe('cost model: consumers (fan-out)', () => {
+  const input = { ratePerSecond: 100, eventBytes: 1024, retentionDays: 7 };
+  const events = 100 * SECONDS_A_MONTH;
+  const fanOut = (o: OptionCost): CostLine[] => o.lines.filter((l) => l.kind === 'fan-out');
+  const at = (consumers: number) => computeCosts(input, fixture(), { consumers });
+
+  it('adds nothing for one consumer', () => {
+    const one = at(1);
+    expect(one.consumers).toBe(1);
+    for (const o of one.options) expect(fanOut(o), o.id).toEqual([]);
+  });
+
+  it('prices what each consumer beyond the first adds, option by option', () => {
+    const three = at(3);
+    const one = at(1);
+    const added = (id: string): number =>
+      option(three.options, id).pricedUsd - option(one.options, id).pricedUsd;
+    // EventBridge: another rule → SQS queue per consumer: send (1 request per 1 KiB message), receive and delete in tens.
+    const sqsBehind = (events / 1e6) * 0.4 + 2 * (events / 10 / 1e6) * 0.4;
+    expect(added('eventbridge')).toBeCloseTo(2 * sqsBehind, 6);
+    expect(fanOut(option(three.options, 'eventbridge')).map((l) => l.label)).toEqual([
+      'SQS SendMessage (rule target), 2 more consumer(s)',
+      'SQS ReceiveMessage (Lambda poller), 2 more consumer(s)',
+      'SQS DeleteMessageBatch, 2 more consumer(s)',
+    ]);
+    // SQS: producers send to each queue, in batches of ten.
+    expect(added('sqs')).toBeCloseTo(2 * 3 * (events / 10 / 1e6) * 0.4, 6);
+    // Kinesis on-demand: every record read again per consumer.
+    expect(added('kinesis-on-demand')).toBeCloseTo(2 * ((events * 1024) / GB) * 0.04, 6);
+    // MSK Serverless: data out again, compressed.
+    expect(added('msk-serverless')).toBeCloseTo(2 * ((events * 1024 * 0.2) / GB) * 0.05, 6);
+    // Pub/Sub: another delivery (half the publish + delivery line); egress is unpriced in the fixture.
+    expect(added('pubsub')).toBeCloseTo(2 * (((events / 100) * 100 * 1024) / 2 ** 40) * 40, 6);
+    // SNS → SQS: the delivery price is not confirmed, so the total stays a lower bound naming it.
+    const sns = option(three.options, 'sns-sqs');
+    expect(sns.totalUsd).toBeNull();
+    expect(sns.missingPriceIds).toContain('sns-delivery-sqs');
+    // Firehose has one destination: the fan-out is a named missing line.
+    const firehose = option(three.options, 'firehose');
+    expect(firehose.totalUsd).toBeNull();
+    expect(firehose.missingPriceIds).toContain('firehose-fan-out');
+    // Kafka: the consumers' cross-AZ traffic (half of the client line) again per consumer.
+    for (const id of ['kafka-ec2', 'msk-provisioned']) {
+      const client = lineOf(option(one.options, id), 'Client traffic across availability zones');
+      expect(
+        fanOut(option(three.options, id)).map((l) => l.quantity),
+        id,
+      ).toEqual([client.quantity]);
+    }
+  });
+
+  it('sizes Kinesis shards and MSK Serverless partitions for every consumer', () => {
+    // 2,000 events/s of 1 KiB at 50%: 4 MB/s in → 4 shards; 3 consumers read 12 MiB/s → 6 shards at 2 MB/s each.
+    expect(kinesisShards(2000, 1024, 0.5)).toBe(4);
+    expect(kinesisShards(2000, 1024, 0.5, 3)).toBe(6);
+    const a = DEFAULT_ASSUMPTIONS;
+    // 10,000 events/s × 10 KiB × 20% = 20.48 MB/s, at 50% 40.96 MB/s: 9 partitions in, 5 out for one consumer, 41 for ten.
+    expect(mskServerlessSizing(10_000, 10_240, 1, a).partitions).toBe(9);
+    expect(mskServerlessSizing(10_000, 10_240, 1, a, 10).partitions).toBe(41);
+    expect(mskServerlessSizing(10_000, 10_240, 1, a, 10).clusters).toBe(2);
+  });
+
+  it('refuses a consumer count that is not a whole number from 1', () => {
+    for (const consumers of [0, 1.5, -2, 10_001])
+      expect(() => computeCosts(input, fixture(), { consumers }), String(consumers)).toThrow(CostInputError);
+  });
+});
+
+describe('cost model: quota warnings', () => {
+  const warn = (rate: number, bytes: number, extra: { consumers?: number; region?: string } = {}) =>
+    computeCosts({ ratePerSecond: rate, eventBytes: bytes, retentionDays: 1 }, fixture(), extra);
+  const of = (r: ReturnType<typeof warn>, id: string): readonly string[] => option(r.options, id).warnings;
+
+  it('says nothing at a load within every quota', () => {
+    const r = warn(1000, 1024);
+    expect(r.warnings).toEqual([]);
+    expect(r.quotaRegion).toBe('us-east-1');
+  });
+
+  it("warns when PutEvents requests exceed the Region's quota", () => {
+    // us-east-1: 10,000 requests/s of 10 entries: 150,000 events/s are 15,000 requests.
+    const high = warn(150_000, 1024);
+    expect(of(high, 'eventbridge')[0]).toMatch(
+      /^PutEvents: 15,000\/s requests \(10 entries each\) exceed the 10,000\/s quota of us-east-1/,
+    );
+    expect(high.warnings.some((w) => w.startsWith('eventbridge: PutEvents'))).toBe(true);
+    expect(high.warnings.some((w) => w.startsWith('eventbridge-firehose: PutEvents'))).toBe(true);
+    // Batched, 50,000 events/s fit us-east-1 but not eu-central-1 (2,400/s), nor an unlisted Region (600).
+    expect(of(warn(50_000, 1024), 'eventbridge')[0]).toMatch(
+      /fit the 10,000\/s request quota of us-east-1 only when producers batch 10/,
+    );
+    expect(of(warn(50_000, 1024, { region: 'eu-central-1' }), 'eventbridge')[0]).toMatch(
+      /exceed the 2,400\/s quota of eu-central-1/,
+    );
+    expect(of(warn(7_000, 1024, { region: 'ap-south-1' }), 'eventbridge')[0]).toMatch(
+      /exceed the 600\/s quota of ap-south-1/,
+    );
+    // Target invocations: 10,000 events/s to 2 targets exceed 18,750/s in us-east-1.
+    expect(of(warn(10_000, 1024, { consumers: 2 }), 'eventbridge').join(' ')).toContain(
+      'Target invocations: 20,000/s (2 rule target(s) per event) exceed the 18,750/s quota of us-east-1',
+    );
+    expect(() => warn(1, 1, { region: 'mars' })).toThrow(CostInputError);
+  });
+
+  it('warns on Kinesis on-demand start capacity and on MSK Serverless cluster limits', () => {
+    expect(of(warn(5000, 1024), 'kinesis-on-demand')[0]).toMatch(
+      /exceed the 4 MB\/s a new on-demand stream starts at/,
+    );
+    expect(of(warn(3000, 1024), 'kinesis-on-demand')).toEqual([]);
+    // 200,000 events/s × 1 KiB × 20% = 41 MB/s, at 50% 82 MB/s: one cluster; at 1,000,000 events/s, 3 clusters.
+    expect(of(warn(200_000, 1024), 'msk-serverless')).toEqual([]);
+    const big = of(warn(1_000_000, 1024), 'msk-serverless');
+    expect(big[0]).toMatch(/need 3 clusters .* one topic cannot span clusters/);
+    expect(of(warn(2_000_000, 1024), 'msk-serverless').join(' ')).toContain(
+      'exceed the 3 MSK Serverless clusters per account',
+    );
+    expect(of(warn(10, 1024, { consumers: 501 }), 'msk-serverless').join(' ')).toContain(
+      'Consumer groups: 501 exceed the 500',
+    );
+  });
+
+  it('never warns for SQS, SNS or self-hosted Kafka', () => {
+    const r = warn(1_000_000, 1024, { consumers: 600 });
+    for (const id of ['sqs', 'sns-sqs', 'kafka-ec2', 'msk-provisioned']) expect(of(r, id), id).toEqual([]);
   });
 });

@@ -584,6 +584,19 @@ function kinesisRecordNotes(v: Volume): string[] {
     : [];
 }
 
+/** PutEvents, and the archive of every event when events are kept: the bus part of both EventBridge options. */
+function eventBridgeBusLines(v: Volume, line: LineMaker): CostLine[] {
+  return [
+    perChunkLine(v, line, 'bus', 'EventBridge PutEvents', 'events', P.eventbridgeEvents),
+    ...(v.input.retentionDays > 0
+      ? [
+          onceLine(v, line, 'EventBridge archive (processing)', 'every event archived', P.eventbridgeArchive),
+          retentionLine(v, line, 'EventBridge archive (storage)', P.eventbridgeArchiveStorage),
+        ]
+      : []),
+  ];
+}
+
 /** An option as its bus lines define it; {@link OPTION_EXTRAS} adds operations, fan-out and quotas. */
 type BaseOption = Omit<OptionDefinition, 'opsClass' | 'fanOut' | 'warnings'>;
 
@@ -597,22 +610,7 @@ const BASE_OPTIONS: readonly BaseOption[] = [
     maxEventBytes: EVENT_LIMITS.maxEntryBytes,
     maxEventSource:
       'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html#eb-putevent-size',
-    busLines: (v, line) => [
-      perChunkLine(v, line, 'bus', 'EventBridge PutEvents', 'events', P.eventbridgeEvents),
-      ...(v.input.retentionDays > 0
-        ? [
-            onceLine(
-              v,
-              line,
-              'EventBridge archive (processing)',
-              'every event archived',
-              P.eventbridgeArchive,
-            ),
-            retentionLine(v, line, 'EventBridge archive (storage)', P.eventbridgeArchiveStorage),
-          ]
-        : []),
-      ...sqsBufferLines(v, line, 'rule target'),
-    ],
+    busLines: (v, line) => [...eventBridgeBusLines(v, line), ...sqsBufferLines(v, line, 'rule target')],
   },
   {
     id: 'eventbridge-firehose',
@@ -623,19 +621,7 @@ const BASE_OPTIONS: readonly BaseOption[] = [
     maxEventBytes: Math.min(EVENT_LIMITS.maxEntryBytes, FIREHOSE_MAX_RECORD_BYTES),
     maxEventSource: `${FIREHOSE_LIMIT_SOURCE} (1,000 KiB a record) and the PutEvents entry limit`,
     busLines: (v, line) => [
-      perChunkLine(v, line, 'bus', 'EventBridge PutEvents', 'events', P.eventbridgeEvents),
-      ...(v.input.retentionDays > 0
-        ? [
-            onceLine(
-              v,
-              line,
-              'EventBridge archive (processing)',
-              'every event archived',
-              P.eventbridgeArchive,
-            ),
-            retentionLine(v, line, 'EventBridge archive (storage)', P.eventbridgeArchiveStorage),
-          ]
-        : []),
+      ...eventBridgeBusLines(v, line),
       firehoseIngestLine(v, line, 'EventBridge rule target'),
     ],
     landing: firehoseLandingLines,

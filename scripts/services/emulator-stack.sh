@@ -113,31 +113,18 @@ case "${1:-}" in
   destroy)
     # The buckets are kept on delete (RemovalPolicy RETAIN), and a bucket with objects cannot be deleted:
     # empty every bucket of the stateful stack first (every version). Their contents die with MiniStack's state anyway.
-    node --input-type=module -e '
-      import { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } from "@aws-sdk/client-s3";
-      // CloudFormation through its query API (the repository does not depend on its SDK client; MiniStack
-      // checks no signature).
+    # The stateful stack's buckets, from CloudFormation through its query API (the repository does not depend
+    # on its SDK client; MiniStack checks no signature).
+    mapfile -t buckets < <(node --input-type=module -e '
       const res = await fetch(process.env.AWS_ENDPOINT_URL, { method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ Action: "DescribeStackResources", Version: "2010-05-15", StackName: process.argv[1] }) });
       const xml = res.ok ? await res.text() : "";
-      const buckets = [...xml.matchAll(/<member>([\s\S]*?)<\/member>/g)].map((m) => m[1])
-        .filter((m) => m.includes("<ResourceType>AWS::S3::Bucket</ResourceType>"))
-        .map((m) => /<PhysicalResourceId>([^<]+)</.exec(m)?.[1]).filter(Boolean);
-      const s3 = new S3Client({ forcePathStyle: true });
-      for (const bucket of buckets) {
-        try {
-          for (;;) {
-            const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-            const ids = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
-            if (ids.length === 0) break;
-            for (let i = 0; i < ids.length; i += 1000)
-              await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids.slice(i, i + 1000), Quiet: true } }));
-          }
-          console.error(`emptied s3://${bucket}`);
-        } catch (e) { console.error(`could not empty s3://${bucket}: ${e.message}`); }
-      }
-    ' "${stacks[0]}" >&2
+      for (const m of xml.matchAll(/<member>([\s\S]*?)<\/member>/g))
+        if (m[1].includes("<ResourceType>AWS::S3::Bucket</ResourceType>"))
+          console.log(/<PhysicalResourceId>([^<]+)</.exec(m[1])?.[1] ?? "");
+    ' "${stacks[0]}")
+    node "$root/scripts/services/empty-buckets.mjs" "${buckets[@]}" >&2
     # The stateful stack has termination protection (it holds the data on AWS). This is MiniStack (the
     # endpoint is checked above), whose state dies with it anyway: lift it so the stack can go.
     curl -fsS --max-time 10 -X POST "$endpoint/" -d "Action=UpdateTerminationProtection&Version=2010-05-15&StackName=${stacks[0]}&EnableTerminationProtection=false" >/dev/null 2>&1 || true

@@ -44,22 +44,8 @@ case "${1:-}" in
     # LocalStack deletes a bucket even when its policy is Retain, and cannot delete one with objects in
     # it: empty the raw bucket (every version) first. Its contents die with LocalStack's state anyway.
     if [ -f "$outputs" ]; then
-      node --input-type=module -e '
-        import { readFileSync } from "node:fs";
-        import { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } from "@aws-sdk/client-s3";
-        const bucket = JSON.parse(readFileSync(process.argv[1], "utf8"))[process.argv[2]]?.RawBucketName;
-        if (bucket) {
-          const s3 = new S3Client({ forcePathStyle: true });
-          for (;;) {
-            const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-            const ids = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
-            if (ids.length === 0) break;
-            for (let i = 0; i < ids.length; i += 1000)
-              await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids.slice(i, i + 1000), Quiet: true } }));
-          }
-          console.error(`emptied s3://${bucket}`);
-        }
-      ' "$outputs" "$stack" 2>&1 | grep -v -e NodeVersionSupportWarning -e 'node >=22' >&2 || true
+      bucket="$(node -p 'require(process.argv[1])[process.argv[2]]?.RawBucketName ?? ""' "$outputs" "$stack" || true)"
+      node "$root/scripts/services/empty-buckets.mjs" "$bucket" >&2
     fi
     "${cdk[@]}" destroy "$stack" --force >&2
     rm -f "$outputs"

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { COST_OPTIONS, type CostReport } from '../../lib/core/cost/cost-model.js';
 import { lastJson, runCli } from '../support/cli.js';
 
-type CostJson = CostReport & { cheapest: string | null; assumptionsText: string[] };
+type CostJson = CostReport & {
+  cheapest: string | null;
+  ranking: { complete: string[]; lowerBounds: string[]; cannotCarry: string[] };
+  assumptionsText: string[];
+};
 
 describe('elt cost', () => {
   it('prints a table of every option, a breakdown and the assumptions', async () => {
@@ -25,10 +29,10 @@ describe('elt cost', () => {
     const run = await runCli(['cost', '--rate', '10', '--size', '1024', '--option', 'msk-serverless']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/landing \+ S3 \(30 s\)\s+\(300 s window\)/);
-    // 10 events/s: 300 events a batch at 30 s, the 1,000 batch size at 300 s.
-    expect(run.stdout).toMatch(/^msk-serverless\s+[\d,.]+\s+4\.99\s+1\.59\s/m);
+    // 10 events/s: 300 events a batch at 30 s, the 1,000 batch size at 300 s (a year of raw storage in both).
+    expect(run.stdout).toMatch(/^msk-serverless\s+[\d,.]+\s+6\.26\s+2\.86\s/m);
     expect(run.stdout).toContain(
-      'Landing (Lambda + S3): 4.99 USD at a 30 s window, 1.59 USD at a 300 s window.',
+      'Landing (Lambda + S3): 6.26 USD at a 30 s window, 2.86 USD at a 300 s window.',
     );
     expect(run.stdout).toContain('87,600 invocations of 300 events (30 s window)');
     for (const assumption of [
@@ -44,6 +48,33 @@ describe('elt cost', () => {
       await runCli(['cost', '--rate', '10', '--size', '1024', '--option', 'sqs', '--json']),
     );
     expect(json.options[0]?.landingByWindow.map((w) => w.windowSeconds)).toEqual([30, 300]);
+  });
+
+  it('ranks complete totals first and lower bounds apart, in text and in --json', async () => {
+    const json = lastJson<CostJson>(await runCli(['cost', '--rate', '1000', '--size', '1024', '--json']));
+    const total = (id: string): number => json.options.find((o) => o.id === id)?.totalUsd ?? NaN;
+    // Cheapest first among complete totals; MSK Express lacks its storage price, so it is ranked apart.
+    expect(json.ranking.lowerBounds).toEqual(['msk-express']);
+    expect(json.ranking.complete).toHaveLength(json.options.length - 1);
+    const totals = json.ranking.complete.map(total);
+    expect(totals).toEqual([...totals].sort((a, b) => a - b));
+    expect(json.cheapest).toBe(json.ranking.complete[0]);
+    const text = await runCli(['cost', '--rate', '1000', '--size', '1024']);
+    const summary = text.stdout.split('\n\n')[1] ?? '';
+    const ids = new Set(json.options.map((o) => o.id));
+    const rows = summary.split('\n').filter((l) => ids.has(l.split(' ')[0] ?? ''));
+    expect(rows).toHaveLength(json.options.length);
+    expect(rows.at(-1)).toMatch(/^msk-express\s.*≥.*unpriced: msk-express-storage/);
+  });
+
+  it('leaves the ingest API out with --no-ingest-api', async () => {
+    const args = ['cost', '--rate', '100', '--size', '1024', '--option', 'sqs', '--json'];
+    const kinds = (j: CostJson): string[] => j.options[0]?.lines.map((l) => l.kind) ?? [];
+    const withApi = lastJson<CostJson>(await runCli(args));
+    const without = lastJson<CostJson>(await runCli([...args, '--no-ingest-api']));
+    expect(kinds(withApi)).toContain('ingest');
+    expect(kinds(without)).not.toContain('ingest');
+    expect(without.options[0]?.totalUsd ?? 0).toBeLessThan(withApi.options[0]?.totalUsd ?? 0);
   });
 
   it('answers --json with every line of every option', async () => {
@@ -148,7 +179,7 @@ describe('elt cost', () => {
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      'elt: --option: no option "carrier-pigeon" (known: eventbridge, eventbridge-firehose, firehose, sqs, sns-sqs',
+      'elt: --option: no option "carrier-pigeon" (known: eventbridge, eventbridge-firehose, firehose, sqs, sqs-fifo, sns-sqs',
     );
     expect(lastJson(run)).toEqual({ error: expect.stringContaining('carrier-pigeon') });
   });
@@ -278,6 +309,10 @@ describe('elt cost', () => {
     );
     expect(json.quotaRegion).toBe('eu-central-1');
     expect(json.warnings).toEqual([
+      // 50,000 events/s of 1 KiB: an hourly ELT run at 8 RPUs outlasts the hour (a warning for every option).
+      expect.stringMatching(
+        /^all options: ELT: a run takes [\d,.]+ min at 8 RPUs, longer than the 60 min between runs/,
+      ),
       expect.stringMatching(
         /^eventbridge: PutEvents: 5,000\/s requests \(10 entries each\) exceed the 2,400\/s quota of eu-central-1/,
       ),

@@ -288,7 +288,7 @@ describe('parseConfig: the optional kafka section', () => {
       topic: 'elt-events',
       consumerGroupId: 'elt-dev-landing',
       batchSize: 1000,
-      batchWindowSeconds: 1,
+      batchWindowSeconds: 30,
       startingPosition: 'TRIM_HORIZON',
       lagAlarmRecords: 100_000,
     });
@@ -299,7 +299,7 @@ describe('parseConfig: the optional kafka section', () => {
       ...selfManaged,
       consumerGroupId: 'elt-prod-landing',
       batchSize: 1000,
-      batchWindowSeconds: 1,
+      batchWindowSeconds: 30,
       startingPosition: 'TRIM_HORIZON',
       lagAlarmRecords: 100_000,
       authenticationMethod: 'SASL_SCRAM_512_AUTH',

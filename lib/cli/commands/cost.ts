@@ -29,6 +29,8 @@ interface CostOptions {
   readonly opsRate: number;
   readonly consumers: number;
   readonly region?: string;
+  /** false with --no-ingest-api. */
+  readonly ingestApi: boolean;
 }
 
 /** Operator hours a month: a number from 0 to 744 (the hours of a 31-day month). */
@@ -66,6 +68,7 @@ function withOperations(options: CostOptions): CostAssumptions {
   const hours = options.opsHours;
   return {
     ...DEFAULT_ASSUMPTIONS,
+    ingestApi: { ...DEFAULT_ASSUMPTIONS.ingestApi, enabled: options.ingestApi },
     operations: {
       hoursPerMonth:
         hours === undefined
@@ -142,10 +145,13 @@ const sumKinds = (o: OptionCost, kinds: readonly CostLine['kind'][]): string => 
   return lines.some((l) => l.usd === null) ? `≥ ${usd(priced)}` : usd(priced);
 };
 
-/** Cheapest first (a lower bound counts as its priced part), then what cannot carry the event. */
-function ranked(options: readonly OptionCost[]): OptionCost[] {
-  const last = (o: OptionCost): number => (o.status === 'cannot-carry' ? 1 : 0);
-  return [...options].sort((a, b) => last(a) - last(b) || a.pricedUsd - b.pricedUsd);
+/**
+ * Complete totals cheapest first; then lower bounds, ranked apart (by their priced part: a missing line
+ * could put them anywhere above it); then what cannot carry the event.
+ */
+export function ranked(options: readonly OptionCost[]): OptionCost[] {
+  const group = { priced: 0, unpriced: 1, 'cannot-carry': 2 } as const;
+  return [...options].sort((a, b) => group[a.status] - group[b.status] || a.pricedUsd - b.pricedUsd);
 }
 
 /** The landing (Lambda + S3) of an option at the `i`-th window of `landingByWindow`. */
@@ -160,6 +166,7 @@ function summaryTable(options: readonly OptionCost[], windows: readonly number[]
   const cols = {
     bus: padLeft(options.map((o) => carried(o, sumKinds(o, ['bus', 'buffer', 'transfer', 'fan-out'])))),
     operations: padLeft(options.map((o) => carried(o, sumKinds(o, ['operations'])))),
+    ingest: padLeft(options.map((o) => carried(o, sumKinds(o, ['ingest', 'logs'])))),
     landing: padLeft(options.map((o) => carried(o, sumKinds(o, LANDING_KINDS)))),
     longest: padLeft(options.map((o) => carried(o, landingAt(o, 1)))),
     warehouse: padLeft(options.map((o) => carried(o, sumKinds(o, ['warehouse'])))),
@@ -174,6 +181,7 @@ function summaryTable(options: readonly OptionCost[], windows: readonly number[]
       [`landing + S3 (${windows[0] ?? '?'} s)`]: cols.landing[i],
       [`(${windows[1] ?? '?'} s window)`]: cols.longest[i],
       warehouse: cols.warehouse[i],
+      'ingest + logs': cols.ingest[i],
       operations: cols.operations[i],
       'USD / month': cols.total[i],
       '':
@@ -296,6 +304,10 @@ export function costCommand(): Command {
       "AWS Region whose quotas the warnings check (default: the data files' region, us-east-1); prices stay us-east-1",
       parseRegion,
     )
+    .option(
+      '--no-ingest-api',
+      'leave out the HTTP ingest API (API Gateway, its function, idempotency writes): producers write to the bus directly',
+    )
     .option('--json', 'the whole report (every line of every option) as JSON on stdout', false)
     .addHelpText(
       'after',
@@ -306,9 +318,12 @@ Examples:
   $ elt cost --rate 10000 --size 512 --option kinesis-data-streams --json
   $ elt cost --rate 1000 --size 1024 --consumers 3 --ops-hours 0
   $ elt cost --rate 200000 --size 1024 --region eu-central-1 --option eventbridge
+  $ elt cost --rate 10 --size 1024 --no-ingest-api --option sqs,sqs-fifo
 
-Each option's month is the bus (and the SQS buffer where it needs one), the landing Lambda, S3 PUTs and
-storage, and the ELT runs on Redshift Serverless. An event larger than an option carries is reported as
+Each option's month is the bus (and the SQS buffer where it needs one), the ingest API in front of it,
+the landing (Lambda or Firehose), S3 requests and a year of raw storage, the ELT runs and storage on
+Redshift Serverless, and the functions' CloudWatch Logs. Complete totals are ranked first; an option
+missing a price is a lower bound ("≥"), ranked apart after them. An event larger than an option carries is reported as
 such for that option (Kinesis takes up to 10 MiB once the stream's maximum record size is raised; the
 landing invocation caps every option at 6 MiB a batch). The landing is shown at the assumed batching window and at the
 longest (300 s). Operator time is a line of its own: by default 20 h a month for self-hosted Kafka, 8 h
@@ -336,9 +351,16 @@ on-demand start and shard limits, MSK Serverless cluster limits) are printed as 
         throw error;
       }
       if (options.json) {
-        const cheapest = ranked(report.options).find((o) => o.status === 'priced');
+        const order = ranked(report.options);
+        const ids = (status: OptionCost['status']): string[] =>
+          order.filter((o) => o.status === status).map((o) => o.id);
+        const ranking = {
+          complete: ids('priced'),
+          lowerBounds: ids('unpriced'),
+          cannotCarry: ids('cannot-carry'),
+        };
         process.stdout.write(
-          `${JSON.stringify({ ...report, cheapest: cheapest?.id ?? null, assumptionsText: describeAssumptions(report.assumptions) })}\n`,
+          `${JSON.stringify({ ...report, cheapest: ranking.complete[0] ?? null, ranking, assumptionsText: describeAssumptions(report.assumptions) })}\n`,
         );
         return;
       }

@@ -3,6 +3,7 @@ import {
   ELT_SETTINGS,
   KAFKA_SETTINGS,
   LANDING_SETTINGS,
+  LOGS_SETTINGS,
   RAW_BUCKET_SETTINGS,
   WAREHOUSE_SETTINGS,
 } from '../deploy-config/settings.js';
@@ -102,12 +103,54 @@ export interface CostAssumptions {
   readonly partitionsPerBatch: number;
   /** Days raw objects stay in S3 Standard: the deploy setting `rawBucket.infrequentAccessAfterDays` default. */
   readonly s3StandardDays: number;
+  /**
+   * Days of history the month priced holds ({@link HISTORY_DAYS}): raw objects (the bucket keeps them; no
+   * expiry) and warehouse tables. The month priced is the one after a year of events.
+   */
+  readonly historyDays: number;
+  /**
+   * Raw objects move to Standard-IA after `s3StandardDays` only when larger than this (128 KiB: the raw
+   * bucket's lifecycle size filter, lib/infra/constructs/raw-bucket.ts); smaller ones stay in Standard.
+   */
+  readonly infrequentAccessMinObjectBytes: number;
+  /** The HTTP ingest API in front of the bus ({@link INGEST_API}); `enabled: false` leaves it out. */
+  readonly ingestApi: {
+    readonly enabled: boolean;
+    /** Events a producer sends per POST /v1/events (at most 500). */
+    readonly eventsPerRequest: number;
+    /** The ingest function's memory (lib/infra/constructs/ingest-api.ts). */
+    readonly memoryMb: number;
+    /** Handler time per request besides the per-byte work: the bus call and two table writes. Assumed. */
+    readonly fixedMsPerRequest: number;
+    /** Bytes of a stored idempotency record besides its event ids, and per event id kept in it. */
+    readonly recordBytes: number;
+    readonly recordBytesPerEvent: number;
+  };
+  /** CloudWatch Logs of the functions ({@link FUNCTION_LOGS}). */
+  readonly logs: {
+    /** Log and EMF metric bytes each function invocation writes (Lambda's own lines included). Assumed. */
+    readonly bytesPerInvocation: number;
+    /** The deploy setting `logs.retentionDays` default. */
+    readonly retentionDays: number;
+  };
+  /**
+   * Interface VPC endpoints the Kafka event source mapping needs in isolated subnets (Lambda and STS; the
+   * project's KafkaCluster construct creates them, no NAT gateway), one per availability zone.
+   */
+  readonly kafkaEndpoints: { readonly services: number; readonly zones: number };
   /** The scheduled ELT on Redshift Serverless. */
   readonly elt: {
     /** Runs a day of the default `elt.schedule`. */
     readonly runsPerDay: number;
-    /** Minutes each run keeps the workgroup busy (load, models, tests). Assumed; it does not grow with volume here. */
+    /** Minutes each run keeps the workgroup busy whatever its volume (start, models, tests). Assumed. */
     readonly activeMinutesPerRun: number;
+    /**
+     * Raw JSON bytes a second one RPU loads and transforms ({@link ELT_BYTES_PER_RPU_SECOND}): run time grows
+     * by the run's bytes over this × the RPUs. Assumed, not measured on Redshift.
+     */
+    readonly bytesPerRpuSecond: number;
+    /** Warehouse bytes kept per raw event byte (Redshift managed storage, columnar and compressed). Assumed. */
+    readonly storedBytesRatio: number;
     /**
      * Redshift Serverless bills RPU-hours per second with a 60-second minimum (confirmed 2026-12-03 on
      * https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-express-capacity-billing.html, which
@@ -239,7 +282,7 @@ export function runsPerDay(schedule: string): number {
 const DEFAULT_SCHEDULE = literalDefault(ELT_SETTINGS.schedule);
 
 /** AWS's recommended client ingress per express.m7g.large broker: 15.6 MBps (bestpractices-express.html). */
-const EXPRESS_M7G_LARGE_INGRESS_BYTES = 15.6e6;
+export const EXPRESS_M7G_LARGE_INGRESS_BYTES = 15.6e6;
 /** Express brokers always replicate three times (bestpractices-express.html). */
 const EXPRESS_REPLICATION_FACTOR = 3;
 /** Express: "up to 3x more throughput per broker" than Standard brokers (msk-broker-types-express.html). */
@@ -247,8 +290,7 @@ const EXPRESS_OVER_STANDARD_THROUGHPUT = 3;
 
 /**
  * The batching window every Lambda landing path is priced at (SQS, Kinesis, Pub/Sub and Kafka alike): the
- * default of the deploy setting `landing.batchWindowSeconds` (30 s). The Kafka mapping's deploy default
- * (`kafka.batchWindowSeconds`) is 1 s; a Kafka deployment priced on equal terms sets it to this value.
+ * default of the deploy settings `landing.batchWindowSeconds` and `kafka.batchWindowSeconds` (30 s both).
  * Lambda's event source mappings allow 0–300 s for SQS, Kinesis and Kafka alike
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html and
  * https://docs.aws.amazon.com/lambda/latest/dg/with-msk-configure.html, read 2026-12-03; EVENT_SOURCE_LIMITS).
@@ -340,6 +382,41 @@ export const FIREHOSE_DELIVERY = {
   jq: false,
 } as const;
 
+/**
+ * The month priced holds a year of history: raw objects (the raw bucket never expires them; Standard for
+ * `rawBucket.infrequentAccessAfterDays`, then Standard-IA when over 128 KiB) and the warehouse's tables.
+ */
+export const HISTORY_DAYS = 365;
+
+/**
+ * The ingest API (HTTP API → ingest function → bus, Powertools-style idempotency records in DynamoDB
+ * on-demand): producers send 100 events a request (the API takes up to 500); each request writes the
+ * key's record twice (claimed, then completed with the response, which lists every event id: about 40
+ * bytes each), 50 ms of fixed handler time (assumed), 512 MB (lib/infra/constructs/ingest-api.ts).
+ */
+export const INGEST_API = {
+  enabled: true,
+  eventsPerRequest: 100,
+  memoryMb: 512,
+  fixedMsPerRequest: 50,
+  recordBytes: 300,
+  recordBytesPerEvent: 40,
+} as const;
+
+/**
+ * CloudWatch Logs bytes per function invocation: Lambda's START, END and REPORT lines (about 350 bytes),
+ * one structured summary line of the handler and one EMF metrics line (about 600 bytes each): 1.5 KiB.
+ * An estimate from the line shapes `elt land` writes to <data-dir>/logs/land.ndjson, not a bill.
+ */
+export const FUNCTION_LOGS_BYTES_PER_INVOCATION = 1536;
+
+/**
+ * Raw JSON one RPU loads (COPY of gzip NDJSON) and transforms per second: 1 MB/s, so the default 8 RPUs
+ * take 8 MB/s. An assumption: Redshift publishes no such figure and this project has not run there yet;
+ * it makes run time, and the compute line, grow with volume instead of staying flat.
+ */
+export const ELT_BYTES_PER_RPU_SECOND = 1e6;
+
 /** The defaults: the deployed pipeline as lib/infra/config.ts builds it without overrides. */
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -370,9 +447,19 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   lambdaMbPerVcpu: 1769,
   partitionsPerBatch: 10,
   s3StandardDays: literalDefault(RAW_BUCKET_SETTINGS.infrequentAccessAfterDays),
+  historyDays: HISTORY_DAYS,
+  infrequentAccessMinObjectBytes: 128 * 1024,
+  ingestApi: INGEST_API,
+  logs: {
+    bytesPerInvocation: FUNCTION_LOGS_BYTES_PER_INVOCATION,
+    retentionDays: literalDefault(LOGS_SETTINGS.retentionDays),
+  },
+  kafkaEndpoints: { services: 2, zones: 3 },
   elt: {
     runsPerDay: runsPerDay(DEFAULT_SCHEDULE),
     activeMinutesPerRun: 5,
+    bytesPerRpuSecond: ELT_BYTES_PER_RPU_SECOND,
+    storedBytesRatio: COMPRESSION_RATIO,
     minimumBilledSeconds: 60,
     baseCapacityRpu: literalDefault(WAREHOUSE_SETTINGS.baseCapacityRpu),
   },
@@ -406,11 +493,14 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `A month is ${a.hoursPerMonth} h (${(a.hoursPerMonth / 24).toFixed(1)} days) at a steady rate; list prices of the first volume tier, us-east-1, USD; free tiers are not deducted (they are per account).`,
     `Every hop carries the same event size. "64 KB" billing chunks are ${(a.chunkBytes / 1024).toLocaleString('en-US')} KiB; a GB is 2^30 bytes.`,
     `Landing Lambda (arm64): ${a.landing.memoryMb} MB, batches of up to ${a.landing.batchSize.toLocaleString('en-US')} events (Kafka event source: ${a.kafkaLanding.batchSize.toLocaleString('en-US')}), every batch capped by the ${mib(a.invocationPayloadBytes)} invocation payload.`,
-    `One batching window for every path that lands through Lambda (SQS, Kinesis, Pub/Sub, Kafka): ${a.batchWindowSeconds} s, the deploy default of landing.batchWindowSeconds (the Kafka mapping's deploy default is 1 s; set kafka.batchWindowSeconds to ${a.batchWindowSeconds} for these figures). Landing is also shown at ${a.longestBatchWindowSeconds} s, the longest window Lambda's event source mappings allow (Lambda docs, 2026-12-03).`,
+    `One batching window for every path that lands through Lambda (SQS, Kinesis, Pub/Sub, Kafka): ${a.batchWindowSeconds} s, the deploy default of landing.batchWindowSeconds and of kafka.batchWindowSeconds. Landing is also shown at ${a.longestBatchWindowSeconds} s, the longest window Lambda's event source mappings allow (Lambda docs, 2026-12-03).`,
     `Landing time per invocation: ${a.landingFixedMsPerInvocation} ms (assumed) plus the bytes at ${(a.landingBytesPerCoreSecond / 1e6).toFixed(1)} MB/s per core (the embedded benchmark's single-thread ceiling), scaled by memory / ${a.lambdaMbPerVcpu.toLocaleString('en-US')} MB per vCPU.`,
-    `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON, kept ${a.s3StandardDays} days in S3 Standard (older data in Standard-IA is not counted).`,
+    `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON. The month priced holds ${a.historyDays} days of history: raw objects ${a.s3StandardDays} days in S3 Standard, then in Standard-IA only when over ${(a.infrequentAccessMinObjectBytes / 1024).toLocaleString('en-US')} KiB (the raw bucket's lifecycle filter; smaller objects stay in Standard), and the warehouse's tables at ${pct(a.elt.storedBytesRatio)} of the event bytes in Redshift managed storage (assumed as compact as the gzip raw).`,
     `Firehose (options firehose, eventbridge-firehose): no landing Lambda or SQS; S3 buffering ${(a.firehose.bufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB / ${a.firehose.bufferSeconds} s, ${a.firehose.partitionsPerInterval} partitions written per buffer interval (one object per partition per interval, more when a partition's bytes exceed the buffer); records billed rounded up to 5 KB; a transform Lambda invoked per ${(a.firehose.transformBufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB or ${a.firehose.transformBufferSeconds} s of records; partition keys ${a.firehose.jq ? 'parsed with JQ (billed per JQ hour)' : 'returned by the transform Lambda (no JQ hours)'}.`,
-    `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes (at least ${a.elt.minimumBilledSeconds} s billed), whatever the rate: how run time on Redshift grows with the events per run is not measured, so at high rates this line is a floor; the same for every option. Redshift storage, Step Functions, CloudWatch and the ingest API are not counted.`,
+    `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes plus the run's raw bytes at ${(a.elt.bytesPerRpuSecond / 1e6).toLocaleString('en-US')} MB/s per RPU (at least ${a.elt.minimumBilledSeconds} s billed): the load rate is an assumption, not measured on Redshift; a run longer than the interval is a warning. The same for every option. Step Functions, the scheduler and alarms are not counted (cents a month).`,
+    `Ingest API${a.ingestApi.enabled ? '' : ' (left out: --no-ingest-api)'}: producers post ${a.ingestApi.eventsPerRequest} events a request to the HTTP API (metered per 512 KB), the ingest function (${a.ingestApi.memoryMb} MB, ${a.ingestApi.fixedMsPerRequest} ms a request plus the bytes) publishes them, and each request writes its idempotency record twice in DynamoDB on-demand (claim: 1 unit; response with every event id: ${a.ingestApi.recordBytes} + ${a.ingestApi.recordBytesPerEvent} bytes an event, per KB). The same for every option. CloudWatch Logs: ${a.logs.bytesPerInvocation.toLocaleString('en-US')} bytes a function invocation (Lambda's lines, a summary, an EMF metrics line; estimated), kept ${a.logs.retentionDays} days.`,
+    `Kafka and MSK landings: the event source mapping runs in isolated subnets with interface endpoints for Lambda and STS in ${a.kafkaEndpoints.zones} zones (${a.kafkaEndpoints.services} × ${a.kafkaEndpoints.zones} endpoint-hours; the invocation payloads are counted through the Lambda endpoint, an upper bound), as the project's KafkaCluster construct builds it; a NAT gateway would cost more. On-demand event pollers (no provisioned pollers: the README's kafka.provisionedPollers is optional).`,
+    `SQS FIFO: Lambda takes at most 10 messages a batch from a FIFO queue and no batching window, so a batch is what a poll finds, taken as at most a second's worth; MSK Express: express.m7g.large brokers at AWS's recommended 15.6 MBps of client ingress each, in threes, storage billed as used (not provisioned, so no headroom).`,
     `Compression, one ratio wherever the path compresses: ${pct(a.compressionRatio)} of the event bytes for the landed gzip NDJSON objects and for Kafka's bytes on the wire and on disk (producer compression: MSK data in/out and storage, broker sizing, replication, gp3); EventBridge, SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent. Measured on the project's generator output (bench/workloads.ts, 10,000 events, gzip -6: 15.7% whole, 17.7% in objects of 100 events; envelopes add ids, so 20%), 2026-12-03.`,
     `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller). SNS: PublishBatch of ${a.snsPublishBatch.messages} messages (at most ${(a.snsPublishBatch.maxBytes / 1024).toLocaleString('en-US')} KiB a call, the topic's default MaximumMessageSize), each call billed per 64 KB of its payload (SNS docs, 2026-12-03). EventBridge sends one entry per event (billed per 64 KB of each); its rule and SNS deliver one message per event to SQS. Idle polling is not counted.`,
     `Headroom: gp3 and MSK broker storage are billed on provisioned size, provisioned for the retained bytes × (1 + ${pct(a.diskHeadroom)}) (AWS's MSK guidance: act at 85% disk used, 2026-12-03). Kinesis shards and MSK Serverless partitions are sized for the rate / ${a.throughputUtilizationTarget} (utilization target ${pct(a.throughputUtilizationTarget)}: the burst on-demand Kinesis absorbs: capacity "for double" the last 30 days' peak, AWS whitepaper). MSK Serverless partitions stay within ${(a.mskServerless.partitionInBytesPerSecond / 1e6).toLocaleString('en-US')} MBps in, ${(a.mskServerless.partitionOutBytesPerSecond / 1e6).toLocaleString('en-US')} MBps out and ${(a.mskServerless.partitionStorageBytes / 1e9).toLocaleString('en-US')} GB each; clusters within ${(a.mskServerless.clusterInBytesPerSecond / 1e6).toLocaleString('en-US')} MBps in, ${(a.mskServerless.clusterOutBytesPerSecond / 1e6).toLocaleString('en-US')} MBps out and ${a.mskServerless.clusterMaxPartitions} partitions each (MSK quotas, 2026-12-03).`,

@@ -2,6 +2,7 @@ import { EVENT_LIMITS } from '../events/rejection.js';
 import {
   DEFAULT_ASSUMPTIONS,
   EVENTBRIDGE_ENTRIES_PER_REQUEST,
+  EXPRESS_M7G_LARGE_INGRESS_BYTES,
   EVENTBRIDGE_PUTEVENTS_TPS,
   EVENTBRIDGE_PUTEVENTS_TPS_OTHER,
   EVENTBRIDGE_TARGET_INVOCATIONS_TPS,
@@ -13,8 +14,9 @@ import {
   type CostAssumptions,
   type OpsClass,
 } from './assumptions.js';
-import { priceBook, type PriceData, type PriceEntry } from './price-data.js';
+import { priceBook, type FigureFrom, type PriceData, type PriceEntry } from './price-data.js';
 import { EltError } from '../util/errors.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../ingest/handle-ingest.js';
 
 /** What the user asks about. */
 export interface CostInput {
@@ -37,6 +39,10 @@ export type LineKind =
   | 'transfer'
   /** What each consumer beyond the first adds (`consumers`). */
   | 'fan-out'
+  /** The HTTP ingest API in front of the bus (API Gateway, its function, the idempotency table). */
+  | 'ingest'
+  /** CloudWatch Logs of the functions. */
+  | 'logs'
   /** Operator time (`operations` assumptions). */
   | 'operations';
 
@@ -54,6 +60,8 @@ export interface CostLine {
   readonly unitUsd: number | null;
   readonly source: string | null;
   readonly checked: string | null;
+  /** Where the figure was read when not on the primary page (data file `figureFrom`). */
+  readonly figureFrom?: FigureFrom;
   /** quantity × unitUsd; null when unpriced. */
   readonly usd: number | null;
   /** Why the line is unpriced. */
@@ -78,6 +86,8 @@ export interface OptionCost {
   readonly pricedUsd: number;
   /** Price ids with no confirmed value, each once. */
   readonly missingPriceIds: readonly string[];
+  /** Price ids whose figure comes from a third party's table (data file `figureFrom`), each once. */
+  readonly thirdPartyPriceIds: readonly string[];
   /** Largest event the option carries, and where that limit comes from (null: not confirmed). */
   readonly maxEventBytes: number | null;
   readonly maxEventSource: string;
@@ -166,6 +176,18 @@ const P = {
   firehoseDpData: { id: 'firehose-dynamic-partitioning-data', per: 'GB delivered' },
   firehoseDpObjects: { id: 'firehose-dynamic-partitioning-objects', per: '1,000 objects' },
   firehoseJq: { id: 'firehose-dynamic-partitioning-jq', per: 'JQ processing hour' },
+  sqsFifoRequests: { id: 'sqs-fifo-requests', per: 'million requests' },
+  mskExpressBroker: { id: 'msk-express-broker-m7g-large', per: 'broker-hour' },
+  mskExpressStorage: { id: 'msk-express-storage', per: 'GB-month' },
+  mskExpressDataIn: { id: 'msk-express-data-in', per: 'GB' },
+  s3IaStorage: { id: 's3-standard-ia-storage', per: 'GB-month' },
+  redshiftStorage: { id: 'redshift-managed-storage', per: 'GB-month' },
+  logsIngestion: { id: 'cloudwatch-logs-ingestion', per: 'GB ingested' },
+  logsStorage: { id: 'cloudwatch-logs-storage', per: 'GB-month' },
+  httpApiRequests: { id: 'apigw-http-api-requests', per: 'million requests' },
+  dynamoWrites: { id: 'dynamodb-ondemand-write-request-units', per: 'million write request units' },
+  endpointHour: { id: 'vpc-interface-endpoint-hour', per: 'endpoint-AZ-hour' },
+  endpointData: { id: 'vpc-interface-endpoint-data', per: 'GB processed' },
 } as const satisfies Record<string, PriceRef>;
 
 /** Every price id the model may use, including the ones the data files do not have yet. */
@@ -189,7 +211,24 @@ const SQS_LIMIT_SOURCE =
   'https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb';
 
 /** How the landing function is fed. */
-type Feed = 'sqs' | 'stream' | 'kafka';
+type Feed = 'sqs' | 'sqs-fifo' | 'stream' | 'kafka';
+
+/**
+ * Lambda's SQS event source takes at most 10 messages a batch from a FIFO queue and no batching window
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html, read 2026-12-03).
+ */
+export const FIFO_LANDING_BATCH_SIZE = 10;
+/** FIFO throughput per API action without high-throughput mode: 300 calls/s (3,000 messages/s in batches of 10). */
+export const FIFO_CALLS_PER_SECOND = 300;
+/**
+ * FIFO high-throughput mode, calls a second per API action, by Region (a call carries up to 10 messages)
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
+ */
+export const FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND: Readonly<Record<string, number>> = {
+  'us-east-1': 70_000,
+  'us-west-2': 70_000,
+  'eu-west-1': 70_000,
+};
 
 /** The quantities every option shares. */
 interface Volume {
@@ -253,7 +292,12 @@ function sqsBatchedRequests(v: Volume): { calls: number; requests: number; perCa
 }
 
 /** The consumer side of an SQS queue read by Lambda's poller: ReceiveMessage and DeleteMessageBatch. */
-function sqsConsumerLines(v: Volume, line: LineMaker, kind: LineKind): CostLine[] {
+function sqsConsumerLines(
+  v: Volume,
+  line: LineMaker,
+  kind: LineKind,
+  price: PriceRef = P.sqsRequests,
+): CostLine[] {
   const r = sqsBatchedRequests(v);
   return [
     line(
@@ -261,15 +305,30 @@ function sqsConsumerLines(v: Volume, line: LineMaker, kind: LineKind): CostLine[
       'SQS ReceiveMessage (Lambda poller)',
       `${fmt(r.calls)} calls of ${r.perCall}, each billed per 64 KB`,
       r.requests / 1e6,
-      P.sqsRequests,
+      price,
     ),
     line(
       kind,
       'SQS DeleteMessageBatch',
       `${fmt(v.events / v.a.sqsMessagesPerCall)} calls of ${v.a.sqsMessagesPerCall}`,
       v.events / v.a.sqsMessagesPerCall / 1e6,
-      P.sqsRequests,
+      price,
     ),
+  ];
+}
+
+/** A queue producers send to in batches, read by Lambda's poller: every request at `price`. */
+function producerQueueLines(v: Volume, line: LineMaker, label: string, price: PriceRef): CostLine[] {
+  const send = sqsBatchedRequests(v);
+  return [
+    line(
+      'bus',
+      label,
+      `${fmt(send.calls)} calls of ${send.perCall}, each billed per 64 KB`,
+      send.requests / 1e6,
+      price,
+    ),
+    ...sqsConsumerLines(v, line, 'bus', price),
   ];
 }
 
@@ -379,6 +438,17 @@ export function kafkaBrokers(ratePerSecond: number, eventBytes: number, a: CostA
   );
   const perStep = a.kafka.minBrokers;
   return Math.max(a.kafka.minBrokers, Math.ceil(needed / perStep) * perStep);
+}
+
+/**
+ * Express brokers for a steady rate: at least three, in threes, each taking at most AWS's recommended
+ * client ingress for an express.m7g.large ({@link EXPRESS_M7G_LARGE_INGRESS_BYTES}) of compressed bytes.
+ */
+export function mskExpressBrokers(ratePerSecond: number, eventBytes: number, a: CostAssumptions): number {
+  const needed = Math.ceil(
+    (ratePerSecond * eventBytes * a.compressionRatio) / EXPRESS_M7G_LARGE_INGRESS_BYTES,
+  );
+  return Math.max(3, Math.ceil(needed / 3) * 3);
 }
 
 /**
@@ -551,7 +621,8 @@ function firehoseLandingLines(v: Volume, line: LineMaker): CostLine[] {
       objects.perMonth / 1000,
       P.s3Get,
     ),
-    ...storageAndWarehouseLines(v, line),
+    ...storageAndWarehouseLines(v, line, objects.perMonth),
+    ...logsLines(v, line, invocations, 'transform function'),
   ];
 }
 
@@ -647,22 +718,25 @@ const BASE_OPTIONS: readonly BaseOption[] = [
     feed: 'sqs',
     maxEventBytes: SQS_MAX_MESSAGE_BYTES,
     maxEventSource: SQS_LIMIT_SOURCE,
-    busLines: (v, line) => {
-      const send = sqsBatchedRequests(v);
-      return [
-        line(
-          'bus',
-          'SQS SendMessageBatch (producers)',
-          `${fmt(send.calls)} calls of ${send.perCall}, each billed per 64 KB`,
-          send.requests / 1e6,
-          P.sqsRequests,
-        ),
-        ...sqsConsumerLines(v, line, 'bus'),
-      ];
-    },
+    busLines: (v, line) => producerQueueLines(v, line, 'SQS SendMessageBatch (producers)', P.sqsRequests),
     notes: (v) => [
       `No replay: a consumed message is gone, and SQS keeps unconsumed messages ${SQS_MAX_RETENTION_DAYS} days at most${v.input.retentionDays > SQS_MAX_RETENTION_DAYS ? ` (not the ${v.input.retentionDays} asked)` : ''}; no retention cost.`,
       'No fan-out: one consumer per message.',
+    ],
+  },
+  {
+    id: 'sqs-fifo',
+    name: 'SQS FIFO queue (producers send to the queue)',
+    dataOptionId: 'sqs-fifo',
+    kind: 'managed',
+    feed: 'sqs-fifo',
+    maxEventBytes: SQS_MAX_MESSAGE_BYTES,
+    maxEventSource: SQS_LIMIT_SOURCE,
+    busLines: (v, line) =>
+      producerQueueLines(v, line, 'SQS FIFO SendMessageBatch (producers)', P.sqsFifoRequests),
+    notes: () => [
+      `Ordered per message group and deduplicated for 5 minutes; Lambda takes at most ${FIFO_LANDING_BATCH_SIZE} messages a batch from a FIFO queue with no batching window, so the landing writes many more, smaller objects than from a standard queue, and one batch per message group is in flight at a time.`,
+      'No replay and no fan-out, as with a standard queue.',
     ],
   },
   {
@@ -860,6 +934,7 @@ const BASE_OPTIONS: readonly BaseOption[] = [
           v.gb(v.bytesPerDay * v.input.retentionDays * v.a.compressionRatio),
           P.mskStorage,
         ),
+        ...kafkaEndpointLines(v, line),
       ];
     },
   },
@@ -878,6 +953,47 @@ const BASE_OPTIONS: readonly BaseOption[] = [
       }),
       // MSK does not bill replication between its brokers; clients in other zones are billed.
       kafkaClientCrossAzLine(v, line),
+      ...kafkaEndpointLines(v, line),
+    ],
+  },
+  {
+    id: 'msk-express',
+    name: 'Amazon MSK provisioned, Express brokers (express.m7g.large)',
+    dataOptionId: 'msk-express',
+    kind: 'managed',
+    feed: 'kafka',
+    maxEventBytes: null,
+    maxEventSource: 'https://docs.aws.amazon.com/msk/latest/developerguide/msk-broker-types-express.html',
+    busLines: (v, line) => {
+      const brokers = mskExpressBrokers(v.input.ratePerSecond, v.input.eventBytes, v.a);
+      return [
+        line(
+          'bus',
+          'MSK Express broker-hours (express.m7g.large)',
+          `${brokers} brokers (${fmt(EXPRESS_M7G_LARGE_INGRESS_BYTES / 1e6)} MBps of client ingress each, in threes) × ${v.a.hoursPerMonth} h`,
+          brokers * v.a.hoursPerMonth,
+          P.mskExpressBroker,
+        ),
+        line(
+          'bus',
+          'MSK Express data written',
+          `every event produced once, compressed to ${pct(v.a.compressionRatio)}`,
+          v.gb(v.wireBytes),
+          P.mskExpressDataIn,
+        ),
+        line(
+          'bus',
+          'MSK Express storage',
+          `${fmt(v.input.retentionDays)} days of events kept, compressed to ${pct(v.a.compressionRatio)}, billed as used (no provisioned volume)`,
+          v.gb(v.bytesPerDay * v.input.retentionDays * v.a.compressionRatio),
+          P.mskExpressStorage,
+        ),
+        kafkaClientCrossAzLine(v, line),
+        ...kafkaEndpointLines(v, line),
+      ];
+    },
+    notes: () => [
+      'Express brokers replicate three times across zones (not billed as transfer), scale and recover faster than Standard brokers, and take no storage sizing; some broker settings are fixed.',
     ],
   },
   {
@@ -917,6 +1033,7 @@ const BASE_OPTIONS: readonly BaseOption[] = [
           v.gb(v.wireBytes * (rf - 1) * 2),
           P.interAz,
         ),
+        ...kafkaEndpointLines(v, line),
       ];
     },
     notes: (v) =>
@@ -1004,22 +1121,38 @@ const OPTION_EXTRAS: Readonly<Record<string, Pick<OptionDefinition, 'opsClass' |
   sqs: {
     opsClass: 'managed',
     // Producers send every event to each consumer's queue.
-    fanOut: (v, line, extra) => {
-      const send = sqsBatchedRequests(v);
-      return moreConsumers(
-        [
-          line(
-            'bus',
-            'SQS SendMessageBatch (producers, another queue)',
-            `${fmt(send.calls)} calls of ${send.perCall}, each billed per 64 KB`,
-            send.requests / 1e6,
-            P.sqsRequests,
-          ),
-          ...sqsConsumerLines(v, line, 'bus'),
-        ],
+    fanOut: (v, line, extra) =>
+      moreConsumers(
+        producerQueueLines(v, line, 'SQS SendMessageBatch (producers, another queue)', P.sqsRequests),
         extra,
         extra,
-      );
+      ),
+  },
+  'sqs-fifo': {
+    opsClass: 'managed',
+    // Producers send every event to each consumer's FIFO queue (or an SNS FIFO topic in front).
+    fanOut: (v, line, extra) =>
+      moreConsumers(
+        producerQueueLines(
+          v,
+          line,
+          'SQS FIFO SendMessageBatch (producers, another queue)',
+          P.sqsFifoRequests,
+        ),
+        extra,
+        extra,
+      ),
+    warnings: (v) => {
+      const calls = sqsBatchedRequests(v).calls / (v.a.hoursPerMonth * 3600);
+      const ht = FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND[v.region];
+      if (calls <= FIFO_CALLS_PER_SECOND) return [];
+      if (ht !== undefined && calls <= ht)
+        return [
+          `FIFO: ${perSecond(calls)} SendMessageBatch calls exceed ${perSecond(FIFO_CALLS_PER_SECOND)} per API action; the queue needs high-throughput mode (up to ${perSecond(ht)} in ${v.region}), with many message groups.`,
+        ];
+      return [
+        `FIFO: ${perSecond(calls)} SendMessageBatch calls exceed ${ht === undefined ? `${perSecond(FIFO_CALLS_PER_SECOND)} per API action (high-throughput quotas of ${v.region} not in this model)` : `the ${perSecond(ht)} high-throughput quota of ${v.region}`}; split the stream over queues.`,
+      ];
     },
   },
   'sns-sqs': {
@@ -1138,6 +1271,10 @@ const OPTION_EXTRAS: Readonly<Record<string, Pick<OptionDefinition, 'opsClass' |
     // The consumer half of the client cross-AZ line; broker read load is not sized.
     fanOut: (v, line, extra) => moreConsumers([kafkaClientCrossAzLine(v, line)], extra / 2, extra),
   },
+  'msk-express': {
+    opsClass: 'provisioned-cluster',
+    fanOut: (v, line, extra) => moreConsumers([kafkaClientCrossAzLine(v, line)], extra / 2, extra),
+  },
   'kafka-ec2': {
     opsClass: 'self-hosted',
     fanOut: (v, line, extra) => moreConsumers([kafkaClientCrossAzLine(v, line)], extra / 2, extra),
@@ -1231,9 +1368,16 @@ export function eventsPerInvocation(
   a: CostAssumptions,
   windowSeconds: number = a.batchWindowSeconds,
 ): number {
-  const settings = feed === 'kafka' ? a.kafkaLanding : a.landing;
+  const settings =
+    feed === 'kafka'
+      ? a.kafkaLanding
+      : feed === 'sqs-fifo'
+        ? { batchSize: FIFO_LANDING_BATCH_SIZE }
+        : a.landing;
   const byPayload = Math.floor(a.invocationPayloadBytes / recordPayloadBytes(feed, input.eventBytes, a));
-  const byWindow = Math.max(1, Math.floor(input.ratePerSecond * windowSeconds));
+  // No batching window on a FIFO queue: a poll is taken to find at most a second's worth of messages.
+  const window = feed === 'sqs-fifo' ? 1 : windowSeconds;
+  const byWindow = Math.max(1, Math.floor(input.ratePerSecond * window));
   return Math.min(settings.batchSize, byWindow, byPayload);
 }
 
@@ -1276,29 +1420,186 @@ function pipelineLines(
       P.s3Put,
     ),
     line('s3-requests', 'S3 GET (COPY into Redshift)', `each object read once`, objects / 1000, P.s3Get),
-    ...storageAndWarehouseLines(v, line),
+    ...storageAndWarehouseLines(v, line, objects),
+    ...logsLines(v, line, invocations, 'landing function'),
   ];
 }
 
-/** Raw objects kept in S3 Standard and the ELT runs on Redshift Serverless: the same for every option. */
-function storageAndWarehouseLines(v: Volume, line: LineMaker): CostLine[] {
+/**
+ * Raw objects in S3 in the month priced (`historyDays` of history): the first `s3StandardDays` in Standard,
+ * the rest in Standard-IA when the landing's objects are over the lifecycle's 128 KiB size filter (else all
+ * in Standard); then the ELT runs on Redshift Serverless, their time growing with the bytes a run loads, and
+ * the warehouse's tables. `objectsPerMonth` is what the landing writes, for the mean object size.
+ */
+function storageAndWarehouseLines(v: Volume, line: LineMaker, objectsPerMonth: number): CostLine[] {
   const a = v.a;
-  const runSeconds = Math.max(a.elt.minimumBilledSeconds, a.elt.activeMinutesPerRun * 60);
+  const storedPerDay = v.bytesPerDay * a.compressionRatio;
+  const meanObjectBytes = (v.bytes * a.compressionRatio) / Math.max(1, objectsPerMonth);
+  const standardDays = Math.min(a.s3StandardDays, a.historyDays);
+  const olderDays = a.historyDays - standardDays;
+  const transitions = meanObjectBytes > a.infrequentAccessMinObjectBytes;
+  const object = `objects of ${fmt(meanObjectBytes / 1024)} KiB on average`;
+  const raw: CostLine[] =
+    olderDays <= 0
+      ? []
+      : transitions
+        ? [
+            line(
+              's3-storage',
+              'S3 Standard-IA storage (older raw)',
+              `${fmt(olderDays)} more days of history, ${object} (over the 128 KiB lifecycle filter)`,
+              v.gb(storedPerDay * olderDays),
+              P.s3IaStorage,
+            ),
+          ]
+        : [
+            line(
+              's3-storage',
+              'S3 Standard storage (older raw, too small for Standard-IA)',
+              `${fmt(olderDays)} more days of history, ${object}: under the 128 KiB lifecycle filter, so they stay in Standard`,
+              v.gb(storedPerDay * olderDays),
+              P.s3Storage,
+            ),
+          ];
   const runs = a.elt.runsPerDay * (a.hoursPerMonth / 24);
+  const { bytesPerRun, runSeconds } = eltRun(v);
   return [
     line(
       's3-storage',
       'S3 Standard storage (raw)',
-      `${a.s3StandardDays} days of gzip NDJSON at ${pct(a.compressionRatio)} of the event bytes`,
-      v.gb(v.bytesPerDay * a.s3StandardDays * a.compressionRatio),
+      `${standardDays} days of gzip NDJSON at ${pct(a.compressionRatio)} of the event bytes`,
+      v.gb(storedPerDay * standardDays),
       P.s3Storage,
     ),
+    ...raw,
     line(
       'warehouse',
       'Redshift Serverless compute (ELT runs)',
-      `${fmt(runs)} runs × ${a.elt.baseCapacityRpu} RPU × ${fmt(runSeconds / 60)} min`,
+      `${fmt(runs)} runs × ${a.elt.baseCapacityRpu} RPU × ${fmt(runSeconds / 60)} min (${a.elt.activeMinutesPerRun} min + ${fmt(bytesPerRun / 1e6)} MB at ${fmt(a.elt.bytesPerRpuSecond / 1e6)} MB/s per RPU)`,
       (runs * a.elt.baseCapacityRpu * runSeconds) / 3600,
       P.rpuHour,
+    ),
+    line(
+      'warehouse',
+      'Redshift managed storage',
+      `${fmt(a.historyDays)} days of events at ${pct(a.elt.storedBytesRatio)} of their bytes`,
+      v.gb(v.bytesPerDay * a.historyDays * a.elt.storedBytesRatio),
+      P.redshiftStorage,
+    ),
+  ];
+}
+
+/** One scheduled ELT run: the raw bytes it loads and the seconds it keeps the workgroup busy. */
+function eltRun(v: Volume): { bytesPerRun: number; runSeconds: number } {
+  const e = v.a.elt;
+  const bytesPerRun = v.bytesPerDay / e.runsPerDay;
+  const loadSeconds = bytesPerRun / (e.bytesPerRpuSecond * e.baseCapacityRpu);
+  return {
+    bytesPerRun,
+    runSeconds: Math.max(e.minimumBilledSeconds, e.activeMinutesPerRun * 60 + loadSeconds),
+  };
+}
+
+/** Warnings every option shares: an ELT run longer than the schedule's interval never catches up. */
+function sharedWarnings(v: Volume): string[] {
+  const { runSeconds } = eltRun(v);
+  const interval = 86_400 / v.a.elt.runsPerDay;
+  if (runSeconds <= interval) return [];
+  const rpu = Math.ceil((v.a.elt.baseCapacityRpu * runSeconds) / interval / 8) * 8;
+  return [
+    `ELT: a run takes ${fmt(runSeconds / 60)} min at ${v.a.elt.baseCapacityRpu} RPUs, longer than the ${fmt(interval / 60)} min between runs, so the load falls behind; raise warehouse.baseCapacityRpu (about ${rpu} at the assumed load rate) or run more often.`,
+  ];
+}
+
+/** CloudWatch Logs of `invocations` function runs: ingestion, and storage for the log retention. */
+function logsLines(v: Volume, line: LineMaker, invocations: number, what: string): CostLine[] {
+  const bytes = invocations * v.a.logs.bytesPerInvocation;
+  return [
+    line(
+      'logs',
+      `CloudWatch Logs ingestion (${what})`,
+      `${fmt(invocations)} invocations × ${fmt(v.a.logs.bytesPerInvocation)} bytes`,
+      v.gb(bytes),
+      P.logsIngestion,
+    ),
+    line(
+      'logs',
+      `CloudWatch Logs storage (${what})`,
+      `${v.a.logs.retentionDays} days kept`,
+      v.gb((bytes / (v.a.hoursPerMonth / 24)) * v.a.logs.retentionDays),
+      P.logsStorage,
+    ),
+  ];
+}
+
+/**
+ * The ingest API producers post to (the same for every option: it publishes to whichever bus is in
+ * front): HTTP API requests (metered per 512 KB), the ingest function, two idempotency writes a request.
+ */
+function ingestLines(v: Volume, line: LineMaker): CostLine[] {
+  const g = v.a.ingestApi;
+  if (!g.enabled) return [];
+  const perRequest = Math.max(
+    1,
+    Math.min(g.eventsPerRequest, Math.floor(DEFAULT_MAX_BODY_BYTES / v.input.eventBytes)),
+  );
+  const requests = v.events / perRequest;
+  const metered = Math.ceil((perRequest * v.input.eventBytes) / HTTP_API_METER_BYTES);
+  const seconds =
+    g.fixedMsPerRequest / 1000 +
+    (perRequest * v.input.eventBytes) /
+      (v.a.landingBytesPerCoreSecond * Math.min(1, g.memoryMb / v.a.lambdaMbPerVcpu));
+  const completeUnits = Math.ceil((g.recordBytes + g.recordBytesPerEvent * perRequest) / 1024);
+  return [
+    line(
+      'ingest',
+      'API Gateway HTTP API requests',
+      `${fmt(requests)} requests of ${fmt(perRequest)} events, metered per 512 KB`,
+      (requests * metered) / 1e6,
+      P.httpApiRequests,
+    ),
+    line('ingest', 'Lambda requests (ingest)', `one invocation a request`, requests / 1e6, P.lambdaRequests),
+    line(
+      'ingest',
+      'Lambda duration (ingest, arm64)',
+      `${fmt(requests)} × ${fmt(seconds * 1000)} ms × ${fmt(g.memoryMb / 1024)} GB`,
+      requests * seconds * (g.memoryMb / 1024),
+      P.lambdaDuration,
+    ),
+    line(
+      'ingest',
+      'DynamoDB writes (idempotency records)',
+      `${fmt(requests)} requests × (1 unit to claim the key + ${completeUnits} to store the response)`,
+      (requests * (1 + completeUnits)) / 1e6,
+      P.dynamoWrites,
+    ),
+    ...logsLines(v, line, requests, 'ingest function'),
+  ];
+}
+
+/** HTTP APIs meter requests in 512 KB increments (API Gateway pricing page). */
+const HTTP_API_METER_BYTES = 512 * 1024;
+
+/**
+ * The interface endpoints a Kafka event source mapping in isolated subnets needs (Lambda, STS; one per
+ * zone), and the invocation payloads that go through the Lambda endpoint (base64 values).
+ */
+function kafkaEndpointLines(v: Volume, line: LineMaker): CostLine[] {
+  const e = v.a.kafkaEndpoints;
+  return [
+    line(
+      'transfer',
+      'VPC interface endpoints (Lambda, STS) for the event source mapping',
+      `${e.services} endpoints × ${e.zones} AZs × ${v.a.hoursPerMonth} h (isolated subnets, no NAT)`,
+      e.services * e.zones * v.a.hoursPerMonth,
+      P.endpointHour,
+    ),
+    line(
+      'transfer',
+      'VPC endpoint data processed',
+      'every event once in an invocation payload (base64), taken to pass the Lambda endpoint (an upper bound)',
+      v.gb((v.bytes * 4) / 3),
+      P.endpointData,
     ),
   ];
 }
@@ -1317,7 +1618,12 @@ function lineMaker(prices: ReadonlyMap<string, PriceEntry>): LineMaker {
         unpriced: `${ref.id} is not in the data files`,
       };
     }
-    const known = { ...base, source: price.source, checked: price.checked };
+    const known = {
+      ...base,
+      source: price.source,
+      checked: price.checked,
+      ...(price.figureFrom ? { figureFrom: price.figureFrom } : {}),
+    };
     if (price.per !== ref.per) {
       return {
         ...known,
@@ -1406,7 +1712,10 @@ export function computeCosts(
     consumers,
     quotaRegion: region,
     options: costed,
-    warnings: costed.flatMap((o) => o.warnings.map((w) => `${o.id}: ${w}`)),
+    warnings: [
+      ...sharedWarnings(volume).map((w) => `all options: ${w}`),
+      ...costed.flatMap((o) => o.warnings.map((w) => `${o.id}: ${w}`)),
+    ],
   };
 }
 
@@ -1434,6 +1743,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
       totalUsd: null,
       pricedUsd: 0,
       missingPriceIds: [],
+      thirdPartyPriceIds: [],
       cannotCarry: `cannot carry a ${fmt(v.input.eventBytes)}-byte event: ${limit}`,
       notes: [],
       landingByWindow: [],
@@ -1447,10 +1757,12 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
   const lines = [
     ...def.busLines(v, line),
     ...(extra > 0 && def.fanOut ? def.fanOut(v, line, extra) : []),
+    ...ingestLines(v, line),
     ...landingLines(v.a.batchWindowSeconds),
     ...(ops ? [ops] : []),
   ];
   const missing = [...new Set(lines.filter((l) => l.usd === null).map((l) => l.priceId))];
+  const thirdParty = [...new Set(lines.filter((l) => l.figureFrom === 'third-party').map((l) => l.priceId))];
   const pricedUsd = lines.reduce((sum, l) => sum + (l.usd ?? 0), 0);
   const notes = [
     ...(def.maxEventBytes === null
@@ -1459,6 +1771,11 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
         ]
       : []),
     ...(def.notes?.(v) ?? []),
+    ...(thirdParty.length > 0
+      ? [
+          `Rests on third-party figures for ${thirdParty.join(', ')} (the primary page's table was not readable; data files say where each was read).`,
+        ]
+      : []),
   ];
   const landingAt = (windowSeconds: number): { windowSeconds: number; usd: number | null } => {
     const landing = landingLines(windowSeconds).filter((l) => LANDING_KINDS.includes(l.kind));
@@ -1475,6 +1792,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     totalUsd: missing.length > 0 ? null : pricedUsd,
     pricedUsd,
     missingPriceIds: missing,
+    thirdPartyPriceIds: thirdParty,
     notes,
     warnings: def.warnings?.(v) ?? [],
   };

@@ -18,7 +18,18 @@ export interface PriceEntry {
   readonly source: string;
   readonly checked: string;
   readonly note?: string;
+  /**
+   * Where the figure itself was read when the primary page does not show it (its tables render
+   * client-side): `aws-authored` (AWS text elsewhere: a worked example, a copy of the table),
+   * `price-list-derived` (a file generated from the AWS Price List API, e.g. infracost's test output),
+   * `third-party` (someone else's table). Absent: the note says.
+   */
+  readonly figureFrom?: FigureFrom;
 }
+
+/** {@link PriceEntry} `figureFrom`. */
+export const FIGURE_FROM = ['primary', 'aws-authored', 'price-list-derived', 'third-party'] as const;
+export type FigureFrom = (typeof FIGURE_FROM)[number];
 
 /** One fact about a bus option on one dimension; `value` is null when it was not confirmed. */
 export interface Fact {
@@ -107,6 +118,10 @@ function checkPrice(file: string, p: unknown, i: number): PriceEntry {
   }
   if (p.usd !== null && (typeof p.usd !== 'number' || !Number.isFinite(p.usd) || p.usd < 0))
     throw new PriceDataError(`${where}.usd (${String(p.id)}) must be a number ≥ 0 or null`);
+  if (p.figureFrom !== undefined && !(FIGURE_FROM as readonly unknown[]).includes(p.figureFrom))
+    throw new PriceDataError(
+      `${where}.figureFrom (${String(p.id)}) must be one of ${FIGURE_FROM.join(', ')}, got ${JSON.stringify(p.figureFrom)}`,
+    );
   return p as unknown as PriceEntry;
 }
 

@@ -271,7 +271,11 @@ export const KAFKA_SETTINGS = {
     doc: 'the consumer group the event source mapping joins',
   }),
   batchSize: int({ ...BATCH_SIZE, default: 1000, doc: 'records per invocation (Kafka event source)' }),
-  batchWindowSeconds: int({ ...BATCH_WINDOW, default: 1, doc: 'how long to wait to fill a batch' }),
+  batchWindowSeconds: int({
+    ...BATCH_WINDOW,
+    default: 30,
+    doc: 'how long to wait to fill a batch (30 s like landing.batchWindowSeconds, so both paths write objects alike and `elt cost` prices them on equal terms)',
+  }),
   startingPosition: oneOf({
     values: ['TRIM_HORIZON', 'LATEST'],
     default: 'TRIM_HORIZON',

@@ -22,6 +22,7 @@ import {
   kafkaBrokers,
   kinesisShards,
   LANDING_KINDS,
+  mskExpressBrokers,
   mskServerlessSizing,
   snsPublishRequests,
   type CostLine,
@@ -64,6 +65,18 @@ const FIXTURE_PRICES: Record<string, [number | null, string]> = {
   's3-standard-get': [0.0004, '1,000 requests'],
   's3-standard-storage': [0.023, 'GB-month'],
   'redshift-serverless-rpu-hour': [0.375, 'RPU-hour'],
+  'redshift-managed-storage': [0.024, 'GB-month'],
+  's3-standard-ia-storage': [0.0125, 'GB-month'],
+  'cloudwatch-logs-ingestion': [0.5, 'GB ingested'],
+  'cloudwatch-logs-storage': [0.03, 'GB-month'],
+  'apigw-http-api-requests': [1, 'million requests'],
+  'dynamodb-ondemand-write-request-units': [0.625, 'million write request units'],
+  'vpc-interface-endpoint-hour': [0.01, 'endpoint-AZ-hour'],
+  'vpc-interface-endpoint-data': [0.01, 'GB processed'],
+  'sqs-fifo-requests': [0.5, 'million requests'],
+  'msk-express-broker-m7g-large': [0.4, 'broker-hour'],
+  'msk-express-data-in': [0.01, 'GB'],
+  'msk-express-storage': [0.1, 'GB-month'],
 };
 
 function fixture(overrides: Record<string, [number | null, string] | undefined> = {}): PriceData {
@@ -115,6 +128,17 @@ describe('cost model: hand-computed months', () => {
     const invocations = events / 300;
     const seconds = 0.1 + (300 * 1024) / (116_858 * 366 * (1024 / 1769));
     const objects = invocations * 10;
+    // The ingest API: requests of 100 events (1 metered unit of 512 KB), 512 MB, 50 ms + the bytes.
+    const requests = events / 100;
+    const ingestSeconds = 0.05 + (100 * 1024) / (116_858 * 366 * (512 / 1769));
+    const logs = (n: number): [number, number] => [
+      ((n * 1536) / GB) * 0.5,
+      ((n * 1536) / (730 / 24) / GB) * 30 * 0.03,
+    ];
+    const [ingestLogs, ingestLogsKept] = logs(requests);
+    const [landingLogs, landingLogsKept] = logs(invocations);
+    // An hourly run loads a day's bytes / 24 at 8 RPUs × 1 MB/s, after 5 fixed minutes.
+    const runSeconds = 300 + perDay / 24 / 8e6;
     const expected = {
       'EventBridge PutEvents': (events / 1e6) * 1.0,
       'EventBridge archive (processing)': ((events * 1024) / GB) * 0.1,
@@ -122,12 +146,24 @@ describe('cost model: hand-computed months', () => {
       'SQS SendMessage (rule target)': (events / 1e6) * 0.4,
       'SQS ReceiveMessage (Lambda poller)': (events / 10 / 1e6) * 0.4,
       'SQS DeleteMessageBatch': (events / 10 / 1e6) * 0.4,
+      'API Gateway HTTP API requests': (requests / 1e6) * 1,
+      'Lambda requests (ingest)': (requests / 1e6) * 0.2,
+      'Lambda duration (ingest, arm64)': requests * ingestSeconds * 0.5 * 0.0000133334,
+      // Claim the key (1 unit), then store the response with 100 event ids: ceil((300 + 4,000) / 1,024) = 5.
+      'DynamoDB writes (idempotency records)': ((requests * 6) / 1e6) * 0.625,
+      'CloudWatch Logs ingestion (ingest function)': ingestLogs,
+      'CloudWatch Logs storage (ingest function)': ingestLogsKept,
       'Lambda requests (landing)': (invocations / 1e6) * 0.2,
       'Lambda duration (landing, arm64)': invocations * seconds * 1 * 0.0000133334,
       'S3 PUT (landed objects)': (objects / 1000) * 0.005,
       'S3 GET (COPY into Redshift)': (objects / 1000) * 0.0004,
       'S3 Standard storage (raw)': ((perDay * 30 * 0.2) / GB) * 0.023,
-      'Redshift Serverless compute (ELT runs)': ((730 * 8 * 300) / 3600) * 0.375,
+      // Objects of 300 × 1,024 × 0.2 / 10 = 6 KiB stay in Standard after 30 days: 335 more days there.
+      'S3 Standard storage (older raw, too small for Standard-IA)': ((perDay * 335 * 0.2) / GB) * 0.023,
+      'Redshift Serverless compute (ELT runs)': ((730 * 8 * runSeconds) / 3600) * 0.375,
+      'Redshift managed storage': ((perDay * 365 * 0.2) / GB) * 0.024,
+      'CloudWatch Logs ingestion (landing function)': landingLogs,
+      'CloudWatch Logs storage (landing function)': landingLogsKept,
       // A managed bus: 2 operator hours a month at 94 USD.
       'Operations (operator time)': 2 * 94,
     };
@@ -372,7 +408,9 @@ describe('cost model: equal terms', () => {
         (invocations / 1e6) * 0.2 +
         invocations * seconds * 0.0000133334 +
         ((invocations * 10) / 1000) * (0.005 + 0.0004) +
-        ((10 * 86_400 * 1024 * 30 * 0.2) / GB) * 0.023;
+        // A year of raw: 30 days in Standard, then 335 more in Standard too (objects of 20 KiB are
+        // under the 128 KiB filter of the Standard-IA transition).
+        ((10 * 86_400 * 1024 * 365 * 0.2) / GB) * 0.023;
       expect(o.landingByWindow[1]?.usd, o.id).toBeCloseTo(longest, 9);
     }
     // A shorter window changes every path alike.
@@ -615,9 +653,9 @@ describe('cost model: assumptions follow the deployed defaults', () => {
       batchSize: config.landing.batchSize,
     });
     expect(a.kafkaLanding).toEqual({ batchSize: config.kafka?.batchSize });
-    // One window for every landing path: the landing's deploy default (the Kafka mapping's is shorter).
+    // One window for every landing path: the landing's deploy default, the Kafka mapping's too.
     expect(a.batchWindowSeconds).toBe(config.landing.batchWindowSeconds);
-    expect(config.kafka?.batchWindowSeconds).toBeLessThan(a.batchWindowSeconds);
+    expect(config.kafka?.batchWindowSeconds).toBe(a.batchWindowSeconds);
     expect(a.longestBatchWindowSeconds).toBe(300);
     expect(a.elt.baseCapacityRpu).toBe(config.warehouse.baseCapacityRpu);
     expect(config.elt.schedule).toBe('rate(1 hour)');
@@ -643,7 +681,7 @@ describe('cost model: operator time', () => {
     const report = computeCosts(input, fixture());
     for (const o of report.options) {
       const line = ops(o);
-      const hours = { 'kafka-ec2': 20, 'msk-provisioned': 8 }[o.id] ?? 2;
+      const hours = { 'kafka-ec2': 20, 'msk-provisioned': 8, 'msk-express': 8 }[o.id] ?? 2;
       expect(line, o.id).toMatchObject({
         quantity: hours,
         unitUsd: 94,
@@ -827,5 +865,155 @@ describe('cost model: quota warnings', () => {
   it('never warns for SQS, SNS or self-hosted Kafka', () => {
     const r = warn(1_000_000, 1024, { consumers: 600 });
     for (const id of ['sqs', 'sns-sqs', 'kafka-ec2', 'msk-provisioned']) expect(of(r, id), id).toEqual([]);
+  });
+});
+
+describe('cost model: the rest of the bill', () => {
+  const at = (
+    ratePerSecond: number,
+    optionIds: string[],
+    assumptions = DEFAULT_ASSUMPTIONS,
+    eventBytes = 1024,
+  ): readonly OptionCost[] =>
+    computeCosts({ ratePerSecond, eventBytes, retentionDays: 7 }, fixture(), { optionIds, assumptions })
+      .options;
+
+  it('moves older raw objects to Standard-IA only when they are over the 128 KiB lifecycle filter', () => {
+    // 1,000 events/s of 1 KiB, a 300 s window: batches of 1,000 (the batch size), objects of 20 KiB.
+    const small = option(at(1000, ['sqs']), 'sqs');
+    expect(small.lines.some((l) => l.priceId === 's3-standard-ia-storage')).toBe(false);
+    expect(lineOf(small, 'S3 Standard storage (older raw, too small for Standard-IA)').basis).toContain(
+      '20 KiB',
+    );
+    // Batches of 10,000 events in 1 partition: objects of 2,000 KiB, so 335 days go to Standard-IA.
+    const big = option(
+      at(1000, ['sqs'], {
+        ...DEFAULT_ASSUMPTIONS,
+        landing: { ...DEFAULT_ASSUMPTIONS.landing, batchSize: 10_000 },
+        partitionsPerBatch: 1,
+      }),
+      'sqs',
+    );
+    expect(lineOf(big, 'S3 Standard-IA storage (older raw)').usd).toBeCloseTo(
+      ((1000 * 86_400 * 1024 * 335 * 0.2) / GB) * 0.0125,
+      9,
+    );
+  });
+
+  it('grows ELT run time with the bytes a run loads, and warns when a run outlasts the schedule', () => {
+    const report = computeCosts({ ratePerSecond: 10_000, eventBytes: 1024, retentionDays: 7 }, fixture(), {
+      optionIds: ['sqs'],
+    });
+    const bytesPerRun = (10_000 * 86_400 * 1024) / 24;
+    const runSeconds = 300 + bytesPerRun / 8e6;
+    expect(
+      lineOf(option(report.options, 'sqs'), 'Redshift Serverless compute (ELT runs)').quantity,
+    ).toBeCloseTo((730 * 8 * runSeconds) / 3600, 6);
+    expect(runSeconds).toBeGreaterThan(3600);
+    expect(report.warnings.join('\n')).toMatch(/^all options: ELT: a run takes 81\.8 min at 8 RPUs/m);
+    const slow = computeCosts({ ratePerSecond: 1000, eventBytes: 1024, retentionDays: 7 }, fixture());
+    expect(slow.warnings.join('\n')).not.toContain('ELT:');
+  });
+
+  it('prices the ingest API in front of every option alike, and leaves it out when disabled', () => {
+    const ids = ['sqs', 'kinesis-on-demand', 'kafka-ec2'];
+    const ingest = (o: OptionCost): number =>
+      o.lines.filter((l) => l.kind === 'ingest').reduce((s, l) => s + (l.usd ?? 0), 0);
+    const on = at(100, ids);
+    const first = ingest(on[0] as OptionCost);
+    expect(first).toBeGreaterThan(0);
+    for (const o of on) expect(ingest(o), o.id).toBeCloseTo(first, 9);
+    const off = at(100, ids, {
+      ...DEFAULT_ASSUMPTIONS,
+      ingestApi: { ...DEFAULT_ASSUMPTIONS.ingestApi, enabled: false },
+    });
+    for (const o of off)
+      expect(
+        o.lines.filter((l) => l.kind === 'ingest'),
+        o.id,
+      ).toEqual([]);
+  });
+
+  it('gives every Kafka option the interface endpoints its event source mapping needs', () => {
+    for (const o of at(10, ['msk-serverless', 'msk-provisioned', 'msk-express', 'kafka-ec2'])) {
+      expect(
+        lineOf(o, 'VPC interface endpoints (Lambda, STS) for the event source mapping').usd,
+        o.id,
+      ).toBeCloseTo(2 * 3 * 730 * 0.01, 9);
+    }
+    for (const o of at(10, ['sqs', 'kinesis-on-demand', 'eventbridge']))
+      expect(
+        o.lines.some((l) => l.priceId === 'vpc-interface-endpoint-hour'),
+        o.id,
+      ).toBe(false);
+  });
+
+  it('lands a FIFO queue in batches of at most 10 with no window, at the FIFO request price', () => {
+    const fifo = option(at(1000, ['sqs-fifo']), 'sqs-fifo');
+    expect(lineOf(fifo, 'Lambda requests (landing)').quantity).toBeCloseTo(
+      (1000 * SECONDS_A_MONTH) / 10 / 1e6,
+      9,
+    );
+    expect(lineOf(fifo, 'SQS FIFO SendMessageBatch (producers)').unitUsd).toBe(0.5);
+    expect(fifo.notes.join(' ')).toContain('at most 10 messages a batch');
+    // Above 300 calls/s (3,000 messages/s) it needs high-throughput mode; above 70,000 calls/s, more queues.
+    const quota = (rate: number): string =>
+      computeCosts({ ratePerSecond: rate, eventBytes: 1024, retentionDays: 7 }, fixture(), {
+        optionIds: ['sqs-fifo'],
+      }).warnings.join(' ');
+    expect(quota(3000)).toBe('');
+    expect(quota(10_000)).toMatch(/needs high-throughput mode \(up to 70,000\/s in us-east-1\)/);
+    expect(quota(1_000_000)).toMatch(/exceed the 70,000\/s high-throughput quota of us-east-1/);
+  });
+
+  it('sizes MSK Express brokers at 15.6 MBps of compressed client ingress each, in threes', () => {
+    expect(mskExpressBrokers(1000, 1024, DEFAULT_ASSUMPTIONS)).toBe(3);
+    // 400,000 events/s × 1 KiB × 0.2 = 81.9 MB/s: 6 brokers' worth, so 6.
+    expect(mskExpressBrokers(400_000, 1024, DEFAULT_ASSUMPTIONS)).toBe(6);
+    const express = option(at(10, ['msk-express']), 'msk-express');
+    expect(lineOf(express, 'MSK Express broker-hours (express.m7g.large)').usd).toBeCloseTo(3 * 730 * 0.4, 9);
+    expect(lineOf(express, 'MSK Express data written').usd).toBeCloseTo(
+      ((10 * SECONDS_A_MONTH * 1024 * 0.2) / GB) * 0.01,
+      9,
+    );
+  });
+
+  it('names the prices that rest on a third party, on the option that uses them', () => {
+    const data = fixture();
+    const thirdParty: PriceData = {
+      ...data,
+      pricing: {
+        ...data.pricing,
+        prices: data.pricing.prices.map((p) =>
+          p.id === 'msk-broker-kafka-m7g-large' ? { ...p, figureFrom: 'third-party' as const } : p,
+        ),
+      },
+    };
+    const report = computeCosts({ ratePerSecond: 10, eventBytes: 1024, retentionDays: 7 }, thirdParty, {
+      optionIds: ['msk-provisioned', 'sqs'],
+    });
+    expect(option(report.options, 'msk-provisioned').thirdPartyPriceIds).toEqual([
+      'msk-broker-kafka-m7g-large',
+    ]);
+    expect(option(report.options, 'msk-provisioned').notes.join(' ')).toContain(
+      'Rests on third-party figures for msk-broker-kafka-m7g-large',
+    );
+    expect(option(report.options, 'sqs').thirdPartyPriceIds).toEqual([]);
+  });
+});
+
+describe('cost model: the live data files', () => {
+  it('gives a full total for every option but MSK Express (its storage rate is not found) at 10, 1,000 and 10,000 events/s of 1 KiB', () => {
+    for (const rate of [10, 1000, 10_000]) {
+      const report = computeCosts({ ratePerSecond: rate, eventBytes: 1024, retentionDays: 7 }, live);
+      for (const o of report.options) {
+        if (o.id === 'msk-express') {
+          expect(o.missingPriceIds, `${rate}/s`).toEqual(['msk-express-storage']);
+          continue;
+        }
+        expect(o.missingPriceIds, `${o.id} at ${rate}/s`).toEqual([]);
+        expect(o.totalUsd, `${o.id} at ${rate}/s`).toBeGreaterThan(0);
+      }
+    }
   });
 });

@@ -65,7 +65,7 @@ describe('the optional Kafka landing path', () => {
         Topics: ['elt-events'],
         AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'elt-dev-landing' },
         BatchSize: 1000,
-        MaximumBatchingWindowInSeconds: 1,
+        MaximumBatchingWindowInSeconds: 30,
         StartingPosition: 'TRIM_HORIZON',
         DestinationConfig: { OnFailure: { Destination: failureBucketImport } },
       });
@@ -108,7 +108,7 @@ describe('the optional Kafka landing path', () => {
         SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'elt-dev-landing' },
         SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_256_AUTH', URI: KAFKA_SECRET_ARN }],
         BatchSize: 1000,
-        MaximumBatchingWindowInSeconds: 1,
+        MaximumBatchingWindowInSeconds: 30,
         StartingPosition: 'TRIM_HORIZON',
         DestinationConfig: { OnFailure: { Destination: failureBucketImport } },
       });

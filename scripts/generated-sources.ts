@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { renderComparisonDoc, type ComparisonDocInputs } from '../lib/core/cost/comparison-doc.js';
 import { replaceGeneratedBlocks } from '../lib/core/cost/generated-blocks.js';
 import { loadPriceData } from '../lib/core/cost/load-price-data.js';
+import { costChart } from '../lib/core/cost/recommendation.js';
 import { renderSettingsTable, type ResolvedEnvironment } from '../lib/core/deploy-config/settings-table.js';
 import { renderCatalogueDoc } from '../lib/core/events/catalogue-doc.js';
 import { parseConfig } from '../lib/infra/config.js';
@@ -106,6 +107,7 @@ export function generatedFiles(): GeneratedFile[] {
     { path: 'docs/events.md', content: renderCatalogueDoc() },
     { path: 'lib/generated/sql-files.ts', content: renderSqlModule() },
     { path: 'docs/comparison.md', content: renderComparison() },
+    { path: 'docs/cost-vs-rate.svg', content: costChart(loadPriceData()) },
     { path: 'README.md', content: renderReadme() },
   ];
 }

@@ -3,6 +3,7 @@ import { computeCosts, type CostLine, type OptionCost } from './cost-model.js';
 import { GeneratedBlockError, replaceGeneratedBlocks } from './generated-blocks.js';
 import { cell, markdownTable } from './markdown-table.js';
 import { DIMENSIONS, priceBook, type BusOption, type Fact, type PriceData } from './price-data.js';
+import { recommendationBlock } from './recommendation.js';
 import { EltError } from '../util/errors.js';
 
 /** The rates the doc prices, in events per second, and the event size it prices them at. */
@@ -30,6 +31,7 @@ export class ComparisonDocError extends EltError {}
 /** The generated blocks of docs/comparison.md, by marker name. */
 export function generatedBlocks(inputs: ComparisonDocInputs): ReadonlyMap<string, string> {
   const blocks = new Map<string, string>();
+  blocks.set('recommendation', recommendationBlock(inputs.data));
   blocks.set('options', optionsBlock(inputs.data));
   for (const d of DIMENSIONS) blocks.set(`facts:${d.key}`, factsBlock(inputs.data, d.key));
   blocks.set('costs', costsBlock(inputs.data));
@@ -164,15 +166,16 @@ function pricesBlock(data: PriceData): string {
     ),
   );
   return markdownTable(
-    ['price id', 'USD', 'per', 'source', 'checked'],
+    ['price id', 'USD', 'per', 'source', 'figure read from', 'checked'],
     [...used].sort().map((id) => {
       const p = book.get(id);
-      if (!p) return [`\`${id}\``, 'not in the data files', '', '', ''];
+      if (!p) return [`\`${id}\``, 'not in the data files', '', '', '', ''];
       return [
         `\`${id}\``,
         p.usd === null ? 'not confirmed' : String(p.usd),
         cell(p.per),
         link(p.source, 'source'),
+        p.figureFrom ?? 'see the data file note',
         p.checked,
       ];
     }),

@@ -67,6 +67,19 @@ describe('elt cost', () => {
     expect(rows.at(-1)).toMatch(/^msk-express\s.*≥.*unpriced: msk-express-storage/);
   });
 
+  it('prices provisioned Kafka pollers with --provisioned-pollers, and refuses a count out of range', async () => {
+    const args = ['cost', '--rate', '100', '--size', '1024', '--option', 'kafka-ec2', '--json'];
+    const line = (j: CostJson) =>
+      j.options[0]?.lines.find((l) => l.priceId === 'lambda-kafka-event-poller-unit');
+    expect(line(lastJson<CostJson>(await runCli(args)))).toBeUndefined();
+    expect(line(lastJson<CostJson>(await runCli([...args, '--provisioned-pollers', '2'])))?.quantity).toBe(
+      2 * 730,
+    );
+    const bad = await runCli(['cost', '--rate', '1', '--size', '1', '--provisioned-pollers', '201']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--provisioned-pollers.*0 to 200/);
+  });
+
   it('leaves the ingest API out with --no-ingest-api', async () => {
     const args = ['cost', '--rate', '100', '--size', '1024', '--option', 'sqs', '--json'];
     const kinds = (j: CostJson): string[] => j.options[0]?.lines.map((l) => l.kind) ?? [];

@@ -31,6 +31,7 @@ interface CostOptions {
   readonly region?: string;
   /** false with --no-ingest-api. */
   readonly ingestApi: boolean;
+  readonly provisionedPollers: number;
 }
 
 /** Operator hours a month: a number from 0 to 744 (the hours of a 31-day month). */
@@ -57,6 +58,13 @@ function parseConsumers(value: string): number {
   return v;
 }
 
+function parsePollers(value: string): number {
+  const v = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || v > 200)
+    throw new InvalidArgumentError('expected a whole number of event pollers from 0 to 200');
+  return v;
+}
+
 function parseRegion(value: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value))
     throw new InvalidArgumentError('expected an AWS Region code, e.g. us-east-1 or eu-central-1');
@@ -69,6 +77,7 @@ function withOperations(options: CostOptions): CostAssumptions {
   return {
     ...DEFAULT_ASSUMPTIONS,
     ingestApi: { ...DEFAULT_ASSUMPTIONS.ingestApi, enabled: options.ingestApi },
+    kafkaLanding: { ...DEFAULT_ASSUMPTIONS.kafkaLanding, provisionedPollers: options.provisionedPollers },
     operations: {
       hoursPerMonth:
         hours === undefined
@@ -303,6 +312,14 @@ export function costCommand(): Command {
       '--region <region>',
       "AWS Region whose quotas the warnings check (default: the data files' region, us-east-1); prices stay us-east-1",
       parseRegion,
+    )
+    .addOption(
+      new Option(
+        '--provisioned-pollers <n>',
+        'Kafka landings in provisioned mode with N event pollers kept ready (kafka.provisionedPollers.minimum, 1–200); 0 is on-demand mode',
+      )
+        .default(0)
+        .argParser(parsePollers),
     )
     .option(
       '--no-ingest-api',

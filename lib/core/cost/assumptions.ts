@@ -35,6 +35,11 @@ export interface CostAssumptions {
   readonly kafkaLanding: {
     /** The default of the deploy setting `kafka.batchSize`. */
     readonly batchSize: number;
+    /**
+     * Event pollers kept ready in provisioned mode (`kafka.provisionedPollers.minimum`); 0: on-demand mode,
+     * the deploy default, which bills no pollers.
+     */
+    readonly provisionedPollers: number;
   };
   /**
    * One batching window for every path that lands through Lambda (SQS, Kinesis, Pub/Sub, Kafka):
@@ -430,6 +435,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   },
   kafkaLanding: {
     batchSize: literalDefault(KAFKA_SETTINGS.batchSize),
+    provisionedPollers: 0,
   },
   batchWindowSeconds: LANDING_BATCH_WINDOW_SECONDS,
   longestBatchWindowSeconds: LONGEST_BATCH_WINDOW_SECONDS,
@@ -499,7 +505,7 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `Firehose (options firehose, eventbridge-firehose): no landing Lambda or SQS; S3 buffering ${(a.firehose.bufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB / ${a.firehose.bufferSeconds} s, ${a.firehose.partitionsPerInterval} partitions written per buffer interval (one object per partition per interval, more when a partition's bytes exceed the buffer); records billed rounded up to 5 KB; a transform Lambda invoked per ${(a.firehose.transformBufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB or ${a.firehose.transformBufferSeconds} s of records; partition keys ${a.firehose.jq ? 'parsed with JQ (billed per JQ hour)' : 'returned by the transform Lambda (no JQ hours)'}.`,
     `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes plus the run's raw bytes at ${(a.elt.bytesPerRpuSecond / 1e6).toLocaleString('en-US')} MB/s per RPU (at least ${a.elt.minimumBilledSeconds} s billed): the load rate is an assumption, not measured on Redshift; a run longer than the interval is a warning. The same for every option. Step Functions, the scheduler and alarms are not counted (cents a month).`,
     `Ingest API${a.ingestApi.enabled ? '' : ' (left out: --no-ingest-api)'}: producers post ${a.ingestApi.eventsPerRequest} events a request to the HTTP API (metered per 512 KB), the ingest function (${a.ingestApi.memoryMb} MB, ${a.ingestApi.fixedMsPerRequest} ms a request plus the bytes) publishes them, and each request writes its idempotency record twice in DynamoDB on-demand (claim: 1 unit; response with every event id: ${a.ingestApi.recordBytes} + ${a.ingestApi.recordBytesPerEvent} bytes an event, per KB). The same for every option. CloudWatch Logs: ${a.logs.bytesPerInvocation.toLocaleString('en-US')} bytes a function invocation (Lambda's lines, a summary, an EMF metrics line; estimated), kept ${a.logs.retentionDays} days.`,
-    `Kafka and MSK landings: the event source mapping runs in isolated subnets with interface endpoints for Lambda and STS in ${a.kafkaEndpoints.zones} zones (${a.kafkaEndpoints.services} × ${a.kafkaEndpoints.zones} endpoint-hours; the invocation payloads are counted through the Lambda endpoint, an upper bound), as the project's KafkaCluster construct builds it; a NAT gateway would cost more. On-demand event pollers (no provisioned pollers: the README's kafka.provisionedPollers is optional).`,
+    `Kafka and MSK landings: the event source mapping runs in isolated subnets with interface endpoints for Lambda and STS in ${a.kafkaEndpoints.zones} zones (${a.kafkaEndpoints.services} × ${a.kafkaEndpoints.zones} endpoint-hours; the invocation payloads are counted through the Lambda endpoint, an upper bound), as the project's KafkaCluster construct builds it; a NAT gateway would cost more. ${a.kafkaLanding.provisionedPollers > 0 ? `Provisioned mode with ${a.kafkaLanding.provisionedPollers} event pollers kept ready (kafka.provisionedPollers.minimum), billed per event poller unit hour; more pollers at peak are not counted.` : 'On-demand event pollers, the deploy default (kafka.provisionedPollers is optional; --provisioned-pollers prices it).'}`,
     `SQS FIFO: Lambda takes at most 10 messages a batch from a FIFO queue and no batching window, so a batch is what a poll finds, taken as at most a second's worth; MSK Express: express.m7g.large brokers at AWS's recommended 15.6 MBps of client ingress each, in threes, storage billed as used (not provisioned, so no headroom).`,
     `Compression, one ratio wherever the path compresses: ${pct(a.compressionRatio)} of the event bytes for the landed gzip NDJSON objects and for Kafka's bytes on the wire and on disk (producer compression: MSK data in/out and storage, broker sizing, replication, gp3); EventBridge, SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent. Measured on the project's generator output (bench/workloads.ts, 10,000 events, gzip -6: 15.7% whole, 17.7% in objects of 100 events; envelopes add ids, so 20%), 2026-12-03.`,
     `SQS: ${a.sqsMessagesPerCall} messages per send (producers on SQS), receive and delete call (Lambda's poller). SNS: PublishBatch of ${a.snsPublishBatch.messages} messages (at most ${(a.snsPublishBatch.maxBytes / 1024).toLocaleString('en-US')} KiB a call, the topic's default MaximumMessageSize), each call billed per 64 KB of its payload (SNS docs, 2026-12-03). EventBridge sends one entry per event (billed per 64 KB of each); its rule and SNS deliver one message per event to SQS. Idle polling is not counted.`,

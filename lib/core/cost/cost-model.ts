@@ -187,6 +187,7 @@ const P = {
   httpApiRequests: { id: 'apigw-http-api-requests', per: 'million requests' },
   dynamoWrites: { id: 'dynamodb-ondemand-write-request-units', per: 'million write request units' },
   endpointHour: { id: 'vpc-interface-endpoint-hour', per: 'endpoint-AZ-hour' },
+  kafkaPollerUnit: { id: 'lambda-kafka-event-poller-unit', per: 'EPU-hour' },
   endpointData: { id: 'vpc-interface-endpoint-data', per: 'GB processed' },
 } as const satisfies Record<string, PriceRef>;
 
@@ -1420,6 +1421,17 @@ function pipelineLines(
       P.s3Put,
     ),
     line('s3-requests', 'S3 GET (COPY into Redshift)', `each object read once`, objects / 1000, P.s3Get),
+    ...(def.feed === 'kafka' && a.kafkaLanding.provisionedPollers > 0
+      ? [
+          line(
+            'lambda',
+            'Lambda provisioned event pollers (Kafka)',
+            `${a.kafkaLanding.provisionedPollers} event poller units kept ready × ${a.hoursPerMonth} h`,
+            a.kafkaLanding.provisionedPollers * a.hoursPerMonth,
+            P.kafkaPollerUnit,
+          ),
+        ]
+      : []),
     ...storageAndWarehouseLines(v, line, objects),
     ...logsLines(v, line, invocations, 'landing function'),
   ];

@@ -652,7 +652,9 @@ describe('cost model: assumptions follow the deployed defaults', () => {
       memoryMb: config.landing.memoryMb,
       batchSize: config.landing.batchSize,
     });
-    expect(a.kafkaLanding).toEqual({ batchSize: config.kafka?.batchSize });
+    // On-demand mode, the deploy default: no provisionedPollers section, no pollers billed.
+    expect(a.kafkaLanding).toEqual({ batchSize: config.kafka?.batchSize, provisionedPollers: 0 });
+    expect(config.kafka?.provisionedPollers).toBeUndefined();
     // One window for every landing path: the landing's deploy default, the Kafka mapping's too.
     expect(a.batchWindowSeconds).toBe(config.landing.batchWindowSeconds);
     expect(config.kafka?.batchWindowSeconds).toBe(a.batchWindowSeconds);
@@ -1015,5 +1017,31 @@ describe('cost model: the live data files', () => {
         expect(o.totalUsd, `${o.id} at ${rate}/s`).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+describe('cost model: provisioned event pollers', () => {
+  it('bills the pollers kept ready on every Kafka landing, and nothing in on-demand mode or on other paths', () => {
+    const data = fixture({ 'lambda-kafka-event-poller-unit': [0.185, 'EPU-hour'] });
+    const at = (pollers: number): readonly OptionCost[] =>
+      computeCosts({ ratePerSecond: 100, eventBytes: 1024, retentionDays: 7 }, data, {
+        optionIds: ['msk-serverless', 'kafka-ec2', 'sqs'],
+        assumptions: {
+          ...DEFAULT_ASSUMPTIONS,
+          kafkaLanding: { ...DEFAULT_ASSUMPTIONS.kafkaLanding, provisionedPollers: pollers },
+        },
+      }).options;
+    for (const o of at(0))
+      expect(
+        o.lines.some((l) => l.priceId === 'lambda-kafka-event-poller-unit'),
+        o.id,
+      ).toBe(false);
+    const two = at(2);
+    for (const id of ['msk-serverless', 'kafka-ec2'])
+      expect(lineOf(option(two, id), 'Lambda provisioned event pollers (Kafka)').usd, id).toBeCloseTo(
+        2 * 730 * 0.185,
+        9,
+      );
+    expect(option(two, 'sqs').lines.some((l) => l.priceId === 'lambda-kafka-event-poller-unit')).toBe(false);
   });
 });

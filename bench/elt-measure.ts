@@ -1,5 +1,5 @@
 // One ELT measurement in a fresh process, so peak memory is the measured code's own: prints one JSON line.
-// Usage: elt-measure run <duckdb:file|postgres://…> <storeDir> <martsOut.json>
+// Usage: elt-measure run <duckdb:file|postgres://…> <storeDir> <martsOut.json|->  (- : marts not read back)
 //        elt-measure bare <duckdb file> <storeDir> <martsOut.json>
 import { measureBareDuckDb, measureEltRun } from './elt.js';
 
@@ -11,6 +11,6 @@ if ((kind !== 'run' && kind !== 'bare') || !target || !storeDir || !martsOut) {
 }
 const result =
   kind === 'run'
-    ? await measureEltRun(target, storeDir, martsOut)
+    ? await measureEltRun(target, storeDir, martsOut === '-' ? undefined : martsOut)
     : await measureBareDuckDb(target, storeDir, martsOut);
 process.stdout.write(`${JSON.stringify({ ...result, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);

@@ -1,5 +1,7 @@
 // Rendering of the benchmark results: the printed tables and docs/benchmarks/README.md, each section from
 // its JSON summary, so a run of one benchmark (--only) keeps the other's latest section.
+import { scalingText, type ScalingSummary } from './elt-scaling.js';
+import { landingText, type LandingSummary } from './land-alone.js';
 import { n, table } from '../lib/cli/output.js';
 import { kafkaSection, type KafkaSummary } from './kafka-bench.js';
 import { eltSection, type EltSummary } from './elt-bench.js';
@@ -84,6 +86,8 @@ export function readme(
   embedded: EmbeddedSummary | undefined,
   kafka: KafkaSummary | undefined,
   elt: EltSummary | undefined,
+  landing?: LandingSummary,
+  scaling?: ScalingSummary,
 ): string {
   return [
     '# Benchmarks',
@@ -96,7 +100,9 @@ export function readme(
     'workloads, 3 runs; noisier figures).',
     '',
     embedded ? embeddedSection(embedded) : '## Embedded pipeline\n\nNot measured yet.\n',
+    landing ? `${landingText(landing)}\n` : '## Landing alone\n\nNot measured yet.\n',
     kafka ? kafkaSection(kafka) : '## Kafka\n\nNot measured yet.\n',
     elt ? eltSection(elt) : '## ELT\n\nNot measured yet.\n',
+    scaling ? `${scalingText(scaling)}\n` : '## The ELT as the work grows\n\nNot measured yet.\n',
   ].join('\n');
 }

@@ -5,6 +5,9 @@
 //   kafka:    the project's Kafka producer and landing consumer against Kafka's own ProducerPerformance and
 //             ConsumerPerformance on one broker (bench/kafka-bench.ts). The broker comes from
 //             scripts/services/kafka.sh (started if none answers, honouring ELT_KAFKA_HOME/PORT/…).
+//   landing:  landing alone, Lambda-shaped Kafka and SQS batches into the filesystem store, against the
+//             ceiling loop over the same envelopes (bench/land-alone.ts).
+//   scaling:  `elt publish` and `elt run` at 1M, 3M and 10M events: time and peak RSS (bench/elt-scaling.ts).
 //   elt:      `elt run` against the same SQL on bare DuckDB, and on DuckDB against PostgreSQL, over one landed
 //             workload (bench/elt-bench.ts). PostgreSQL comes from scripts/services/postgres.sh or ELT_PG_URL.
 // If the Kafka or the ELT section cannot run (no Java, no broker, no PostgreSQL), it says why and the process
@@ -24,12 +27,22 @@ import { embeddedText, readme, type EmbeddedMeasured, type EmbeddedSummary } fro
 import { median } from './stats.js';
 import noteRunningServices from '../test/support/stop-started-services.js';
 import { benchWorkload, writeWorkload } from './workloads.js';
+import { runEltScaling, scalingText, type ScalingSummary } from './elt-scaling.js';
+import type { EltMeasure } from './elt.js';
+import { landingText, runLandingBench, type LandAloneMeasure, type LandingSummary } from './land-alone.js';
 
 const exec = promisify(execFile);
 /** Events in the ELT workload by default: the section then takes about 2–3 minutes at 5 runs on 2 cores. */
 const ELT_EVENTS = 200_000;
 /** The --quick preset: every section runs, on workloads small enough for a few minutes on 2 cores. */
-const QUICK = { events: 100_000, kafkaEvents: 50_000, eltEvents: 50_000, runs: 3 } as const;
+const QUICK = {
+  events: 100_000,
+  kafkaEvents: 50_000,
+  eltEvents: 50_000,
+  landingEvents: 100_000,
+  scaleEvents: [100_000, 300_000],
+  runs: 3,
+} as const;
 
 async function measure(
   kind: 'pipeline' | 'ceiling',
@@ -60,6 +73,16 @@ const program = new Command('bench')
       .argParser(intInRange(1000, 10_000_000)),
   )
   .addOption(
+    new Option('--landing-events <n>', 'records landed by the landing-alone benchmark')
+      .default(200_000)
+      .argParser(intInRange(1000, 10_000_000)),
+  )
+  .addOption(
+    new Option('--scale-events <list>', 'workload sizes of the scaling benchmark, comma-separated')
+      .default([1_000_000, 3_000_000, 10_000_000])
+      .argParser((v: string) => v.split(',').map((x) => intInRange(1000, 100_000_000)(x.trim()))),
+  )
+  .addOption(
     new Option('--elt-events <n>', 'events in the ELT workload')
       .default(ELT_EVENTS)
       .argParser(intInRange(1000, 10_000_000)),
@@ -74,7 +97,15 @@ const program = new Command('bench')
       .default(DEFAULT_GZIP_LEVEL)
       .argParser(intInRange(1, 9)),
   )
-  .addOption(new Option('--only <benchmark>', 'run one benchmark only').choices(['embedded', 'kafka', 'elt']))
+  .addOption(
+    new Option('--only <benchmark>', 'run one benchmark only').choices([
+      'embedded',
+      'landing',
+      'scaling',
+      'kafka',
+      'elt',
+    ]),
+  )
   .option(
     '--quick',
     `a first look in a few minutes: ${QUICK.events.toLocaleString('en-US')} embedded, ${QUICK.kafkaEvents.toLocaleString('en-US')} Kafka and ${QUICK.eltEvents.toLocaleString('en-US')} ELT events, ${QUICK.runs} runs, noisier figures (options given explicitly still win)`,
@@ -103,9 +134,11 @@ const options = program.opts<{
   events: number;
   kafkaEvents: number;
   eltEvents: number;
+  landingEvents: number;
+  scaleEvents: number[];
   runs: number;
   gzipLevel: number;
-  only?: 'embedded' | 'kafka' | 'elt';
+  only?: 'embedded' | 'landing' | 'scaling' | 'kafka' | 'elt';
   readmeOnly?: boolean;
   out: string;
 }>();
@@ -189,6 +222,8 @@ async function save(name: string, summary: object): Promise<void> {
 }
 
 let embedded: EmbeddedSummary | undefined;
+let landing: LandingSummary | undefined;
+let scaling: ScalingSummary | undefined;
 let kafka: KafkaSummary | undefined;
 let kafkaError: Error | undefined;
 let elt: EltSummary | undefined;
@@ -199,6 +234,45 @@ if (selected('embedded')) {
   embedded = await embeddedBench();
   process.stdout.write(`\n${embeddedText(embedded)}\n\n`);
   await save('embedded-pipeline.json', embedded);
+}
+if (selected('landing')) {
+  landing = await runLandingBench(
+    options.landingEvents,
+    options.runs,
+    async (kind, records) => {
+      const script = join(packageRoot(), 'dist', 'bench', 'measure-once.js');
+      const { stdout } = await exec(process.execPath, [script, kind, String(records)], {
+        maxBuffer: 1 << 20,
+      });
+      return JSON.parse(stdout.trim().split('\n').at(-1)!) as LandAloneMeasure;
+    },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  process.stdout.write(`\n${landingText(landing)}\n\n`);
+  await save('landing.json', landing);
+}
+if (selected('scaling')) {
+  const bench = (script: string) => join(packageRoot(), 'dist', 'bench', script);
+  scaling = await runEltScaling(
+    options.scaleEvents,
+    work,
+    {
+      publish: (file, storeDir) => measure('pipeline', file, options.gzipLevel, storeDir),
+      run: async (duck, storeDir) => {
+        const { stdout } = await exec(
+          process.execPath,
+          [bench('elt-measure.js'), 'run', `duckdb:${duck}`, storeDir, '-'],
+          {
+            maxBuffer: 1 << 20,
+          },
+        );
+        return JSON.parse(stdout.trim().split('\n').at(-1)!) as EltMeasure & { peakRssMb: number };
+      },
+    },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  process.stdout.write(`\n${scalingText(scaling)}\n\n`);
+  await save('elt-scaling.json', scaling);
 }
 if (selected('kafka')) {
   try {
@@ -226,9 +300,11 @@ if (selected('elt')) {
 if (write || options.readmeOnly) {
   // The section of a benchmark not run (or failed) this time is its latest written one, with its own date.
   embedded ??= await readSummary<EmbeddedSummary>('embedded-pipeline.json');
+  landing ??= await readSummary<LandingSummary>('landing.json');
+  scaling ??= await readSummary<ScalingSummary>('elt-scaling.json');
   kafka ??= await readSummary<KafkaSummary>('kafka.json');
   elt ??= await readSummary<EltSummary>('elt.json');
-  await writeFile(join(options.out, 'README.md'), readme(embedded, kafka, elt));
+  await writeFile(join(options.out, 'README.md'), readme(embedded, kafka, elt, landing, scaling));
 }
 if (kafkaError) {
   process.stderr.write(`\nbench: the Kafka benchmarks failed: ${kafkaError.message}\n`);

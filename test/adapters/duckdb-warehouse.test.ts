@@ -1,10 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
-import { DuckDbWarehouse, WarehouseBusyError } from '../../lib/adapters/warehouse/duckdb-warehouse.js';
+import {
+  DEFAULT_DUCKDB_MEMORY_MB,
+  DuckDbLimitError,
+  duckDbLimits,
+  DuckDbWarehouse,
+  WarehouseBusyError,
+} from '../../lib/adapters/warehouse/duckdb-warehouse.js';
 import type { EventEnvelope } from '../../lib/core/events/envelope.js';
 import { NASTY_STRINGS } from '../../lib/core/generator/workload.js';
 import { gzipNdjson } from '../../lib/core/landing/ndjson-gzip.js';
@@ -493,3 +500,37 @@ async function holdOpen(path: string): Promise<ChildProcess> {
   });
   return child;
 }
+
+describe('DuckDB warehouse: bounded memory', () => {
+  it('opens with a memory limit and threads from the environment, spilling past it', async () => {
+    expect(duckDbLimits({})).toEqual({ memoryMb: DEFAULT_DUCKDB_MEMORY_MB, threads: availableParallelism() });
+    expect(duckDbLimits({ ELT_DUCKDB_MEMORY_MB: '1024', ELT_DUCKDB_THREADS: '1' })).toEqual({
+      memoryMb: 1024,
+      threads: 1,
+    });
+    const w = await DuckDbWarehouse.open(':memory:', { memoryMb: 200, threads: 1 });
+    try {
+      const [row] = await w.query(
+        "SELECT current_setting('memory_limit') AS memory, current_setting('threads') AS threads, current_setting('temp_directory') AS spill",
+      );
+      // DuckDB reports the limit in its own units (200 MB = 190.7 MiB).
+      expect(String(row?.memory)).toMatch(/^190\.\d MiB$/);
+      expect(Number(row?.threads)).toBe(1);
+      expect(String(row?.spill)).toContain(`elt-duckdb-${process.pid}`);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('refuses a limit that is not a whole number in range, naming the variable', () => {
+    for (const [name, value] of [
+      ['ELT_DUCKDB_MEMORY_MB', '32'],
+      ['ELT_DUCKDB_MEMORY_MB', '1GB'],
+      ['ELT_DUCKDB_THREADS', '0'],
+      ['ELT_DUCKDB_THREADS', '2.5'],
+    ] as const) {
+      expect(() => duckDbLimits({ [name]: value }), `${name}=${value}`).toThrow(DuckDbLimitError);
+      expect(() => duckDbLimits({ [name]: value })).toThrow(new RegExp(`^${name} must be a whole number`));
+    }
+  });
+});

@@ -255,3 +255,20 @@ describe('FsObjectStore', () => {
     });
   });
 });
+
+describe('FsObjectStore: directories made once', () => {
+  it('writes again into a partition directory removed after its first object', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'elt-fs-dirs-'));
+    try {
+      const store = new FsObjectStore(root);
+      const key = 'raw/source=s/detail_type=t/dt=2026-11-01/hour=00/part-a.ndjson.gz';
+      await store.put(key, Buffer.from('one'));
+      // Something else removes the directory (a cleanup, a test): the next put makes it again.
+      await rm(join(root, 'raw'), { recursive: true, force: true });
+      await store.put(key.replace('part-a', 'part-b'), Buffer.from('two'));
+      expect(Buffer.from(await store.get(key.replace('part-a', 'part-b'))).toString()).toBe('two');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -267,7 +267,7 @@ function render(report: CostReport, explicit: boolean): string {
 export function costCommand(): Command {
   return new Command('cost')
     .description(
-      'Estimate the monthly AWS cost of the pipeline for a steady event rate and size, through each bus option (EventBridge, SQS, SNS+SQS, Kinesis, Pub/Sub, MSK, self-hosted Kafka), line by line from data/aws-pricing.json and data/bus-comparison.json. Prices that are not confirmed there are never guessed: the total becomes a lower bound ("≥") naming the missing price ids.',
+      'Estimate the monthly AWS cost of the pipeline for a steady event rate and size, through each bus option (EventBridge, Data Firehose, SQS standard and FIFO, SNS+SQS, Kinesis, Pub/Sub, MSK Serverless, provisioned and Express, self-hosted Kafka), line by line from data/aws-pricing.json and data/bus-comparison.json. Prices that are not confirmed there are never guessed: the total becomes a lower bound ("≥") naming the missing price ids.',
     )
     .requiredOption('--rate <events/s>', 'steady events per second (e.g. 1000, 0.5)', parseRate)
     .requiredOption(

@@ -32,15 +32,6 @@ export class FsObjectStore implements ObjectStore {
     return pathToFileURL(this.root).href;
   }
 
-  /** Directories this store made or found, so a put skips the mkdir call (bounded: cleared when large). */
-  private readonly madeDirs = new Set<string>();
-
-  private async makeDir(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    if (this.madeDirs.size >= 10_000) this.madeDirs.clear();
-    this.madeDirs.add(dir);
-  }
-
   localPath(key: string): string {
     assertSafeKey(key);
     return join(this.root, ...key.split('/'));
@@ -49,15 +40,10 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array, _options?: PutObjectOptions): Promise<void> {
     const path = this.localPath(key);
     const dir = path.slice(0, path.lastIndexOf(sep));
-    // A landing writes many objects into few directories: make each once, and again only if it went away.
-    if (!this.madeDirs.has(dir)) await this.makeDir(dir);
+    await mkdir(dir, { recursive: true });
     // `~` is never in a key (object-keys.ts), so a temporary file can neither pass for an object nor hide one.
     const tmp = `${path}~${randomBytes(6).toString('hex')}.tmp`;
-    const file = await open(tmp, 'w').catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-      await this.makeDir(dir);
-      return open(tmp, 'w');
-    });
+    const file = await open(tmp, 'w');
     try {
       await file.writeFile(body);
       if (this.durable) await file.datasync();

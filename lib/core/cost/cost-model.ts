@@ -437,8 +437,12 @@ export function kafkaBrokers(ratePerSecond: number, eventBytes: number, a: CostA
     (ratePerSecond * eventBytes * a.compressionRatio * a.kafka.replicationFactor) /
       a.kafka.brokerReplicaBytesPerSecond,
   );
-  const perStep = a.kafka.minBrokers;
-  return Math.max(a.kafka.minBrokers, Math.ceil(needed / perStep) * perStep);
+  return inSteps(needed, a.kafka.minBrokers);
+}
+
+/** `needed` brokers rounded up to whole steps of `step` (one per availability zone), at least one step. */
+function inSteps(needed: number, step: number): number {
+  return Math.max(step, Math.ceil(needed / step) * step);
 }
 
 /**
@@ -449,7 +453,7 @@ export function mskExpressBrokers(ratePerSecond: number, eventBytes: number, a: 
   const needed = Math.ceil(
     (ratePerSecond * eventBytes * a.compressionRatio) / EXPRESS_M7G_LARGE_INGRESS_BYTES,
   );
-  return Math.max(3, Math.ceil(needed / 3) * 3);
+  return inSteps(needed, 3);
 }
 
 /**
@@ -501,6 +505,14 @@ export function mskServerlessSizing(
     Math.ceil(partitions / q.clusterMaxPartitions),
   );
   return { partitions, clusters };
+}
+
+/**
+ * Seconds a function invocation runs: its fixed time plus the bytes at the landing's per-core rate
+ * ({@link CostAssumptions} `landingBytesPerCoreSecond`), on the share of a vCPU its memory buys.
+ */
+function lambdaSeconds(a: CostAssumptions, fixedMs: number, bytes: number, memoryMb: number): number {
+  return fixedMs / 1000 + bytes / (a.landingBytesPerCoreSecond * Math.min(1, memoryMb / a.lambdaMbPerVcpu));
 }
 
 /** Firehose bills ingestion (Direct PUT and EventBridge sources) per record rounded up to 5 KB. */
@@ -563,10 +575,12 @@ function firehoseLandingLines(v: Volume, line: LineMaker): CostLine[] {
   const objects = firehoseObjects(v.input.ratePerSecond, v.input.eventBytes, a);
   const perTransform = firehoseRecordsPerTransform(v.input.ratePerSecond, v.input.eventBytes, a);
   const invocations = v.events / perTransform;
-  const vcpu = Math.min(1, a.landing.memoryMb / a.lambdaMbPerVcpu);
-  const seconds =
-    a.landingFixedMsPerInvocation / 1000 +
-    (perTransform * v.input.eventBytes) / (a.landingBytesPerCoreSecond * vcpu);
+  const seconds = lambdaSeconds(
+    a,
+    a.landingFixedMsPerInvocation,
+    perTransform * v.input.eventBytes,
+    a.landing.memoryMb,
+  );
   const buffer = `${fmt(a.firehose.bufferBytes / MIB)} MiB / ${a.firehose.bufferSeconds} s buffer`;
   return [
     line(
@@ -1392,10 +1406,12 @@ function pipelineLines(
   const a = v.a;
   const perInvocation = eventsPerInvocation(def.feed, v.input, a, windowSeconds);
   const invocations = v.events / perInvocation;
-  const vcpu = Math.min(1, a.landing.memoryMb / a.lambdaMbPerVcpu);
-  const seconds =
-    a.landingFixedMsPerInvocation / 1000 +
-    (perInvocation * v.input.eventBytes) / (a.landingBytesPerCoreSecond * vcpu);
+  const seconds = lambdaSeconds(
+    a,
+    a.landingFixedMsPerInvocation,
+    perInvocation * v.input.eventBytes,
+    a.landing.memoryMb,
+  );
   const gbSeconds = invocations * seconds * (a.landing.memoryMb / 1024);
   const objects = invocations * Math.min(perInvocation, a.partitionsPerBatch);
   return [
@@ -1557,10 +1573,7 @@ function ingestLines(v: Volume, line: LineMaker): CostLine[] {
   );
   const requests = v.events / perRequest;
   const metered = Math.ceil((perRequest * v.input.eventBytes) / HTTP_API_METER_BYTES);
-  const seconds =
-    g.fixedMsPerRequest / 1000 +
-    (perRequest * v.input.eventBytes) /
-      (v.a.landingBytesPerCoreSecond * Math.min(1, g.memoryMb / v.a.lambdaMbPerVcpu));
+  const seconds = lambdaSeconds(v.a, g.fixedMsPerRequest, perRequest * v.input.eventBytes, g.memoryMb);
   const completeUnits = Math.ceil((g.recordBytes + g.recordBytesPerEvent * perRequest) / 1024);
   return [
     line(

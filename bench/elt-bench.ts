@@ -141,7 +141,7 @@ async function warehouseVersions(pgUrl: string): Promise<Record<string, string>>
  * Runs a measurement script of dist/bench in a fresh Node process; returns its last JSON line, or throws
  * with the end of its stderr.
  */
-async function child<T>(script: string, args: readonly string[]): Promise<T> {
+export async function child<T>(script: string, args: readonly string[]): Promise<T> {
   try {
     const { stdout } = await exec(process.execPath, [join(packageRoot(), 'dist', 'bench', script), ...args], {
       maxBuffer: 1 << 20,

@@ -12,16 +12,14 @@
 //             workload (bench/elt-bench.ts). PostgreSQL comes from scripts/services/postgres.sh or ELT_PG_URL.
 // If the Kafka or the ELT section cannot run (no Java, no broker, no PostgreSQL), it says why and the process
 // exits with 1, after the other sections have been reported and written; so does an ELT run whose marts differ.
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Command, Option } from 'commander';
 import { DEFAULT_GZIP_LEVEL } from '../lib/core/landing/ndjson-gzip.js';
 import { packageRoot } from '../lib/package-paths.js';
 import { intInRange, n } from '../lib/cli/output.js';
 import { kafkaText, runKafkaBench, type KafkaSummary } from './kafka-bench.js';
-import { eltText, runEltBench, type EltSummary } from './elt-bench.js';
+import { child, eltText, runEltBench, type EltSummary } from './elt-bench.js';
 import { machineInfo } from '../lib/local/machine-info.js';
 import { embeddedText, readme, type EmbeddedMeasured, type EmbeddedSummary } from './report.js';
 import { median } from './stats.js';
@@ -31,7 +29,6 @@ import { runEltScaling, scalingText, type ScalingSummary } from './elt-scaling.j
 import type { EltMeasure } from './elt.js';
 import { landingText, runLandingBench, type LandAloneMeasure, type LandingSummary } from './land-alone.js';
 
-const exec = promisify(execFile);
 /** Events in the ELT workload by default: the section then takes about 2–3 minutes at 5 runs on 2 cores. */
 const ELT_EVENTS = 200_000;
 /** The --quick preset: every section runs, on workloads small enough for a few minutes on 2 cores. */
@@ -51,11 +48,7 @@ async function measure(
   storeDir: string,
 ): Promise<EmbeddedMeasured> {
   await rm(storeDir, { recursive: true, force: true });
-  const script = join(packageRoot(), 'dist', 'bench', 'measure-once.js');
-  const { stdout } = await exec(process.execPath, [script, kind, file, String(level), storeDir], {
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as EmbeddedMeasured;
+  return child<EmbeddedMeasured>('measure-once.js', [kind, file, String(level), storeDir]);
 }
 
 const program = new Command('bench')
@@ -239,35 +232,20 @@ if (selected('landing')) {
   landing = await runLandingBench(
     options.landingEvents,
     options.runs,
-    async (kind, records) => {
-      const script = join(packageRoot(), 'dist', 'bench', 'measure-once.js');
-      const { stdout } = await exec(process.execPath, [script, kind, String(records)], {
-        maxBuffer: 1 << 20,
-      });
-      return JSON.parse(stdout.trim().split('\n').at(-1)!) as LandAloneMeasure;
-    },
+    (kind, records) => child<LandAloneMeasure>('measure-once.js', [kind, String(records)]),
     (line) => process.stderr.write(`${line}\n`),
   );
   process.stdout.write(`\n${landingText(landing)}\n\n`);
   await save('landing.json', landing);
 }
 if (selected('scaling')) {
-  const bench = (script: string) => join(packageRoot(), 'dist', 'bench', script);
   scaling = await runEltScaling(
     options.scaleEvents,
     work,
     {
       publish: (file, storeDir) => measure('pipeline', file, options.gzipLevel, storeDir),
-      run: async (duck, storeDir) => {
-        const { stdout } = await exec(
-          process.execPath,
-          [bench('elt-measure.js'), 'run', `duckdb:${duck}`, storeDir, '-'],
-          {
-            maxBuffer: 1 << 20,
-          },
-        );
-        return JSON.parse(stdout.trim().split('\n').at(-1)!) as EltMeasure & { peakRssMb: number };
-      },
+      run: (duck, storeDir) =>
+        child<EltMeasure & { peakRssMb: number }>('elt-measure.js', ['run', `duckdb:${duck}`, storeDir, '-']),
     },
     (line) => process.stderr.write(`${line}\n`),
   );

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from './assumptions.js';
 import { costChartSvg } from './cost-chart.js';
-import { computeCosts, type OptionCost } from './cost-model.js';
+import { computeCosts, type CostReport, type OptionCost } from './cost-model.js';
 import { markdownTable } from './markdown-table.js';
 import type { PriceData } from './price-data.js';
 
@@ -33,8 +33,24 @@ function pointOf(o: OptionCost, rate: number): CurvePoint {
   return { rate, usd: o.totalUsd ?? o.pricedUsd, lowerBound: o.totalUsd === null };
 }
 
-function report(data: PriceData, rate: number, a: CostAssumptions, consumers = 1) {
-  return computeCosts({ ratePerSecond: rate, ...RECOMMENDATION_INPUT }, data, { assumptions: a, consumers });
+/**
+ * Reports already computed, by data files, assumptions, rate and consumers: the crossovers, the tables and
+ * the chart ask for the same rates again and again (a report is never changed once made).
+ */
+const reports = new WeakMap<PriceData, WeakMap<CostAssumptions, Map<string, CostReport>>>();
+
+function report(data: PriceData, rate: number, a: CostAssumptions, consumers = 1): CostReport {
+  let byAssumptions = reports.get(data);
+  if (!byAssumptions) reports.set(data, (byAssumptions = new WeakMap()));
+  let byInput = byAssumptions.get(a);
+  if (!byInput) byAssumptions.set(a, (byInput = new Map()));
+  const key = `${rate}/${consumers}`;
+  let r = byInput.get(key);
+  if (!r) {
+    r = computeCosts({ ratePerSecond: rate, ...RECOMMENDATION_INPUT }, data, { assumptions: a, consumers });
+    byInput.set(key, r);
+  }
+  return r;
 }
 
 /** Every option's total at each rate, in the model's option order. */
@@ -43,12 +59,12 @@ export function costCurves(
   rates: readonly number[] = CHART_RATES,
   a: CostAssumptions = DEFAULT_ASSUMPTIONS,
 ): { readonly id: string; readonly points: readonly CurvePoint[] }[] {
-  const reports = rates.map((rate) => report(data, rate, a));
-  const first = reports[0];
+  const atRates = rates.map((rate) => report(data, rate, a));
+  const first = atRates[0];
   if (!first) return [];
   return first.options.map((o, i) => ({
     id: o.id,
-    points: reports.map((r, j) => pointOf(r.options[i] ?? o, rates[j] ?? 0)),
+    points: atRates.map((r, j) => pointOf(r.options[i] ?? o, rates[j] ?? 0)),
   }));
 }
 

@@ -27,6 +27,16 @@ CREATE TABLE IF NOT EXISTS elt_loaded_objects (
   loaded_at   TIMESTAMP     NOT NULL
 ) {{ sort_key(loaded_at) }};
 
+-- Compaction (lib/core/elt/compaction.ts): which compacted object replaces which landed original. Written
+-- with the originals' ledger rows, before the compacted object exists; the originals are deleted after it
+-- is durable. A compacted object made of loaded originals has a ledger row of its own (no events): it is
+-- never loaded; one made of unloaded originals has none until an ELT run loads it.
+CREATE TABLE IF NOT EXISTS elt_compacted_objects (
+  object_key     VARCHAR(1024) NOT NULL,   -- the original
+  compacted_key  VARCHAR(1024) NOT NULL,   -- the object holding its events now
+  compacted_at   TIMESTAMP     NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS elt_runs (
   run_id          VARCHAR(64) PRIMARY KEY,
   status          VARCHAR(16) NOT NULL,

@@ -21,6 +21,7 @@ import {
 import {
   MAX_RECENT_KEYS,
   WATERMARK_MARGIN_MS,
+  isCompactedLoaded,
   isProductObject,
   listRawCandidates,
   readWatermark,
@@ -239,7 +240,9 @@ export async function planRun(ctx: EltContext, runId?: string): Promise<RunState
       ...(from ? { seen: from.recent } : {}),
     });
   let { objects: candidates, seen, listed } = await list(mark);
-  if (ctx.skipWhenNothingNew && !candidates.some((o) => isProductObject(o.key))) {
+  // A compacted object of loaded originals holds nothing new for the warehouse that has the watermark.
+  const isNew = (o: ObjectInfo): boolean => isProductObject(o.key) && !(mark && isCompactedLoaded(o.key));
+  if (ctx.skipWhenNothingNew && !candidates.some(isNew)) {
     ctx.onProgress?.(
       `plan: no new product events since the last published run (${candidates.length} of the pipeline's own)`,
     );
@@ -739,7 +742,12 @@ async function dropUnpublished(warehouse: SqlRunner, models: readonly Model[]): 
 }
 
 /** The pipeline's own tables, which {@link dropPipelineTables} removes along with every model table. */
-export const PIPELINE_TABLES = ['raw_events', 'elt_loaded_objects', 'elt_runs'] as const;
+export const PIPELINE_TABLES = [
+  'raw_events',
+  'elt_loaded_objects',
+  'elt_compacted_objects',
+  'elt_runs',
+] as const;
 
 /**
  * Drops everything the pipeline made in a warehouse — its own tables and every model's tables — so the

@@ -135,3 +135,13 @@ export function isProductObject(key: string): boolean {
   const parsed = parseRawKey(key);
   return parsed !== undefined && parsed.source !== ELT_EVENT_SOURCE;
 }
+
+/** The prefix of a compacted object's name (lib/core/elt/compaction.ts); the rest hashes the keys it replaces. */
+export const COMPACTED_PREFIX = 'compacted-';
+/** The prefix of a compacted object made only of loaded originals: it holds no event the warehouse lacks. */
+export const COMPACTED_LOADED_PREFIX = 'compacted-loaded-';
+
+/** Whether a raw key is a compacted object made of loaded originals (never new data for a warehouse that made it). */
+export function isCompactedLoaded(key: string): boolean {
+  return parseRawKey(key)?.name.startsWith(COMPACTED_LOADED_PREFIX) ?? false;
+}

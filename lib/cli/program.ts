@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { catalogueCommand } from './commands/catalogue.js';
+import { compactCommand } from './commands/compact.js';
 import { costCommand } from './commands/cost.js';
 import { dataApiCommand } from './commands/dataapi.js';
 import { demoCommand } from './commands/demo.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     replayCommand(),
     runCommand(),
     runsCommand(),
+    compactCommand(),
     queryCommand(),
     quarantineCommand(),
     generateCommand(),

@@ -9,6 +9,7 @@ const SERVICE_DIRECTORIES = [
   'test/kafka',
   'test/chaos',
   'test/e2e',
+  'test/dbt',
 ];
 
 /**

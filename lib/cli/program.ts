@@ -3,6 +3,7 @@ import { catalogueCommand } from './commands/catalogue.js';
 import { compactCommand } from './commands/compact.js';
 import { costCommand } from './commands/cost.js';
 import { dataApiCommand } from './commands/dataapi.js';
+import { dbtCommand } from './commands/dbt.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { landCommand } from './commands/land.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
     catalogueCommand(),
     costCommand(),
     dataApiCommand(),
+    dbtCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }

@@ -28,8 +28,8 @@ describe('elt compact', () => {
     expect(run.code, run.stderr).toBe(0);
     const report = lastJson<Record<string, number>>(run);
     expect(report.compactedObjects).toBe(planned.compactedObjects);
-    expect(report.compactedObjects).toBeGreaterThan(0);
-    expect(report.objectsAfter).toBeLessThan(report.objectsBefore);
+    expect(report.compactedObjects ?? 0).toBeGreaterThan(0);
+    expect(report.objectsAfter ?? 0).toBeLessThan(report.objectsBefore ?? 0);
     expect(report.deletes).toBe(report.originalsReplaced);
 
     const elt = await runCli(['run', '--data-dir', dir, '--json']);

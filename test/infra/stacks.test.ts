@@ -164,7 +164,7 @@ describe('the emulator environment (target emulator, MiniStack)', () => {
     const steps = Object.values(resourcesOf(emu.statelessTemplate, 'AWS::Lambda::Function')).filter((r) =>
       JSON.stringify(r).includes('REDSHIFT_WORKGROUP'),
     );
-    expect(steps).toHaveLength(6);
+    expect(steps).toHaveLength(7);
     for (const step of steps) {
       const vars = (
         step as unknown as { Properties: { Environment: { Variables: Record<string, unknown> } } }

@@ -446,6 +446,7 @@ function fakeElt(overrides: Partial<Record<EltStep, EltStepHandler>> = {}) {
     test: (input) => ({ ...runOf(input), failedTests: [] }),
     publish: (input) => ({ runId: runOf(input).runId, status: 'succeeded' }),
     fail: (input) => ({ runId: runOf(input)?.runId ?? 'run-unplanned', status: 'failed' }),
+    compact: () => ({ compactedObjects: 3, complete: true }),
   };
   const handlers = Object.fromEntries(
     ELT_STEPS.map((step) => [
@@ -503,13 +504,13 @@ describe('the synthesized ELT state machine, run by the interpreter', () => {
     expect(result.history.at(-1)).toMatchObject({ state: 'AnotherRunInProgress', type: 'Succeed' });
   });
 
-  it('runs plan → load → transform → test → publish and puts EltRunSucceeded for the run', async () => {
+  it('runs plan → load → transform → test → publish → compact and puts EltRunSucceeded for the run', async () => {
     const fake = fakeElt();
 
     const result = await execute(fake);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(fake.steps()).toEqual(['plan', 'load', 'transform', 'test', 'publish']);
+    expect(fake.steps()).toEqual(['plan', 'load', 'transform', 'test', 'publish', 'compact']);
     expect(fake.calls[0]!.input).toEqual({});
     expect(runOf(fake.calls[2]!.input)).toMatchObject({ objectsLoaded: 2, eventsLoaded: 20 });
     expect(fake.events).toEqual([
@@ -534,7 +535,22 @@ describe('the synthesized ELT state machine, run by the interpreter', () => {
     const result = await execute(fake);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(fake.steps()).toEqual(['plan', 'transform', 'test', 'publish']);
+    expect(fake.steps()).toEqual(['plan', 'transform', 'test', 'publish', 'compact']);
+  });
+
+  it('fails the execution at CompactionFailed when compaction throws, with the run published and not failed', async () => {
+    const fake = fakeElt({
+      compact: () => {
+        throw namedError('CompactionError', '1 partition(s) left as they were');
+      },
+    });
+
+    const result = await execute(fake);
+
+    expect(result.status).toBe('FAILED');
+    expect(fake.steps()).toEqual(['plan', 'load', 'transform', 'test', 'publish', 'compact']);
+    expect(result.history.at(-1)).toMatchObject({ state: 'CompactionFailed', type: 'Fail' });
+    expect(fake.events.map((e) => (e as { DetailType: string }).DetailType)).toEqual(['EltRunSucceeded']);
   });
 
   it('sends a throwing transform down the failure path: fail gets $.error, EltRunFailed is put, the run FAILED', async () => {

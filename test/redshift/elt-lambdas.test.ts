@@ -226,6 +226,7 @@ describe('the deployed ELT state machine over the Data API', () => {
       'TestsPassed',
       'Run-publish',
       'PublishRunSucceeded',
+      'Run-compact',
       'RunSucceeded',
     ]);
     const record = recordOf(first);

@@ -1280,6 +1280,7 @@ const ELT_HANDLER_MODULES: Readonly<Record<EltStep, () => Promise<{ readonly han
   test: () => import('../../lambdas/elt/test.js'),
   publish: () => import('../../lambdas/elt/publish.js'),
   fail: () => import('../../lambdas/elt/fail.js'),
+  compact: () => import('../../lambdas/elt/compact.js'),
 };
 
 /** Options of {@link executeEltRun}. */
@@ -1300,7 +1301,7 @@ export interface EltRunOptions {
   readonly run?: Omit<RunOptions, 'functionSteps'>;
 }
 
-/** Runs the deployed ELT definition once, with the six step handlers in-process. */
+/** Runs the deployed ELT definition once, with the step handlers in-process. */
 export async function executeEltRun(options: EltRunOptions): Promise<ExecutionResult> {
   const elt = options.elt ?? loadEltDefinition();
   const resolved = new Map<string, EltStepHandler>();

@@ -26,7 +26,7 @@ import { EltError } from '../util/errors.js';
 import { newRunId } from './elt-steps.js';
 import { COMPACTED_LOADED_PREFIX, COMPACTED_PREFIX } from './raw-listing.js';
 import { warehouseStatement } from './sql-sources.js';
-import { parseObjectKey, sqlLiteral, type RunId } from './sql-values.js';
+import { parseObjectKey, sqlLiteral, sqlTimestamp, type RunId } from './sql-values.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -58,6 +58,11 @@ export interface CompactionOptions {
    * `raw/` (a local directory). @default unset
    */
   readonly lookbackHours?: number;
+  /**
+   * The time (epoch ms) by which to stop: no further object is started after it less the time the slowest
+   * took (a Lambda function's end less a reserve); the next compaction goes on from there. @default none
+   */
+  readonly deadline?: number;
   /** Report what would be done, change nothing. @default false */
   readonly dryRun?: boolean;
   readonly onProgress?: (message: string) => void;
@@ -95,6 +100,8 @@ export interface CompactionReport {
   readonly deletes: number;
   /** Partitions left as they were, each with why (an original that cannot be read, an original missing). */
   readonly problems: readonly string[];
+  /** The deadline came before every closed partition was compacted: the next compaction goes on. */
+  readonly complete: boolean;
   /** Another run held the warehouse's run lock: nothing was done. */
   readonly lockedBy?: string;
   readonly dryRun: boolean;
@@ -157,10 +164,12 @@ export async function compactRaw(options: CompactionOptions): Promise<Compaction
     deletes: 0,
   };
   const problems: string[] = [];
+  const stopped = { at: '', slowestMs: 0 };
   const report = (extra: Partial<CompactionReport> = {}): CompactionReport => ({
     compactionId: id,
     ...counts,
     problems,
+    complete: !stopped.at,
     dryRun: Boolean(options.dryRun),
     durationMs: Date.now() - started,
     ...extra,
@@ -187,7 +196,7 @@ export async function compactRaw(options: CompactionOptions): Promise<Compaction
         else partitions.set(p, [o]);
       }
       if (partitions.size === 0) continue;
-      const ledger = await ledgerOf(warehouse, range.startAfter ?? range.prefix, prefixEnd(range.prefix));
+      const ledger = await ledgerOf(warehouse, range);
       for (const [prefix, objects] of [...partitions].sort(([a], [b]) => (a < b ? -1 : 1))) {
         counts.partitions++;
         const before = objects.length;
@@ -200,9 +209,21 @@ export async function compactRaw(options: CompactionOptions): Promise<Compaction
           continue;
         }
         counts.closedPartitions++;
+        const t0 = Date.now();
+        if (
+          stopped.at ||
+          (options.deadline !== undefined &&
+            t0 + Math.max(stopped.slowestMs * 1.5, 30_000) > options.deadline)
+        ) {
+          stopped.at ||= prefix;
+          counts.objectsAfter += before;
+          counts.bytesAfter += bytes;
+          continue;
+        }
         let after: { objects: number; bytes: number };
         try {
           after = await compactPartition(options, id, target, prefix, objects, ledger, counts);
+          stopped.slowestMs = Math.max(stopped.slowestMs, Date.now() - t0);
         } catch (error) {
           if (!(error instanceof CompactionError)) throw error;
           // Nothing of the failed group was recorded or written: the partition stays as it was.
@@ -221,6 +242,10 @@ export async function compactRaw(options: CompactionOptions): Promise<Compaction
         options.onProgress?.(`compact: could not release the run lock of ${id}: ${(error as Error).message}`),
       );
   }
+  if (stopped.at)
+    options.onProgress?.(
+      `compact: stopping before ${stopped.at} for the deadline; the next compaction goes on`,
+    );
   const r = report();
   options.onProgress?.(
     `compact: ${r.compactedObjects} compacted object(s) replace ${r.originalsReplaced} original(s) in ${r.compactedPartitions} of ${r.closedPartitions} closed partition(s); objects ${r.objectsBefore} → ${r.objectsAfter}${r.leftoversRemoved ? `, ${r.leftoversRemoved} leftover(s) removed` : ''}${r.resumed ? `, ${r.resumed} interrupted compaction(s) finished` : ''}`,
@@ -234,7 +259,7 @@ async function* typeRanges(
   now: Date,
   lookbackHours: number | undefined,
   lateness: number,
-): AsyncGenerator<{ prefix: string; startAfter?: string }> {
+): AsyncGenerator<{ prefix: string; startAfter?: string; since?: Date }> {
   if (lookbackHours === undefined || !store.listPrefixes) {
     const types = new Set<string>();
     for await (const o of store.list(RAW_PREFIX)) {
@@ -245,9 +270,12 @@ async function* typeRanges(
     return;
   }
   const floorDay = timePartition(new Date(now.getTime() - (lookbackHours + lateness + 1) * 3600_000)).dt;
+  // An object of a partition was written (and so loaded) after the partition began, less clock skew and
+  // events stamped ahead of their landing: a day before its first partition bounds the ledger rows read.
+  const since = new Date(Date.parse(`${floorDay}T00:00:00Z`) - 24 * 3600_000);
   for await (const source of store.listPrefixes(RAW_PREFIX))
     for await (const type of store.listPrefixes(source))
-      yield { prefix: type, startAfter: `${type}dt=${floorDay}` };
+      yield { prefix: type, startAfter: `${type}dt=${floorDay}`, since };
 }
 
 /** What the warehouse knows of the keys in a range: loaded ones, and which compacted object replaces which. */
@@ -259,9 +287,17 @@ interface LedgerView {
   readonly originalsOf: ReadonlyMap<string, readonly string[]>;
 }
 
-async function ledgerOf(warehouse: EltWarehouse, from: string, to: string): Promise<LedgerView> {
-  const loadedRows = await warehouse.query(warehouseStatement('compaction-loaded-keys'), [from, to]);
-  const replacedRows = await warehouse.query(warehouseStatement('compaction-replaced-keys'), [from, to]);
+async function ledgerOf(
+  warehouse: EltWarehouse,
+  range: { readonly prefix: string; readonly startAfter?: string; readonly since?: Date },
+): Promise<LedgerView> {
+  const params = [
+    sqlTimestamp(range.since ?? new Date(0)),
+    range.startAfter ?? range.prefix,
+    prefixEnd(range.prefix),
+  ];
+  const loadedRows = await warehouse.query(warehouseStatement('compaction-loaded-keys'), params);
+  const replacedRows = await warehouse.query(warehouseStatement('compaction-replaced-keys'), params);
   const replacedBy = new Map<string, string[]>();
   const originalsOf = new Map<string, string[]>();
   for (const r of replacedRows) {
@@ -275,7 +311,10 @@ async function ledgerOf(warehouse: EltWarehouse, from: string, to: string): Prom
 
 type Counts = {
   -readonly [
-    K in keyof Omit<CompactionReport, 'compactionId' | 'problems' | 'lockedBy' | 'dryRun' | 'durationMs'>
+    K in keyof Omit<
+      CompactionReport,
+      'compactionId' | 'problems' | 'complete' | 'lockedBy' | 'dryRun' | 'durationMs'
+    >
   ]: number;
 };
 

@@ -7,6 +7,8 @@ export interface BucketAccess {
   readonly put?: readonly string[];
   /** Prefixes it may read objects from (s3:GetObject only). */
   readonly get?: readonly string[];
+  /** Prefixes it may delete objects under (s3:DeleteObject only). */
+  readonly delete?: readonly string[];
   /** Prefixes it may list (s3:ListBucket with an s3:prefix condition). */
   readonly list?: readonly string[];
 }
@@ -24,6 +26,9 @@ export function grantBucketAccess(bucket: s3.IBucket, grantee: iam.IGrantable, a
   }
   if (access.get?.length) {
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: objects(access.get) });
+  }
+  if (access.delete?.length) {
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:DeleteObject'], resourceArns: objects(access.delete) });
   }
   if (access.list?.length) {
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -28,7 +28,7 @@ import { objectsUnderPrefixes } from '../nag-findings.js';
 export const STATE_PREFIX = WATERMARK_PREFIX;
 
 /** The ELT steps, in order; each is a Lambda handler `lambdas/elt/<step>.ts`. */
-export const ELT_STEPS = ['plan', 'load', 'transform', 'test', 'publish', 'fail'] as const;
+export const ELT_STEPS = ['plan', 'load', 'transform', 'test', 'publish', 'fail', 'compact'] as const;
 export type EltStep = (typeof ELT_STEPS)[number];
 
 /** Props of {@link EltOrchestration}. */
@@ -91,11 +91,13 @@ export class EltOrchestration extends Construct {
     });
     props.warehouse.grantDataApi(this.runnerRole);
     // Plan lists raw/ and writes its plan under manifests/; load reads the plan and writes COPY manifests;
-    // plan reads and publish writes the watermark under state/.
+    // plan reads and publish writes the watermark under state/; compact reads, writes and deletes raw objects
+    // (compacted objects replace the originals of closed partitions).
     grantBucketAccess(props.rawBucket, this.runnerRole, {
       list: [RAW_PREFIX],
-      get: [MANIFEST_PREFIX, STATE_PREFIX],
-      put: [MANIFEST_PREFIX, STATE_PREFIX],
+      get: [MANIFEST_PREFIX, STATE_PREFIX, RAW_PREFIX],
+      put: [MANIFEST_PREFIX, STATE_PREFIX, RAW_PREFIX],
+      delete: [RAW_PREFIX],
     });
     NagSuppressions.addResourceSuppressions(
       this.runnerRole,
@@ -103,8 +105,8 @@ export class EltOrchestration extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'Objects under manifests/ (names made of run ids at run time) and state/ (the watermark) of the raw bucket only.',
-          appliesTo: [objectsUnderPrefixes(MANIFEST_PREFIX, STATE_PREFIX)],
+            'Objects under manifests/ (names made of run ids at run time), state/ (the watermark) and raw/ (compaction of closed partitions: object names are hashes made at run time) of the raw bucket only.',
+          appliesTo: [objectsUnderPrefixes(MANIFEST_PREFIX, STATE_PREFIX, RAW_PREFIX)],
         },
         {
           id: 'AwsSolutions-IAM5',
@@ -115,8 +117,9 @@ export class EltOrchestration extends Construct {
       ],
       true,
     );
-    const make = (step: EltStep, description: string, timeout: Duration): EltFunction =>
+    const make = (step: EltStep, description: string, timeout: Duration, memoryMb?: number): EltFunction =>
       new EltFunction(this, `Step-${step}`, {
+        ...(memoryMb !== undefined ? { memoryMb } : {}),
         handler: `elt/${step}`,
         description,
         serviceName: `elt-${step}`,
@@ -141,6 +144,12 @@ export class EltOrchestration extends Construct {
       test: make('test', 'ELT: run the data tests on the new tables', Duration.minutes(10)),
       publish: make('publish', 'ELT: promote the tested tables and record the run', Duration.minutes(5)),
       fail: make('fail', 'ELT: drop unpromoted tables and record the failed run', Duration.minutes(5)),
+      compact: make(
+        'compact',
+        'ELT: merge the small objects of closed raw partitions into large ones, recorded in the ledger',
+        Duration.minutes(15),
+        1024,
+      ),
     };
     this.functions = functions;
 
@@ -175,6 +184,17 @@ export class EltOrchestration extends Construct {
     const test = invoke('test', '$.run');
     const publish = invoke('publish', '$.run');
     const fail = invoke('fail', '$.run');
+    // After a published run, its own step: a compaction that fails leaves the run published (and recorded
+    // as succeeded) and fails the execution, so the failed-execution alarm names it.
+    const compact = invoke('compact', '$.compaction');
+    compact.addCatch(
+      new sfn.Fail(this, 'CompactionFailed', {
+        error: 'CompactionFailed',
+        cause:
+          'The run was published; compacting closed raw partitions failed (see the compact function log).',
+      }),
+      { errors: ['States.ALL'], resultPath: '$.error' },
+    );
     const failed = new sfn.Fail(this, 'RunFailed', {
       error: 'EltRunFailed',
       cause: 'An ELT step failed; see the run history and the EltRunFailed event.',
@@ -222,6 +242,7 @@ export class EltOrchestration extends Construct {
         .otherwise(
           publish
             .next(runEvent('PublishRunSucceeded', 'EltRunSucceeded'))
+            .next(compact)
             .next(new sfn.Succeed(this, 'RunSucceeded')),
         ),
     );

@@ -182,6 +182,16 @@ describe('compactRaw', () => {
     expect(closed).toMatchObject({ closedPartitions: 2, compactedObjects: 2 });
   });
 
+  it('with a lookback lists only the recent partitions (as the scheduled step does), leaving older ones', async () => {
+    const p = await setup();
+    for (const b of batches(3, 10)) await p.land(b);
+    // The partitions are of 2026-11-01 10:00; three days later, a 24 h lookback does not reach them.
+    const far = await p.compact({ clock: at('2026-11-04T12:00:00Z'), lookbackHours: 24 });
+    expect(far).toMatchObject({ partitions: 0, compactedObjects: 0 });
+    const near = await p.compact({ clock: at('2026-11-01T20:00:00Z'), lookbackHours: 24 });
+    expect(near).toMatchObject({ partitions: 2, compactedObjects: 2 });
+  });
+
   it('splits a partition into objects of the target size', async () => {
     const p = await setup();
     for (const b of batches(6, 10)) await p.land(b);
@@ -260,6 +270,15 @@ describe('compactRaw', () => {
       });
     }
   }
+
+  it('stops before a partition that would not fit before the deadline, and the next compaction goes on', async () => {
+    const p = await setup();
+    for (const b of batches(3, 10)) await p.land(b);
+    const stopped = await p.compact({ deadline: Date.now() + 1000 });
+    expect(stopped).toMatchObject({ complete: false, compactedObjects: 0, closedPartitions: 2 });
+    expect(await p.keys()).toHaveLength(6);
+    expect(await p.compact()).toMatchObject({ complete: true, compactedObjects: 2 });
+  });
 
   it('does not compact while an ELT run holds the run lock', async () => {
     const p = await setup();

@@ -28,7 +28,7 @@ describe('stateless stack: landing', () => {
 
   it('every function of the pipeline uses the same runtime and architecture', () => {
     const fns = Object.values(resourcesOf(s.statelessTemplate, 'AWS::Lambda::Function'));
-    expect(fns.length).toBe(8);
+    expect(fns.length).toBe(9);
     for (const f of fns)
       expect([f.Properties.Runtime, f.Properties.Architectures]).toEqual(['nodejs22.x', ['arm64']]);
   });

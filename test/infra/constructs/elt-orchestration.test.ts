@@ -117,7 +117,7 @@ describe('stateless stack: ELT orchestration', () => {
       Object.values(resourcesOf(t, 'AWS::Lambda::Function'))
         .filter((f) => String(f.Properties.Description).startsWith('ELT: '))
         .map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
-    expect(steps(s.statelessTemplate)).toHaveLength(6);
+    expect(steps(s.statelessTemplate)).toHaveLength(7);
     for (const env of steps(s.statelessTemplate)) {
       expect(env).toMatchObject({ ELT_LATENESS_HOURS: '72', ELT_MAX_OBJECTS_PER_RUN: '20000' });
       expect(env).not.toHaveProperty('ELT_READERS');
@@ -138,7 +138,7 @@ describe('stateless stack: ELT orchestration', () => {
     }
   });
 
-  it('lets the ELT runner read and write its watermark under state/ of the raw bucket', () => {
+  it('lets the ELT runner read and write its watermark under state/ and compact raw/ of the raw bucket, and delete only under raw/', () => {
     const runnerPolicy = only(
       s.statelessTemplate.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^EltRunnerRole') }] },
@@ -152,7 +152,12 @@ describe('stateless stack: ELT orchestration', () => {
     const resources = JSON.stringify(objects?.Resource);
     expect(resources).toContain('"/state/*"');
     expect(resources).toContain('"/manifests/*"');
-    expect(resources.match(/\/\*"/g)).toHaveLength(2);
+    expect(resources).toContain('"/raw/*"');
+    expect(resources.match(/\/\*"/g)).toHaveLength(3);
+    const deletes = statements.filter((st) => JSON.stringify(st.Action).includes('s3:DeleteObject'));
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]!.Action).toBe('s3:DeleteObject');
+    expect(JSON.stringify(deletes[0]!.Resource)).toMatch(/^\{"Fn::Join":.*"\/raw\/\*"\]\]\}$/);
   });
 
   it("lets the runner describe, fetch, list and cancel statements of any session of its own role, and no one else's", () => {
@@ -220,7 +225,7 @@ describe('stateless stack: ELT orchestration', () => {
     const steps = Object.values(resourcesOf(s.statelessTemplate, 'AWS::Lambda::Function')).filter((f) =>
       String(f.Properties.Description).startsWith('ELT: '),
     );
-    expect(steps).toHaveLength(6);
+    expect(steps).toHaveLength(7);
     expect(new Set(steps.map(roleOf)).size).toBe(1);
     const role = s.statelessTemplate.findResources('AWS::IAM::Role')[roleOf(steps[0]!)] as {
       Properties: Record<string, unknown>;

@@ -256,7 +256,7 @@ describe('the ingest API (on by default for target aws)', () => {
   it('builds nothing of it with ingestApi.enabled false', () => {
     const stateless = JSON.stringify(disabled.statelessTemplate.toJSON());
     expect(stateless).not.toMatch(/AWS::ApiGatewayV2|AWS::DynamoDB::Table|IngestApiUrl|IngestTokenSecretArn/);
-    disabled.statelessTemplate.resourceCountIs('AWS::Lambda::Function', 7);
+    disabled.statelessTemplate.resourceCountIs('AWS::Lambda::Function', 8);
     disabled.statefulTemplate.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 

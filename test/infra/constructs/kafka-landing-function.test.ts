@@ -51,7 +51,7 @@ describe('the optional Kafka landing path', () => {
           },
         });
         const fns = Object.values(resourcesOf(t, 'AWS::Lambda::Function'));
-        expect(fns).toHaveLength(9);
+        expect(fns).toHaveLength(10);
         for (const f of fns)
           expect([f.Properties.Runtime, f.Properties.Architectures]).toEqual(['nodejs22.x', ['arm64']]);
       }

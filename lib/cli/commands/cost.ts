@@ -31,6 +31,8 @@ interface CostOptions {
   readonly region?: string;
   /** false with --no-ingest-api. */
   readonly ingestApi: boolean;
+  /** false with --no-compaction. */
+  readonly compaction: boolean;
   readonly provisionedPollers: number;
 }
 
@@ -77,6 +79,7 @@ function withOperations(options: CostOptions): CostAssumptions {
   return {
     ...DEFAULT_ASSUMPTIONS,
     ingestApi: { ...DEFAULT_ASSUMPTIONS.ingestApi, enabled: options.ingestApi },
+    compaction: { ...DEFAULT_ASSUMPTIONS.compaction, enabled: options.compaction },
     kafkaLanding: { ...DEFAULT_ASSUMPTIONS.kafkaLanding, provisionedPollers: options.provisionedPollers },
     operations: {
       hoursPerMonth:
@@ -324,6 +327,10 @@ export function costCommand(): Command {
     .option(
       '--no-ingest-api',
       'leave out the HTTP ingest API (API Gateway, its function, idempotency writes): producers write to the bus directly',
+    )
+    .option(
+      '--no-compaction',
+      'leave out the compact step (closed hour partitions merged into large objects after every ELT run): the landed objects stay as written',
     )
     .option('--json', 'the whole report (every line of every option) as JSON on stdout', false)
     .addHelpText(

@@ -1,4 +1,5 @@
 import { literalDefault } from '../deploy-config/setting.js';
+import { DEFAULT_COMPACTION_TARGET_BYTES } from '../elt/compaction.js';
 import {
   ELT_SETTINGS,
   KAFKA_SETTINGS,
@@ -118,6 +119,19 @@ export interface CostAssumptions {
    * bucket's lifecycle size filter, lib/infra/constructs/raw-bucket.ts); smaller ones stay in Standard.
    */
   readonly infrequentAccessMinObjectBytes: number;
+  /**
+   * Compaction of closed hour partitions, the ELT's compact step after every run ({@link COMPACTION});
+   * `enabled: false` leaves it out (the landing's objects are then what stays in S3).
+   */
+  readonly compaction: {
+    readonly enabled: boolean;
+    /** Most compressed bytes of one compacted object (lib/core/elt/compaction.ts). */
+    readonly targetBytes: number;
+    /** The compact function's memory (lib/infra/constructs/elt-orchestration.ts). */
+    readonly memoryMb: number;
+    /** Its time per invocation besides the bytes (listing, ledger statements). Assumed. */
+    readonly fixedMsPerRun: number;
+  };
   /** The HTTP ingest API in front of the bus ({@link INGEST_API}); `enabled: false` leaves it out. */
   readonly ingestApi: {
     readonly enabled: boolean;
@@ -399,6 +413,14 @@ export const HISTORY_DAYS = 365;
  * key's record twice (claimed, then completed with the response, which lists every event id: about 40
  * bytes each), 50 ms of fixed handler time (assumed), 512 MB (lib/infra/constructs/ingest-api.ts).
  */
+/** The compact step as deployed: 128 MiB objects, 1 GB of memory, 2 s of listing and ledger work a run (assumed). */
+export const COMPACTION = {
+  enabled: true,
+  targetBytes: DEFAULT_COMPACTION_TARGET_BYTES,
+  memoryMb: 1024,
+  fixedMsPerRun: 2000,
+} as const;
+
 export const INGEST_API = {
   enabled: true,
   eventsPerRequest: 100,
@@ -456,6 +478,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   historyDays: HISTORY_DAYS,
   infrequentAccessMinObjectBytes: 128 * 1024,
   ingestApi: INGEST_API,
+  compaction: COMPACTION,
   logs: {
     bytesPerInvocation: FUNCTION_LOGS_BYTES_PER_INVOCATION,
     retentionDays: literalDefault(LOGS_SETTINGS.retentionDays),
@@ -504,6 +527,7 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `One S3 object per batch and partition, assumed ${a.partitionsPerBatch} partitions per batch; each object is read once by the load (COPY). Objects are gzip NDJSON. The month priced holds ${a.historyDays} days of history: raw objects ${a.s3StandardDays} days in S3 Standard, then in Standard-IA only when over ${(a.infrequentAccessMinObjectBytes / 1024).toLocaleString('en-US')} KiB (the raw bucket's lifecycle filter; smaller objects stay in Standard), and the warehouse's tables at ${pct(a.elt.storedBytesRatio)} of the event bytes in Redshift managed storage (assumed as compact as the gzip raw).`,
     `Firehose (options firehose, eventbridge-firehose): no landing Lambda or SQS; S3 buffering ${(a.firehose.bufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB / ${a.firehose.bufferSeconds} s, ${a.firehose.partitionsPerInterval} partitions written per buffer interval (one object per partition per interval, more when a partition's bytes exceed the buffer); records billed rounded up to 5 KB; a transform Lambda invoked per ${(a.firehose.transformBufferBytes / 1024 / 1024).toLocaleString('en-US')} MiB or ${a.firehose.transformBufferSeconds} s of records; partition keys ${a.firehose.jq ? 'parsed with JQ (billed per JQ hour)' : 'returned by the transform Lambda (no JQ hours)'}.`,
     `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes plus the run's raw bytes at ${(a.elt.bytesPerRpuSecond / 1e6).toLocaleString('en-US')} MB/s per RPU (at least ${a.elt.minimumBilledSeconds} s billed): the load rate is an assumption, not measured on Redshift; a run longer than the interval is a warning. The same for every option. Step Functions, the scheduler and alarms are not counted (cents a month).`,
+    `Compaction${a.compaction.enabled ? '' : ' (left out: --no-compaction)'}: after every ELT run the compact step (${a.compaction.memoryMb} MB, ${(a.compaction.fixedMsPerRun / 1000).toLocaleString('en-US')} s a run plus the bytes at the landing's rate) reads every landed object of the closed hour partitions once (a GET each) and writes them as objects of up to ${mib(a.compaction.targetBytes)} (a PUT each; DELETE is free): the objects that stay in S3, and so the storage class after ${a.s3StandardDays} days, are the compacted ones. The loads (COPY) read the landed objects before they are compacted, the hourly ELT running ahead of the lateness. Lambda landing paths only (Firehose writes its own large objects).`,
     `Ingest API${a.ingestApi.enabled ? '' : ' (left out: --no-ingest-api)'}: producers post ${a.ingestApi.eventsPerRequest} events a request to the HTTP API (metered per 512 KB), the ingest function (${a.ingestApi.memoryMb} MB, ${a.ingestApi.fixedMsPerRequest} ms a request plus the bytes) publishes them, and each request writes its idempotency record twice in DynamoDB on-demand (claim: 1 unit; response with every event id: ${a.ingestApi.recordBytes} + ${a.ingestApi.recordBytesPerEvent} bytes an event, per KB). The same for every option. CloudWatch Logs: ${a.logs.bytesPerInvocation.toLocaleString('en-US')} bytes a function invocation (Lambda's lines, a summary, an EMF metrics line; estimated), kept ${a.logs.retentionDays} days.`,
     `Kafka and MSK landings: the event source mapping runs in isolated subnets with interface endpoints for Lambda and STS in ${a.kafkaEndpoints.zones} zones (${a.kafkaEndpoints.services} × ${a.kafkaEndpoints.zones} endpoint-hours; the invocation payloads are counted through the Lambda endpoint, an upper bound), as the project's KafkaCluster construct builds it; a NAT gateway would cost more. ${a.kafkaLanding.provisionedPollers > 0 ? `Provisioned mode with ${a.kafkaLanding.provisionedPollers} event pollers kept ready (kafka.provisionedPollers.minimum), billed per event poller unit hour; more pollers at peak are not counted.` : 'On-demand event pollers, the deploy default (kafka.provisionedPollers is optional; --provisioned-pollers prices it).'}`,
     `SQS FIFO: Lambda takes at most 10 messages a batch from a FIFO queue and no batching window, so a batch is what a poll finds, taken as at most a second's worth; MSK Express: express.m7g.large brokers at AWS's recommended 15.6 MBps of client ingress each, in threes, storage billed as used (not provisioned, so no headroom).`,

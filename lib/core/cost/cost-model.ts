@@ -1414,6 +1414,7 @@ function pipelineLines(
   );
   const gbSeconds = invocations * seconds * (a.landing.memoryMb / 1024);
   const objects = invocations * Math.min(perInvocation, a.partitionsPerBatch);
+  const compaction = compactionLines(v, line, objects);
   return [
     line(
       'lambda',
@@ -1437,6 +1438,7 @@ function pipelineLines(
       P.s3Put,
     ),
     line('s3-requests', 'S3 GET (COPY into Redshift)', `each object read once`, objects / 1000, P.s3Get),
+    ...compaction.lines,
     ...(def.feed === 'kafka' && a.kafkaLanding.provisionedPollers > 0
       ? [
           line(
@@ -1448,9 +1450,57 @@ function pipelineLines(
           ),
         ]
       : []),
-    ...storageAndWarehouseLines(v, line, objects),
+    ...storageAndWarehouseLines(v, line, compaction.storedObjects),
     ...logsLines(v, line, invocations, 'landing function'),
   ];
+}
+
+/**
+ * The compact step after every ELT run: every landed object of a closed hour partition read once, written
+ * again as objects of up to the target size, one partition (source, detail type, hour) at a time. Returns
+ * its lines and the objects that then stay in S3 (the landed ones, without compaction).
+ */
+function compactionLines(
+  v: Volume,
+  line: LineMaker,
+  landedObjects: number,
+): { lines: CostLine[]; storedObjects: number } {
+  const a = v.a;
+  const c = a.compaction;
+  const partitionHours = a.hoursPerMonth * a.partitionsPerBatch;
+  // Only partitions with more than one object are merged: fewer objects than partition-hours, nothing to do.
+  if (!c.enabled || landedObjects <= partitionHours) return { lines: [], storedObjects: landedObjects };
+  const storedBytes = v.bytes * a.compressionRatio;
+  const compacted = partitionHours * Math.max(1, Math.ceil(storedBytes / partitionHours / c.targetBytes));
+  const { runs, seconds } = compactionRun(v);
+  return {
+    storedObjects: compacted,
+    lines: [
+      line(
+        's3-requests',
+        'S3 GET (compaction reads the landed objects)',
+        `${fmt(landedObjects)} objects, each read once`,
+        landedObjects / 1000,
+        P.s3Get,
+      ),
+      line(
+        's3-requests',
+        'S3 PUT (compacted objects)',
+        `${fmt(compacted)} objects: one per partition-hour (${fmt(a.partitionsPerBatch)} partitions), up to ${fmt(c.targetBytes / 2 ** 20)} MiB each`,
+        compacted / 1000,
+        P.s3Put,
+      ),
+      line('lambda', 'Lambda requests (compaction)', `${fmt(runs)} runs`, runs / 1e6, P.lambdaRequests),
+      line(
+        'lambda',
+        'Lambda duration (compaction, arm64)',
+        `${fmt(runs)} × ${fmt(seconds)} s × ${fmt(c.memoryMb / 1024)} GB`,
+        runs * seconds * (c.memoryMb / 1024),
+        P.lambdaDuration,
+      ),
+      ...logsLines(v, line, runs, 'compact function'),
+    ],
+  };
 }
 
 /**
@@ -1528,15 +1578,39 @@ function eltRun(v: Volume): { bytesPerRun: number; runSeconds: number } {
   };
 }
 
-/** Warnings every option shares: an ELT run longer than the schedule's interval never catches up. */
+/** The compact step's invocations a month (one per ELT run) and the seconds each takes. */
+function compactionRun(v: Volume): { runs: number; seconds: number } {
+  const a = v.a;
+  const runs = a.elt.runsPerDay * (a.hoursPerMonth / 24);
+  return {
+    runs,
+    seconds: lambdaSeconds(a, a.compaction.fixedMsPerRun, v.bytes / runs, a.compaction.memoryMb),
+  };
+}
+
+/** The compact function's timeout (lib/infra/constructs/elt-orchestration.ts). */
+const COMPACTION_TIMEOUT_SECONDS = 15 * 60;
+
+/**
+ * Warnings every option shares: an ELT run longer than the schedule's interval never catches up; a
+ * compaction of a run's worth of partitions longer than its function's timeout neither.
+ */
 function sharedWarnings(v: Volume): string[] {
+  const warnings: string[] = [];
   const { runSeconds } = eltRun(v);
   const interval = 86_400 / v.a.elt.runsPerDay;
-  if (runSeconds <= interval) return [];
-  const rpu = Math.ceil((v.a.elt.baseCapacityRpu * runSeconds) / interval / 8) * 8;
-  return [
-    `ELT: a run takes ${fmt(runSeconds / 60)} min at ${v.a.elt.baseCapacityRpu} RPUs, longer than the ${fmt(interval / 60)} min between runs, so the load falls behind; raise warehouse.baseCapacityRpu (about ${rpu} at the assumed load rate) or run more often.`,
-  ];
+  if (runSeconds > interval) {
+    const rpu = Math.ceil((v.a.elt.baseCapacityRpu * runSeconds) / interval / 8) * 8;
+    warnings.push(
+      `ELT: a run takes ${fmt(runSeconds / 60)} min at ${v.a.elt.baseCapacityRpu} RPUs, longer than the ${fmt(interval / 60)} min between runs, so the load falls behind; raise warehouse.baseCapacityRpu (about ${rpu} at the assumed load rate) or run more often.`,
+    );
+  }
+  const compaction = compactionRun(v);
+  if (v.a.compaction.enabled && compaction.seconds > COMPACTION_TIMEOUT_SECONDS)
+    warnings.push(
+      `compaction (Lambda landings): a run's worth of partitions takes about ${fmt(compaction.seconds / 60)} min at ${v.a.compaction.memoryMb} MB, over the compact function's ${COMPACTION_TIMEOUT_SECONDS / 60} min: it stops at its deadline and falls behind; at this rate raise its memory, compact fewer hours per run or leave compaction to a bigger worker (e.g. Glue or EMR).`,
+    );
+  return warnings;
 }
 
 /** CloudWatch Logs of `invocations` function runs: ingestion, and storage for the log retention. */

@@ -137,6 +137,9 @@ describe('cost model: hand-computed months', () => {
     ];
     const [ingestLogs, ingestLogsKept] = logs(requests);
     const [landingLogs, landingLogsKept] = logs(invocations);
+    // 2 s and an hour's bytes at the landing's rate, at 1,024 MB.
+    const compactSeconds = 2 + (events * 1024) / 730 / (116_858 * 366 * (1024 / 1769));
+    const [compactLogs, compactLogsKept] = logs(730);
     // An hourly run loads a day's bytes / 24 at 8 RPUs × 1 MB/s, after 5 fixed minutes.
     const runSeconds = 300 + perDay / 24 / 8e6;
     const expected = {
@@ -157,9 +160,18 @@ describe('cost model: hand-computed months', () => {
       'Lambda duration (landing, arm64)': invocations * seconds * 1 * 0.0000133334,
       'S3 PUT (landed objects)': (objects / 1000) * 0.005,
       'S3 GET (COPY into Redshift)': (objects / 1000) * 0.0004,
+      // The compact step after each of the 730 hourly runs reads every landed object once and writes one
+      // object per partition-hour (10 partitions × 730 h; 720 KiB each, under the 128 MiB target).
+      'S3 GET (compaction reads the landed objects)': (objects / 1000) * 0.0004,
+      'S3 PUT (compacted objects)': (7300 / 1000) * 0.005,
+      'Lambda requests (compaction)': (730 / 1e6) * 0.2,
+      'Lambda duration (compaction, arm64)': 730 * compactSeconds * 1 * 0.0000133334,
+      'CloudWatch Logs ingestion (compact function)': compactLogs,
+      'CloudWatch Logs storage (compact function)': compactLogsKept,
       'S3 Standard storage (raw)': ((perDay * 30 * 0.2) / GB) * 0.023,
-      // Objects of 300 × 1,024 × 0.2 / 10 = 6 KiB stay in Standard after 30 days: 335 more days there.
-      'S3 Standard storage (older raw, too small for Standard-IA)': ((perDay * 335 * 0.2) / GB) * 0.023,
+      // Landed objects of 300 × 1,024 × 0.2 / 10 = 6 KiB would stay in Standard; the compacted ones of
+      // 720 KiB move to Standard-IA after 30 days: 335 more days there.
+      'S3 Standard-IA storage (older raw)': ((perDay * 335 * 0.2) / GB) * 0.0125,
       'Redshift Serverless compute (ELT runs)': ((730 * 8 * runSeconds) / 3600) * 0.375,
       'Redshift managed storage': ((perDay * 365 * 0.2) / GB) * 0.024,
       'CloudWatch Logs ingestion (landing function)': landingLogs,
@@ -387,8 +399,14 @@ describe('cost model: equal terms', () => {
     expect(LANDING_BATCH_WINDOW_SECONDS).toBe(30);
     expect(LONGEST_BATCH_WINDOW_SECONDS).toBe(300);
     const ids = ['sqs', 'kinesis-on-demand', 'pubsub', 'msk-serverless', 'kafka-ec2'];
+    // Without compaction (priced in its own test): the landed objects are what stays in S3.
+    const noCompaction = {
+      ...DEFAULT_ASSUMPTIONS,
+      compaction: { ...DEFAULT_ASSUMPTIONS.compaction, enabled: false },
+    };
     const report = computeCosts({ ratePerSecond: 10, eventBytes: 1024, retentionDays: 7 }, fixture(), {
       optionIds: ids,
+      assumptions: noCompaction,
     });
     for (const o of report.options) {
       // 10 events/s × 30 s = 300 events per invocation on every path, Kafka included.
@@ -416,7 +434,7 @@ describe('cost model: equal terms', () => {
     // A shorter window changes every path alike.
     const short = computeCosts({ ratePerSecond: 10, eventBytes: 1024, retentionDays: 7 }, fixture(), {
       optionIds: ids,
-      assumptions: { ...DEFAULT_ASSUMPTIONS, batchWindowSeconds: 1 },
+      assumptions: { ...noCompaction, batchWindowSeconds: 1 },
     });
     for (const o of short.options)
       expect(lineOf(o, 'Lambda requests (landing)').quantity, o.id).toBeCloseTo(events / 10 / 1e6, 9);
@@ -881,8 +899,12 @@ describe('cost model: the rest of the bill', () => {
       .options;
 
   it('moves older raw objects to Standard-IA only when they are over the 128 KiB lifecycle filter', () => {
+    const noCompaction = {
+      ...DEFAULT_ASSUMPTIONS,
+      compaction: { ...DEFAULT_ASSUMPTIONS.compaction, enabled: false },
+    };
     // 1,000 events/s of 1 KiB, a 300 s window: batches of 1,000 (the batch size), objects of 20 KiB.
-    const small = option(at(1000, ['sqs']), 'sqs');
+    const small = option(at(1000, ['sqs'], noCompaction), 'sqs');
     expect(small.lines.some((l) => l.priceId === 's3-standard-ia-storage')).toBe(false);
     expect(lineOf(small, 'S3 Standard storage (older raw, too small for Standard-IA)').basis).toContain(
       '20 KiB',
@@ -890,7 +912,7 @@ describe('cost model: the rest of the bill', () => {
     // Batches of 10,000 events in 1 partition: objects of 2,000 KiB, so 335 days go to Standard-IA.
     const big = option(
       at(1000, ['sqs'], {
-        ...DEFAULT_ASSUMPTIONS,
+        ...noCompaction,
         landing: { ...DEFAULT_ASSUMPTIONS.landing, batchSize: 10_000 },
         partitionsPerBatch: 1,
       }),
@@ -899,6 +921,35 @@ describe('cost model: the rest of the bill', () => {
     expect(lineOf(big, 'S3 Standard-IA storage (older raw)').usd).toBeCloseTo(
       ((1000 * 86_400 * 1024 * 335 * 0.2) / GB) * 0.0125,
       9,
+    );
+  });
+
+  it('prices compaction: a GET per landed object, a PUT per partition-hour, and older raw in Standard-IA', () => {
+    const compacted = option(at(1000, ['sqs']), 'sqs');
+    const landed = ((1000 * 730 * 3600) / 1000) * 10; // batches of 1,000 (at a 300 s window), 10 objects each
+    expect(lineOf(compacted, 'S3 GET (compaction reads the landed objects)').quantity).toBeCloseTo(
+      landed / 1000,
+      6,
+    );
+    // An hour of a partition: 1,000 × 3,600 × 1,024 × 0.2 / 10 = 70 MiB, one object under the 128 MiB target.
+    expect(lineOf(compacted, 'S3 PUT (compacted objects)').quantity).toBeCloseTo(7.3, 9);
+    expect(lineOf(compacted, 'S3 Standard-IA storage (older raw)').basis).toContain('72,000 KiB');
+    // Left out (--no-compaction): no compaction lines, and the landed 20 KiB objects stay in Standard.
+    const off = option(
+      at(1000, ['sqs'], {
+        ...DEFAULT_ASSUMPTIONS,
+        compaction: { ...DEFAULT_ASSUMPTIONS.compaction, enabled: false },
+      }),
+      'sqs',
+    );
+    expect(off.lines.some((l) => l.label.includes('compact'))).toBe(false);
+    expect(off.lines.some((l) => l.priceId === 's3-standard-ia-storage')).toBe(false);
+    // At 10,000 events/s a run's worth of partitions takes longer than the function's 15 minutes.
+    const heavy = computeCosts({ ratePerSecond: 10_000, eventBytes: 1024, retentionDays: 7 }, fixture(), {
+      optionIds: ['sqs'],
+    });
+    expect(heavy.warnings.join('\n')).toMatch(
+      /compaction \(Lambda landings\): .* over the compact function's 15 min/,
     );
   });
 

@@ -1,0 +1,149 @@
+// Small files, before and after compaction: the workload landed in batches of the SQS path's and of the Kafka
+// path's default batch size (landing.batchSize, kafka.batchSize) into the filesystem store, then compacted
+// (lib/core/elt/compaction.ts, the default 128 MiB target, every partition closed). Counts the store's requests
+// as S3 would bill them: a PUT per object written, a GET per object read, per 1,000 landed events.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsObjectStore } from '../lib/adapters/store/fs-object-store.js';
+import { DuckDbWarehouse } from '../lib/adapters/warehouse/duckdb-warehouse.js';
+import { compactRaw } from '../lib/core/elt/compaction.js';
+import { DEFAULT_ASSUMPTIONS } from '../lib/core/cost/assumptions.js';
+import { createEventValidator } from '../lib/core/events/validator.js';
+import { landBatch } from '../lib/core/landing/land-batch.js';
+import { RAW_PREFIX } from '../lib/core/landing/object-keys.js';
+import type { ObjectStore } from '../lib/core/ports.js';
+import { envelopeBodies } from './land-alone.js';
+
+/**
+ * The landing paths' batch sizes: the deploy defaults of the SQS landing and of the Kafka event source
+ * mapping (landing.batchSize, kafka.batchSize: both 1,000 today), and the Kafka benchmark's 10,000 records
+ * an invocation (the most an event source mapping takes).
+ */
+export const SMALL_FILE_PATHS = [
+  { path: 'sqs', batchSize: DEFAULT_ASSUMPTIONS.landing.batchSize },
+  { path: 'kafka', batchSize: DEFAULT_ASSUMPTIONS.kafkaLanding.batchSize },
+  { path: 'kafka', batchSize: 10_000 },
+] as const;
+
+/** Objects in the store and what reading or writing them costs, per 1,000 landed events. */
+export interface ObjectFigures {
+  readonly objects: number;
+  readonly meanObjectBytes: number;
+  /** Requests to read every object once (what a load, a rebuild or a query over raw/ makes). */
+  readonly getsPer1000Events: number;
+}
+
+export interface SmallFileFigures {
+  readonly path: 'sqs' | 'kafka';
+  readonly batchSize: number;
+  readonly events: number;
+  /** What the landing wrote: PUTs per 1,000 events, and the objects as landed. */
+  readonly landingPutsPer1000Events: number;
+  readonly before: ObjectFigures;
+  /** What compacting them cost: a GET per original, a PUT per compacted object (DELETEs are free on S3). */
+  readonly compaction: {
+    readonly getsPer1000Events: number;
+    readonly putsPer1000Events: number;
+    readonly deletesPer1000Events: number;
+    readonly seconds: number;
+  };
+  readonly after: ObjectFigures;
+}
+
+/** A store that counts the requests made to it. */
+class CountingStore implements ObjectStore {
+  puts = 0;
+  gets = 0;
+  deletes = 0;
+  constructor(private readonly inner: FsObjectStore) {}
+  put(...args: Parameters<ObjectStore['put']>): Promise<void> {
+    this.puts++;
+    return this.inner.put(...args);
+  }
+  get(key: string): Promise<Uint8Array> {
+    this.gets++;
+    return this.inner.get(key);
+  }
+  list(...args: Parameters<ObjectStore['list']>) {
+    return this.inner.list(...args);
+  }
+  listPrefixes(prefix: string) {
+    return this.inner.listPrefixes(prefix);
+  }
+  delete(key: string): Promise<void> {
+    this.deletes++;
+    return this.inner.delete(key);
+  }
+  describe(): string {
+    return this.inner.describe();
+  }
+}
+
+async function objectFigures(store: ObjectStore, events: number): Promise<ObjectFigures> {
+  let objects = 0;
+  let bytes = 0;
+  for await (const o of store.list(RAW_PREFIX)) {
+    objects++;
+    bytes += o.size;
+  }
+  return {
+    objects,
+    meanObjectBytes: objects === 0 ? 0 : bytes / objects,
+    getsPer1000Events: (objects * 1000) / events,
+  };
+}
+
+/** Lands `events` workload events in batches of `batchSize`, compacts them, and counts. */
+export async function measureSmallFiles(
+  path: 'sqs' | 'kafka',
+  batchSize: number,
+  events: number,
+): Promise<SmallFileFigures> {
+  const dir = await mkdtemp(join(tmpdir(), 'elt-bench-compaction-'));
+  const store = new CountingStore(new FsObjectStore(join(dir, 'store')));
+  const warehouse = await DuckDbWarehouse.open(':memory:');
+  try {
+    const validator = createEventValidator();
+    const bodies = envelopeBodies(events);
+    const clock = { now: () => new Date('2026-11-08T00:00:00Z') };
+    let landed = 0;
+    for (let i = 0; i < bodies.length; i += batchSize) {
+      const records = bodies.slice(i, i + batchSize).map((body, j) => ({ id: `m-${i + j}`, body }));
+      const result = await landBatch(records, { store, validator, clock });
+      landed += result.landedEvents;
+    }
+    const landingPuts = store.puts - (await quarantinePuts(store));
+    const before = await objectFigures(store, landed);
+    const [gets, puts, deletes] = [store.gets, store.puts, store.deletes];
+    const t0 = process.hrtime.bigint();
+    const report = await compactRaw({ store, warehouse, clock: { now: () => new Date('2026-12-31T00:00:00Z') } });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (report.problems.length > 0) throw new Error(`compaction left partitions: ${report.problems.join('; ')}`);
+    const per1000 = (n: number): number => (n * 1000) / landed;
+    return {
+      path,
+      batchSize,
+      events: landed,
+      landingPutsPer1000Events: per1000(landingPuts),
+      before,
+      compaction: {
+        getsPer1000Events: per1000(store.gets - gets),
+        putsPer1000Events: per1000(store.puts - puts),
+        deletesPer1000Events: per1000(store.deletes - deletes),
+        seconds,
+      },
+      after: await objectFigures(store, landed),
+    };
+  } finally {
+    await warehouse.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Objects the landing wrote under quarantine/ (invalid workload lines): not raw objects. */
+async function quarantinePuts(store: ObjectStore): Promise<number> {
+  let n = 0;
+  for await (const o of store.list('quarantine/')) if (o.key) n++;
+  return n;
+}

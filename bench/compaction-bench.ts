@@ -117,9 +117,14 @@ export async function measureSmallFiles(
     const before = await objectFigures(store, landed);
     const [gets, puts, deletes] = [store.gets, store.puts, store.deletes];
     const t0 = process.hrtime.bigint();
-    const report = await compactRaw({ store, warehouse, clock: { now: () => new Date('2026-12-31T00:00:00Z') } });
+    const report = await compactRaw({
+      store,
+      warehouse,
+      clock: { now: () => new Date('2026-12-31T00:00:00Z') },
+    });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (report.problems.length > 0) throw new Error(`compaction left partitions: ${report.problems.join('; ')}`);
+    if (report.problems.length > 0)
+      throw new Error(`compaction left partitions: ${report.problems.join('; ')}`);
     const per1000 = (n: number): number => (n * 1000) / landed;
     return {
       path,

@@ -8,7 +8,7 @@ import { DuckDbWarehouse } from '../lib/adapters/warehouse/duckdb-warehouse.js';
 import { openWarehouse } from '../lib/adapters/warehouse/open-warehouse.js';
 import { FsObjectStore } from '../lib/adapters/store/fs-object-store.js';
 import { duckdbDialect } from '../lib/core/elt/dialect.js';
-import { orderModels, renderModel, renderTemplate } from '../lib/core/elt/models.js';
+import { orderModels, renderDataTest, renderModel, renderTemplate } from '../lib/core/elt/models.js';
 import { runElt } from '../lib/core/elt/run-elt.js';
 import { loadModels, warehouseSql } from '../lib/core/elt/sql-sources.js';
 import { namedParameters, splitStatements } from '../lib/core/elt/sql-text.js';
@@ -18,11 +18,11 @@ import { MART_QUERIES } from '../test/support/marts.js';
 
 /** Milliseconds spent in each step, as the table shows them. */
 export interface EltPhases {
-  /** Opening the warehouse, then the runner's plan (or the bare script's setup.sql). */
+  /** Opening the warehouse, then the runner's plan (or the bare script's listing of the objects and setup.sql). */
   readonly plan: number;
   readonly load: number;
   readonly transform: number;
-  /** The data tests (the bare script runs none). */
+  /** The models' data tests (the same queries on both sides). */
   readonly test: number;
   /** The swap and the run record (runner only), then closing the warehouse. */
   readonly publish: number;
@@ -166,10 +166,12 @@ export async function measureEltRun(url: string, storeDir: string, martsOut?: st
 }
 
 /**
- * The same work without the runner, on one DuckDB connection: the repository's setup.sql, duckdb/load.sql
- * (without its ledger rows) around insert-raw-events.sql for every raw object at once, then each model's
- * rendered SELECT as `CREATE OR REPLACE TABLE <model> AS …` in dependency order. No plan file, ledger, run
- * history, chunking, transactions, `__build` tables, row counts, data tests or swap.
+ * The same work without the runner, on one DuckDB connection: list the raw objects, the repository's
+ * setup.sql, duckdb/load.sql (without its ledger rows) around insert-raw-events.sql for every raw object at
+ * once, each model's rendered SELECT as `CREATE OR REPLACE TABLE <model> AS …` in dependency order, then the
+ * models' data tests, the same queries the runner sends (a failing one fails the measurement). No plan
+ * file, ledger, run history, chunking, transactions, `__build` tables, row counts or swap; DuckDB's own
+ * default memory limit and threads.
  */
 export async function measureBareDuckDb(
   file: string,
@@ -177,11 +179,6 @@ export async function measureBareDuckDb(
   martsOut: string,
 ): Promise<EltMeasure> {
   const store = new FsObjectStore(storeDir);
-  const keys: string[] = [];
-  for await (const o of store.list(RAW_PREFIX)) {
-    if (o.key.endsWith(OBJECT_SUFFIX) && parseRawKey(o.key)) keys.push(o.key);
-  }
-  keys.sort();
   const d = duckdbDialect;
   const setup = splitStatements(renderTemplate('setup', warehouseSql('setup'), d));
   const [stage, ...rest] = splitStatements(warehouseSql('duckdb/load')).filter(
@@ -192,14 +189,23 @@ export async function measureBareDuckDb(
   });
   const ordered = orderModels(loadModels());
   const known = new Set(ordered.map((m) => m.name));
+  const tests = ordered.flatMap((model) =>
+    model.tests.map((test) => ({ test, sql: renderDataTest(model.name, test, d) })),
+  );
+
+  const t0 = now();
+  // Finding the objects is part of the work: the runner's plan lists the same store.
+  const keys: string[] = [];
+  for await (const o of store.list(RAW_PREFIX)) {
+    if (o.key.endsWith(OBJECT_SUFFIX) && parseRawKey(o.key)) keys.push(o.key);
+  }
+  keys.sort();
   const values: Record<string, DuckDBValue> = {
     paths: listValue(keys.map((k) => store.localPath(k))),
     keys: listValue(keys),
   };
   const named = (sql: string): Record<string, DuckDBValue> =>
     Object.fromEntries(namedParameters(sql).map((p) => [p, values[p]!]));
-
-  const t0 = now();
   const instance = await DuckDBInstance.create(file);
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'UTC'");
@@ -216,6 +222,13 @@ export async function measureBareDuckDb(
     modelMs.push({ name: model.name, ms: now() - m0 });
   }
   const transformed = now();
+  const failing: string[] = [];
+  for (const { test, sql } of tests) {
+    const failures = Number((await connection.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0);
+    if (failures > 0 && test.kind !== 'freshness') failing.push(`${sql}: ${failures}`);
+  }
+  if (failing.length > 0) throw new Error(`data tests failed on the bare side: ${failing.join('; ')}`);
+  const tested = now();
   connection.closeSync();
   instance.closeSync();
   const end = now();
@@ -234,8 +247,8 @@ export async function measureBareDuckDb(
         plan: setUp - t0,
         load: loaded - setUp,
         transform: transformed - loaded,
-        test: 0,
-        publish: end - transformed,
+        test: tested - transformed,
+        publish: end - tested,
       },
       models: await sequential(modelMs, async (m) => ({ ...m, rows: await count(m.name) })),
       marts: await martDigests(warehouse, martsOut),

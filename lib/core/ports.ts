@@ -129,6 +129,11 @@ export interface RawLoader {
    * loaded.
    */
   loadObjects(objects: readonly ObjectInfo[], store: ObjectStore, runId: RunId): Promise<number>;
+  /**
+   * How big a load chunk (one transaction) this warehouse works best with, when the run does not say
+   * (`maxObjectsPerLoad`, `maxBytesPerLoad`). @default 500 objects, 512 MiB
+   */
+  readonly loadChunk?: { readonly maxObjects: number; readonly maxBytes: number };
 }
 
 /** The run history (table `elt_runs`). */

@@ -502,7 +502,7 @@ async function holdOpen(path: string): Promise<ChildProcess> {
 }
 
 describe('DuckDB warehouse: bounded memory', () => {
-  it('opens with a memory limit and threads from the environment, spilling past it', async () => {
+  it('opens with a memory limit and threads from the environment, spilling past it, without keeping insertion order', async () => {
     expect(duckDbLimits({})).toEqual({ memoryMb: DEFAULT_DUCKDB_MEMORY_MB, threads: availableParallelism() });
     expect(duckDbLimits({ ELT_DUCKDB_MEMORY_MB: '1024', ELT_DUCKDB_THREADS: '1' })).toEqual({
       memoryMb: 1024,
@@ -511,12 +511,14 @@ describe('DuckDB warehouse: bounded memory', () => {
     const w = await DuckDbWarehouse.open(':memory:', { memoryMb: 200, threads: 1 });
     try {
       const [row] = await w.query(
-        "SELECT current_setting('memory_limit') AS memory, current_setting('threads') AS threads, current_setting('temp_directory') AS spill",
+        "SELECT current_setting('memory_limit') AS memory, current_setting('threads') AS threads, current_setting('temp_directory') AS spill, current_setting('preserve_insertion_order') AS ordered",
       );
       // DuckDB reports the limit in its own units (200 MB = 190.7 MiB).
       expect(String(row?.memory)).toMatch(/^190\.\d MiB$/);
       expect(Number(row?.threads)).toBe(1);
       expect(String(row?.spill)).toContain(`elt-duckdb-${process.pid}`);
+      // Loads and builds write in parallel without buffering rows for their order.
+      expect(row?.ordered).toBe(false);
     } finally {
       await w.close();
     }

@@ -38,6 +38,8 @@ export interface DuckDbLimits {
 /**
  * The default memory limit, MB: `elt run` measured at 0.78–0.96 GB peak RSS for a million events with
  * 256–512 MB (1.32 GB without a limit), 2026-12-03 on 2 cores; the process itself adds about 0.4 GB.
+ * Without insertion order kept (see {@link DuckDbWarehouse.open}), 0.68 GB at 384 MB (`npm run bench --
+ * --only scaling --scale-events 1000000`, 2026-12-03).
  */
 export const DEFAULT_DUCKDB_MEMORY_MB = 384;
 
@@ -66,6 +68,13 @@ export function duckDbLimits(env: NodeJS.ProcessEnv = process.env): DuckDbLimits
 export class DuckDbWarehouse extends PipelineWarehouse {
   readonly dialect = duckdbDialect;
   readonly maxStatementsPerTransaction = Infinity;
+  /**
+   * A chunk big enough that its rows usually fill DuckDB row groups (122,880 rows), which a commit then
+   * writes straight to the file; smaller appends go through the WAL and are written again at the next
+   * checkpoint. 24 MiB of gzip NDJSON is about 300,000 events at ~82 bytes an event; the staged JSON of one
+   * chunk (~100 MB) stays under the default memory limit, and spills past it.
+   */
+  readonly loadChunk = { maxObjects: 5000, maxBytes: 24 * 1024 * 1024 };
   readonly runLock: port.RunLock;
   private inTransaction = false;
   protected readonly sql = pipelineSql(duckdbDialect, 'duckdb/load');
@@ -102,6 +111,10 @@ export class DuckDbWarehouse extends PipelineWarehouse {
       // system temp directory for an in-memory warehouse) instead of growing with the load.
       await connection.run(`SET memory_limit = '${limits.memoryMb}MB'`);
       await connection.run(`SET threads = ${limits.threads}`);
+      // No statement relies on a table's row order (every model orders what it ranks, every reader sorts):
+      // loads and builds then write in parallel without buffering rows to keep their order, which also
+      // takes less memory under the limit.
+      await connection.run('SET preserve_insertion_order = false');
       if (path === ':memory:') {
         const spill = join(tmpdir(), `elt-duckdb-${process.pid}`).replaceAll("'", "''");
         await connection.run(`SET temp_directory = '${spill}'`);

@@ -37,9 +37,9 @@ export interface EltContext {
   readonly store: ObjectStore;
   readonly clock: Clock;
   readonly models: readonly Model[];
-  /** Most objects per load transaction. @default 500 */
+  /** Most objects per load transaction. @default the warehouse's `loadChunk`, else 500 */
   readonly maxObjectsPerLoad?: number;
-  /** Most compressed bytes per load transaction. @default 512 MiB */
+  /** Most compressed bytes per load transaction. @default the warehouse's `loadChunk`, else 512 MiB */
   readonly maxBytesPerLoad?: number;
   readonly onProgress?: (message: string) => void;
   /** Rebuild incremental models from all raw data (after changing their SQL). @default false */
@@ -374,8 +374,8 @@ export async function loadRun(ctx: EltContext, state: RunState): Promise<RunStat
     return plan.objects.filter((o) => !loaded.has(o.key));
   };
   let pending = await unloaded();
-  const maxObjects = ctx.maxObjectsPerLoad ?? 500;
-  const maxBytes = ctx.maxBytesPerLoad ?? 512 * 1024 * 1024;
+  const maxObjects = ctx.maxObjectsPerLoad ?? ctx.warehouse.loadChunk?.maxObjects ?? 500;
+  const maxBytes = ctx.maxBytesPerLoad ?? ctx.warehouse.loadChunk?.maxBytes ?? 512 * 1024 * 1024;
   let objectsLoaded = state.objectsLoaded;
   let eventsLoaded = state.eventsLoaded;
   let slowest = 0;

@@ -268,6 +268,25 @@ describe('runElt', () => {
       ]);
       expect(run.eventsLoaded).toBe(8);
     });
+
+    it("loads in the warehouse's own chunk size when the run sets none, and the run's wins when set", async () => {
+      const p = await pipeline();
+      await p.land(FIRST_BATCH);
+      Object.defineProperty(p.warehouse, 'loadChunk', { value: { maxObjects: 2, maxBytes: 1 << 30 } });
+      const progress: string[] = [];
+      await p.run({ onProgress: (m) => progress.push(m) });
+      expect(progress.filter((m) => m.startsWith('load:'))).toHaveLength(3);
+
+      const q = await pipeline();
+      await q.land(FIRST_BATCH);
+      Object.defineProperty(q.warehouse, 'loadChunk', { value: { maxObjects: 2, maxBytes: 1 << 30 } });
+      const chunks: string[] = [];
+      await q.run({ maxObjectsPerLoad: 5, onProgress: (m) => chunks.push(m) });
+      expect(chunks.filter((m) => m.startsWith('load:'))).toEqual([
+        expect.stringMatching(/^load: 5\/6 objects/),
+        expect.stringMatching(/^load: 6\/6 objects/),
+      ]);
+    });
   });
 
   describe('reruns', () => {

@@ -1,7 +1,11 @@
 // The project's side of the Kafka benchmarks, each run in a fresh process by measure-once.ts: the producer
 // driven as `elt publish --transport kafka` drives it, and the landing consumer as `elt land --transport
 // kafka --until-caught-up` runs it.
-import { DEFAULT_KAFKA_BATCH_SIZE } from '../lib/adapters/kafka/kafka-event-source.js';
+import {
+  DEFAULT_KAFKA_BATCH_SIZE,
+  KafkaEventSource,
+  type KafkaEventSourceStats,
+} from '../lib/adapters/kafka/kafka-event-source.js';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { KafkaBus } from '../lib/adapters/kafka/kafka-bus.js';
@@ -110,8 +114,7 @@ export async function measureKafkaLand(
   storeDir: string,
   expected: number,
 ): Promise<KafkaLandMeasure> {
-  let t0 = 0n;
-  let caughtUp: bigint | undefined;
+  const progress = caughtUpClock(expected);
   const landing = new KafkaLanding({
     brokers,
     topic,
@@ -119,7 +122,57 @@ export async function measureKafkaLand(
     store: new FsObjectStore(storeDir),
     // The CLI's defaults, spelled out as `elt land` passes them.
     batchSize: DEFAULT_KAFKA_BATCH_SIZE,
-    batchWindowMs: 500,
+    batchWindowMs: KAFKA_BATCH_WINDOW_MS,
+    onProgress: progress.onProgress,
+  });
+  const timed = await progress.time(() => landing.run({ until: () => true }));
+  if (landing.stats.deadLettered > 0)
+    throw new Error(`${landing.stats.deadLettered} records dead-lettered: ${landing.landingErrors.at(-1)}`);
+  return {
+    ...timed,
+    landedEvents: landing.stats.landedEvents,
+    landedObjects: landing.stats.landedObjectKeys.size,
+    quarantined: landing.stats.quarantined,
+  };
+}
+
+/** The batching window `elt land --transport kafka` uses (Lambda's default for Kafka). */
+export const KAFKA_BATCH_WINDOW_MS = 500;
+
+/**
+ * Consuming alone: the same event source, group, batch size and window as {@link measureKafkaLand}, with
+ * the Lambda-shaped events built (base64 values) and handed to a function that does nothing, so offsets
+ * are committed as soon as a batch is made. The same clock: from `run()` to every record committed.
+ */
+export async function measureKafkaConsume(
+  brokers: readonly string[],
+  topic: string,
+  groupId: string,
+  expected: number,
+): Promise<KafkaLandMeasure> {
+  const progress = caughtUpClock(expected);
+  const source = new KafkaEventSource({
+    brokers,
+    topic,
+    groupId,
+    batchSize: DEFAULT_KAFKA_BATCH_SIZE,
+    batchWindowMs: KAFKA_BATCH_WINDOW_MS,
+    invoke: async () => undefined,
+    onProgress: progress.onProgress,
+  });
+  const timed = await progress.time(() => source.run({ until: () => true }));
+  return { ...timed, landedEvents: 0, landedObjects: 0, quarantined: 0 };
+}
+
+/** Times a consumer group run from `run()` until `expected` records are committed (and until it returns). */
+function caughtUpClock(expected: number): {
+  onProgress: (s: Readonly<KafkaEventSourceStats>) => void;
+  time: (
+    run: () => Promise<KafkaEventSourceStats>,
+  ) => Promise<Omit<KafkaLandMeasure, 'landedEvents' | 'landedObjects' | 'quarantined'>>;
+} {
+  let caughtUp: bigint | undefined;
+  return {
     onProgress: (s) => {
       // Called after each batch is committed (batches commit in order) and after each lag measurement.
       if (
@@ -130,25 +183,24 @@ export async function measureKafkaLand(
         caughtUp = process.hrtime.bigint();
       }
     },
-  });
-  t0 = process.hrtime.bigint();
-  const stats = await landing.run({ until: () => true });
-  const end = process.hrtime.bigint();
-  const seconds = Number((caughtUp ?? end) - t0) / 1e9;
-  if (stats.records < expected)
-    throw new Error(`landed ${stats.records} of ${expected} records (${stats.lastError ?? 'no error'})`);
-  if (landing.stats.deadLettered > 0)
-    throw new Error(`${landing.stats.deadLettered} records dead-lettered: ${landing.landingErrors.at(-1)}`);
-  return {
-    records: stats.records,
-    landedEvents: landing.stats.landedEvents,
-    landedObjects: landing.stats.landedObjectKeys.size,
-    quarantined: landing.stats.quarantined,
-    invocations: stats.invocations,
-    rebalances: stats.rebalances,
-    seconds,
-    recordsPerSecond: stats.records / seconds,
-    runSeconds: Number(end - t0) / 1e9,
+    time: async (run) => {
+      const t0 = process.hrtime.bigint();
+      const stats = await run();
+      const end = process.hrtime.bigint();
+      const seconds = Number((caughtUp ?? end) - t0) / 1e9;
+      if (stats.records < expected)
+        throw new Error(
+          `consumed ${stats.records} of ${expected} records (${stats.lastError ?? 'no error'})`,
+        );
+      return {
+        records: stats.records,
+        invocations: stats.invocations,
+        rebalances: stats.rebalances,
+        seconds,
+        recordsPerSecond: stats.records / seconds,
+        runSeconds: Number(end - t0) / 1e9,
+      };
+    },
   };
 }
 

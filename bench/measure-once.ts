@@ -2,16 +2,18 @@
 // Usage: measure-once <pipeline|ceiling> <workload.ndjson> <gzipLevel> [storeDir]
 //        measure-once kafka-produce <brokers> <topic> <workload.ndjson> <storeDir>
 //        measure-once kafka-land <brokers> <topic> <group> <storeDir> <expectedRecords>
+//        measure-once kafka-consume <brokers> <topic> <group> <expectedRecords>
 //        measure-once <land-kafka|land-sqs|land-ceiling> <events>
 import { measureEmbeddedPipeline } from './embedded-pipeline.js';
 import { measureJsonCeiling } from './json-ceiling.js';
-import { measureKafkaLand, measureKafkaProduce } from './kafka.js';
+import { measureKafkaConsume, measureKafkaLand, measureKafkaProduce } from './kafka.js';
 import { measureLandAlone } from './land-alone.js';
 
 const USAGE = [
   'usage: measure-once <pipeline|ceiling> <workload.ndjson> <gzipLevel> [storeDir]',
   '       measure-once kafka-produce <brokers> <topic> <workload.ndjson> <storeDir>',
   '       measure-once kafka-land <brokers> <topic> <group> <storeDir> <expectedRecords>',
+  '       measure-once kafka-consume <brokers> <topic> <group> <expectedRecords>',
   '       measure-once <land-kafka|land-sqs|land-ceiling> <events>',
 ].join('\n');
 
@@ -20,6 +22,7 @@ async function measure(kind: string | undefined, args: string[]): Promise<object
   if (kind === 'kafka-produce' && a && b && c && d) return measureKafkaProduce(a.split(','), b, c, d);
   if (kind === 'kafka-land' && a && b && c && d && e)
     return measureKafkaLand(a.split(','), b, c, d, Number(e));
+  if (kind === 'kafka-consume' && a && b && c && d) return measureKafkaConsume(a.split(','), b, c, Number(d));
   if ((kind === 'land-kafka' || kind === 'land-sqs' || kind === 'land-ceiling') && a)
     return measureLandAlone(kind, Number(a));
   if ((kind === 'pipeline' || kind === 'ceiling') && a && b) {

@@ -256,6 +256,50 @@ describe('FsObjectStore', () => {
   });
 });
 
+describe('FsObjectStore: staged objects', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'elt-fs-stage-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('makes the directory and a hidden temporary file first, and the object on commit', async () => {
+    const store = new FsObjectStore(root);
+    const staged = await store.stage('raw/source=s/hour=01');
+    expect(await readdir(join(root, 'raw', 'source=s', 'hour=01'))).toEqual([
+      expect.stringMatching(/^~[0-9a-f]{12}\.tmp$/),
+    ]);
+    expect(await keys(store, 'raw/')).toEqual([]);
+    await staged.commit('raw/source=s/hour=01/part-1.ndjson.gz', bytes('body'));
+    expect(await readdir(join(root, 'raw', 'source=s', 'hour=01'))).toEqual(['part-1.ndjson.gz']);
+    expect(text(await store.get('raw/source=s/hour=01/part-1.ndjson.gz'))).toBe('body');
+  });
+
+  it('removes the temporary file on discard', async () => {
+    const store = new FsObjectStore(root);
+    const staged = await store.stage('a');
+    await staged.discard();
+    await staged.discard();
+    expect(await readdir(join(root, 'a'))).toEqual([]);
+  });
+
+  it('refuses a commit to another directory and removes the temporary file', async () => {
+    const store = new FsObjectStore(root);
+    const staged = await store.stage('a');
+    await expect(staged.commit('b/obj', bytes('x'))).rejects.toBeInstanceOf(ObjectKeyInvalidError);
+    expect(await readdir(join(root, 'a'))).toEqual([]);
+    expect(existsSync(join(root, 'b'))).toBe(false);
+  });
+
+  it('refuses an unsafe directory before touching the disk', async () => {
+    const store = new FsObjectStore(join(root, 'store'));
+    await expect(store.stage('../outside')).rejects.toBeInstanceOf(ObjectKeyInvalidError);
+    expect(existsSync(join(root, 'store'))).toBe(false);
+  });
+});
+
 describe('FsObjectStore: directories made once', () => {
   it('writes again into a partition directory removed after its first object', async () => {
     const root = await mkdtemp(join(tmpdir(), 'elt-fs-dirs-'));

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertListPrefix, assertSafeKey } from '../../core/landing/object-keys.js';
+import type { StagedObject } from '../../core/landing/land-batch.js';
+import { assertListPrefix, assertSafeKey, ObjectKeyInvalidError } from '../../core/landing/object-keys.js';
 import type { ListOptions, ObjectInfo, ObjectStore, PutObjectOptions } from '../../core/ports.js';
 
 /** Options of {@link FsObjectStore}. */
@@ -38,25 +39,55 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array, _options?: PutObjectOptions): Promise<void> {
-    const path = this.localPath(key);
-    const dir = path.slice(0, path.lastIndexOf(sep));
+    assertSafeKey(key);
+    const slash = key.lastIndexOf('/');
+    const staged = await this.stage(slash >= 0 ? key.slice(0, slash) : '');
+    await staged.commit(key, body);
+  }
+
+  /**
+   * Starts an object in the directory of the keys under `dirKey/` before its name and body are known: the
+   * directory and the temporary file are made now (creating a file is the costly part of a write on
+   * most filesystems), so that work overlaps with whatever the caller does until it commits. `commit` then
+   * writes the body, syncs the file, renames it into place and syncs the directory, as {@link put} does;
+   * `discard` removes the temporary file. One of them must be called.
+   */
+  async stage(dirKey: string): Promise<StagedObject> {
+    if (dirKey) assertSafeKey(dirKey);
+    const dir = dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
     await mkdir(dir, { recursive: true });
     // `~` is never in a key (object-keys.ts), so a temporary file can neither pass for an object nor hide one.
-    const tmp = `${path}~${randomBytes(6).toString('hex')}.tmp`;
+    const tmp = join(dir, `~${randomBytes(6).toString('hex')}.tmp`);
     const file = await open(tmp, 'w');
-    try {
-      await file.writeFile(body);
-      if (this.durable) await file.datasync();
-    } finally {
-      await file.close();
-    }
-    try {
-      await rename(tmp, path);
-    } catch (error) {
+    let done = false;
+    const discard = async (): Promise<void> => {
+      if (done) return;
+      done = true;
+      await file.close().catch(() => undefined);
       await rm(tmp, { force: true });
-      throw error;
-    }
-    if (this.durable) await syncDirectory(dir);
+    };
+    const commit = async (key: string, body: Uint8Array): Promise<void> => {
+      const path = this.localPath(key);
+      if (done || path.slice(0, path.lastIndexOf(sep)) !== dir) {
+        await discard();
+        throw new ObjectKeyInvalidError(key);
+      }
+      done = true;
+      try {
+        try {
+          await file.writeFile(body);
+          if (this.durable) await file.datasync();
+        } finally {
+          await file.close();
+        }
+        await rename(tmp, path);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        throw error;
+      }
+      if (this.durable) await syncDirectory(dir);
+    };
+    return { commit, discard };
   }
 
   async get(key: string): Promise<Uint8Array> {

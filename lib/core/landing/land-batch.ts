@@ -3,7 +3,7 @@ import type { Rejection } from '../events/rejection.js';
 import { eventTimePartition, timePartition } from '../events/event-time.js';
 import type { EventValidator } from '../events/validator.js';
 import type { Clock, ObjectStore } from '../ports.js';
-import { DEFAULT_GZIP_LEVEL, putGzipNdjson } from './ndjson-gzip.js';
+import { DEFAULT_GZIP_LEVEL, NdjsonGzipBuilder } from './ndjson-gzip.js';
 import { objectNameFor, rawObjectKey } from './object-keys.js';
 import { forEachBounded } from '../util/concurrency.js';
 import { quarantineRecord, writeQuarantine } from './quarantine.js';
@@ -29,7 +29,7 @@ export interface LandingDeps {
   readonly clock: Clock;
   /** @default DEFAULT_GZIP_LEVEL */
   readonly gzipLevel?: number;
-  /** Objects written at the same time. @default 8 */
+  /** Objects written at the same time. @default 32 */
   readonly writeConcurrency?: number;
   /**
    * An event whose time is more than this many hours before landing is filed under the partition of
@@ -57,20 +57,50 @@ export interface LandingResult {
   readonly errors: readonly string[];
 }
 
+/** An object started before its name and body are known; `commit` or `discard` ends it. */
+export interface StagedObject {
+  /** Writes the object durably under `key`, which must be in the directory it was staged in. */
+  commit(key: string, body: Uint8Array): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * A store that can start an object in a directory ahead of its name (FsObjectStore: the directory and the
+ * temporary file are made while the batch is still being validated).
+ */
+export interface StagingObjectStore extends ObjectStore {
+  stage(dirKey: string): Promise<StagedObject>;
+}
+
+function canStage(store: ObjectStore): store is StagingObjectStore {
+  return typeof (store as Partial<StagingObjectStore>).stage === 'function';
+}
+
 interface PartitionGroup {
   readonly type: EventType;
   readonly dt: string;
   readonly hour: string;
-  readonly lines: string[];
+  readonly body: NdjsonGzipBuilder;
   readonly eventIds: string[];
   readonly recordIds: string[];
+  readonly staged?: Promise<StagedObject>;
+  settled: boolean;
 }
+
+/** Records validated between two hand-overs of the groups' lines to their compressors. */
+const SLICE_RECORDS = 1000;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Lands one batch: validates every record, writes the valid events as one gzip NDJSON object per
  * partition (source, detail-type, UTC date and hour of the event's time, or with `latenessHours` of the
  * window's start for an event older than it) and the invalid ones to
  * quarantine with their reasons. A write that fails marks its records as failed; nothing is swallowed.
+ *
+ * While the batch is validated, the thread pool already works for it: each partition's lines are compressed
+ * as they fill (NdjsonGzipBuilder) and, with a store that can stage objects, its directory and temporary
+ * file are made. Every object is durable (with FsObjectStore: file and directory synced) before this resolves.
  */
 export async function landBatch(
   records: readonly LandingRecord[],
@@ -86,43 +116,73 @@ export async function landBatch(
       ? undefined
       : timePartition(new Date(now.getTime() - deps.latenessHours * 3600_000));
 
-  for (const record of records) {
-    if (record.rejection) {
-      rejected.push(
-        JSON.stringify(quarantineRecord('landing', record.rejection, record.id, record.body, now)),
-      );
-      rejectedIds.push(record.id);
-      continue;
+  const level = deps.gzipLevel ?? DEFAULT_GZIP_LEVEL;
+  const store = deps.store;
+  const staging = canStage(store);
+  try {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      if (i > 0 && i % SLICE_RECORDS === 0) {
+        // Compression of what the groups hold so far runs on the thread pool while the next slice is
+        // validated; a turn of the event loop lets each compressor take its next chunk.
+        for (const group of groups.values()) group.body.drain();
+        await nextTurn();
+      }
+      if (record.rejection) {
+        rejected.push(
+          JSON.stringify(quarantineRecord('landing', record.rejection, record.id, record.body, now)),
+        );
+        rejectedIds.push(record.id);
+        continue;
+      }
+      const result = deps.validator.validateText(record.body);
+      if (!result.ok) {
+        rejected.push(
+          JSON.stringify(
+            quarantineRecord('landing', result.rejection, record.id, record.body, now, result.envelope?.id),
+          ),
+        );
+        rejectedIds.push(record.id);
+        continue;
+      }
+      const { eventType: type, envelope, time } = result;
+      let { dt, hour } = eventTimePartition(envelope.time, time);
+      if (floor && (dt < floor.dt || (dt === floor.dt && hour < floor.hour))) ({ dt, hour } = floor);
+      const groupKey = `${type.source}\u0000${type.detailType}\u0000${dt}\u0000${hour}`;
+      let group = groups.get(groupKey);
+      if (!group) {
+        let staged: Promise<StagedObject> | undefined;
+        if (staging) {
+          // The partition's directory and a temporary file are made while the rest of the batch is validated.
+          const dirKey = rawObjectKey(type.source, type.detailType, { dt, hour }, 'part');
+          staged = store.stage(dirKey.slice(0, dirKey.lastIndexOf('/')));
+          // Awaited when the group is written; a failure before then must not count as unhandled.
+          staged.catch(() => undefined);
+        }
+        group = {
+          type,
+          dt,
+          hour,
+          body: new NdjsonGzipBuilder(level),
+          eventIds: [],
+          recordIds: [],
+          ...(staged ? { staged } : {}),
+          settled: false,
+        };
+        groups.set(groupKey, group);
+      }
+      // The envelope as delivered is the line; a body spread over lines (not what EventBridge sends) is
+      // re-serialized so the object stays valid NDJSON.
+      const body = record.body;
+      group.body.add(body.includes('\n') || body.includes('\r') ? JSON.stringify(envelope) : body);
+      group.eventIds.push(envelope.id);
+      group.recordIds.push(record.id);
     }
-    const result = deps.validator.validateText(record.body);
-    if (!result.ok) {
-      rejected.push(
-        JSON.stringify(
-          quarantineRecord('landing', result.rejection, record.id, record.body, now, result.envelope?.id),
-        ),
-      );
-      rejectedIds.push(record.id);
-      continue;
-    }
-    const { eventType: type, envelope, time } = result;
-    let { dt, hour } = eventTimePartition(envelope.time, time);
-    if (floor && (dt < floor.dt || (dt === floor.dt && hour < floor.hour))) ({ dt, hour } = floor);
-    const groupKey = `${type.source}\u0000${type.detailType}\u0000${dt}\u0000${hour}`;
-    let group = groups.get(groupKey);
-    if (!group) {
-      group = { type, dt, hour, lines: [], eventIds: [], recordIds: [] };
-      groups.set(groupKey, group);
-    }
-    // The envelope as delivered is the line; a body spread over lines (not what EventBridge sends) is
-    // re-serialized so the object stays valid NDJSON.
-    group.lines.push(
-      record.body.includes('\n') || record.body.includes('\r') ? JSON.stringify(envelope) : record.body,
-    );
-    group.eventIds.push(envelope.id);
-    group.recordIds.push(record.id);
+  } catch (error) {
+    await Promise.all([...groups.values()].map(abandon));
+    throw error;
   }
 
-  const level = deps.gzipLevel ?? DEFAULT_GZIP_LEVEL;
   const objects: LandedObject[] = [];
   const failedIds: string[] = [];
   const errors: string[] = [];
@@ -135,11 +195,16 @@ export async function landBatch(
       { dt: group.dt, hour: group.hour },
       objectNameFor(group.eventIds),
     );
+    const events = group.body.lines;
     try {
-      const bytes = await putGzipNdjson(deps.store, key, group.lines, level);
-      objects.push({ key, events: group.lines.length, bytes });
-      landedEvents += group.lines.length;
+      const body = await group.body.finish();
+      if (group.staged) await (await group.staged).commit(key, body);
+      else await store.put(key, body, NDJSON_GZIP);
+      group.settled = true;
+      objects.push({ key, events, bytes: body.length });
+      landedEvents += events;
     } catch (error) {
+      await abandon(group);
       failedIds.push(...group.recordIds);
       errors.push(`writing ${key} failed: ${(error as Error).message}`);
     }
@@ -158,7 +223,7 @@ export async function landBatch(
 
   await Promise.all([
     writeRejected(),
-    forEachBounded([...groups.values()], deps.writeConcurrency ?? 8, writeGroup),
+    forEachBounded([...groups.values()], deps.writeConcurrency ?? 32, writeGroup),
   ]);
   // Writes finish in any order; report failures in the batch's own order, so the outcome is deterministic.
   if (failedIds.length > 1) {
@@ -173,4 +238,18 @@ export async function landBatch(
     failedIds,
     errors,
   };
+}
+
+const NDJSON_GZIP = { contentType: 'application/x-ndjson', contentEncoding: 'gzip' } as const;
+
+/** Lets go of a group that will not be written: its compressor and its temporary file. */
+async function abandon(group: PartitionGroup): Promise<void> {
+  if (group.settled) return;
+  group.settled = true;
+  group.body.close();
+  if (group.staged)
+    await group.staged.then(
+      (s) => s.discard(),
+      () => undefined,
+    );
 }

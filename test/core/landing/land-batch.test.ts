@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
 import { createEventValidator } from '../../../lib/core/events/validator.js';
@@ -190,6 +191,61 @@ describe('landBatch', () => {
     const [lines] = [...(await readObjects(s, 'raw/')).values()];
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines![0]!)).toEqual(envelope('PageViewed'));
+  });
+});
+
+describe('landBatch: compression and staged writes', () => {
+  it('lands a batch larger than a slice, its big partitions compressed as they fill, lines in batch order', async () => {
+    const s = await store();
+    // 3,000 events of one partition (about 1 MB of lines: streamed) and a few of another (gzipped at the end).
+    const records = Array.from({ length: 3000 }, (_, i) =>
+      record(
+        `m${i}`,
+        i % 500 === 7
+          ? envelope('BidCreated', { id: `b${i}`, time: '2026-11-01T10:00:00Z' })
+          : envelope('PageViewed', {
+              id: `p${i}`,
+              time: '2026-11-01T10:00:00Z',
+              detail: { path: `/items/${i}`.padEnd(300, 'x') },
+            }),
+      ),
+    );
+    const result = await landBatch(records, { store: s, validator, clock });
+    expect(result).toMatchObject({ landedEvents: 3000, quarantined: 0, failedIds: [] });
+    const objects = await readObjects(s, 'raw/');
+    const lines = [...objects.entries()].find(([key]) => key.includes('PageViewed'))![1];
+    expect(lines).toEqual(
+      records.map((r) => r.body).filter((b) => (JSON.parse(b) as { id: string }).id.startsWith('p')),
+    );
+    expect(result.objects.reduce((n, o) => n + o.events, 0)).toBe(3000);
+  });
+
+  it('leaves no temporary file when a staged write fails, and reports its records', async () => {
+    const dir = await tempDir();
+    const real = new FsObjectStore(dir, { durable: false });
+    // A store whose commits of BidCreated objects fail after the temporary file was made.
+    const failing = Object.assign(Object.create(real) as FsObjectStore, {
+      stage: async (dirKey: string) => {
+        const staged = await real.stage(dirKey);
+        return dirKey.includes('BidCreated')
+          ? {
+              commit: async () => {
+                await staged.discard();
+                throw new Error('disk full');
+              },
+              discard: staged.discard,
+            }
+          : staged;
+      },
+    });
+    const result = await landBatch(
+      [record('page', envelope('PageViewed')), record('bid', envelope('BidCreated'))],
+      { store: failing, validator, clock },
+    );
+    expect(result).toMatchObject({ landedEvents: 1, failedIds: ['bid'] });
+    expect(result.errors[0]).toMatch(/BidCreated.* failed: disk full$/);
+    const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    expect(files.map((f) => f.name)).toEqual([expect.stringMatching(/^part-[0-9a-f]{32}\.ndjson\.gz$/)]);
   });
 });
 

@@ -1,6 +1,8 @@
 // Rendering of the benchmark results: the printed tables and docs/benchmarks/README.md, each section from
 // its JSON summary, so a run of one benchmark (--only) keeps the other's latest section.
 import { scalingText, type ScalingSummary } from './elt-scaling.js';
+import { dbtText, type DbtCompareSummary } from './dbt-compare.js';
+import { compactionText, type CompactionSummary } from './compaction-bench.js';
 import { landingText, type LandingSummary } from './land-alone.js';
 import { n, table } from '../lib/cli/output.js';
 import { kafkaSection, type KafkaSummary } from './kafka-bench.js';
@@ -88,6 +90,8 @@ export function readme(
   elt: EltSummary | undefined,
   landing?: LandingSummary,
   scaling?: ScalingSummary,
+  dbt?: DbtCompareSummary,
+  compaction?: CompactionSummary,
 ): string {
   return [
     '# Benchmarks',
@@ -104,5 +108,9 @@ export function readme(
     kafka ? kafkaSection(kafka) : '## Kafka\n\nNot measured yet.\n',
     elt ? eltSection(elt) : '## ELT\n\nNot measured yet.\n',
     scaling ? `${scalingText(scaling)}\n` : '## The ELT as the work grows\n\nNot measured yet.\n',
+    dbt ? `${dbtText(dbt)}\n` : '## ELT against dbt\n\nNot measured yet.\n',
+    compaction
+      ? `${compactionText(compaction)}\n`
+      : '## Small files: before and after compaction\n\nNot measured yet.\n',
   ].join('\n');
 }

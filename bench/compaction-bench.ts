@@ -201,7 +201,7 @@ export function compactionText(s: CompactionSummary): string {
         `| ${p.path} (${n(p.batchSize, 0)}) | ${n(p.before.objects, 0)} | ${n(p.landingPutsPer1000Events)} | ${n(p.before.getsPer1000Events)} | ${kib(p.before.meanObjectBytes)} | ${n(p.compaction.getsPer1000Events)} | ${n(p.compaction.putsPer1000Events)} | ${n(p.after.objects, 0)} | ${n(p.after.getsPer1000Events)} | ${kib(p.after.meanObjectBytes)} |`,
     ),
     '',
-    'The workload spreads its events over days and ten detail types, about 200 events per partition-hour, so',
+    `The workload spreads its events over days and ten detail types, about ${n(s.paths[0] ? s.paths[0].events / s.paths[0].after.objects : 0, 0)} events per partition-hour, so`,
     'a compacted object holds one partition-hour and stays small here; at 1,000 events/s a partition-hour is',
     'tens of MiB, one object under the target (`elt cost` prices that case).',
     '',

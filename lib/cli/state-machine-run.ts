@@ -154,6 +154,10 @@ function describeExecution(result: EltStateMachineRun, timeoutSeconds: number): 
     );
   } else if (result.run) {
     lines.push(describeRun(result.run));
+    if (result.endState === 'CompactionFailed')
+      lines.push(
+        'the run was published; compacting the closed raw partitions after it failed (see the error below): the next execution compacts again, and no event is lost or loaded twice meanwhile.',
+      );
   }
   const took =
     result.stoppedAt === undefined

@@ -755,6 +755,14 @@ describe('the states elt run --state-machine knows', () => {
         .filter(([, s]) => s.Type === 'Task' && s.Resource === 'TOKEN')
         .map(([name]) => name)
         .sort(),
-    ).toStrictEqual(['Run-fail', 'Run-load', 'Run-plan', 'Run-publish', 'Run-test', 'Run-transform']);
+    ).toStrictEqual([
+      'Run-compact',
+      'Run-fail',
+      'Run-load',
+      'Run-plan',
+      'Run-publish',
+      'Run-test',
+      'Run-transform',
+    ]);
   });
 });

@@ -5,9 +5,16 @@ import type { RunRecord } from '../../core/ports.js';
 /**
  * The states an ELT execution ends in, as lib/infra/constructs/elt-orchestration.ts names them: the
  * Succeed states `RunSucceeded`, `NothingNew` (nothing landed since the last published run) and
- * `AnotherRunInProgress` (another run holds the run lock), and the Fail state `RunFailed`.
+ * `AnotherRunInProgress` (another run holds the run lock), and the Fail states `RunFailed` and
+ * `CompactionFailed` (the run was published; compacting closed raw partitions after it failed).
  */
-export const ELT_END_STATES = ['RunSucceeded', 'NothingNew', 'AnotherRunInProgress', 'RunFailed'] as const;
+export const ELT_END_STATES = [
+  'RunSucceeded',
+  'NothingNew',
+  'AnotherRunInProgress',
+  'RunFailed',
+  'CompactionFailed',
+] as const;
 export type EltEndState = (typeof ELT_END_STATES)[number];
 
 /** The task states that run an ELT step are named `Run-<step>` (`Run-plan`, `Run-load`, …). */

@@ -119,11 +119,20 @@ export class InProcessQueue {
     return true;
   }
 
-  /** Enqueues, waiting for space when the queue is full. */
-  async send(body: string): Promise<void> {
+  /** The sequence number of the message the last successful send enqueued (-1 before the first). */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /**
+   * Enqueues, waiting for space when the queue is full. `onSent` gets the message's sequence number at
+   * once, before anything can receive it.
+   */
+  async send(body: string, onSent?: (seq: number) => void): Promise<void> {
     while (!this.trySend(body)) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
+    onSent?.(this.nextSeq - 1);
   }
 
   /**

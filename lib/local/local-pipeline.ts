@@ -184,7 +184,7 @@ export class LocalPipeline {
         lines,
         this.clock,
       );
-      this.landing.settled(taken.map((l) => l.message.body));
+      this.landing.settled(taken.map((l) => l.message.seq));
     } catch (error) {
       // The queue has already let go of these messages: kept here, a later flush can still write them.
       this.deadLetters.unshift(...taken);
@@ -195,12 +195,12 @@ export class LocalPipeline {
 
 /**
  * Which delivered messages are not yet settled durably, by generation: {@link barrier} starts a new
- * generation and resolves when no message of an older one is left. Messages are known by their body (an
- * envelope with its own id, so unique).
+ * generation and resolves when no message of an older one is left. Messages are known by their sequence
+ * number in the queue (a number: hashing each body as a map key cost more than the rest of the bookkeeping).
  */
 class LandingTracker {
   private generation = 0;
-  private readonly pendingByBody = new Map<string, number>();
+  private readonly pendingBySeq = new Map<number, number>();
   /** Unsettled messages per generation, oldest generation first. */
   private readonly counts = new Map<number, number>();
   private waiters: { generation: number; resolve: () => void }[] = [];
@@ -210,13 +210,10 @@ class LandingTracker {
     return {
       trySend: (body) => {
         if (!queue.trySend(body)) return false;
-        this.sent(body);
+        this.sent(queue.lastSeq);
         return true;
       },
-      send: (body) => {
-        this.sent(body);
-        return queue.send(body);
-      },
+      send: (body) => queue.send(body, (seq) => this.sent(seq)),
     };
   }
 
@@ -225,15 +222,14 @@ class LandingTracker {
     return {
       invoke: async (batch, source) => {
         // Read before invoking: a worker invoker transfers the numbers' buffer away.
-        const bodies = batch.bodies;
-        const seqs = Array.from(batch.numbers.subarray(0, bodies.length));
+        const seqs = Array.from(batch.numbers.subarray(0, batch.bodies.length));
         const outcome = await inner.invoke(batch, source);
         const failures = outcome.response?.batchItemFailures ?? [];
         const failed = new Set(failures.map((f) => (f.itemIdentifier ? queue.seqOf(f.itemIdentifier) : -1)));
         // As the event source does: an identifier not in the batch fails the whole batch.
         const inBatch = new Set(seqs);
         if ([...failed].every((s) => s !== undefined && inBatch.has(s))) {
-          this.settled(bodies.filter((_, i) => !failed.has(seqs[i])));
+          this.settled(seqs.filter((seq) => !failed.has(seq)));
         }
         return outcome;
       },
@@ -247,11 +243,11 @@ class LandingTracker {
     return new Promise((resolve) => this.waiters.push({ generation, resolve }));
   }
 
-  settled(bodies: readonly string[]): void {
-    for (const body of bodies) {
-      const generation = this.pendingByBody.get(body);
+  settled(seqs: readonly number[]): void {
+    for (const seq of seqs) {
+      const generation = this.pendingBySeq.get(seq);
       if (generation === undefined) continue;
-      this.pendingByBody.delete(body);
+      this.pendingBySeq.delete(seq);
       const left = (this.counts.get(generation) ?? 1) - 1;
       if (left > 0) this.counts.set(generation, left);
       else this.counts.delete(generation);
@@ -263,8 +259,8 @@ class LandingTracker {
     for (const w of ready) w.resolve();
   }
 
-  private sent(body: string): void {
-    this.pendingByBody.set(body, this.generation);
+  private sent(seq: number): void {
+    this.pendingBySeq.set(seq, this.generation);
     this.counts.set(this.generation, (this.counts.get(this.generation) ?? 0) + 1);
   }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { catalogueCommand } from './commands/catalogue.js';
 import { compactCommand } from './commands/compact.js';
+import { oltpCommand } from './commands/oltp.js';
 import { costCommand } from './commands/cost.js';
 import { dataApiCommand } from './commands/dataapi.js';
 import { dbtCommand } from './commands/dbt.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     costCommand(),
     dataApiCommand(),
     dbtCommand(),
+    oltpCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }

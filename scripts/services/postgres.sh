@@ -5,7 +5,8 @@
 #   scripts/services/postgres.sh status print whether the server of this folder runs (exit 1 when it does not)
 #   scripts/services/postgres.sh url    print its URL
 # Listens on 127.0.0.1:${ELT_PG_PORT:-55432} only; data and log under .services/postgres (git-ignored). Tuned for
-# tests, not durability: fsync and synchronous commit are off.
+# tests, not durability: fsync and synchronous commit are off. wal_level is logical, for change data capture
+# (Debezium's replication slots): `up` restarts a server of this folder that runs with another wal_level.
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -56,7 +57,14 @@ up() {
   exec 9>"$base/.lock"
   flock 9
   bin="$(find_bin)"
-  if running; then echo "$url"; return; fi
+  if running; then
+    # Started by an earlier version of this script (without logical decoding): restart it with this one's settings.
+    wal="$("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc 'SHOW wal_level' 2>/dev/null || true)"
+    if [ -z "$wal" ] || [ "$wal" = logical ]; then echo "$url"; return; fi
+    echo "restarting the PostgreSQL of $data: it runs with wal_level=$wal, change data capture needs logical…" >&2
+    as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 9>&- </dev/null \
+      || { echo "could not stop the PostgreSQL of $data to restart it with wal_level=logical; see $log" >&2; exit 3; }
+  fi
   # Checked before anything is installed or started: a server this script did not start (another checkout's,
   # or another program) must not be taken for ours, nor make ours fail later with a bare "did not start".
   if port_taken; then
@@ -73,7 +81,7 @@ up() {
   fi
   [ "$(id -u)" = 0 ] && chown -R postgres "$base"
   as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null 2>&1 9>&- </dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20" start >/dev/null 2>&1 9>&- </dev/null \
     || { echo "PostgreSQL did not start; see $log" >&2; tail -n 20 "$log" >&2 || true; exit 3; }
   for _ in $(seq 1 60); do
     if "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q; then break; fi

@@ -3,7 +3,7 @@
 -- description: pipeline's own events (source elt.pipeline) are in stg_pipeline_events.
 -- test: unique event_id
 -- test: not_null event_id, bus_event_id, event_time, user_id, detail_type, source
--- test: accepted_values detail_type UserSignedUp|UserLoggedIn|PageViewed|ItemListed|BidCreated
+-- test: accepted_values detail_type UserSignedUp|UserLoggedIn|UserAccountClosed|PageViewed|ItemListed|BidCreated|ItemPriceChanged|AuctionClosed
 -- test: freshness loaded_at 48h
 -- sort_key: event_time
 -- materialized: incremental event_id

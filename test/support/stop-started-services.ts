@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../lib/package-paths.js';
+import { CHAOS_CONNECT_ENV } from './connect.js';
 import { CHAOS_KAFKA_ENV } from './kafka.js';
 
 const exec = promisify(execFile);
@@ -17,6 +18,9 @@ const SERVICES: readonly Service[] = [
   { name: 'PostgreSQL', script: 'postgres.sh', env: {} },
   { name: 'LocalStack', script: 'localstack.sh', env: {} },
   { name: 'MiniStack', script: 'ministack.sh', env: {} },
+  // Before the brokers they keep their state on: a worker stopping cleanly commits its offsets there.
+  { name: 'Kafka Connect', script: 'connect.sh', env: {} },
+  { name: 'Kafka Connect (chaos)', script: 'connect.sh', env: CHAOS_CONNECT_ENV },
   { name: 'Kafka', script: 'kafka.sh', env: {} },
   { name: 'Kafka (chaos)', script: 'kafka.sh', env: CHAOS_KAFKA_ENV },
 ];

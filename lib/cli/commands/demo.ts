@@ -123,15 +123,22 @@ export function demoCommand(): Command {
   });
 }
 
-/** The demo's Kafka pipeline: a fresh topic (unless --topic) and consumer group, so runs never mix. */
-function kafkaPipeline(options: DemoOptions, store: ObjectStore): () => Promise<KafkaPipeline> {
+/**
+ * A demo's Kafka pipeline: a fresh topic (unless --topic) and consumer group named `<prefix>-<time>`, so
+ * runs never mix.
+ */
+export function kafkaPipeline(
+  options: KafkaCliOptions,
+  store: ObjectStore,
+  prefix = 'elt-demo',
+): () => Promise<KafkaPipeline> {
   const stamp = `${Date.now()}`;
-  const topic = parseTopic(options.topic ?? `elt-demo-${stamp}`);
+  const topic = parseTopic(options.topic ?? `${prefix}-${stamp}`);
   return () =>
     new KafkaPipeline({
       brokers: parseBrokers(options.brokers),
       topic,
-      groupId: `elt-demo-${stamp}`,
+      groupId: `${prefix}-${stamp}`,
       store,
       batchSize: 10_000,
       batchWindowMs: 1000,

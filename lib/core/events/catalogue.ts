@@ -29,10 +29,17 @@ const uuid = { type: 'string', format: 'uuid', description: 'Producer-assigned i
 const userId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const sessionId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const itemId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+const bidId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const currency = { enum: ['USD', 'EUR', 'GBP'] } as const;
 const schemaVersion = { type: 'integer', minimum: 1 } as const;
 // Integers stay within what every hop represents exactly: JavaScript numbers (2^53 - 1) and BIGINT.
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const priceMinor = {
+  type: 'integer',
+  minimum: 0,
+  maximum: MAX_SAFE,
+  description: 'Price in minor units (cents).',
+} as const;
 
 /**
  * Builds a detail schema: the fields every event shares plus the type's own. Extra properties are allowed
@@ -112,6 +119,28 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
     },
   },
   {
+    source: SOURCES.users,
+    detailType: 'UserAccountClosed',
+    version: 1,
+    description:
+      'A user closed their account (kept, marked deleted); their open auctions closed with it, without a sale.',
+    schema: detailSchema(schemaId(SOURCES.users, 'UserAccountClosed', 1), ['reason'], {
+      reason: { enum: ['user_request', 'inactivity', 'policy_violation'] },
+      closedItemCount: {
+        type: 'integer',
+        minimum: 0,
+        maximum: MAX_SAFE,
+        description: 'Open auctions of the user closed in the same change.',
+      },
+    }),
+    example: {
+      eventId: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f60',
+      userId: 'u_2002',
+      reason: 'user_request',
+      closedItemCount: 1,
+    },
+  },
+  {
     source: SOURCES.web,
     detailType: 'PageViewed',
     version: 1,
@@ -180,6 +209,10 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
           description: 'Bid in minor units (cents).',
         },
         currency,
+        bidId: {
+          ...bidId,
+          description: "The bid's id in the marketplace database (absent from older producers).",
+        },
       },
     ),
     example: {
@@ -189,6 +222,60 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
       itemId: 'i_42',
       amountMinor: 3100,
       currency: 'EUR',
+      bidId: 'b_9001',
+    },
+  },
+  {
+    source: SOURCES.auctions,
+    detailType: 'ItemPriceChanged',
+    version: 1,
+    description: 'A seller changed the price of an open item that had no bid yet.',
+    schema: detailSchema(
+      schemaId(SOURCES.auctions, 'ItemPriceChanged', 1),
+      ['itemId', 'oldPriceMinor', 'newPriceMinor', 'currency'],
+      { itemId, oldPriceMinor: priceMinor, newPriceMinor: priceMinor, currency },
+    ),
+    example: {
+      eventId: '6b5a4938-2716-4f5e-8d4c-3b2a19080706',
+      userId: 'u_2002',
+      itemId: 'i_42',
+      oldPriceMinor: 2500,
+      newPriceMinor: 2200,
+      currency: 'EUR',
+    },
+  },
+  {
+    source: SOURCES.auctions,
+    detailType: 'AuctionClosed',
+    version: 1,
+    description:
+      'An auction ended: the highest bid won (null when there was none, or when the seller closed their account).',
+    schema: detailSchema(
+      schemaId(SOURCES.auctions, 'AuctionClosed', 1),
+      ['itemId', 'winningBidId', 'finalPriceMinor', 'currency', 'bidCount', 'reason'],
+      {
+        itemId,
+        winningBidId: { type: ['string', 'null'], pattern: bidId.pattern },
+        finalPriceMinor: {
+          type: ['integer', 'null'],
+          minimum: 1,
+          maximum: MAX_SAFE,
+          description: 'The winning bid in minor units (cents); null without a sale.',
+        },
+        currency,
+        bidCount: { type: 'integer', minimum: 0, maximum: MAX_SAFE, description: 'Bids the item received.' },
+        reason: { enum: ['ended', 'seller_account_closed'] },
+      },
+    ),
+    example: {
+      eventId: '8c7b6a59-4837-4261-9e0f-a1b2c3d4e5f6',
+      userId: 'u_2002',
+      itemId: 'i_42',
+      winningBidId: 'b_9001',
+      finalPriceMinor: 3100,
+      currency: 'EUR',
+      bidCount: 4,
+      reason: 'ended',
     },
   },
   {

@@ -75,6 +75,36 @@ export function dlqObjectKey(queue: string, partition: TimePartition, name: stri
   return key;
 }
 
+/** Table extracts of the marketplace database: `raw/source=oltp/table=…/dt=…/extract-….ndjson.gz`. */
+export const OLTP_EXTRACT_PREFIX = `${RAW_PREFIX}source=oltp/`;
+
+/**
+ * The deterministic name of a table extract object: a hash of what identifies its content (table, mode,
+ * first and last `(updated_at, key)`, the rows), so a rerun that reads the same rows writes the same key.
+ */
+export function oltpExtractObjectName(parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\n');
+  return `extract-${hash.digest('hex').slice(0, 32)}${OBJECT_SUFFIX}`;
+}
+
+/**
+ * The key of a table extract object, partitioned by the UTC date of the extract run. `table` comes from
+ * the extract's fixed table list, never from input.
+ */
+export function oltpExtractObjectKey(table: string, runAt: Date, name: string): string {
+  const key = `${OLTP_EXTRACT_PREFIX}table=${table}/dt=${timePartition(runAt).dt}/${name}`;
+  assertSafeKey(key);
+  return key;
+}
+
+/** The table and partition of a table extract key, or undefined when the key is not one. */
+export function parseOltpExtractKey(key: string): { table: string; dt: string; name: string } | undefined {
+  const m = /^raw\/source=oltp\/table=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/([^/]+\.ndjson\.gz)$/.exec(key);
+  if (!m) return undefined;
+  return { table: m[1]!, dt: m[2]!, name: m[3]! };
+}
+
 /** The prefix of the local Kafka landing's failure objects (all topics). */
 export const KAFKA_FAILURE_PREFIX = `${DLQ_PREFIX}queue=kafka-`;
 

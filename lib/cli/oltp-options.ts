@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openOltpDatabase, OltpUnavailableError, OltpUrlError } from '../adapters/oltp/oltp-database.js';
 import type { OltpDatabase } from '../core/oltp/ports.js';
@@ -7,7 +6,7 @@ import { CliError } from './output.js';
 
 /** The marketplace database when not told: the embedded one (PGlite) in the data directory. */
 export function defaultOltpDatabase(dataDir: string): string {
-  return `pglite:${join(new DataDir(dataDir).root, 'oltp')}`;
+  return `pglite:${new DataDir(dataDir).oltpRoot}`;
 }
 
 /** Adds `--database` (default `$ELT_OLTP_DATABASE`, else PGlite in the data directory). */

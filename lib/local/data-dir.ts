@@ -49,13 +49,19 @@ export class DataDir {
     return this;
   }
 
-  /** Deletes the store and the warehouse, keeping the directory. */
+  /** Deletes the store, the warehouse and the embedded marketplace database, keeping the directory. */
   async reset(): Promise<this> {
     await this.ensure();
     await rm(this.storeRoot, { recursive: true, force: true });
+    await rm(this.oltpRoot, { recursive: true, force: true });
     for (const f of ['warehouse.duckdb', 'warehouse.duckdb.wal'])
       await rm(join(this.root, f), { force: true });
     return this;
+  }
+
+  /** The embedded marketplace database (PGlite's data) of `elt oltp`. */
+  get oltpRoot(): string {
+    return join(this.root, 'oltp');
   }
 
   /** The object store in this directory. */

@@ -46,6 +46,11 @@ describe('elt oltp demo', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^reconciled: \d+ bids in the database, \d+ in the warehouse/);
     expect(again.stdout).toContain('✓ bid-ids');
+
+    // A second demo starts afresh, the embedded database included (it is part of the data directory).
+    const second = await runCli(['oltp', 'demo', '--data-dir', dataDir, '--transactions', '50', '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    expectReconciled(parsed(second.stdout), 50);
   }, 180_000);
 
   it('reconciles on PostgreSQL, and refuses to run over data it did not make', async () => {

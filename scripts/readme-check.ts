@@ -27,6 +27,7 @@ const README_PORTS: Readonly<Record<number, string>> = {
   4566: 'LocalStack',
   9092: 'Kafka',
   9093: 'the Kafka controller',
+  8083: 'Kafka Connect',
   55432: 'PostgreSQL',
   8080: 'elt serve',
 };

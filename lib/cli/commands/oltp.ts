@@ -3,7 +3,20 @@ import { dropPipelineTables } from '../../core/elt/elt-steps.js';
 import { loadModels } from '../../core/elt/sql-sources.js';
 import { describeReconciliation, reconcileOltp } from '../../core/oltp/reconcile.js';
 import { runWorkload } from '../../core/oltp/workload.js';
-import { runOltpDemo, type OltpDemoSummary } from '../../local/oltp-demo.js';
+import { randomBytes } from 'node:crypto';
+import {
+  OltpDemoCdcCleanupError,
+  OltpDemoCdcNeedsPostgresError,
+  OltpDemoCdcStalledError,
+  runOltpDemo,
+  type OltpDemoSummary,
+} from '../../local/oltp-demo.js';
+import {
+  CdcConfigError,
+  cdcDatabaseFromUrl,
+  ConnectorNotRunningError,
+  ConnectRequestError,
+} from '../../local/cdc/debezium.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
 import {
   openDataDir,
@@ -12,9 +25,9 @@ import {
   withWarehouseOption,
   type CommonOptions,
 } from '../context.js';
-import { parseBrokers, withKafkaOptions, type KafkaCliOptions } from '../kafka-options.js';
+import { parseBrokers, parseTopic, withKafkaOptions, type KafkaCliOptions } from '../kafka-options.js';
 import { kafkaPipeline } from './demo.js';
-import { openOltpForCli, withDatabaseOption } from '../oltp-options.js';
+import { defaultOltpDatabase, openOltpForCli, withDatabaseOption } from '../oltp-options.js';
 import { CliError, intInRange, n, Progress, secs } from '../output.js';
 import { oltpExtractCommand } from './oltp-extract.js';
 import { oltpRelayCommand } from './oltp-relay.js';
@@ -134,8 +147,50 @@ function oltpReconcileCommand(): Command {
 interface DemoCliOptions extends DatabaseOptions, KafkaCliOptions {
   readonly transactions: number;
   readonly seed: string;
-  readonly transport: 'local' | 'kafka';
+  readonly transport: 'local' | 'kafka' | 'cdc';
   readonly resetDatabase: boolean;
+  readonly connect: string;
+}
+
+/** Where `npm run connect:up` (scripts/services/connect.sh) serves Kafka Connect's REST API. */
+const DEFAULT_CONNECT_URL = 'http://127.0.0.1:8083';
+
+/** Refuses a database change data capture cannot read, before anything is made. */
+function cdcDatabaseUrl(options: DemoCliOptions): string {
+  const url = options.database ?? process.env.ELT_OLTP_DATABASE ?? defaultOltpDatabase(options.dataDir);
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new CliError(
+      `--transport cdc needs a PostgreSQL server with wal_level=logical (PGlite has no logical replication): pass --database postgres://user@host:port/db, e.g. the server of scripts/services/postgres.sh`,
+    );
+  try {
+    cdcDatabaseFromUrl(url);
+  } catch (error) {
+    throw new CliError((error as Error).message, { cause: error });
+  }
+  return url;
+}
+
+/** Fails in one line when Kafka Connect does not answer. */
+async function checkConnect(url: string): Promise<void> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError(`--connect must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new CliError(`--connect must be an http(s) URL, got ${JSON.stringify(url)}`);
+  const base = url.replace(/\/$/, '');
+  try {
+    const res = await fetch(`${base}/connectors`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    await res.arrayBuffer();
+  } catch (error) {
+    throw new CliError(
+      `Kafka Connect at ${base} did not answer (${(error as Error).message}): start it with npm run connect:up`,
+      { cause: error },
+    );
+  }
 }
 
 function oltpDemoCommand(): Command {
@@ -155,10 +210,16 @@ function oltpDemoCommand(): Command {
           .addOption(
             new Option(
               '--transport <transport>',
-              'local: the outbox relay publishes to the in-process bus; kafka: to a topic of a real Kafka broker (--brokers), landed by a consumer group',
+              'local: the outbox relay publishes to the in-process bus; kafka: to a topic of a real Kafka broker (--brokers), landed by a consumer group; cdc: no relay, Debezium on Kafka Connect (--connect) reads the outbox rows from the write-ahead log of a PostgreSQL --database into such a topic',
             )
-              .choices(['local', 'kafka'])
+              .choices(['local', 'kafka', 'cdc'])
               .default('local'),
+          )
+          .addOption(
+            new Option(
+              '--connect <url>',
+              "with --transport cdc: Kafka Connect's REST API, with Debezium's PostgreSQL connector (npm run connect:up)",
+            ).default(DEFAULT_CONNECT_URL),
           )
           .option(
             '--reset-database',
@@ -170,19 +231,26 @@ function oltpDemoCommand(): Command {
   );
   withKafkaOptions(
     command,
-    'with --transport kafka: the topic (default: a new elt-oltp-<time> topic of 3 partitions)',
+    'with --transport kafka or cdc: the topic (default: a new elt-oltp-<time> or elt-oltp-cdc-<id> topic of 3 partitions)',
   );
   return command.action(async (options: DemoCliOptions) => {
+    const cdc = options.transport === 'cdc';
+    // Refused before the data directory is touched: PGlite cannot be captured, Connect must answer.
+    const cdcUrl = cdc ? cdcDatabaseUrl(options) : undefined;
+    if (options.transport !== 'local') parseBrokers(options.brokers);
+    if (cdc) await checkConnect(options.connect);
     const progress = new Progress(true);
     const ctx = await openLocal(options, { reset: true });
     let summary: OltpDemoSummary;
     try {
-      if (options.transport === 'kafka') parseBrokers(options.brokers);
       await dropPipelineTables(ctx.warehouse, loadModels());
       const db = await openOltpForCli(options.database, options.dataDir);
+      // One id names this run's topic, connector, replication slot and publication, so runs never mix.
+      const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+      const topic = cdc ? parseTopic(options.topic ?? `elt-oltp-cdc-${runId}`) : undefined;
       if (!options.json)
         process.stderr.write(
-          `elt oltp demo: ${n(options.transactions)} transactions, seed ${options.seed}, ${db.description} → ${options.transport === 'kafka' ? `Kafka at ${options.brokers} → ` : ''}${ctx.dataDir.root}, warehouse ${ctx.warehouse.describe()}\n`,
+          `elt oltp demo: ${n(options.transactions)} transactions, seed ${options.seed}, ${db.description} → ${cdc ? `Debezium on Kafka Connect at ${options.connect} → ` : ''}${options.transport !== 'local' ? `Kafka at ${options.brokers}${topic ? ` (topic ${topic})` : ''} → ` : ''}${ctx.dataDir.root}, warehouse ${ctx.warehouse.describe()}\n`,
         );
       try {
         summary = await runOltpDemo({
@@ -198,13 +266,33 @@ function oltpDemoCommand(): Command {
           ...(options.transport === 'kafka'
             ? { startPipeline: kafkaPipeline(options, ctx.store, 'elt-oltp') }
             : {}),
+          ...(cdc && topic && cdcUrl
+            ? {
+                startPipeline: kafkaPipeline({ ...options, topic }, ctx.store, 'elt-oltp-cdc'),
+                cdc: {
+                  connectUrl: options.connect.replace(/\/$/, ''),
+                  database: cdcDatabaseFromUrl(cdcUrl),
+                  topic,
+                  runId,
+                },
+              }
+            : {}),
           onProgress: (stage, message) => progress.update(`[${stage}] ${message}`),
         });
       } finally {
         await db.close();
       }
     } catch (error) {
-      if (error instanceof KafkaUnavailableError) throw new CliError(error.message, { cause: error });
+      if (
+        error instanceof KafkaUnavailableError ||
+        error instanceof OltpDemoCdcNeedsPostgresError ||
+        error instanceof OltpDemoCdcStalledError ||
+        error instanceof OltpDemoCdcCleanupError ||
+        error instanceof ConnectRequestError ||
+        error instanceof ConnectorNotRunningError ||
+        error instanceof CdcConfigError
+      )
+        throw new CliError(error.message, { cause: error });
       throw error;
     } finally {
       progress.done();
@@ -217,11 +305,16 @@ function oltpDemoCommand(): Command {
         [
           '',
           `  transactions   ${n(summary.transactions)} (${n(summary.committed)} committed, ${n(summary.rejected)} rejected by a business rule)`,
-          `  outbox         ${n(summary.outboxEvents)} events; relayed ${n(summary.relayed)}, quarantined ${n(summary.relayQuarantined)}`,
+          `  outbox         ${n(summary.outboxEvents)} events; relayed ${n(summary.relayed)}, quarantined ${n(summary.relayQuarantined)}${summary.captured !== undefined ? ` (change data capture: the rows stay unsent in the table)` : ''}`,
+          ...(summary.captured !== undefined
+            ? [
+                `  captured       ${n(summary.captured)} outbox rows from the WAL by connector ${summary.connector} (removed, with its replication slot and publication)`,
+              ]
+            : []),
           `  landed         ${n(summary.landedEvents)} events`,
           `  extracted      ${n(summary.extractedRows)} rows in ${n(summary.extractObjects)} objects`,
           `  warehouse      run ${summary.run.runId}: ${summary.run.status}, ${n(summary.run.eventsLoaded)} events loaded`,
-          `  took           ${secs(summary.durationMs)} (workload ${secs(summary.workloadMs)}, relay + land ${secs(summary.relayAndLandMs)}, extract ${secs(summary.extractMs)}, ELT ${secs(summary.eltMs)}, reconcile ${secs(summary.reconcileMs)})`,
+          `  took           ${secs(summary.durationMs)} (workload ${secs(summary.workloadMs)}, ${summary.transport === 'cdc' ? 'capture + land' : 'relay + land'} ${secs(summary.relayAndLandMs)}, extract ${secs(summary.extractMs)}, ELT ${secs(summary.eltMs)}, reconcile ${secs(summary.reconcileMs)})`,
           '',
           describeReconciliation(summary.reconciliation)
             .split('\n')

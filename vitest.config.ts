@@ -10,6 +10,7 @@ const SERVICE_DIRECTORIES = [
   'test/chaos',
   'test/e2e',
   'test/dbt',
+  'test/oltp',
 ];
 
 /**

@@ -2,6 +2,8 @@
 # A PostgreSQL server for the tests and for users (`elt run --warehouse postgres://…`), without Docker.
 #   scripts/services/postgres.sh up     start it (installing Debian's postgresql if missing), print its URL
 #   scripts/services/postgres.sh down   stop it
+#   scripts/services/postgres.sh crash  stop it at once, as a crash does (immediate shutdown: no checkpoint, every
+#                                        connection cut; the next `up` recovers from the WAL), for failure tests
 #   scripts/services/postgres.sh status print whether the server of this folder runs (exit 1 when it does not)
 #   scripts/services/postgres.sh url    print its URL
 # Listens on 127.0.0.1:${ELT_PG_PORT:-55432} only; data and log under .services/postgres (git-ignored). Tuned for
@@ -98,6 +100,12 @@ down() {
   echo "stopped"
 }
 
+crash() {
+  bin="$(find_bin)"
+  [ -n "$bin" ] && [ -d "$data" ] && as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+  echo "stopped at once"
+}
+
 status() {
   bin="$(find_bin)"
   if running; then echo "PostgreSQL runs on 127.0.0.1:$port (data: $data)"
@@ -107,7 +115,8 @@ status() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  crash) crash ;;
   status) status ;;
   url) echo "$url" ;;
-  *) echo "usage: $0 up|down|status|url" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|crash|status|url" >&2; exit 2 ;;
 esac

@@ -149,6 +149,12 @@ export class PostgresOltpDatabase implements OltpDatabase {
   async transaction<T>(work: (tx: OltpSql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
+    // A checked-out client whose connection drops (the server restarted) emits 'error'; unheard, it would
+    // end the process. The statement in flight rejects with the same error, and the client is discarded.
+    const dropped = (): void => {
+      broken = true;
+    };
+    client.on('error', dropped);
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -168,6 +174,7 @@ export class PostgresOltpDatabase implements OltpDatabase {
       }
       throw error;
     } finally {
+      client.off('error', dropped);
       client.release(broken);
     }
   }

@@ -1,6 +1,7 @@
 -- description: One row per product event, deduplicated on the producer's idempotency key (detail.eventId).
 -- description: A republished event has a new bus id but the same eventId; the earliest copy wins. The
--- description: pipeline's own events (source elt.pipeline) are in stg_pipeline_events.
+-- description: pipeline's own events (source elt.pipeline) are in stg_pipeline_events, the marketplace
+-- description: database's table extracts (source oltp) in stg_oltp_rows.
 -- test: unique event_id
 -- test: not_null event_id, bus_event_id, event_time, user_id, detail_type, source
 -- test: accepted_values detail_type UserSignedUp|UserLoggedIn|UserAccountClosed|PageViewed|ItemListed|BidCreated|ItemPriceChanged|AuctionClosed
@@ -41,6 +42,6 @@ from (
       order by event_time, id
     ) as copy_number
   from {{ source('raw_events') }}
-  where source <> 'elt.pipeline'
+  where source <> 'elt.pipeline' and source <> 'oltp'
 ) ranked
 where copy_number = 1

@@ -106,7 +106,7 @@ describe('dbt build of the exported project', () => {
     const dbtTests = Object.values(manifest.nodes)
       .filter((node) => node.resource_type === 'test')
       .map((node) => {
-        const kind = node.test_metadata?.name === 'elt_freshness' ? 'freshness' : node.test_metadata?.name;
+        const kind = node.test_metadata?.name.replace(/^elt_/, '');
         return `${kind}(${node.attached_node?.replace(/^model\.elt\./, '')}.${node.column_name})`;
       })
       .sort();

@@ -6,6 +6,7 @@ import { OLTP_EXTRACT_PREFIX } from '../../lib/core/landing/object-keys.js';
 import {
   EXTRACT_TABLES,
   extractTables,
+  type ExtractEnvelope,
   type ExtractLine,
   type ExtractMode,
   type ExtractTable,
@@ -162,7 +163,15 @@ describe('table extracts on PostgreSQL with concurrent writers', () => {
     // Writers went on while extracts ran: several runs found rows.
     expect(runs.filter((r) => !/:0\/0\/0$/.test(r)).length, runs.join(' ')).toBeGreaterThan(3);
 
-    const lines = await readRecords<ExtractLine>(store, OLTP_EXTRACT_PREFIX);
+    const envelopes = await readRecords<ExtractEnvelope>(store, OLTP_EXTRACT_PREFIX);
+    // The same version read twice carries the same envelope id (the warehouse keeps one line per id).
+    const idOf = new Map<string, string>();
+    for (const e of envelopes) {
+      const version = `${e.detail.table} ${e.detail.key} ${e.detail.updated_at}`;
+      expect(idOf.get(version) ?? e.id, version).toBe(e.id);
+      idOf.set(version, e.id);
+    }
+    const lines: ExtractLine[] = envelopes.map((e) => e.detail);
     for (const table of ['users', 'items', 'bids'] as const) {
       const latest = new Map<string, ExtractLine>();
       for (const line of lines.filter((l) => l.table === table)) {

@@ -490,7 +490,7 @@ export async function testRun(ctx: EltContext, state: RunState): Promise<RunStat
   for (const model of orderModels(ctx.models)) {
     for (const test of model.tests) {
       const [row] = await ctx.warehouse.query(
-        renderDataTest(buildTable(model.name), test, ctx.warehouse.dialect),
+        renderDataTest(buildTable(model.name), test, ctx.warehouse.dialect, buildTable),
       );
       tests.push({
         name: describeDataTest(model.name, test),

@@ -12,7 +12,21 @@ export type DataTest =
    * The newest value of a timestamp column is at most `hours` old (checked only when there are rows). A
    * warning, never a failure: it says data stopped arriving, not that the run built a wrong table.
    */
-  | { readonly kind: 'freshness'; readonly column: string; readonly hours: number };
+  | { readonly kind: 'freshness'; readonly column: string; readonly hours: number }
+  /**
+   * Referential integrity as of a time: every non-null `column` has a row of the type 2 dimension `to`
+   * (columns `valid_from`, `valid_to`) with `field` equal to it, valid at the row's `at` column. Event times
+   * have whole seconds, so validity is compared by the second: the version that counts is the one valid at
+   * the end of `at`'s second (a version written in the same second as the event, e.g. in the event's own
+   * transaction, is valid at it).
+   */
+  | {
+      readonly kind: 'relationships_as_of';
+      readonly column: string;
+      readonly at: string;
+      readonly to: string;
+      readonly field: string;
+    };
 
 /** A SQL model: one file, one table, built from a SELECT. */
 export interface Model {
@@ -52,7 +66,8 @@ const KNOWN_MACROS =
 /**
  * Parses a model file. Header lines: `-- description: …` and `-- test: unique <col>`,
  * `-- test: not_null <col>[, <col>…]`, `-- test: accepted_values <col> <v1>|<v2>|…`,
- * `-- test: freshness <timestamp col> <hours>h`.
+ * `-- test: freshness <timestamp col> <hours>h`,
+ * `-- test: relationships_as_of <col> <timestamp col> <dimension model>.<key col>`.
  */
 export function parseModel(name: string, text: string): Model {
   identifier(name, 'model name');
@@ -103,10 +118,25 @@ export function parseModel(name: string, text: string): Model {
       const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+([1-9][0-9]{0,5})h$/.exec(args);
       if (!m) throw new ModelDefinitionError(name, `freshness needs "<column> <hours>h", got "${args}"`);
       tests.push({ kind, column: identifier(m[1]!, `column in test of ${name}`), hours: Number(m[2]) });
+    } else if (kind === 'relationships_as_of') {
+      const m = /^(\S+)\s+(\S+)\s+([^\s.]+)\.(\S+)$/.exec(args);
+      if (!m)
+        throw new ModelDefinitionError(
+          name,
+          `relationships_as_of needs "<column> <timestamp column> <model>.<column>", got "${args}"`,
+        );
+      const what = `column in test of ${name}`;
+      tests.push({
+        kind,
+        column: identifier(m[1]!, what),
+        at: identifier(m[2]!, what),
+        to: identifier(m[3]!, `model in test of ${name}`),
+        field: identifier(m[4]!, what),
+      });
     } else {
       throw new ModelDefinitionError(
         name,
-        `unknown test "${kind}" (known: unique, not_null, accepted_values, freshness)`,
+        `unknown test "${kind}" (known: unique, not_null, accepted_values, freshness, relationships_as_of)`,
       );
     }
   }
@@ -114,6 +144,8 @@ export function parseModel(name: string, text: string): Model {
   for (const m of text.matchAll(MACRO)) {
     if (m[1] === 'ref') dependsOn.add(parseArgs(name, m[2]!)[0] ?? '');
   }
+  // A test reads its dimension after the dimension is built (and names no model it cannot find).
+  for (const t of tests) if (t.kind === 'relationships_as_of' && t.to !== name) dependsOn.add(t.to);
   return {
     name,
     description: description.join(' '),
@@ -260,9 +292,15 @@ export function renderModel(
 
 /**
  * The SQL of a data test: a query returning one row with `failures`, the count of offending rows (for
- * freshness, 1 when the newest row is too old).
+ * freshness, 1 when the newest row is too old). `model` is the table tested; `tableOf` names the table
+ * of another model a test reads (relationships_as_of), by default the model's own name.
  */
-export function renderDataTest(model: string, test: DataTest, dialect: Dialect): string {
+export function renderDataTest(
+  model: string,
+  test: DataTest,
+  dialect: Dialect,
+  tableOf: (model: string) => string = identifier,
+): string {
   const t = identifier(model);
   const c = identifier(test.column);
   switch (test.kind) {
@@ -275,14 +313,20 @@ export function renderDataTest(model: string, test: DataTest, dialect: Dialect):
       return `SELECT COUNT(*) AS failures FROM ${t} WHERE ${c} NOT IN (${test.values.map(sqlLiteral).join(', ')})`;
     case 'freshness':
       return `SELECT CASE WHEN COUNT(*) > 0 AND MAX(${c}) < ${dialect.nowUtc} - INTERVAL ${sqlLiteral(`${test.hours} hours`)} THEN 1 ELSE 0 END AS failures FROM ${t}`;
+    case 'relationships_as_of': {
+      const d = tableOf(test.to);
+      const at = `date_trunc('second', f.${identifier(test.at)})`;
+      return `SELECT COUNT(*) AS failures FROM ${t} f WHERE f.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${d} d WHERE d.${identifier(test.field)} = f.${c} AND date_trunc('second', d.valid_from) <= ${at} AND (d.valid_to IS NULL OR date_trunc('second', d.valid_to) > ${at}))`;
+    }
   }
 }
 
 /** A short name for a test, e.g. `unique(stg_events.event_id)`. */
 export function describeDataTest(model: string, test: DataTest): string {
-  return test.kind === 'freshness'
-    ? `freshness(${model}.${test.column} ≤ ${test.hours}h)`
-    : `${test.kind}(${model}.${test.column})`;
+  if (test.kind === 'freshness') return `freshness(${model}.${test.column} ≤ ${test.hours}h)`;
+  if (test.kind === 'relationships_as_of')
+    return `relationships_as_of(${model}.${test.column} → ${test.to}.${test.field} at ${test.at})`;
+  return `${test.kind}(${model}.${test.column})`;
 }
 
 function parseArgs(model: string, raw: string): string[] {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ELT_EVENT_SOURCE } from '../events/catalogue.js';
 import { timePartition } from '../events/event-time.js';
-import { OBJECT_SUFFIX, RAW_PREFIX, parseRawKey } from '../landing/object-keys.js';
+import { OBJECT_SUFFIX, RAW_PREFIX, isRawLoadKey, parseRawKey } from '../landing/object-keys.js';
 import type { ObjectInfo, ObjectStore } from '../ports.js';
 
 /**
@@ -95,8 +95,9 @@ export interface RawListingOptions {
 /**
  * The raw objects a plan considers: those written since the watermark (all without one), less those the
  * last published run already saw, which are returned apart (`seen`): they are still inside the margin, and
- * the watermark this plan leaves must remember them too, or the plan after it counts them as new. With a lateness
- * bound it lists, per source and detail-type, only the partitions from `since − lateness` on (S3
+ * the watermark this plan leaves must remember them too, or the plan after it counts them as new. Table
+ * extract objects (`raw/source=oltp/table=…/dt=…/`) are candidates too. With a lateness
+ * bound it lists, per source and detail-type (or table), only the partitions from `since − lateness` on (S3
  * `StartAfter` on the key, so partitions of future event times are listed too); otherwise all of `raw/`.
  */
 export async function listRawCandidates(
@@ -109,7 +110,7 @@ export async function listRawCandidates(
   let listed = 0;
   const keep = (o: ObjectInfo): void => {
     listed++;
-    if (!o.key.endsWith(OBJECT_SUFFIX) || !parseRawKey(o.key)) return;
+    if (!o.key.endsWith(OBJECT_SUFFIX) || !isRawLoadKey(o.key)) return;
     // An object whose time the store does not know is always a candidate: the ledger decides.
     if (since && o.lastModified && o.lastModified.getTime() < since.getTime()) return;
     if (options.seen?.has(o.key)) seen.push(o);
@@ -130,10 +131,14 @@ export async function listRawCandidates(
   return { objects, seen, listed };
 }
 
-/** Whether a raw object holds product events, not the pipeline's own (ELT run outcomes). */
+/**
+ * Whether a raw object holds product data, not the pipeline's own events (ELT run outcomes): product
+ * events, or a table extract of the marketplace database.
+ */
 export function isProductObject(key: string): boolean {
   const parsed = parseRawKey(key);
-  return parsed !== undefined && parsed.source !== ELT_EVENT_SOURCE;
+  if (parsed) return parsed.source !== ELT_EVENT_SOURCE;
+  return isRawLoadKey(key);
 }
 
 /** The prefix of a compacted object's name (lib/core/elt/compaction.ts); the rest hashes the keys it replaces. */

@@ -130,3 +130,12 @@ export function parseRawKey(
   if (!m) return undefined;
   return { source: m[1]!, detailType: m[2]!, dt: m[3]!, hour: m[4]!, name: m[5]! };
 }
+
+/**
+ * Whether the ELT loads the object at `key` into raw_events: a landed event object ({@link parseRawKey}) or a
+ * table extract object ({@link parseOltpExtractKey}), whose lines are envelopes too. Only event objects are
+ * bus events (replayed, compacted by hour): code about those uses {@link parseRawKey} alone.
+ */
+export function isRawLoadKey(key: string): boolean {
+  return parseRawKey(key) !== undefined || parseOltpExtractKey(key) !== undefined;
+}

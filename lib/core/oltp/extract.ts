@@ -26,8 +26,14 @@
  * the two leaves the old watermark, and the next run reads the same rows again and writes them under the
  * same key (the name hashes the table, mode, range and rows), so the store holds no copy and the ELT's
  * ledger, which loads a key once, loads them once. A line repeated across objects (a rerun that read more
- * rows, a snapshot) is the same version of the same row: consumers keep the latest `updated_at` per key.
+ * rows, a snapshot) is the same version of the same row, with the same envelope id: consumers keep one
+ * line per `(table, key, updated_at)` (the warehouse's stg_oltp_rows).
+ *
+ * Each line is an event envelope ({@link ExtractEnvelope}: source `oltp`, detail-type the table, time the
+ * row's `updated_at` to the second, the row version as its detail), so the ELT loads extract objects into
+ * raw_events with the bus's events, through the same ledger, on every warehouse.
  */
+import { createHash } from 'node:crypto';
 import { gzipNdjson } from '../landing/ndjson-gzip.js';
 import { oltpExtractObjectKey, oltpExtractObjectName } from '../landing/object-keys.js';
 import type { Clock, ObjectStore } from '../ports.js';
@@ -106,7 +112,7 @@ export interface ExtractWatermark extends ExtractPosition {
 export type ExtractMode = 'incremental' | 'snapshot';
 
 /**
- * One line of an extract object, keys in this order, e.g.
+ * The detail of one line of an extract object ({@link ExtractEnvelope}), keys in this order, e.g.
  * `{"table":"items","op":"upsert","key":"i1","updated_at":"2026-12-03T10:01:10.000000Z","extracted_at":"2026-12-03T10:02:00.000000Z","mode":"incremental","row":{"item_id":"i1",…,"price_minor":1800,…}}`.
  */
 export interface ExtractLine {
@@ -126,6 +132,44 @@ export interface ExtractLine {
   readonly row: Record<string, unknown>;
 }
 
+/** The envelope `source` of extract lines (and the `source=` of their keys). */
+export const EXTRACT_SOURCE = 'oltp';
+
+/**
+ * One line of an extract object as written: an event envelope with the row version as its detail, e.g.
+ * `{"version":"0","id":"5f0c…","detail-type":"items","source":"oltp","account":"000000000000","time":"2026-12-03T10:01:10Z","region":"local","resources":[],"detail":{…}}`.
+ */
+export interface ExtractEnvelope {
+  readonly version: '0';
+  /** UUID-shaped, from sha256 of (table, key, updated_at): the same row version always has the same id. */
+  readonly id: string;
+  readonly 'detail-type': ExtractTable;
+  readonly source: typeof EXTRACT_SOURCE;
+  readonly account: string;
+  /** The row's `updated_at` truncated to whole seconds, as envelopes write time: `YYYY-MM-DDTHH:MM:SSZ`. */
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly [];
+  readonly detail: ExtractLine;
+}
+
+/** The envelope account of extract lines unless told. */
+export const DEFAULT_EXTRACT_ACCOUNT = '000000000000';
+/** The envelope region of extract lines unless told. */
+export const DEFAULT_EXTRACT_REGION = 'local';
+
+/** The envelope id of a row version: sha256 of (table, key, updated_at), written as a UUID. */
+export function extractLineId(table: string, key: string, updatedAt: string): string {
+  const h = createHash('sha256')
+    .update(table)
+    .update('\n')
+    .update(key)
+    .update('\n')
+    .update(updatedAt)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Options of {@link extractTables}. */
 export interface ExtractOptions {
   /** The tables to read; all when absent. Each must be one of {@link EXTRACT_TABLE_NAMES}. */
@@ -138,6 +182,10 @@ export interface ExtractOptions {
   readonly settleSeconds?: number;
   /** Progress lines, one per object written. */
   readonly onProgress?: (message: string) => void;
+  /** The envelope `account` of the lines. @default '000000000000' */
+  readonly account?: string;
+  /** The envelope `region` of the lines. @default 'local' */
+  readonly region?: string;
 }
 
 /** What an extract did for one table. */
@@ -205,6 +253,8 @@ export async function extractTables(
     settledBefore: microsTime(new Date(runAt.getTime() - Math.round(settleSeconds * 1000))),
     batchRows,
     onProgress: options.onProgress ?? (() => undefined),
+    account: options.account ?? DEFAULT_EXTRACT_ACCOUNT,
+    region: options.region ?? DEFAULT_EXTRACT_REGION,
   };
   await assertTablesExist(db, tables);
   const reports: TableExtractReport[] = [];
@@ -268,6 +318,8 @@ interface Run {
   readonly settledBefore: string;
   readonly batchRows: number;
   readonly onProgress: (message: string) => void;
+  readonly account: string;
+  readonly region: string;
 }
 
 /** One row as the page query returns it. */
@@ -421,9 +473,20 @@ async function writePage(
       mode: run.mode,
       row,
     };
+    const envelope: ExtractEnvelope = {
+      version: '0',
+      id: extractLineId(table, r.k, r.u),
+      'detail-type': table,
+      source: EXTRACT_SOURCE,
+      account: run.account,
+      time: `${r.u.slice(0, 19)}Z`,
+      region: run.region,
+      resources: [],
+      detail: line,
+    };
     const rowText = JSON.stringify(row);
     rowTexts.push(rowText);
-    lines.push(JSON.stringify(line));
+    lines.push(JSON.stringify(envelope));
   }
   const first = rows[0]!;
   const last = rows.at(-1)!;

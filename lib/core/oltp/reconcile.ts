@@ -57,12 +57,50 @@ const OLTP_BID_IDS = 'SELECT bid_id, amount_minor FROM bids';
 const WAREHOUSE_BID_IDS = `
 SELECT item_id, user_id, amount_minor, detail FROM stg_events WHERE detail_type = 'BidCreated'`;
 
+// Users and items, business columns as text (timestamps as the database's text of a UTC timestamp).
+const OLTP_USERS = `
+SELECT user_id AS k, display_name, country, channel,
+       CAST(signed_up_at AT TIME ZONE 'UTC' AS TEXT) AS signed_up_at, deleted_at IS NOT NULL AS is_deleted
+FROM users`;
+
+const WAREHOUSE_USERS = `
+SELECT user_id AS k, display_name, country, channel,
+       CAST(signed_up_at AS VARCHAR) AS signed_up_at, is_deleted
+FROM dim_users WHERE is_current`;
+
+const OLTP_ITEMS = `
+SELECT item_id AS k, seller_id, title, category, price_minor, currency, status,
+       CAST(listed_at AT TIME ZONE 'UTC' AS TEXT) AS listed_at,
+       CAST(closed_at AT TIME ZONE 'UTC' AS TEXT) AS closed_at, deleted_at IS NOT NULL AS is_deleted
+FROM items`;
+
+const WAREHOUSE_ITEMS = `
+SELECT item_id AS k, seller_id, title, category, price_minor, currency, status,
+       CAST(listed_at AS VARCHAR) AS listed_at, CAST(closed_at AS VARCHAR) AS closed_at, is_deleted
+FROM dim_items WHERE is_current`;
+
+const USER_COLUMNS = ['display_name', 'country', 'channel', 'signed_up_at', 'is_deleted'] as const;
+const ITEM_COLUMNS = [
+  'seller_id',
+  'title',
+  'category',
+  'price_minor',
+  'currency',
+  'status',
+  'listed_at',
+  'closed_at',
+  'is_deleted',
+] as const;
+
 /**
  * Compares the warehouse with the marketplace database, from both sides' own records:
  * - `bids-by-day`: bids per UTC day and currency, their count and the sum of their amounts, from the
  *   BidCreated events in the warehouse (stg_events) against the `bids` table;
  * - `bid-ids`: every committed bid is in the warehouse once, and nothing else is (by the event's
- *   `detail.bidId`), naming the bids that differ.
+ *   `detail.bidId`), naming the bids that differ;
+ * - `users`, `items`: the current rows of the dimensions dim_users and dim_items (built from the table
+ *   extracts) equal the tables, column by column (business columns, soft deletion), naming the keys that
+ *   differ. The extracts must have read the tables after their last change for these to pass.
  */
 export async function reconcileOltp(
   db: OltpDatabase,
@@ -108,8 +146,51 @@ export async function reconcileOltp(
       oltpIds,
       warehouseIds,
     ),
+    compare(
+      'users',
+      `the current dim_users row of every user equals the users table (${USER_COLUMNS.join(', ')})`,
+      rowsByKey((await db.query<Row>(OLTP_USERS)).rows, USER_COLUMNS),
+      rowsByKey(await warehouse.query(WAREHOUSE_USERS), USER_COLUMNS),
+    ),
+    compare(
+      'items',
+      `the current dim_items row of every item equals the items table (${ITEM_COLUMNS.join(', ')})`,
+      rowsByKey((await db.query<Row>(OLTP_ITEMS)).rows, ITEM_COLUMNS),
+      rowsByKey(await warehouse.query(WAREHOUSE_ITEMS), ITEM_COLUMNS),
+    ),
   ];
   return { reconciled: checks.every((c) => c.ok), checks, oltpBids, warehouseBids };
+}
+
+/** Rows by their `k` column, each as `column=value` text in one form for both sides; a repeated key is a difference. */
+function rowsByKey(rows: readonly Row[], columns: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const key = String(r.k);
+    const text = columns.map((c) => `${c}=${valueText(r[c])}`).join(' ');
+    const seen = out.get(key);
+    out.set(key, seen ? `${seen} and again` : text);
+  }
+  return out;
+}
+
+/**
+ * A value as comparable text: timestamps (a Date, or a database's timestamp text with 0 to 6 fraction
+ * digits) as `YYYY-MM-DD HH:MM:SS.ffffff`, booleans as true/false, numbers (bigint too) as digits.
+ */
+function valueText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date)
+    return `${value.toISOString().slice(0, 10)} ${value.toISOString().slice(11, 23)}000`;
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  const text = String(value);
+  // int8 columns come back as text from some drivers.
+  if (/^-?[0-9]{1,19}$/.test(text)) return text;
+  if (text === 't' || text === 'f') return text === 't' ? 'true' : 'false';
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:Z|\+00(?::?00)?)?$/.exec(text);
+  if (m) return `${m[1]} ${m[2]}.${(m[3] ?? '').padEnd(6, '0')}`;
+  return JSON.stringify(text);
 }
 
 function figures(bids: unknown, amount: unknown): string {

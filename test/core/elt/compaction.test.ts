@@ -17,6 +17,7 @@ import { createEventValidator } from '../../../lib/core/events/validator.js';
 import { landBatch } from '../../../lib/core/landing/land-batch.js';
 import { RAW_PREFIX } from '../../../lib/core/landing/object-keys.js';
 import type { Clock } from '../../../lib/core/ports.js';
+import { gzipNdjson } from '../../../lib/core/landing/ndjson-gzip.js';
 import { envelope } from '../../support/envelopes.js';
 import { useTempDirs } from '../../support/temp-dir.js';
 
@@ -168,6 +169,40 @@ describe('compactRaw', () => {
     expect((await p.run()).objectsLoaded).toBe(0);
     expect(await p.raw()).toEqual({ rows: 60, ids: 60 });
     expect(await p.stored()).toBe(60);
+  });
+
+  it('leaves table extract objects as they are (already pages of up to 10,000 rows), with or without a lookback', async () => {
+    const p = await setup();
+    for (const b of batches(2, 10)) await p.land(b);
+    const extracts = [
+      'raw/source=oltp/table=users/dt=2026-11-01/extract-a.ndjson.gz',
+      'raw/source=oltp/table=users/dt=2026-11-01/extract-b.ndjson.gz',
+    ];
+    for (const [i, k] of extracts.entries()) {
+      const t = '2026-11-01T10:00:00.000000Z';
+      const row = { user_id: `u_x${i}`, display_name: 'X', country: 'DE', channel: 'web', signed_up_at: t };
+      const line = {
+        ...{ version: '0', id: uuid(900 + i), 'detail-type': 'users', source: 'oltp', account: '0' },
+        ...{ time: '2026-11-01T10:00:00Z', region: 'local', resources: [] },
+        detail: {
+          table: 'users',
+          op: 'upsert',
+          key: row.user_id,
+          updated_at: t,
+          extracted_at: t,
+          mode: 'incremental',
+          row,
+        },
+      };
+      await p.store.put(k, await gzipNdjson([JSON.stringify(line)]));
+    }
+    // The ELT loads them with the events (and its ledger keeps them from loading twice).
+    expect((await p.run()).eventsLoaded).toBe(22);
+    const full = await p.compact();
+    expect(full).toMatchObject({ compactedPartitions: 2, objectsBefore: 4, objectsAfter: 2 });
+    const recent = await p.compact({ lookbackHours: 24 * 30 });
+    expect(recent).toMatchObject({ compactedPartitions: 0, objectsBefore: 2 });
+    expect((await p.keys()).filter((k) => k.includes('source=oltp'))).toEqual(extracts);
   });
 
   it('leaves open partitions alone: an hour is closed only after the lateness', async () => {

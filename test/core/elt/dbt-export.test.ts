@@ -32,7 +32,7 @@ function schemaTests(yml: string): string[] {
     const c = /^ {6}- name: (\w+)$/.exec(line);
     if (c) column = c[1]!;
     const t = /^ {10}- (\w+):?$/.exec(line);
-    if (t) out.push(`${t[1] === 'elt_freshness' ? 'freshness' : t[1]}(${model}.${column})`);
+    if (t) out.push(`${t[1]!.replace(/^elt_/, '')}(${model}.${column})`);
   }
   return out.sort();
 }
@@ -52,6 +52,7 @@ describe('dbtProjectFiles', () => {
         ...models.map((m) => `models/${m.name}.sql`),
         'macros/elt_dialect.sql',
         'tests/generic/elt_freshness.sql',
+        'tests/generic/elt_relationships_as_of.sql',
       ].sort(),
     );
   });
@@ -87,7 +88,10 @@ describe('dbtProjectFiles', () => {
 
     expect(schemaTests(yml)).toEqual(header);
     expect(yml).toContain(
-      'values: ["UserSignedUp", "UserLoggedIn", "PageViewed", "ItemListed", "BidCreated"]',
+      'values: ["UserSignedUp", "UserLoggedIn", "UserAccountClosed", "PageViewed", "ItemListed", "BidCreated"',
+    );
+    expect(yml).toMatch(
+      /- name: seller_id\n\s+data_tests:\n\s+- not_null\n\s+- elt_relationships_as_of:\n\s+arguments:\n\s+at: listed_at\n\s+to: "ref\('dim_users'\)"\n\s+field: user_id/,
     );
     expect(yml).toMatch(/elt_freshness:\n\s+arguments:\n\s+hours: 48\n\s+config:\n\s+severity: warn/);
     for (const m of models) expect(yml).toContain(`description: ${JSON.stringify(m.description)}`);

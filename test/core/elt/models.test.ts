@@ -205,9 +205,17 @@ describe('freshness tests', () => {
 describe('the repository models', () => {
   it('load, order and render without errors, staging first', () => {
     const models = orderModels(loadModels());
-    expect(models[0]!.name).toBe('stg_events');
+    expect(models[0]!.name).toMatch(/^stg_/);
+    const names = models.map((m) => m.name);
+    expect(names.indexOf('stg_oltp_rows')).toBeLessThan(names.indexOf('dim_users'));
+    // A test reads its dimension: dim_users is built before dim_items, whose test reads it.
+    expect(names.indexOf('dim_users')).toBeLessThan(names.indexOf('dim_items'));
     expect(models.map((m) => m.name)).toEqual(
       expect.arrayContaining([
+        'dim_users',
+        'dim_items',
+        'mart_bids_by_category_day',
+        'mart_revenue_by_seller_country',
         'mart_daily_active_users',
         'mart_logins_per_minute',
         'mart_signup_funnel',
@@ -226,6 +234,62 @@ describe('splitStatements', () => {
       'select 2 -- trailing',
       'select 3',
     ]);
+  });
+});
+
+describe('relationships_as_of tests', () => {
+  const model = parseModel(
+    'fct',
+    "-- test: relationships_as_of item_id placed_at dim.item_id\nselect 1 from {{ ref('x') }}",
+  );
+
+  it('parses the column, the time column and the dimension, which the model then depends on', () => {
+    expect(model.tests).toEqual([
+      { kind: 'relationships_as_of', column: 'item_id', at: 'placed_at', to: 'dim', field: 'item_id' },
+    ]);
+    expect([...model.dependsOn].sort()).toEqual(['dim', 'x']);
+  });
+
+  it('rejects a malformed declaration and names that are not identifiers', () => {
+    expect(() => parseModel('m', '-- test: relationships_as_of a b\nselect 1')).toThrow(
+      'relationships_as_of needs "<column> <timestamp column> <model>.<column>"',
+    );
+    expect(() => parseModel('m', "-- test: relationships_as_of a b c.d'\nselect 1")).toThrow(
+      SqlIdentifierError,
+    );
+  });
+
+  it('renders against the table of the dimension it names', () => {
+    const sql = renderDataTest('fct__build', model.tests[0]!, duckdbDialect, (m) => `${m}__build`);
+    expect(sql).toContain(
+      'FROM fct__build f WHERE f.item_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dim__build d',
+    );
+  });
+
+  it('counts rows with no dimension version valid at their time, comparing by the second', async () => {
+    const { DuckDbWarehouse } = await import('../../../lib/adapters/warehouse/duckdb-warehouse.js');
+    const w = await DuckDbWarehouse.open(':memory:');
+    try {
+      const failures = async () =>
+        Number((await w.query(renderDataTest('fct', model.tests[0]!, duckdbDialect)))[0]!.failures);
+      await w.execute('CREATE TABLE dim (item_id VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP)');
+      await w.execute('CREATE TABLE fct (item_id VARCHAR, placed_at TIMESTAMP)');
+      // i1: listed at 10:00:00.400, changed at 10:00:05.700; i2 never listed.
+      await w.execute(`INSERT INTO dim VALUES
+        ('i1', TIMESTAMP '2026-12-03 10:00:00.400', TIMESTAMP '2026-12-03 10:00:05.700'),
+        ('i1', TIMESTAMP '2026-12-03 10:00:05.700', NULL)`);
+      // In the listing's own second (an event time has no fraction), later, and a NULL key: all fine.
+      await w.execute(`INSERT INTO fct VALUES
+        ('i1', TIMESTAMP '2026-12-03 10:00:00'), ('i1', TIMESTAMP '2026-12-03 10:00:05'),
+        ('i1', TIMESTAMP '2026-12-04 00:00:00'), (NULL, TIMESTAMP '2026-12-03 09:00:00')`);
+      expect(await failures()).toBe(0);
+      // Before the listing's second, and an item the dimension never had.
+      await w.execute(`INSERT INTO fct VALUES
+        ('i1', TIMESTAMP '2026-12-03 09:59:59'), ('i2', TIMESTAMP '2026-12-03 10:00:00')`);
+      expect(await failures()).toBe(2);
+    } finally {
+      await w.close();
+    }
   });
 });
 

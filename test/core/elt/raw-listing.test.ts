@@ -122,4 +122,38 @@ describe('isProductObject', () => {
     expect(isProductObject(PIPELINE)).toBe(false);
     expect(isProductObject('quarantine/x.ndjson.gz')).toBe(false);
   });
+
+  it('counts a table extract of the marketplace database as product data', () => {
+    expect(isProductObject(EXTRACT_NEW)).toBe(true);
+    expect(isProductObject('raw/source=oltp/table=users/dt=2026-12-01/extract-a.json')).toBe(false);
+  });
+});
+
+const EXTRACT_OLD = 'raw/source=oltp/table=users/dt=2026-11-20/extract-old.ndjson.gz';
+const EXTRACT_NEW = 'raw/source=oltp/table=items/dt=2026-12-01/extract-new.ndjson.gz';
+
+describe('listRawCandidates with table extracts', () => {
+  beforeEach(async () => {
+    for (const [k, at] of [
+      [EXTRACT_OLD, '2026-11-20T12:00:00Z'],
+      [EXTRACT_NEW, '2026-12-01T09:00:00Z'],
+    ] as const) {
+      await store.put(k, new Uint8Array([1]));
+      await utimes(store.localPath(k), new Date(at), new Date(at));
+    }
+    // Not an extract object: a watermark-like file under the same prefix.
+    await store.put('raw/source=oltp/table=items/dt=2026-12-01/notes.txt', new Uint8Array([1]));
+  });
+
+  it('lists extract objects with the landed events (the ELT loads both)', async () => {
+    const { objects } = await listRawCandidates(store, {});
+    expect(keys(objects)).toEqual(
+      [OLD_PARTITION, PIPELINE, WINDOW_OLD, WINDOW_NEW, FUTURE, EXTRACT_OLD, EXTRACT_NEW].sort(),
+    );
+  });
+
+  it('finds them through the lateness window (source=, table=, dt= levels) and by write time', async () => {
+    const { objects } = await listRawCandidates(store, { since: SINCE, latenessHours: 48 });
+    expect(keys(objects)).toEqual([PIPELINE, WINDOW_NEW, FUTURE, EXTRACT_NEW].sort());
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertSafeKey,
+  isRawLoadKey,
   ObjectKeyInvalidError,
   objectNameFor,
   parseRawKey,
@@ -24,6 +25,16 @@ describe('object keys', () => {
       name: 'part-1.ndjson.gz',
     });
     expect(parseRawKey('quarantine/stage=landing/dt=2026-11-01/hour=07/part-1.ndjson.gz')).toBeUndefined();
+  });
+
+  it('loads table extract objects with the events, but does not take them for bus events', () => {
+    const extract = 'raw/source=oltp/table=items/dt=2026-12-03/extract-0123.ndjson.gz';
+    expect(isRawLoadKey(extract)).toBe(true);
+    expect(isRawLoadKey('raw/source=a.b/detail_type=T/dt=2026-11-01/hour=07/part-1.ndjson.gz')).toBe(true);
+    // Replay and compaction read bus events by hour partition: parseRawKey leaves extracts out.
+    expect(parseRawKey(extract)).toBeUndefined();
+    expect(isRawLoadKey('raw/source=oltp/table=items/extract-0123.ndjson.gz')).toBe(false);
+    expect(isRawLoadKey('state/oltp/extract/items.json')).toBe(false);
   });
 
   it('names an object by its event ids, whatever their order', () => {

@@ -11,7 +11,9 @@ import {
   ExtractSourceMissingError,
   ExtractTableUnknownError,
   ExtractWatermarkInvalidError,
+  extractLineId,
   readExtractWatermark,
+  type ExtractEnvelope,
   type ExtractLine,
 } from '../../../lib/core/oltp/extract.js';
 import type { OltpDatabase } from '../../../lib/core/oltp/ports.js';
@@ -76,8 +78,9 @@ async function addBid(id: string, item: string, bidder: string, updatedAt: strin
   );
 }
 
+/** The details (row versions) of every extract line. */
 async function lines(s: ObjectStore = store): Promise<ExtractLine[]> {
-  return readRecords<ExtractLine>(s, OLTP_EXTRACT_PREFIX);
+  return (await readRecords<ExtractEnvelope>(s, OLTP_EXTRACT_PREFIX)).map((e) => e.detail);
 }
 
 /** Three users (one deleted), two items, three bids, all at T0 + 1…8 s. */
@@ -127,6 +130,35 @@ describe('extractTables (incremental)', () => {
       },
     });
     expect(Object.keys(u3)).toEqual(['table', 'op', 'key', 'updated_at', 'extracted_at', 'mode', 'row']);
+    // Each line is an event envelope around the row version, so the ELT loads it into raw_events.
+    const envelopes = await readRecords<ExtractEnvelope>(store, OLTP_EXTRACT_PREFIX);
+    const b3 = envelopes.find((e) => e.detail.key === 'b3')!;
+    expect(b3).toEqual({
+      version: '0',
+      id: extractLineId('bids', 'b3', '2026-12-03T10:00:08.123456Z'),
+      'detail-type': 'bids',
+      source: 'oltp',
+      account: '000000000000',
+      time: '2026-12-03T10:00:08Z',
+      region: 'local',
+      resources: [],
+      detail: all.find((l) => l.key === 'b3'),
+    });
+    expect(Object.keys(b3)).toEqual([
+      'version',
+      'id',
+      'detail-type',
+      'source',
+      'account',
+      'time',
+      'region',
+      'resources',
+      'detail',
+    ]);
+    expect(b3.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // One id per row version: different versions (or rows) differ.
+    expect(new Set(envelopes.map((e) => e.id)).size).toBe(envelopes.length);
+    expect(extractLineId('bids', 'b3', '2026-12-03T10:00:08.123457Z')).not.toBe(b3.id);
     const i2 = all.find((l) => l.key === 'i2')!;
     expect(i2).toMatchObject({ op: 'upsert', row: { price_minor: 9_007_199_254_740, closed_at: null } });
     expect(all.find((l) => l.key === 'b3')!.row.updated_at).toBe('2026-12-03T10:00:08.123456Z');
@@ -191,7 +223,7 @@ describe('extractTables (incremental)', () => {
     expect(keys.sort()).toEqual(['a-early', ...ids, 'z-late'].sort());
     // Every object holds one page, in (updated_at, key) order.
     for (const page of (await readObjects(store, OLTP_EXTRACT_PREFIX)).values()) {
-      const rows = page.map((l) => JSON.parse(l) as ExtractLine);
+      const rows = page.map((l) => (JSON.parse(l) as ExtractEnvelope).detail);
       const order = rows.map((r) => `${r.updated_at} ${r.key}`);
       expect(order).toEqual([...order].sort());
       expect(rows.length).toBeLessThanOrEqual(4);
@@ -425,8 +457,8 @@ describe('elt oltp extract', () => {
       ['users', 2, 2],
       ['items', 0, 0],
     ]);
-    const extracted = await readRecords<ExtractLine>(dataDir.store(), OLTP_EXTRACT_PREFIX);
-    expect(extracted.map((l) => l.key).sort()).toEqual(['u1', 'u2']);
+    const extracted = await readRecords<ExtractEnvelope>(dataDir.store(), OLTP_EXTRACT_PREFIX);
+    expect(extracted.map((l) => l.detail.key).sort()).toEqual(['u1', 'u2']);
 
     stdout = [];
     await run(['--data-dir', dataDir.root, '--snapshot', '--settle-seconds', '0']);

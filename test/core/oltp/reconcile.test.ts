@@ -37,15 +37,85 @@ describe('the marketplace database to the warehouse, reconciled (embedded)', () 
     expect(summary.outboxEvents).toBeGreaterThan(summary.committed - 1);
     expect(summary.relayed).toBe(summary.outboxEvents);
     expect(summary.landedEvents).toBe(summary.outboxEvents);
-    expect(summary.run.eventsLoaded).toBe(summary.outboxEvents);
+    // The table extracts load into raw_events too: one envelope per extracted row version.
+    expect(summary.run.eventsLoaded).toBe(summary.outboxEvents + summary.extractedRows);
     expect(summary.oltpBids).toBeGreaterThan(50);
     expect(summary.warehouseBids).toBe(summary.oltpBids);
     expect(summary.reconciled).toBe(true);
     expect(summary.reconciliation.checks.map((c) => [c.name, c.ok])).toEqual([
       ['bids-by-day', true],
       ['bid-ids', true],
+      ['users', true],
+      ['items', true],
     ]);
     expect(summary.extractedRows).toBeGreaterThan(0);
+    const users = summary.reconciliation.checks.find((c) => c.name === 'users')!;
+    expect(users.oltpKeys).toBeGreaterThan(10);
+    expect(users.warehouseKeys).toBe(users.oltpKeys);
+  });
+
+  it('builds the dimensions as type 2 and the marts from the versions valid at event time', async () => {
+    // Every bid and every closed auction of the database found its item (and seller) version.
+    const [bids] = await warehouse.query(
+      'SELECT CAST(SUM(bids) AS BIGINT) AS n FROM mart_bids_by_category_day',
+    );
+    expect(Number(bids!.n)).toBe(summary.oltpBids);
+    const [closed] = await warehouse.query(
+      "SELECT COUNT(*) AS n FROM stg_events WHERE detail_type = 'AuctionClosed'",
+    );
+    const [auctions] = await warehouse.query(
+      'SELECT CAST(SUM(auctions) AS BIGINT) AS n FROM mart_revenue_by_seller_country',
+    );
+    expect(Number(auctions!.n)).toBe(Number(closed!.n));
+    // One current version per key, and the versions of a key chain without gaps.
+    const [chain] = await warehouse.query(`
+      SELECT COUNT(*) AS n FROM (
+        SELECT item_id, valid_to, LEAD(valid_from) OVER (PARTITION BY item_id ORDER BY valid_from) AS next_from
+        FROM dim_items) v
+      WHERE valid_to IS DISTINCT FROM next_from`);
+    expect(Number(chain!.n)).toBe(0);
+    const [current] = await warehouse.query(
+      'SELECT COUNT(*) AS n, COUNT(DISTINCT item_id) AS items FROM dim_items WHERE is_current',
+    );
+    expect(Number(current!.n)).toBe(Number(current!.items));
+    // The run's data tests include referential integrity as of event time, and they passed.
+    const [run] = await warehouse.query(
+      "SELECT CAST(tests AS VARCHAR) AS tests FROM elt_runs WHERE status = 'succeeded'",
+    );
+    const tests = JSON.parse(String(run!.tests)) as { name: string; failures: number }[];
+    const asOf = tests.filter((t) => t.name.startsWith('relationships_as_of('));
+    expect(asOf.map((t) => t.name).sort()).toEqual([
+      'relationships_as_of(dim_items.seller_id → dim_users.user_id at listed_at)',
+      'relationships_as_of(fct_bids.bidder_id → dim_users.user_id at placed_at)',
+      'relationships_as_of(fct_bids.item_id → dim_items.item_id at placed_at)',
+    ]);
+    expect(asOf.every((t) => t.failures === 0)).toBe(true);
+  });
+
+  it('fails when the database changed after the extract, naming the user and the item', async () => {
+    const { rows } = await db.query<{ user_id: string; country: string; item_id: string; title: string }>(
+      `SELECT u.user_id, u.country, i.item_id, i.title FROM users u JOIN items i ON i.seller_id = u.user_id
+       ORDER BY u.user_id, i.item_id LIMIT 1`,
+    );
+    const { user_id: userId, country, item_id: itemId, title } = rows[0]!;
+    const other = country === 'ZZ' ? 'ZY' : 'ZZ';
+    await db.query('UPDATE users SET country = $2 WHERE user_id = $1', [userId, other]);
+    await db.query('UPDATE items SET title = $2 WHERE item_id = $1', [itemId, `${title} (changed)`]);
+    try {
+      const result = await reconcileOltp(db, warehouse);
+      expect(result.reconciled).toBe(false);
+      const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
+      expect(byName.users!.differences.map((d) => d.key)).toEqual([userId]);
+      expect(byName.users!.differences[0]!.oltp).toContain(`country="${other}"`);
+      expect(byName.users!.differences[0]!.warehouse).toContain(`country="${country}"`);
+      expect(byName.items!.differences.map((d) => d.key)).toEqual([itemId]);
+      expect(byName.items!.differences[0]!.oltp).toContain('(changed)');
+      expect(byName['bid-ids']!.ok).toBe(true);
+    } finally {
+      await db.query('UPDATE users SET country = $2 WHERE user_id = $1', [userId, country]);
+      await db.query('UPDATE items SET title = $2 WHERE item_id = $1', [itemId, title]);
+    }
+    expect((await reconcileOltp(db, warehouse)).reconciled).toBe(true);
   });
 
   it('refuses a database that already holds data, instead of reconciling it against a fresh warehouse', async () => {

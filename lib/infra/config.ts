@@ -7,6 +7,7 @@ import {
   INGEST_API_SETTINGS,
   LANDING_SETTINGS,
   LOGS_SETTINGS,
+  OLTP_SETTINGS,
   RAW_BUCKET_SETTINGS,
   RULE_TARGET_SETTINGS,
   TOP_SETTINGS,
@@ -17,6 +18,7 @@ import {
   type IngestApiConfig,
   type LandingConfig,
   type LogsConfig,
+  type OltpConfig,
   type RawBucketConfig,
   type RuleTargetConfig,
   type WarehouseConfig,
@@ -35,7 +37,7 @@ export type {
   MskServerlessKafkaConfig,
   SelfManagedKafkaConfig,
 } from './config/kafka-settings.js';
-export type { IngestApiConfig } from '../core/deploy-config/settings.js';
+export type { IngestApiConfig, OltpConfig } from '../core/deploy-config/settings.js';
 
 /**
  * Settings of one deployment environment, read from CDK context and checked before anything is built.
@@ -59,6 +61,11 @@ export interface EltConfig {
   readonly alarms: AlarmsConfig;
   /** An optional second landing path from a Kafka topic; absent (the default), nothing Kafka-related is built. */
   readonly kafka?: KafkaConfig;
+  /**
+   * The outbox relay of the user's PostgreSQL database as a scheduled function in the warehouse VPC; absent
+   * (the default), nothing of it is built.
+   */
+  readonly oltp?: OltpConfig;
   /** The HTTP ingest API (`POST /v1/events`) on API Gateway: the AWS side of `elt serve`. */
   readonly ingestApi: IngestApiConfig;
 }
@@ -119,6 +126,7 @@ export function parseConfig(
     alarms: reader.section('alarms', ALARMS_SETTINGS, section('alarms')),
     ...(raw.kafka === undefined ? {} : { kafka: parseKafka(reader, section('kafka'), fail) }),
     ingestApi: reader.section('ingestApi', INGEST_API_SETTINGS, section('ingestApi')),
+    ...(raw.oltp === undefined ? {} : { oltp: reader.section('oltp', OLTP_SETTINGS, section('oltp')) }),
   };
   checkAcrossSections(config, fail);
   return config;
@@ -166,6 +174,13 @@ function checkTarget(config: EltConfig, fail: Fail): void {
       ' (test the Kafka path against a local broker with `elt land --transport kafka`)',
     );
   if (config.ingestApi.enabled) refuse('ingestApi.enabled', 'true', 'ingestApi');
+  if (config.oltp)
+    refuse(
+      'oltp',
+      'set',
+      'redshiftServerless',
+      ' (the relay runs in the warehouse VPC; run `elt oltp relay --bus eventbridge:<bus>` on a host instead)',
+    );
   const workflow = !leftOut(target, 'eltWorkflow');
   if (workflow && leftOut(target, 'redshiftServerless') && config.warehouse.dataApiEndpoint === undefined)
     fail(

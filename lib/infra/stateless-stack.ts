@@ -6,13 +6,14 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { landingSettings } from '../../lambdas/land/settings.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../core/landing/object-keys.js';
-import type { EltConfig, KafkaConfig } from './config.js';
+import type { EltConfig, KafkaConfig, OltpConfig } from './config.js';
 import { grantBucketAccess } from './constructs/bucket-access.js';
 import { EltFunction } from './constructs/elt-function.js';
 import { EltOrchestration } from './constructs/elt-orchestration.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { KafkaLandingFunction } from './constructs/kafka-landing-function.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { OltpRelay } from './constructs/oltp-relay.js';
 import type { RedshiftServerlessWarehouse } from './constructs/redshift-serverless-warehouse.js';
 import { isRedshiftServerless } from './constructs/data-api-warehouse.js';
 import type { EltStatefulResources } from './stateful-stack.js';
@@ -48,6 +49,8 @@ export class EltStatelessStack extends Stack {
   readonly kafkaLanding?: KafkaLandingFunction;
   /** The HTTP ingest API; only when `ingestApi.enabled` (never on LocalStack). */
   readonly ingestApi?: IngestApi;
+  /** The outbox relay of the user's database; only when `oltp` is configured (target `aws` only). */
+  readonly oltpRelay?: OltpRelay;
 
   constructor(scope: Construct, id: string, props: EltStatelessStackProps) {
     super(scope, id, props);
@@ -155,6 +158,61 @@ export class EltStatelessStack extends Stack {
     new CfnOutput(this, 'DashboardName', { value: `${prefix}-pipeline` });
 
     if (config.kafka) this.kafkaLanding = this.createKafkaLanding(config, config.kafka, stateful, monitoring);
+    if (config.oltp) this.oltpRelay = this.createOltpRelay(config, config.oltp, stateful, monitoring);
+  }
+
+  /** The outbox relay of the user's database in the warehouse VPC, its alarms and a dashboard row. */
+  private createOltpRelay(
+    config: EltConfig,
+    oltp: OltpConfig,
+    stateful: EltStatefulResources,
+    monitoring: Monitoring,
+  ): OltpRelay {
+    const warehouse = stateful.warehouse;
+    if (!warehouse || !isRedshiftServerless(warehouse))
+      throw new ConstructPropsError(
+        "EltStatelessStack: the outbox relay (oltp) needs the stateful stack's Redshift Serverless VPC",
+      );
+    const relay = new OltpRelay(this, 'OltpRelay', {
+      oltp,
+      vpc: warehouse.vpc,
+      bus: stateful.bus.bus,
+      rawBucket: stateful.rawBucket.bucket,
+      serviceName: 'elt-oltp-relay',
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention: config.logs.retentionDays as logs.RetentionDays,
+    });
+    const age = relay.metric('oldestUnsentAgeSeconds', 'Maximum');
+    const fn = relay.relay.function;
+    monitoring.addAlarm(
+      'OltpRelayLagHigh',
+      `The oldest unsent outbox row of the marketplace database is older than ${oltp.lagAlarmSeconds} s (oltp.lagAlarmSeconds): the relay is failing or too slow.`,
+      age,
+      oltp.lagAlarmSeconds,
+    );
+    monitoring.addAlarm(
+      'OltpRelayErrors',
+      'Outbox relay runs failed (the database, its secret, the bus or the raw bucket): its rows stay unsent and are relayed once the cause is fixed.',
+      fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      0,
+    );
+    monitoring.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Outbox relay',
+        left: [relay.metric('published', 'Sum'), relay.metric('quarantined', 'Sum')],
+        right: [age, relay.metric('unsent', 'Maximum')],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Outbox relay function',
+        left: [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()],
+        right: [fn.metricDuration({ statistic: 'p99' })],
+      }),
+    );
+    new CfnOutput(this, 'OltpRelaySecurityGroupId', {
+      value: relay.securityGroup.securityGroupId,
+      description: `Allow this security group on your database's port ${oltp.port} (the outbox relay)`,
+    });
+    return relay;
   }
 
   /** The HTTP ingest API in front of the bus, with the token secret of the stateful stack. */

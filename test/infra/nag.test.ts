@@ -13,6 +13,8 @@ interface Suppression {
 let s: SynthesizedApp;
 /** The optional Kafka landing path in each of its shapes, on top of dev. */
 const kafkaVariants: Record<string, SynthesizedApp> = {};
+/** The outbox relay of the user's database (oltp), on top of dev. */
+let oltpVariant: SynthesizedApp;
 beforeAll(() => {
   s = synthesize();
   const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_elt-AbCdEf';
@@ -40,6 +42,14 @@ beforeAll(() => {
   };
   for (const [name, block] of Object.entries(kafka))
     kafkaVariants[name] = synthesize(withEnvironment('dev', { kafka: block }));
+  oltpVariant = synthesize(
+    withEnvironment('dev', {
+      oltp: {
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-marketplace-AbCdEf',
+        kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
+    }),
+  );
 });
 
 const findings = (app: SynthesizedApp, which: 'stateful' | 'stateless'): string[] => {
@@ -66,9 +76,16 @@ describe('cdk-nag AWS Solutions checks', () => {
     expect(findings(kafkaVariants[variant]!, which)).toEqual([]);
   });
 
+  it.each(['stateful', 'stateless'] as const)(
+    'report no unsuppressed error or warning with the outbox relay (oltp) on the %s stack',
+    (which) => {
+      expect(findings(oltpVariant, which)).toEqual([]);
+    },
+  );
+
   it('has a written reason on every suppression', () => {
     const suppressions: Suppression[] = [];
-    const apps = [s, ...Object.values(kafkaVariants)];
+    const apps = [s, ...Object.values(kafkaVariants), oltpVariant];
     for (const template of apps.flatMap((app) => [app.statefulTemplate, app.statelessTemplate])) {
       for (const resource of Object.values(
         template.toJSON().Resources as Record<

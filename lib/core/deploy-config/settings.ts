@@ -361,6 +361,49 @@ export const INGEST_API_SETTINGS = {
   }),
 } as const satisfies Section;
 
+/** `oltp`: the outbox relay of your PostgreSQL database, run on a schedule in the warehouse VPC. */
+export const OLTP_SETTINGS = {
+  secretArn: str({
+    // "!" for the secrets RDS manages itself (`rds!db-…`).
+    pattern: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$/,
+    what: 'the complete ARN (with its 6-character suffix) of the Secrets Manager secret holding the database credentials',
+    doc: 'an `oltp` block runs the outbox relay of your PostgreSQL database as a scheduled function in the warehouse VPC (absent: none; only with target `aws`): the secret with its credentials in the RDS shape (JSON with host, port, username, password, dbname)',
+  }),
+  kmsKeyArn: optional(
+    str({
+      pattern: /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/,
+      what: 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+      defaultText: 'none (the AWS managed key)',
+      doc: 'the customer managed key the secret is encrypted with: the relay gets kms:Decrypt on it through Secrets Manager',
+    }),
+  ),
+  port: int({
+    min: 1,
+    max: 65_535,
+    default: 5432,
+    defaultText: '5432',
+    doc: "the database port the relay's security group may reach (the secret's `port` must be this one)",
+  }),
+  sslMode: oneOf({
+    values: ['verify-full', 'no-verify', 'disable'],
+    default: 'verify-full',
+    doc: "TLS to the database: `verify-full` checks the server's certificate and host name (public CAs and the Amazon RDS CAs), `no-verify` encrypts without checking, `disable` sends everything in the clear",
+  }),
+  scheduleMinutes: int({
+    min: 1,
+    max: 60,
+    default: 1,
+    doc: 'minutes between relay runs; a run drains the outbox and stops 20 s before its timeout (the interval, at most 15 minutes)',
+  }),
+  batchSize: int({ min: 1, max: 10_000, default: 500, doc: 'outbox rows claimed per transaction' }),
+  lagAlarmSeconds: int({
+    min: 60,
+    max: 86_400,
+    default: 600,
+    doc: 'alarm when the oldest unsent outbox row is older than this',
+  }),
+} as const satisfies Section;
+
 /** Every section of an environment block, by key, in the README's order. */
 export const DEPLOY_SECTIONS = {
   bus: BUS_SETTINGS,
@@ -373,6 +416,7 @@ export const DEPLOY_SECTIONS = {
   alarms: ALARMS_SETTINGS,
   kafka: { ...KAFKA_SETTINGS, ...SELF_MANAGED_KAFKA_SETTINGS },
   ingestApi: INGEST_API_SETTINGS,
+  oltp: OLTP_SETTINGS,
 } as const;
 
 /** A section key of {@link DEPLOY_SECTIONS}. */
@@ -396,3 +440,5 @@ export type LogsConfig = SectionValue<typeof LOGS_SETTINGS>;
 export type AlarmsConfig = SectionValue<typeof ALARMS_SETTINGS>;
 /** Parsed `ingestApi` settings. */
 export type IngestApiConfig = SectionValue<typeof INGEST_API_SETTINGS>;
+/** Parsed `oltp` settings. */
+export type OltpConfig = SectionValue<typeof OLTP_SETTINGS>;

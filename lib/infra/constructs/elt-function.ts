@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -38,6 +39,19 @@ export interface EltFunctionProps {
    * @default a new role
    */
   readonly role?: iam.Role;
+  /**
+   * Runs in these subnets with these security groups. The role is not given the network interface
+   * rights Lambda needs in a VPC: the caller grants them (CDK adds an AWS managed policy only to a role of
+   * its own making).
+   * @default not in a VPC
+   */
+  readonly vpc?: {
+    readonly vpc: ec2.IVpc;
+    readonly subnets: ec2.SubnetSelection;
+    readonly securityGroups: readonly ec2.ISecurityGroup[];
+  };
+  /** @default unreserved */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -93,6 +107,16 @@ export class EltFunction extends Construct {
       depsLockFilePath: join(packageRoot(), 'package-lock.json'),
       projectRoot: packageRoot(),
       environment: { ...functionEnvironment(props), ...props.environment },
+      ...(props.vpc
+        ? {
+            vpc: props.vpc.vpc,
+            vpcSubnets: props.vpc.subnets,
+            securityGroups: [...props.vpc.securityGroups],
+          }
+        : {}),
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,

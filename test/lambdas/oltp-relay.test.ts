@@ -17,10 +17,10 @@ import {
   type RelayHandlerDeps,
 } from '../../lambdas/oltp/relay.js';
 import { relaySettings, type RelaySettings, type SslMode } from '../../lambdas/oltp/settings.js';
+import { SOURCES } from '../../lib/core/events/catalogue.js';
 import { openOltpDatabase } from '../../lib/adapters/oltp/oltp-database.js';
-import { EntryAcceptor } from '../../lib/core/bus/put-events.js';
-import { EVENT_CATALOGUE } from '../../lib/core/events/catalogue.js';
 import type { OltpDatabase, OltpSql } from '../../lib/core/oltp/ports.js';
+import { insertOutboxRows, outboxEnvelopeText } from '../support/outbox-rows.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-marketplace-AbCdEf';
 const BUS = 'elt-dev-bus';
@@ -50,48 +50,6 @@ const s3 = new S3Client({ region: 'eu-west-1', credentials });
 const smMock = mockClient(secretsManager);
 const ebMock = mockClient(eventBridge);
 const s3Mock = mockClient(s3);
-
-const acceptor = new EntryAcceptor({ account: '000000000000', region: 'us-east-1' });
-const example = (detailType: string) => EVENT_CATALOGUE.find((t) => t.detailType === detailType)!;
-
-/** An envelope as the bus would deliver it, with envelope id = detail.eventId = `id`. */
-function envelopeText(detailType: 'UserSignedUp' | 'BidCreated', id: string): string {
-  const type = example(detailType);
-  const accepted = acceptor.accept(
-    {
-      Source: type.source,
-      DetailType: type.detailType,
-      Detail: JSON.stringify({ ...type.example, eventId: id }),
-      Time: new Date('2026-12-01T10:00:00Z'),
-    },
-    id,
-    new Date(),
-  );
-  if (!accepted.ok) throw new Error(accepted.errorMessage);
-  return accepted.body;
-}
-
-/** Inserts outbox rows as the marketplace's transactions do; returns their ids in order. */
-async function insertRows(db: OltpSql, count: number, payload?: (id: string) => string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = randomUUID();
-    const type = i % 2 === 0 ? 'UserSignedUp' : 'BidCreated';
-    await db.query(
-      `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, occurred_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, now() - interval '1 minute')`,
-      [
-        id,
-        type === 'UserSignedUp' ? 'user' : 'bid',
-        `agg-${i}`,
-        type,
-        payload?.(id) ?? envelopeText(type, id),
-      ],
-    );
-    ids.push(id);
-  }
-  return ids;
-}
 
 const sentIds = async (db: OltpSql): Promise<string[]> =>
   (await db.query<{ id: string }>('SELECT id FROM outbox WHERE sent_at IS NOT NULL ORDER BY seq')).rows.map(
@@ -159,7 +117,7 @@ afterEach(() => {
 
 describe('the outbox relay function', () => {
   it('reads the secret, publishes the outbox to the bus with the exact entries and marks the rows sent', async () => {
-    const ids = await insertRows(db, 3);
+    const ids = await insertOutboxRows(db, 3);
 
     const result = await relay()({}, context(60_000));
 
@@ -192,9 +150,9 @@ describe('the outbox relay function', () => {
     const entries = putEntries();
     expect(entries.map((e) => JSON.parse(e.Detail!).eventId)).toEqual(ids);
     expect(entries.map((e) => [e.EventBusName, e.Source, e.DetailType])).toEqual([
-      [BUS, example('UserSignedUp').source, 'UserSignedUp'],
-      [BUS, example('BidCreated').source, 'BidCreated'],
-      [BUS, example('UserSignedUp').source, 'UserSignedUp'],
+      [BUS, SOURCES.users, 'UserSignedUp'],
+      [BUS, SOURCES.auctions, 'BidCreated'],
+      [BUS, SOURCES.users, 'UserSignedUp'],
     ]);
     expect(await sentIds(db)).toEqual(ids);
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
@@ -202,9 +160,9 @@ describe('the outbox relay function', () => {
 
   it('keeps the secret and the database for the next runs of the container', async () => {
     const handler = relay();
-    await insertRows(db, 2);
+    await insertOutboxRows(db, 2);
     await handler({}, context(60_000));
-    const later = await insertRows(db, 1);
+    const later = await insertOutboxRows(db, 1);
     const second = await handler({}, context(60_000));
 
     expect(second).toMatchObject({ published: 1, stoppedBy: 'drained' });
@@ -218,9 +176,12 @@ describe('the outbox relay function', () => {
   });
 
   it('quarantines a row no schema accepts to quarantine/ of the raw bucket and publishes the rest', async () => {
-    const good = await insertRows(db, 2);
-    const [poison] = await insertRows(db, 1, (id) =>
-      envelopeText('UserSignedUp', id).replace('"detail-type":"UserSignedUp"', '"detail-type":"NoSuchType"'),
+    const good = await insertOutboxRows(db, 2);
+    const [poison] = await insertOutboxRows(db, 1, (id) =>
+      outboxEnvelopeText('UserSignedUp', id).replace(
+        '"detail-type":"UserSignedUp"',
+        '"detail-type":"NoSuchType"',
+      ),
     );
 
     const result = await relay()({}, context(60_000));
@@ -247,7 +208,7 @@ describe('the outbox relay function', () => {
   });
 
   it('claims nothing when less than 20 s are left before the timeout: every row stays unsent', async () => {
-    await insertRows(db, 4);
+    await insertOutboxRows(db, 4);
 
     const result = await relay()({}, context(20_000));
 
@@ -258,7 +219,7 @@ describe('the outbox relay function', () => {
   });
 
   it('stops claiming new batches 20 s before the timeout, leaving the rest for the next run', async () => {
-    const ids = await insertRows(db, 30);
+    const ids = await insertOutboxRows(db, 30);
     ebMock.on(PutEventsCommand).callsFake(async (input: { Entries: unknown[] }) => {
       await new Promise((resolve) => setTimeout(resolve, 40));
       return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: randomUUID() })) };
@@ -296,7 +257,7 @@ describe('the outbox relay function', () => {
     expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(logs.filter((l) => l.level === 'ERROR')).toHaveLength(2);
     const ok = relay();
-    await insertRows(db, 1);
+    await insertOutboxRows(db, 1);
     await ok({}, context(60_000));
     expect(logs.some((l) => l.message === 'relay run finished')).toBe(true);
     const everything = JSON.stringify(logs) + consoleLines.join('\n');

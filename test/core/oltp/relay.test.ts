@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openOltpDatabase } from '../../../lib/adapters/oltp/oltp-database.js';
 import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
-import { EntryAcceptor } from '../../../lib/core/bus/put-events.js';
-import { EVENT_CATALOGUE } from '../../../lib/core/events/catalogue.js';
 import type { PutEventsEntry, PutEventsResult } from '../../../lib/core/events/envelope.js';
 import { createEventValidator } from '../../../lib/core/events/validator.js';
 import type { QuarantineRecord } from '../../../lib/core/landing/quarantine.js';
@@ -19,49 +17,9 @@ import { systemClock, type Bus } from '../../../lib/core/ports.js';
 import { LocalPipeline } from '../../../lib/local/local-pipeline.js';
 import { readRecords } from '../../support/objects.js';
 import { useTempDirs } from '../../support/temp-dir.js';
+import { insertOutboxRows, outboxEnvelopeText } from '../../support/outbox-rows.js';
 
 const validator = createEventValidator();
-const acceptor = new EntryAcceptor({ account: '000000000000', region: 'us-east-1' });
-const example = (detailType: string) => EVENT_CATALOGUE.find((t) => t.detailType === detailType)!;
-
-/** An envelope as the bus would deliver it, with envelope id = detail.eventId = `id`. */
-function envelopeText(detailType: 'UserSignedUp' | 'BidCreated', id: string, detail: object = {}): string {
-  const type = example(detailType);
-  const accepted = acceptor.accept(
-    {
-      Source: type.source,
-      DetailType: type.detailType,
-      Detail: JSON.stringify({ ...type.example, eventId: id, ...detail }),
-      Time: new Date('2026-12-01T10:00:00Z'),
-    },
-    id,
-    new Date(),
-  );
-  if (!accepted.ok) throw new Error(accepted.errorMessage);
-  return accepted.body;
-}
-
-/** Inserts outbox rows as the workload would (plain parameterized INSERTs); returns their ids. */
-async function insertRows(db: OltpSql, count: number, payload?: (id: string) => string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = randomUUID();
-    const type = i % 2 === 0 ? 'UserSignedUp' : 'BidCreated';
-    await db.query(
-      `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, occurred_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, now() - interval '1 minute')`,
-      [
-        id,
-        type === 'UserSignedUp' ? 'user' : 'bid',
-        `agg-${i}`,
-        type,
-        payload?.(id) ?? envelopeText(type, id),
-      ],
-    );
-    ids.push(id);
-  }
-  return ids;
-}
 
 /** A bus that passes calls on to `inner`, failing as told. */
 function scriptedBus(
@@ -168,7 +126,7 @@ describe('relayOutbox on PGlite with the in-process pipeline', () => {
   }
 
   it('publishes every row once, in seq order per round, and marks it sent', async () => {
-    const ids = await insertRows(db, 120);
+    const ids = await insertOutboxRows(db, 120);
     expect(await outboxLag(db)).toMatchObject({ unsent: 120 });
     expect((await outboxLag(db)).oldestUnsentAgeSeconds).toBeGreaterThanOrEqual(59);
     const rounds: RelayRound[] = [];
@@ -192,17 +150,21 @@ describe('relayOutbox on PGlite with the in-process pipeline', () => {
   });
 
   it('quarantines poison rows (no schema accepts them, the bus rejects them) and publishes the rest', async () => {
-    const good = await insertRows(db, 6);
-    const [unknownType] = await insertRows(db, 1, (id) =>
-      envelopeText('UserSignedUp', id).replace(
+    const good = await insertOutboxRows(db, 6);
+    const [unknownType] = await insertOutboxRows(db, 1, (id) =>
+      outboxEnvelopeText('UserSignedUp', id).replace(
         '"detail-type":"UserSignedUp"',
         '"detail-type":"UserSignedUpp"',
       ),
     );
-    const [badCountry] = await insertRows(db, 1, (id) => envelopeText('UserSignedUp', id, { country: 'gb' }));
-    const [wrongEventId] = await insertRows(db, 1, () => envelopeText('BidCreated', randomUUID()));
-    const [busRejects] = await insertRows(db, 1);
-    const more = await insertRows(db, 4);
+    const [badCountry] = await insertOutboxRows(db, 1, (id) =>
+      outboxEnvelopeText('UserSignedUp', id, { country: 'gb' }),
+    );
+    const [wrongEventId] = await insertOutboxRows(db, 1, () =>
+      outboxEnvelopeText('BidCreated', randomUUID()),
+    );
+    const [busRejects] = await insertOutboxRows(db, 1);
+    const more = await insertOutboxRows(db, 4);
     const bus = scriptedBus(pipeline.bus, { reject: (d) => d.eventId === busRejects });
 
     const summary = await relayOutbox(db, options({ bus, batchSize: 5 }));
@@ -234,7 +196,7 @@ describe('relayOutbox on PGlite with the in-process pipeline', () => {
   });
 
   it('rolls a round back when the bus fails, waits and tries again: nothing lost', async () => {
-    const ids = await insertRows(db, 30);
+    const ids = await insertOutboxRows(db, 30);
     const bus = scriptedBus(pipeline.bus, { throwTimes: 1 });
     const retries: string[] = [];
     const summary = await relayOutbox(
@@ -252,7 +214,7 @@ describe('relayOutbox on PGlite with the in-process pipeline', () => {
   });
 
   it('gives up after maxFailedRounds consecutive failures, leaving the rows unsent', async () => {
-    await insertRows(db, 3);
+    await insertOutboxRows(db, 3);
     const bus = scriptedBus(pipeline.bus, { throwTimes: 100 });
     await expect(relayOutbox(db, options({ bus, publishAttempts: 1, maxFailedRounds: 3 }))).rejects.toThrow(
       RelayFailedError,
@@ -262,7 +224,7 @@ describe('relayOutbox on PGlite with the in-process pipeline', () => {
   });
 
   it('republishes a round whose mark failed after the bus took it (at least once, deduplicable)', async () => {
-    const ids = await insertRows(db, 40);
+    const ids = await insertOutboxRows(db, 40);
     const summary = await relayOutbox(markFails(db, 1), options({ batchSize: 25 }));
     expect(summary).toMatchObject({ published: 40, failedRounds: 1 });
 
@@ -285,7 +247,7 @@ describe('relayOutbox on PGlite with the in-process pipeline', () => {
       db,
       options({ once: false, pollIntervalMs: 20, signal: stop.signal, onBatch: (r) => rounds.push(r) }),
     );
-    const ids = await insertRows(db, 12);
+    const ids = await insertOutboxRows(db, 12);
     const deadline = Date.now() + 10_000;
     while ((await outboxLag(db)).unsent > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));

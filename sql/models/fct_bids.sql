@@ -4,6 +4,7 @@
 -- test: not_null bid_id, item_id, bidder_id, amount_minor, currency, placed_at
 -- test: relationships_as_of item_id placed_at dim_items.item_id
 -- test: relationships_as_of bidder_id placed_at dim_users.user_id
+-- test: reconciles bid_id placed_at stg_bid_events item_id,bidder_id,amount_minor,currency
 -- sort_key: placed_at
 select
   bid_id,

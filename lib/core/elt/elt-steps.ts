@@ -10,7 +10,14 @@ import {
 } from '../ports.js';
 import { EltError } from '../util/errors.js';
 import { identifier } from './dialect.js';
-import { describeDataTest, orderModels, renderDataTest, renderModel, type Model } from './models.js';
+import {
+  describeDataTest,
+  orderModels,
+  renderDataTest,
+  renderDataTestSample,
+  renderModel,
+  type Model,
+} from './models.js';
 import {
   buildTable,
   newTable,
@@ -487,20 +494,29 @@ export async function transformRun(ctx: EltContext, state: RunState): Promise<Ru
  */
 export async function testRun(ctx: EltContext, state: RunState): Promise<RunState> {
   const tests: { name: string; failures: number; warn?: true }[] = [];
+  // What a failing test can name (the keys a reconciliation found different), by test name.
+  const named = new Map<string, string>();
+  const options = ctx.latenessHours !== undefined ? { latenessHours: ctx.latenessHours } : {};
   for (const model of orderModels(ctx.models)) {
     for (const test of model.tests) {
+      const table = buildTable(model.name);
       const [row] = await ctx.warehouse.query(
-        renderDataTest(buildTable(model.name), test, ctx.warehouse.dialect, buildTable),
+        renderDataTest(table, test, ctx.warehouse.dialect, buildTable, options),
       );
-      tests.push({
-        name: describeDataTest(model.name, test),
-        failures: Number(row?.failures ?? 0),
-        ...(test.kind === 'freshness' ? { warn: true as const } : {}),
-      });
+      const name = describeDataTest(model.name, test);
+      const failures = Number(row?.failures ?? 0);
+      tests.push({ name, failures, ...(test.kind === 'freshness' ? { warn: true as const } : {}) });
+      const sample = failures > 0 ? renderDataTestSample(table, test, buildTable, options) : undefined;
+      if (sample) {
+        const keys = await ctx.warehouse.query(sample);
+        named.set(name, keys.map((k) => `${String(k.k)} (${String(k.difference)})`).join(', '));
+      }
     }
   }
   const failing = tests.filter((t) => t.failures > 0);
-  const failedTests = failing.filter((t) => !t.warn).map((t) => `${t.name}: ${t.failures} row(s)`);
+  const failedTests = failing
+    .filter((t) => !t.warn)
+    .map((t) => `${t.name}: ${t.failures} row(s)${named.has(t.name) ? `: ${named.get(t.name)}` : ''}`);
   const warnings = failing.filter((t) => t.warn).map((t) => `${t.name}: the newest row is older`);
   ctx.onProgress?.(
     failedTests.length === 0

@@ -26,6 +26,20 @@ export type DataTest =
       readonly at: string;
       readonly to: string;
       readonly field: string;
+    }
+  /**
+   * Reconciliation with another model: every `column` (the key) on either side up to the common watermark
+   * has exactly one row on each side, with equal `compare` columns. The watermark is the earlier of the two
+   * sides' newest `at` (compared by the second), less the run's lateness: a side that is only behind (events
+   * still in flight, an extract not run yet) is not a difference; a key missing or differing before it is.
+   * Nothing is compared while either side is empty.
+   */
+  | {
+      readonly kind: 'reconciles';
+      readonly column: string;
+      readonly at: string;
+      readonly with: string;
+      readonly compare: readonly string[];
     };
 
 /** A SQL model: one file, one table, built from a SELECT. */
@@ -67,7 +81,8 @@ const KNOWN_MACROS =
  * Parses a model file. Header lines: `-- description: …` and `-- test: unique <col>`,
  * `-- test: not_null <col>[, <col>…]`, `-- test: accepted_values <col> <v1>|<v2>|…`,
  * `-- test: freshness <timestamp col> <hours>h`,
- * `-- test: relationships_as_of <col> <timestamp col> <dimension model>.<key col>`.
+ * `-- test: relationships_as_of <col> <timestamp col> <dimension model>.<key col>`,
+ * `-- test: reconciles <key col> <timestamp col> <model> <col>[,<col>…]`.
  */
 export function parseModel(name: string, text: string): Model {
   identifier(name, 'model name');
@@ -133,10 +148,25 @@ export function parseModel(name: string, text: string): Model {
         to: identifier(m[3]!, `model in test of ${name}`),
         field: identifier(m[4]!, what),
       });
+    } else if (kind === 'reconciles') {
+      const m = /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+(?:\s*,\s*\S+)*)$/.exec(args);
+      if (!m)
+        throw new ModelDefinitionError(
+          name,
+          `reconciles needs "<key column> <timestamp column> <model> <column>[,<column>…]", got "${args}"`,
+        );
+      const what = `column in test of ${name}`;
+      tests.push({
+        kind,
+        column: identifier(m[1]!, what),
+        at: identifier(m[2]!, what),
+        with: identifier(m[3]!, `model in test of ${name}`),
+        compare: m[4]!.split(',').map((c) => identifier(c.trim(), what)),
+      });
     } else {
       throw new ModelDefinitionError(
         name,
-        `unknown test "${kind}" (known: unique, not_null, accepted_values, freshness, relationships_as_of)`,
+        `unknown test "${kind}" (known: unique, not_null, accepted_values, freshness, relationships_as_of, reconciles)`,
       );
     }
   }
@@ -145,7 +175,10 @@ export function parseModel(name: string, text: string): Model {
     if (m[1] === 'ref') dependsOn.add(parseArgs(name, m[2]!)[0] ?? '');
   }
   // A test reads its dimension after the dimension is built (and names no model it cannot find).
-  for (const t of tests) if (t.kind === 'relationships_as_of' && t.to !== name) dependsOn.add(t.to);
+  for (const t of tests) {
+    if (t.kind === 'relationships_as_of' && t.to !== name) dependsOn.add(t.to);
+    if (t.kind === 'reconciles' && t.with !== name) dependsOn.add(t.with);
+  }
   return {
     name,
     description: description.join(' '),
@@ -290,16 +323,23 @@ export function renderModel(
   });
 }
 
+/** What the SQL of a data test depends on besides the tables. */
+export interface DataTestOptions {
+  /** The run's lateness in hours (reconciles compares up to the common watermark less this). @default 0 */
+  readonly latenessHours?: number;
+}
+
 /**
  * The SQL of a data test: a query returning one row with `failures`, the count of offending rows (for
  * freshness, 1 when the newest row is too old). `model` is the table tested; `tableOf` names the table
- * of another model a test reads (relationships_as_of), by default the model's own name.
+ * of another model a test reads (relationships_as_of, reconciles), by default the model's own name.
  */
 export function renderDataTest(
   model: string,
   test: DataTest,
   dialect: Dialect,
   tableOf: (model: string) => string = identifier,
+  options: DataTestOptions = {},
 ): string {
   const t = identifier(model);
   const c = identifier(test.column);
@@ -318,7 +358,61 @@ export function renderDataTest(
       const at = `date_trunc('second', f.${identifier(test.at)})`;
       return `SELECT COUNT(*) AS failures FROM ${t} f WHERE f.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${d} d WHERE d.${identifier(test.field)} = f.${c} AND date_trunc('second', d.valid_from) <= ${at} AND (d.valid_to IS NULL OR date_trunc('second', d.valid_to) > ${at}))`;
     }
+    case 'reconciles':
+      return `${reconcileDifferences(t, test, tableOf, options)} SELECT COUNT(*) AS failures FROM diff`;
   }
+}
+
+/** How many differing keys a failing reconciles test names. */
+export const RECONCILE_SAMPLE = 10;
+
+/**
+ * For a test that can name what fails (reconciles), a query of the first {@link RECONCILE_SAMPLE} offending
+ * keys in key order, as rows of (`k`, `difference`); undefined for the other kinds.
+ */
+export function renderDataTestSample(
+  model: string,
+  test: DataTest,
+  tableOf: (model: string) => string = identifier,
+  options: DataTestOptions = {},
+): string | undefined {
+  if (test.kind !== 'reconciles') return undefined;
+  return `${reconcileDifferences(identifier(model), test, tableOf, options)} SELECT k, difference FROM diff ORDER BY k LIMIT ${RECONCILE_SAMPLE}`;
+}
+
+/**
+ * The \`WITH … diff\` of a reconciles test: one row per key (as text, \`k\`) that is on one side only or whose
+ * compared columns differ, up to the common watermark. Plain SQL that DuckDB, PostgreSQL and Redshift run
+ * alike (no IS DISTINCT FROM, which Redshift lacks).
+ */
+function reconcileDifferences(
+  table: string,
+  test: Extract<DataTest, { kind: 'reconciles' }>,
+  tableOf: (model: string) => string,
+  options: DataTestOptions,
+): string {
+  const hours = options.latenessHours ?? 0;
+  if (!Number.isInteger(hours) || hours < 0)
+    throw new EltError(`lateness must be whole hours ≥ 0, got ${hours}`);
+  const other = tableOf(test.with);
+  const cols = test.compare.map((c) => identifier(c));
+  // One row per key and side: a key found more than once on a side is itself a difference.
+  const side = (from: string): string =>
+    `SELECT k, COUNT(*) AS n, MIN(t) AS t${cols.map((c) => `, MIN(${c}) AS ${c}`).join('')} FROM (SELECT CAST(${identifier(test.column)} AS VARCHAR(256)) AS k, ${identifier(test.at)} AS t${cols.map((c) => `, ${c}`).join('')} FROM ${from}) s GROUP BY k`;
+  const differs = (c: string): string =>
+    `(a.${c} <> b.${c} OR (a.${c} IS NULL AND b.${c} IS NOT NULL) OR (a.${c} IS NOT NULL AND b.${c} IS NULL))`;
+  const which = cols.map((c) => `WHEN ${differs(c)} THEN ${sqlLiteral(`${c} differs`)}`).join(' ');
+  const upto = `CASE WHEN ma.t IS NULL OR mb.t IS NULL THEN NULL ELSE date_trunc('second', CASE WHEN ma.t < mb.t THEN ma.t ELSE mb.t END - INTERVAL ${sqlLiteral(`${hours} hours`)}) END`;
+  const within = (s: string): string =>
+    `(SELECT ${s}.* FROM ${s} CROSS JOIN w WHERE date_trunc('second', ${s}.t) <= w.upto)`;
+  return [
+    `WITH a AS (${side(table)}), b AS (${side(other)}),`,
+    `w AS (SELECT ${upto} AS upto FROM (SELECT MAX(t) AS t FROM a) ma CROSS JOIN (SELECT MAX(t) AS t FROM b) mb),`,
+    `diff AS (SELECT COALESCE(a.k, b.k) AS k, CASE WHEN b.k IS NULL THEN ${sqlLiteral(`missing from ${test.with}`)} WHEN a.k IS NULL THEN ${sqlLiteral(`only in ${test.with}`)}`,
+    `WHEN a.n > 1 THEN ${sqlLiteral('repeated here')} WHEN b.n > 1 THEN ${sqlLiteral(`repeated in ${test.with}`)} ${which} END AS difference`,
+    `FROM ${within('a')} a FULL OUTER JOIN ${within('b')} b ON a.k = b.k`,
+    `WHERE a.k IS NULL OR b.k IS NULL OR a.n > 1 OR b.n > 1${cols.map((c) => ` OR ${differs(c)}`).join('')})`,
+  ].join(' ');
 }
 
 /** A short name for a test, e.g. `unique(stg_events.event_id)`. */
@@ -326,6 +420,8 @@ export function describeDataTest(model: string, test: DataTest): string {
   if (test.kind === 'freshness') return `freshness(${model}.${test.column} ≤ ${test.hours}h)`;
   if (test.kind === 'relationships_as_of')
     return `relationships_as_of(${model}.${test.column} → ${test.to}.${test.field} at ${test.at})`;
+  if (test.kind === 'reconciles')
+    return `reconciles(${model}.${test.column} ↔ ${test.with}.${test.column} on ${test.compare.join(', ')} up to the common ${test.at})`;
   return `${test.kind}(${model}.${test.column})`;
 }
 

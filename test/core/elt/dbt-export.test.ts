@@ -53,6 +53,7 @@ describe('dbtProjectFiles', () => {
         'macros/elt_dialect.sql',
         'tests/generic/elt_freshness.sql',
         'tests/generic/elt_relationships_as_of.sql',
+        'tests/generic/elt_reconciles.sql',
       ].sort(),
     );
   });

@@ -11,7 +11,9 @@ import {
   ModelDefinitionError,
   orderModels,
   parseModel,
+  describeDataTest,
   renderDataTest,
+  renderDataTestSample,
   renderModel,
 } from '../../../lib/core/elt/models.js';
 import { splitStatements } from '../../../lib/core/elt/sql-text.js';
@@ -287,6 +289,86 @@ describe('relationships_as_of tests', () => {
       await w.execute(`INSERT INTO fct VALUES
         ('i1', TIMESTAMP '2026-12-03 09:59:59'), ('i2', TIMESTAMP '2026-12-03 10:00:00')`);
       expect(await failures()).toBe(2);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('reconciles tests', () => {
+  const model = parseModel(
+    'fct',
+    "-- test: reconciles bid_id placed_at ev amount_minor, currency\nselect 1 from {{ ref('x') }}",
+  );
+  const test = model.tests[0]!;
+
+  it('parses the key, the time column, the other model and the compared columns; the model depends on it', () => {
+    expect(model.tests).toEqual([
+      {
+        kind: 'reconciles',
+        column: 'bid_id',
+        at: 'placed_at',
+        with: 'ev',
+        compare: ['amount_minor', 'currency'],
+      },
+    ]);
+    expect([...model.dependsOn].sort()).toEqual(['ev', 'x']);
+    expect(describeDataTest('fct', test)).toBe(
+      'reconciles(fct.bid_id ↔ ev.bid_id on amount_minor, currency up to the common placed_at)',
+    );
+  });
+
+  it('rejects a malformed declaration and names that are not identifiers', () => {
+    expect(() => parseModel('m', '-- test: reconciles a b c\nselect 1')).toThrow(
+      'reconciles needs "<key column> <timestamp column> <model> <column>[,<column>…]"',
+    );
+    expect(() => parseModel('m', "-- test: reconciles a b c d'\nselect 1")).toThrow(SqlIdentifierError);
+    expect(() => renderDataTest('fct', test, duckdbDialect, undefined, { latenessHours: -1 })).toThrow(
+      'lateness must be whole hours',
+    );
+  });
+
+  it('compares up to the common watermark less the lateness, and names the keys that differ', async () => {
+    const { DuckDbWarehouse } = await import('../../../lib/adapters/warehouse/duckdb-warehouse.js');
+    const w = await DuckDbWarehouse.open(':memory:');
+    try {
+      const failures = async (latenessHours = 0) =>
+        Number(
+          (await w.query(renderDataTest('fct', test, duckdbDialect, undefined, { latenessHours })))[0]!
+            .failures,
+        );
+      const named = async () =>
+        (await w.query(renderDataTestSample('fct', test)!)).map(
+          (r) => `${String(r.k)}: ${String(r.difference)}`,
+        );
+      await w.execute(
+        'CREATE TABLE fct (bid_id VARCHAR, placed_at TIMESTAMP, amount_minor BIGINT, currency VARCHAR)',
+      );
+      await w.execute(
+        'CREATE TABLE ev (bid_id VARCHAR, placed_at TIMESTAMP, amount_minor BIGINT, currency VARCHAR)',
+      );
+      // Either side empty: nothing to compare yet.
+      await w.execute(`INSERT INTO fct VALUES ('b1', TIMESTAMP '2026-12-03 10:00:00.700', 100, 'EUR')`);
+      expect(await failures()).toBe(0);
+      // The event has whole seconds; the database's row a fraction: the same second, equal.
+      await w.execute(`INSERT INTO ev VALUES ('b1', TIMESTAMP '2026-12-03 10:00:00', 100, 'EUR')`);
+      expect(await failures()).toBe(0);
+      // The database is ahead (b2, b3 not yet relayed): beyond the events' newest, not a difference.
+      await w.execute(`INSERT INTO fct VALUES ('b2', TIMESTAMP '2026-12-03 10:00:05', 200, 'EUR'),
+        ('b3', TIMESTAMP '2026-12-03 11:00:05', 300, 'EUR')`);
+      expect(await failures()).toBe(0);
+      // An event arrives at 12:00: now b2 and b3 are missing from the events, and b4 only in the events.
+      await w.execute(`INSERT INTO ev VALUES ('b4', TIMESTAMP '2026-12-03 12:00:00', 400, 'EUR')`);
+      await w.execute(`INSERT INTO fct VALUES ('b5', TIMESTAMP '2026-12-03 12:30:00', 500, 'EUR')`);
+      expect(await failures()).toBe(3);
+      expect(await named()).toEqual(['b2: missing from ev', 'b3: missing from ev', 'b4: only in ev']);
+      // With an hour of lateness the watermark is 11:00:00: only b2 is compared and missing.
+      expect(await failures(1)).toBe(1);
+      // The same key with another amount or a NULL on one side.
+      await w.execute(`INSERT INTO ev VALUES ('b2', TIMESTAMP '2026-12-03 10:00:05', 201, 'EUR'),
+        ('b3', TIMESTAMP '2026-12-03 11:00:05', 300, NULL), ('b5', TIMESTAMP '2026-12-03 12:30:00', 500, 'EUR')`);
+      await w.execute(`INSERT INTO fct VALUES ('b4', TIMESTAMP '2026-12-03 12:00:00.2', 400, 'EUR')`);
+      expect(await named()).toEqual(['b2: amount_minor differs', 'b3: currency differs']);
     } finally {
       await w.close();
     }

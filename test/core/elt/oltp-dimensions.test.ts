@@ -35,9 +35,9 @@ async function landEvent(
   detailType: string,
   seconds: number,
   detail: Record<string, unknown>,
+  eventId = `00000000-0000-4000-8000-${String(seconds).padStart(12, '0')}`,
 ): Promise<void> {
   const time = new Date(T0 + seconds * 1000);
-  const eventId = `00000000-0000-4000-8000-${String(seconds).padStart(12, '0')}`;
   const envelope = {
     version: '0',
     id: eventId,
@@ -228,6 +228,27 @@ describe('type 2 dimensions from the table extracts', () => {
     // The bidder u3 had signed up at 5 s, after 2.5 s too.
     expect((failed as Error).message).toContain(
       'relationships_as_of(fct_bids.bidder_id → dim_users.user_id at placed_at): 1 row(s)',
+    );
+  });
+
+  it('fails the run naming the bids where the events and the bids table disagree, up to the common watermark', async () => {
+    // The outbox's event of b1 reports another amount; b_early (placed at 2.5 s) has no event; a bid event
+    // at 600 s is beyond the newest extracted bid, so not compared (the extract is only behind).
+    const bidEvent = (seconds: number, bidId: string, amount: number) =>
+      landEvent(
+        'BidCreated',
+        seconds,
+        { userId: 'u2', sessionId: 's1', itemId: 'i1', amountMinor: amount, currency: 'EUR', bidId },
+        `00000000-0000-4000-9000-${String(seconds).padStart(12, '0')}`,
+      );
+    await bidEvent(10, 'b1', 1499);
+    await bidEvent(600, 'b_later', 2500);
+    const failed = await runElt({ warehouse, store, clock: systemClock, models: loadModels() }).catch(
+      (error: unknown) => error,
+    );
+    expect(failed).toBeInstanceOf(EltRunFailedError);
+    expect((failed as Error).message).toContain(
+      'reconciles(fct_bids.bid_id ↔ stg_bid_events.bid_id on item_id, bidder_id, amount_minor, currency up to the common placed_at): 2 row(s): b1 (amount_minor differs), b_early (missing from stg_bid_events)',
     );
   });
 });

@@ -90,6 +90,51 @@ describe('elt cost', () => {
     expect(without.options[0]?.totalUsd ?? 0).toBeLessThan(withApi.options[0]?.totalUsd ?? 0);
   });
 
+  it('adds the outbox relay with --oltp-relay: endpoints, function, its share off the ingest API, and a warning when it cannot keep up', async () => {
+    const args = ['cost', '--rate', '100', '--size', '1024', '--option', 'eventbridge', '--json'];
+    const lines = (j: CostJson) => j.options[0]?.lines ?? [];
+    const relay = (j: CostJson) => lines(j).filter((l) => l.label.includes('outbox relay'));
+    const without = lastJson<CostJson>(await runCli(args));
+    expect(relay(without)).toEqual([]);
+    expect(without.assumptionsText.join('\n')).toContain('Outbox relay: left out');
+    const withRelay = lastJson<CostJson>(await runCli([...args, '--oltp-relay', '0.25']));
+    const byLabel = new Map(relay(withRelay).map((l) => [l.label, l]));
+    // Secrets Manager and EventBridge endpoints in the three zones of the warehouse VPC, all month.
+    expect(
+      byLabel.get('VPC interface endpoints (Secrets Manager, EventBridge) for the outbox relay')?.quantity,
+    ).toBe(2 * 3 * 730);
+    // A run a minute.
+    expect(byLabel.get('Lambda requests (outbox relay)')?.quantity).toBeCloseTo((730 * 60) / 1e6, 9);
+    // A quarter of 262.8 million events of 1 KiB through the EventBridge endpoint.
+    expect(byLabel.get('VPC endpoint data processed (outbox relay)')?.quantity).toBeCloseTo(
+      (262_800_000 * 0.25 * 1024) / 2 ** 30,
+      6,
+    );
+    // The ingest API carries the other three quarters.
+    const requests = (j: CostJson) =>
+      lines(j).find((l) => l.label === 'Lambda requests (ingest)')?.quantity ?? NaN;
+    expect(requests(withRelay)).toBeCloseTo(requests(without) * 0.75, 9);
+    expect(withRelay.assumptionsText.join('\n')).toContain('25% of the events come from the marketplace');
+    const busy = lastJson<CostJson>(
+      await runCli([
+        'cost',
+        '--rate',
+        '5000',
+        '--size',
+        '1024',
+        '--option',
+        'sqs',
+        '--oltp-relay',
+        '1',
+        '--json',
+      ]),
+    );
+    expect(JSON.stringify(busy)).toContain('outbox relay: 300,000 rows every 1 min take about 300 s');
+    const bad = await runCli(['cost', '--rate', '1', '--size', '1', '--oltp-relay', '1.5']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--oltp-relay.*0 to 1/);
+  });
+
   it('answers --json with every line of every option', async () => {
     const run = await runCli(['cost', '--rate', '10', '--size', '1KiB', '--retention-days', '3', '--json']);
     expect(run.code, run.stderr).toBe(0);

@@ -34,6 +34,8 @@ interface CostOptions {
   /** false with --no-compaction. */
   readonly compaction: boolean;
   readonly provisionedPollers: number;
+  /** --oltp-relay: the share of the events from the outbox; unset leaves the relay out. */
+  readonly oltpRelay?: number;
 }
 
 /** Operator hours a month: a number from 0 to 744 (the hours of a 31-day month). */
@@ -67,6 +69,13 @@ function parsePollers(value: string): number {
   return v;
 }
 
+function parseShare(value: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1)
+    throw new InvalidArgumentError('expected the share of the events from the outbox, 0 to 1, e.g. 0.2');
+  return v;
+}
+
 function parseRegion(value: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value))
     throw new InvalidArgumentError('expected an AWS Region code, e.g. us-east-1 or eu-central-1');
@@ -81,6 +90,10 @@ function withOperations(options: CostOptions): CostAssumptions {
     ingestApi: { ...DEFAULT_ASSUMPTIONS.ingestApi, enabled: options.ingestApi },
     compaction: { ...DEFAULT_ASSUMPTIONS.compaction, enabled: options.compaction },
     kafkaLanding: { ...DEFAULT_ASSUMPTIONS.kafkaLanding, provisionedPollers: options.provisionedPollers },
+    oltpRelay:
+      options.oltpRelay === undefined
+        ? DEFAULT_ASSUMPTIONS.oltpRelay
+        : { ...DEFAULT_ASSUMPTIONS.oltpRelay, enabled: true, eventShare: options.oltpRelay },
     operations: {
       hoursPerMonth:
         hours === undefined
@@ -329,6 +342,11 @@ export function costCommand(): Command {
       'leave out the HTTP ingest API (API Gateway, its function, idempotency writes): producers write to the bus directly',
     )
     .option(
+      '--oltp-relay <share>',
+      "add the marketplace database's outbox relay (the optional oltp deploy section: a scheduled function and two interface endpoints per zone), with this share of the events (0 to 1) coming from the outbox",
+      parseShare,
+    )
+    .option(
       '--no-compaction',
       'leave out the compact step (closed hour partitions merged into large objects after every ELT run): the landed objects stay as written',
     )
@@ -343,8 +361,10 @@ Examples:
   $ elt cost --rate 1000 --size 1024 --consumers 3 --ops-hours 0
   $ elt cost --rate 200000 --size 1024 --region eu-central-1 --option eventbridge
   $ elt cost --rate 10 --size 1024 --no-ingest-api --option sqs,sqs-fifo
+  $ elt cost --rate 100 --size 1024 --oltp-relay 0.3 --option eventbridge
 
-Each option's month is the bus (and the SQS buffer where it needs one), the ingest API in front of it,
+Each option's month is the bus (and the SQS buffer where it needs one), the ingest API in front of it
+(and with --oltp-relay the outbox relay),
 the landing (Lambda or Firehose), S3 requests and a year of raw storage, the ELT runs and storage on
 Redshift Serverless, and the functions' CloudWatch Logs. Complete totals are ranked first; an option
 missing a price is a lower bound ("≥"), ranked apart after them. An event larger than an option carries is reported as

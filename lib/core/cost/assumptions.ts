@@ -5,6 +5,7 @@ import {
   KAFKA_SETTINGS,
   LANDING_SETTINGS,
   LOGS_SETTINGS,
+  OLTP_SETTINGS,
   RAW_BUCKET_SETTINGS,
   WAREHOUSE_SETTINGS,
 } from '../deploy-config/settings.js';
@@ -144,6 +145,26 @@ export interface CostAssumptions {
     /** Bytes of a stored idempotency record besides its event ids, and per event id kept in it. */
     readonly recordBytes: number;
     readonly recordBytesPerEvent: number;
+  };
+  /**
+   * The outbox relay of the marketplace database ({@link OLTP_RELAY}; the optional `oltp` deploy section,
+   * lib/infra/constructs/oltp-relay.ts); `enabled: false` (the default) leaves it out.
+   */
+  readonly oltpRelay: {
+    readonly enabled: boolean;
+    /** Share of the events that come from the outbox, 0 to 1 (the rest from the ingest API or SDKs). */
+    readonly eventShare: number;
+    /** The deploy setting `oltp.scheduleMinutes` default: a scheduled run every so many minutes. */
+    readonly scheduleMinutes: number;
+    /** The relay function's memory (lib/infra/constructs/oltp-relay.ts). */
+    readonly memoryMb: number;
+    /** Time per run besides the rows: connect, an empty claim. Assumed. */
+    readonly fixedMsPerRun: number;
+    /** Time per relayed row: claim, PutEvents in tens, mark sent. Assumed. */
+    readonly msPerEvent: number;
+    /** Interface endpoints it needs in the isolated subnets (Secrets Manager, EventBridge), one per zone. */
+    readonly endpointServices: number;
+    readonly zones: number;
   };
   /** CloudWatch Logs of the functions ({@link FUNCTION_LOGS}). */
   readonly logs: {
@@ -431,6 +452,23 @@ export const INGEST_API = {
 } as const;
 
 /**
+ * The outbox relay, when deployed: a run every `oltp.scheduleMinutes` drains the outbox and stops. 100 ms a
+ * run to connect (a warm connection is reused) and find nothing, and 1 ms a row on top (PutEvents of 10
+ * entries take tens of ms; the relay measured here drains 9–24k rows/s against a local bus, so the bus call
+ * dominates): assumed, not measured on AWS.
+ */
+export const OLTP_RELAY = {
+  enabled: false,
+  eventShare: 1,
+  scheduleMinutes: literalDefault(OLTP_SETTINGS.scheduleMinutes),
+  memoryMb: 512,
+  fixedMsPerRun: 100,
+  msPerEvent: 1,
+  endpointServices: 2,
+  zones: 3,
+} as const;
+
+/**
  * CloudWatch Logs bytes per function invocation: Lambda's START, END and REPORT lines (about 350 bytes),
  * one structured summary line of the handler and one EMF metrics line (about 600 bytes each): 1.5 KiB.
  * An estimate from the line shapes `elt land` writes to <data-dir>/logs/land.ndjson, not a bill.
@@ -478,6 +516,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   historyDays: HISTORY_DAYS,
   infrequentAccessMinObjectBytes: 128 * 1024,
   ingestApi: INGEST_API,
+  oltpRelay: OLTP_RELAY,
   compaction: COMPACTION,
   logs: {
     bytesPerInvocation: FUNCTION_LOGS_BYTES_PER_INVOCATION,
@@ -529,6 +568,9 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     `ELT: ${a.elt.runsPerDay} runs a day (${DEFAULT_SCHEDULE}), each keeping ${a.elt.baseCapacityRpu} RPUs busy for ${a.elt.activeMinutesPerRun} minutes plus the run's raw bytes at ${(a.elt.bytesPerRpuSecond / 1e6).toLocaleString('en-US')} MB/s per RPU (at least ${a.elt.minimumBilledSeconds} s billed): the load rate is an assumption, not measured on Redshift; a run longer than the interval is a warning. The same for every option. Step Functions, the scheduler and alarms are not counted (cents a month).`,
     `Compaction${a.compaction.enabled ? '' : ' (left out: --no-compaction)'}: after every ELT run the compact step (${a.compaction.memoryMb} MB, ${(a.compaction.fixedMsPerRun / 1000).toLocaleString('en-US')} s a run plus the bytes at the landing's rate) reads every landed object of the closed hour partitions once (a GET each) and writes them as objects of up to ${mib(a.compaction.targetBytes)} (a PUT each; DELETE is free): the objects that stay in S3, and so the storage class after ${a.s3StandardDays} days, are the compacted ones. The loads (COPY) read the landed objects before they are compacted, the hourly ELT running ahead of the lateness. Lambda landing paths only (Firehose writes its own large objects).`,
     `Ingest API${a.ingestApi.enabled ? '' : ' (left out: --no-ingest-api)'}: producers post ${a.ingestApi.eventsPerRequest} events a request to the HTTP API (metered per 512 KB), the ingest function (${a.ingestApi.memoryMb} MB, ${a.ingestApi.fixedMsPerRequest} ms a request plus the bytes) publishes them, and each request writes its idempotency record twice in DynamoDB on-demand (claim: 1 unit; response with every event id: ${a.ingestApi.recordBytes} + ${a.ingestApi.recordBytesPerEvent} bytes an event, per KB). The same for every option. CloudWatch Logs: ${a.logs.bytesPerInvocation.toLocaleString('en-US')} bytes a function invocation (Lambda's lines, a summary, an EMF metrics line; estimated), kept ${a.logs.retentionDays} days.`,
+    a.oltpRelay.enabled
+      ? `Outbox relay (--oltp-relay): ${pct(a.oltpRelay.eventShare)} of the events come from the marketplace database's outbox; the relay function (${a.oltpRelay.memoryMb} MB) runs every ${a.oltpRelay.scheduleMinutes} min, ${a.oltpRelay.fixedMsPerRun} ms a run plus ${a.oltpRelay.msPerEvent} ms a row (assumed), in the warehouse VPC's isolated subnets with interface endpoints for Secrets Manager and EventBridge in ${a.oltpRelay.zones} zones; its PutEvents are the bus lines' events, the database and its secret are yours and not priced. The same for every option.`
+      : 'Outbox relay: left out (the oltp deploy section is optional; --oltp-relay <share> prices it).',
     `Kafka and MSK landings: the event source mapping runs in isolated subnets with interface endpoints for Lambda and STS in ${a.kafkaEndpoints.zones} zones (${a.kafkaEndpoints.services} × ${a.kafkaEndpoints.zones} endpoint-hours; the invocation payloads are counted through the Lambda endpoint, an upper bound), as the project's KafkaCluster construct builds it; a NAT gateway would cost more. ${a.kafkaLanding.provisionedPollers > 0 ? `Provisioned mode with ${a.kafkaLanding.provisionedPollers} event pollers kept ready (kafka.provisionedPollers.minimum), billed per event poller unit hour; more pollers at peak are not counted.` : 'On-demand event pollers, the deploy default (kafka.provisionedPollers is optional; --provisioned-pollers prices it).'}`,
     `SQS FIFO: Lambda takes at most 10 messages a batch from a FIFO queue and no batching window, so a batch is what a poll finds, taken as at most a second's worth; MSK Express: express.m7g.large brokers at AWS's recommended 15.6 MBps of client ingress each, in threes, storage billed as used (not provisioned, so no headroom).`,
     `Compression, one ratio wherever the path compresses: ${pct(a.compressionRatio)} of the event bytes for the landed gzip NDJSON objects and for Kafka's bytes on the wire and on disk (producer compression: MSK data in/out and storage, broker sizing, replication, gp3); EventBridge, SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent. Measured on the project's generator output (bench/workloads.ts, 10,000 events, gzip -6: 15.7% whole, 17.7% in objects of 100 events; envelopes add ids, so 20%), 2026-12-03.`,

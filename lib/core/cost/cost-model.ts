@@ -1597,6 +1597,17 @@ const COMPACTION_TIMEOUT_SECONDS = 15 * 60;
  */
 function sharedWarnings(v: Volume): string[] {
   const warnings: string[] = [];
+  const r = v.a.oltpRelay;
+  if (r.enabled) {
+    // One relay at a time (reserved concurrency 1), each run stopping 20 s before its timeout (the interval, ≤ 15 min).
+    const runSeconds = Math.min(r.scheduleMinutes * 60, 900) - 20;
+    const rowsPerRun = v.input.ratePerSecond * r.eventShare * r.scheduleMinutes * 60;
+    const needSeconds = (r.fixedMsPerRun + rowsPerRun * r.msPerEvent) / 1000;
+    if (needSeconds > runSeconds)
+      warnings.push(
+        `outbox relay: ${fmt(rowsPerRun)} rows every ${r.scheduleMinutes} min take about ${fmt(needSeconds)} s at ${fmt(r.msPerEvent)} ms a row, over the ${fmt(runSeconds)} s a run may claim: the outbox grows and the lag alarm fires; at this rate run the relay as a long-lived service (elt oltp relay) or capture changes with Debezium instead.`,
+      );
+  }
   const { runSeconds } = eltRun(v);
   const interval = 86_400 / v.a.elt.runsPerDay;
   if (runSeconds > interval) {
@@ -1641,11 +1652,13 @@ function logsLines(v: Volume, line: LineMaker, invocations: number, what: string
 function ingestLines(v: Volume, line: LineMaker): CostLine[] {
   const g = v.a.ingestApi;
   if (!g.enabled) return [];
+  // The outbox's share of the events comes through the relay instead.
+  const posted = v.events * (v.a.oltpRelay.enabled ? 1 - v.a.oltpRelay.eventShare : 1);
   const perRequest = Math.max(
     1,
     Math.min(g.eventsPerRequest, Math.floor(DEFAULT_MAX_BODY_BYTES / v.input.eventBytes)),
   );
-  const requests = v.events / perRequest;
+  const requests = posted / perRequest;
   const metered = Math.ceil((perRequest * v.input.eventBytes) / HTTP_API_METER_BYTES);
   const seconds = lambdaSeconds(v.a, g.fixedMsPerRequest, perRequest * v.input.eventBytes, g.memoryMb);
   const completeUnits = Math.ceil((g.recordBytes + g.recordBytesPerEvent * perRequest) / 1024);
@@ -1673,6 +1686,50 @@ function ingestLines(v: Volume, line: LineMaker): CostLine[] {
       P.dynamoWrites,
     ),
     ...logsLines(v, line, requests, 'ingest function'),
+  ];
+}
+
+/**
+ * The outbox relay of the marketplace database, when deployed (the same for every option: it publishes to
+ * the app's bus): the scheduled function, its two interface endpoints per zone, and the events it sends
+ * through the EventBridge endpoint. Its events are among the bus lines' events already.
+ */
+function oltpRelayLines(v: Volume, line: LineMaker): CostLine[] {
+  const r = v.a.oltpRelay;
+  if (!r.enabled) return [];
+  const runs = (v.a.hoursPerMonth * 60) / r.scheduleMinutes;
+  const rows = v.events * r.eventShare;
+  const seconds = (runs * r.fixedMsPerRun + rows * r.msPerEvent) / 1000;
+  return [
+    line(
+      'ingest',
+      'VPC interface endpoints (Secrets Manager, EventBridge) for the outbox relay',
+      `${r.endpointServices} endpoints × ${r.zones} AZs × ${v.a.hoursPerMonth} h (isolated subnets, no NAT)`,
+      r.endpointServices * r.zones * v.a.hoursPerMonth,
+      P.endpointHour,
+    ),
+    line(
+      'ingest',
+      'VPC endpoint data processed (outbox relay)',
+      `${pct(r.eventShare)} of the events, each once through the EventBridge endpoint`,
+      v.gb(rows * v.input.eventBytes),
+      P.endpointData,
+    ),
+    line(
+      'ingest',
+      'Lambda requests (outbox relay)',
+      `a run every ${r.scheduleMinutes} min`,
+      runs / 1e6,
+      P.lambdaRequests,
+    ),
+    line(
+      'ingest',
+      'Lambda duration (outbox relay, arm64)',
+      `${fmt(runs)} runs × ${fmt(r.fixedMsPerRun)} ms + ${fmt(rows)} rows × ${fmt(r.msPerEvent)} ms, × ${fmt(r.memoryMb / 1024)} GB`,
+      seconds * (r.memoryMb / 1024),
+      P.lambdaDuration,
+    ),
+    ...logsLines(v, line, runs, 'outbox relay'),
   ];
 }
 
@@ -1857,6 +1914,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     ...def.busLines(v, line),
     ...(extra > 0 && def.fanOut ? def.fanOut(v, line, extra) : []),
     ...ingestLines(v, line),
+    ...oltpRelayLines(v, line),
     ...landingLines(v.a.batchWindowSeconds),
     ...(ops ? [ops] : []),
   ];

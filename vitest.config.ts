@@ -19,7 +19,7 @@ const SERVICE_DIRECTORIES = [
  * (`elt` through test/support/cli.ts, `cdk` through npx), which costs seconds per call.
  */
 const END_TO_END_SOURCE =
-  /support\/(?:postgres|scratch-database|localstack|ministack|kafka|cli)\.js'|\bexec\(\s*'npx'/;
+  /support\/(?:postgres|scratch-database|localstack|ministack|kafka|flink|cli)\.js'|\bexec\(\s*'npx'/;
 
 /**
  * A test file that builds CDK constructs (imports aws-cdk-lib, or the helpers of test/support that do):

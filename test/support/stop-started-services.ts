@@ -18,6 +18,8 @@ const SERVICES: readonly Service[] = [
   { name: 'PostgreSQL', script: 'postgres.sh', env: {} },
   { name: 'LocalStack', script: 'localstack.sh', env: {} },
   { name: 'MiniStack', script: 'ministack.sh', env: {} },
+  // Before the broker its jobs read from and write to.
+  { name: 'Flink', script: 'flink.sh', env: {} },
   // Before the brokers they keep their state on: a worker stopping cleanly commits its offsets there.
   { name: 'Kafka Connect', script: 'connect.sh', env: {} },
   { name: 'Kafka Connect (chaos)', script: 'connect.sh', env: CHAOS_CONNECT_ENV },

@@ -42,6 +42,6 @@ from (
       order by event_time, id
     ) as copy_number
   from {{ source('raw_events') }}
-  where source <> 'elt.pipeline' and source <> 'oltp'
+  where source <> 'elt.pipeline' and source <> 'elt.stream' and source <> 'oltp'
 ) ranked
 where copy_number = 1

@@ -71,6 +71,21 @@ function schemaId(source: string, detailType: string, version: number): string {
 /** The source of the pipeline's own events (ELT run outcomes); they are not about a user. */
 export const ELT_EVENT_SOURCE = 'elt.pipeline';
 
+/**
+ * The source of the stream processor's results (the Flink job of sql/stream/): window counts, and the late
+ * and malformed records it counted instead of dropping. Like `elt.pipeline`, only the pipeline publishes it.
+ */
+export const STREAM_EVENT_SOURCE = 'elt.stream';
+
+/** A UTC time as RFC 3339 text with a Z (the stream job writes window bounds and watermarks so). */
+const utcTime = {
+  type: 'string',
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$',
+  maxLength: 40,
+  description: 'UTC, RFC 3339 (a space instead of the T is accepted).',
+} as const;
+const count = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
 /** Sources of the product's own events. */
 export const SOURCES = {
   users: 'marketplace.users',
@@ -318,6 +333,92 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
       eventId: '4a2f3e4d-5c6b-4a79-8887-766554433221',
       runId: 'run-20261125T100000Z-1a2b3c',
       status: 'failed',
+    },
+  },
+  {
+    source: STREAM_EVENT_SOURCE,
+    detailType: 'StreamWindowCounted',
+    version: 1,
+    description:
+      'The stream processor closed an event-time window: logins per minute (tumbling), logins in the hour before windowEnd (hopping each minute), or active users of the UTC day so far (cumulating each minute; the last one of a day is the day). Final once sent; eventId is derived from metric, window and bounds, so a result sent twice is kept once.',
+    schema: detailSchema(
+      schemaId(STREAM_EVENT_SOURCE, 'StreamWindowCounted', 1),
+      ['metric', 'window', 'windowStart', 'windowEnd', 'value'],
+      {
+        metric: {
+          enum: ['logins', 'active_users'],
+          description: 'logins: UserLoggedIn events; active_users: distinct userId of every product event.',
+        },
+        window: { enum: ['minute', 'hour', 'day'] },
+        windowStart: utcTime,
+        windowEnd: utcTime,
+        value: count,
+        allowedLatenessSeconds: count,
+      },
+      'system',
+    ),
+    example: {
+      eventId: '5b3a4f5e-6d7c-4b8a-9998-877665544332',
+      metric: 'logins',
+      window: 'minute',
+      windowStart: '2026-12-03T10:00:00Z',
+      windowEnd: '2026-12-03T10:01:00Z',
+      value: 42,
+      allowedLatenessSeconds: 10,
+    },
+  },
+  {
+    source: STREAM_EVENT_SOURCE,
+    detailType: 'LateEventSeen',
+    version: 1,
+    description:
+      "An event reached the stream processor after its windows had closed (its time at or before the watermark, which trails the newest event time by the allowed lateness): counted here instead of in them, so that stream and batch differ by exactly these. eventId is derived from the late event's own.",
+    schema: detailSchema(
+      schemaId(STREAM_EVENT_SOURCE, 'LateEventSeen', 1),
+      ['lateEventId', 'lateSource', 'lateDetailType', 'eventTime', 'watermark'],
+      {
+        lateEventId: { type: 'string', maxLength: 64, description: "The late event's detail.eventId." },
+        lateSource: { type: 'string', maxLength: 256 },
+        lateDetailType: { type: 'string', maxLength: 256 },
+        lateUserId: { type: ['string', 'null'], maxLength: 64 },
+        eventTime: utcTime,
+        watermark: utcTime,
+      },
+      'system',
+    ),
+    example: {
+      eventId: '6c4b5a6f-7e8d-4c9b-8aa9-988776655443',
+      lateEventId: '1d2c3b4a-5f6e-4d7c-8b9a-0a1b2c3d4e5f',
+      lateSource: 'marketplace.users',
+      lateDetailType: 'UserLoggedIn',
+      lateUserId: 'u_1001',
+      eventTime: '2026-12-03T09:58:12Z',
+      watermark: '2026-12-03T10:00:03Z',
+    },
+  },
+  {
+    source: STREAM_EVENT_SOURCE,
+    detailType: 'MalformedRecordSeen',
+    version: 1,
+    description:
+      'A record on the topic the stream processor reads was not an event it could count (not JSON, or no source, detail-type, time or eventId): counted here, and the job went on. eventId is derived from topic, partition and offset.',
+    schema: detailSchema(
+      schemaId(STREAM_EVENT_SOURCE, 'MalformedRecordSeen', 1),
+      ['topic', 'partition', 'offset', 'reason'],
+      {
+        topic: { type: 'string', maxLength: 249 },
+        partition: count,
+        offset: count,
+        reason: { type: 'string', maxLength: 200 },
+      },
+      'system',
+    ),
+    example: {
+      eventId: '7d5c6b7a-8f9e-4dac-9bba-a99887766554',
+      topic: 'elt-events',
+      partition: 1,
+      offset: 4711,
+      reason: 'not JSON',
     },
   },
 ];

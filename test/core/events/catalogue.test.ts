@@ -3,6 +3,7 @@ import {
   catalogueSources,
   ELT_EVENT_SOURCE,
   EVENT_CATALOGUE,
+  STREAM_EVENT_SOURCE,
   findEventType,
   PRODUCT_SOURCES,
 } from '../../../lib/core/events/catalogue.js';
@@ -26,7 +27,7 @@ describe('event catalogue', () => {
       expect(t.schema.$id).toBe(`urn:serverless-elt:events:${t.source}:${t.detailType}:v${t.version}`);
       expect(t.schema.required).toContain('eventId');
       if (PRODUCT_SOURCES.includes(t.source)) expect(t.schema.required).toContain('userId');
-      else expect(t.source).toBe(ELT_EVENT_SOURCE);
+      else expect([ELT_EVENT_SOURCE, STREAM_EVENT_SOURCE]).toContain(t.source);
     }
   });
 
@@ -47,6 +48,7 @@ describe('event catalogue', () => {
       'marketplace.web',
       'marketplace.auctions',
       'elt.pipeline',
+      'elt.stream',
     ]);
   });
 });

@@ -307,6 +307,7 @@ function modelSql(model: Model, known: ReadonlySet<string>, calls: MacroCall[]):
       return `{{ ref(${quoted(ref)}) }}`;
     },
     sourceOf: (table) => `{{ source(${quoted(DBT_PROJECT)}, ${quoted(table)}) }}`,
+    lateness: "interval '{{ var('elt_lateness_hours', 0) }} hours'",
   });
   const config: string[] = model.incremental
     ? [

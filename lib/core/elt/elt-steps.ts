@@ -453,7 +453,14 @@ export async function transformRun(ctx: EltContext, state: RunState): Promise<Ru
     }
     const t0 = Date.now();
     const append = Boolean(model.incremental) && !ctx.fullRefresh && present.get(model.name) === 'table';
-    const select = renderModel(model, d, known, buildTable, append ? () => PENDING_RAW : undefined);
+    const select = renderModel(
+      model,
+      d,
+      known,
+      buildTable,
+      append ? () => PENDING_RAW : undefined,
+      ctx.latenessHours,
+    );
     const statements = append
       ? [
           ...dropBuild(model.name),

@@ -75,7 +75,7 @@ export const SOURCE_TABLES = ['raw_events'] as const;
 
 const MACRO = /\{\{\s*([a-z_]+)\s*\(([^)]*)\)\s*\}\}/g;
 const KNOWN_MACROS =
-  'ref, source, json_text, json_bigint, json_value, json_timestamp, json_type, now_utc, json_param, json_to_text, timestamp_text, sort_key';
+  'ref, source, json_text, json_bigint, json_value, json_timestamp, json_type, now_utc, lateness_interval, json_param, json_to_text, timestamp_text, sort_key';
 
 /**
  * Parses a model file. Header lines: `-- description: …` and `-- test: unique <col>`,
@@ -221,6 +221,18 @@ export interface TemplateScope {
   readonly sources?: readonly string[];
   /** What `{{ source('…') }}` renders to (a table name, or a subquery with the table's name as alias). */
   readonly sourceOf?: (table: string) => string;
+  /**
+   * What `{{ lateness_interval() }}` renders to: the run's lateness as an interval literal. @default from
+   * {@link latenessInterval} of 0 hours
+   */
+  readonly lateness?: string;
+}
+
+/** The run's lateness (whole hours) as the SQL interval literal `{{ lateness_interval() }}` renders. */
+export function latenessInterval(hours = 0): string {
+  if (!Number.isInteger(hours) || hours < 0)
+    throw new EltError(`lateness must be whole hours ≥ 0, got ${hours}`);
+  return `INTERVAL ${sqlLiteral(`${hours} hours`)}`;
 }
 
 /**
@@ -279,6 +291,8 @@ export function renderTemplate(
         return dialect.jsonType;
       case 'now_utc':
         return dialect.nowUtc;
+      case 'lateness_interval':
+        return scope.lateness ?? latenessInterval(0);
       case 'json_param':
         // A numbered statement parameter holding JSON text, as the JSON type.
         if (!/^[1-9][0-9]?$/.test(arg(0)))
@@ -313,6 +327,7 @@ export function renderModel(
   known: ReadonlySet<string>,
   tableOf: (model: string) => string = identifier,
   sourceOf?: (table: string) => string,
+  latenessHours?: number,
 ): string {
   return renderTemplate(model.name, model.source, dialect, {
     ref: (ref) => {
@@ -320,6 +335,7 @@ export function renderModel(
       return tableOf(ref);
     },
     ...(sourceOf ? { sourceOf } : {}),
+    ...(latenessHours !== undefined ? { lateness: latenessInterval(latenessHours) } : {}),
   });
 }
 
@@ -391,9 +407,7 @@ function reconcileDifferences(
   tableOf: (model: string) => string,
   options: DataTestOptions,
 ): string {
-  const hours = options.latenessHours ?? 0;
-  if (!Number.isInteger(hours) || hours < 0)
-    throw new EltError(`lateness must be whole hours ≥ 0, got ${hours}`);
+  const lateness = latenessInterval(options.latenessHours ?? 0);
   const other = tableOf(test.with);
   const cols = test.compare.map((c) => identifier(c));
   // One row per key and side: a key found more than once on a side is itself a difference.
@@ -402,7 +416,7 @@ function reconcileDifferences(
   const differs = (c: string): string =>
     `(a.${c} <> b.${c} OR (a.${c} IS NULL AND b.${c} IS NOT NULL) OR (a.${c} IS NOT NULL AND b.${c} IS NULL))`;
   const which = cols.map((c) => `WHEN ${differs(c)} THEN ${sqlLiteral(`${c} differs`)}`).join(' ');
-  const upto = `CASE WHEN ma.t IS NULL OR mb.t IS NULL THEN NULL ELSE date_trunc('second', CASE WHEN ma.t < mb.t THEN ma.t ELSE mb.t END - INTERVAL ${sqlLiteral(`${hours} hours`)}) END`;
+  const upto = `CASE WHEN ma.t IS NULL OR mb.t IS NULL THEN NULL ELSE date_trunc('second', CASE WHEN ma.t < mb.t THEN ma.t ELSE mb.t END - ${lateness}) END`;
   const within = (s: string): string =>
     `(SELECT ${s}.* FROM ${s} CROSS JOIN w WHERE date_trunc('second', ${s}.t) <= w.upto)`;
   return [

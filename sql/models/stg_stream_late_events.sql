@@ -1,0 +1,31 @@
+-- description: Events the stream processor received after their windows had closed (LateEventSeen events of
+-- description: source elt.stream), one row per late event (its own eventId): counted here instead of in the
+-- description: stream's windows, they are what stream_batch_agreement adds back.
+-- test: unique late_event_id
+-- test: not_null late_event_id, late_detail_type, event_time, watermark
+-- sort_key: event_time
+select
+  late_event_id,
+  late_source,
+  late_detail_type,
+  late_user_id,
+  event_time,
+  watermark,
+  loaded_at
+from (
+  select
+    {{ json_text(event, 'detail.lateEventId') }} as late_event_id,
+    {{ json_text(event, 'detail.lateSource') }} as late_source,
+    {{ json_text(event, 'detail.lateDetailType') }} as late_detail_type,
+    {{ json_text(event, 'detail.lateUserId') }} as late_user_id,
+    {{ json_timestamp(event, 'detail.eventTime') }} as event_time,
+    {{ json_timestamp(event, 'detail.watermark') }} as watermark,
+    loaded_at,
+    row_number() over (
+      partition by {{ json_text(event, 'detail.lateEventId') }}
+      order by loaded_at, object_key
+    ) as copy_number
+  from {{ source('raw_events') }}
+  where source = 'elt.stream' and detail_type = 'LateEventSeen'
+) ranked
+where copy_number = 1

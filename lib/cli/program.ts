@@ -14,6 +14,7 @@ import { quarantineCommand } from './commands/quarantine.js';
 import { queryCommand } from './commands/query.js';
 import { runCommand, runsCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
+import { streamCommand } from './commands/stream.js';
 import { redriveCommand } from './commands/redrive.js';
 import { replayCommand } from './commands/replay.js';
 import { testPatternCommand } from './commands/test-pattern.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
     dataApiCommand(),
     dbtCommand(),
     oltpCommand(),
+    streamCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }

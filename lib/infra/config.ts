@@ -10,6 +10,7 @@ import {
   OLTP_SETTINGS,
   RAW_BUCKET_SETTINGS,
   RULE_TARGET_SETTINGS,
+  STREAM_SETTINGS,
   TOP_SETTINGS,
   WAREHOUSE_SETTINGS,
   type AlarmsConfig,
@@ -21,6 +22,7 @@ import {
   type OltpConfig,
   type RawBucketConfig,
   type RuleTargetConfig,
+  type StreamConfig,
   type WarehouseConfig,
 } from '../core/deploy-config/settings.js';
 import { EVENT_SOURCE_LIMITS } from '../core/landing/event-source-limits.js';
@@ -37,7 +39,7 @@ export type {
   MskServerlessKafkaConfig,
   SelfManagedKafkaConfig,
 } from './config/kafka-settings.js';
-export type { IngestApiConfig, OltpConfig } from '../core/deploy-config/settings.js';
+export type { IngestApiConfig, OltpConfig, StreamConfig } from '../core/deploy-config/settings.js';
 
 /**
  * Settings of one deployment environment, read from CDK context and checked before anything is built.
@@ -68,6 +70,8 @@ export interface EltConfig {
   readonly oltp?: OltpConfig;
   /** The HTTP ingest API (`POST /v1/events`) on API Gateway: the AWS side of `elt serve`. */
   readonly ingestApi: IngestApiConfig;
+  /** The live-windows Flink SQL job on Managed Service for Apache Flink; built only when `enabled`. */
+  readonly stream: StreamConfig;
 }
 
 /** Where an environment is deployed. */
@@ -127,6 +131,7 @@ export function parseConfig(
     ...(raw.kafka === undefined ? {} : { kafka: parseKafka(reader, section('kafka'), fail) }),
     ingestApi: reader.section('ingestApi', INGEST_API_SETTINGS, section('ingestApi')),
     ...(raw.oltp === undefined ? {} : { oltp: reader.section('oltp', OLTP_SETTINGS, section('oltp')) }),
+    stream: reader.section('stream', STREAM_SETTINGS, section('stream')),
   };
   checkAcrossSections(config, fail);
   return config;
@@ -180,6 +185,16 @@ function checkTarget(config: EltConfig, fail: Fail): void {
       'set',
       'redshiftServerless',
       ' (the relay runs in the warehouse VPC; run `elt oltp relay --bus eventbridge:<bus>` on a host instead)',
+    );
+  if (config.stream.enabled && target !== 'aws')
+    fail(
+      'stream.enabled',
+      `cannot be true with target "${target}": it has no Managed Service for Apache Flink (run the job on the local Flink with \`elt stream start\`)`,
+    );
+  if (config.stream.enabled && config.kafka?.mode === 'self-managed')
+    fail(
+      'stream.enabled',
+      'cannot be true with kafka.mode "self-managed": the Flink application reads Kafka with IAM auth from the warehouse VPC (MSK Serverless); leave kafka out to read the bus through Kinesis instead',
     );
   const workflow = !leftOut(target, 'eltWorkflow');
   if (workflow && leftOut(target, 'redshiftServerless') && config.warehouse.dataApiEndpoint === undefined)

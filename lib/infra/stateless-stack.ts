@@ -1,5 +1,8 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -14,6 +17,9 @@ import { IngestApi } from './constructs/ingest-api.js';
 import { KafkaLandingFunction } from './constructs/kafka-landing-function.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OltpRelay } from './constructs/oltp-relay.js';
+import { FLINK_JOB_JAR, ManagedFlinkApplication } from './constructs/managed-flink.js';
+import { ManagedFlinkKinesisFeed } from './constructs/managed-flink-kinesis-feed.js';
+import { packageRoot } from '../package-paths.js';
 import type { RedshiftServerlessWarehouse } from './constructs/redshift-serverless-warehouse.js';
 import { isRedshiftServerless } from './constructs/data-api-warehouse.js';
 import type { EltStatefulResources } from './stateful-stack.js';
@@ -51,6 +57,10 @@ export class EltStatelessStack extends Stack {
   readonly ingestApi?: IngestApi;
   /** The outbox relay of the user's database; only when `oltp` is configured (target `aws` only). */
   readonly oltpRelay?: OltpRelay;
+  /** The live-windows Flink job on Managed Service for Apache Flink; only when `stream.enabled`. */
+  readonly streamJob?: ManagedFlinkApplication;
+  /** The Kinesis streams, rule and pipe of the stream job without Kafka (the EventBridge variant). */
+  readonly streamFeed?: ManagedFlinkKinesisFeed;
 
   constructor(scope: Construct, id: string, props: EltStatelessStackProps) {
     super(scope, id, props);
@@ -159,6 +169,165 @@ export class EltStatelessStack extends Stack {
 
     if (config.kafka) this.kafkaLanding = this.createKafkaLanding(config, config.kafka, stateful, monitoring);
     if (config.oltp) this.oltpRelay = this.createOltpRelay(config, config.oltp, stateful, monitoring);
+    if (config.stream.enabled) {
+      const { job, feed } = this.createStreamJob(config, stateful, monitoring);
+      this.streamJob = job;
+      if (feed) this.streamFeed = feed;
+    }
+  }
+
+  /**
+   * The live-windows Flink job on Managed Service for Apache Flink: with MSK Serverless it reads the Kafka
+   * landing's topic and writes its results to a topic of their own, which the Kafka landing function also
+   * lands; without Kafka it reads the bus through a Kinesis stream and its results return to the bus through
+   * a pipe ({@link ManagedFlinkKinesisFeed}). Alarms on backpressure and on how far behind its source it is.
+   */
+  private createStreamJob(
+    config: EltConfig,
+    stateful: EltStatefulResources,
+    monitoring: Monitoring,
+  ): { job: ManagedFlinkApplication; feed?: ManagedFlinkKinesisFeed } {
+    const { stream } = config;
+    const prefix = `elt-${config.envName}`;
+    const common = {
+      applicationName: `${prefix}-stream`,
+      // `-c streamJobJar=<path>` deploys a JAR built elsewhere (and lets tests use a placeholder).
+      jarFile: String(this.node.tryGetContext('streamJobJar') ?? join(packageRoot(), FLINK_JOB_JAR)),
+      parallelism: stream.parallelism,
+      parallelismPerKpu: stream.parallelismPerKpu,
+      allowedLateness: Duration.seconds(stream.allowedLatenessSeconds),
+      checkpointInterval: Duration.seconds(stream.checkpointIntervalSeconds),
+      logRetention: config.logs.retentionDays as logs.RetentionDays,
+    };
+    let job: ManagedFlinkApplication;
+    let lagAlarm: string;
+    let lagThreshold: number;
+    let feed: ManagedFlinkKinesisFeed | undefined;
+    const warehouse = stateful.warehouse;
+    if (config.kafka) {
+      const cluster = stateful.kafkaCluster;
+      if (
+        config.kafka.mode !== 'msk-serverless' ||
+        !cluster ||
+        !warehouse ||
+        !isRedshiftServerless(warehouse)
+      )
+        throw new ConstructPropsError(
+          "EltStatelessStack: the stream job with kafka needs the stateful stack's MSK Serverless cluster and VPC",
+        );
+      const resultsTopic = `${config.kafka.topic}-stream-results`;
+      job = new ManagedFlinkApplication(this, 'Stream', {
+        ...common,
+        source: {
+          kind: 'msk',
+          cluster,
+          vpc: warehouse.vpc,
+          securityGroup: cluster.securityGroup,
+          sourceTopic: config.kafka.topic,
+          resultsTopic,
+          groupId: `${prefix}-stream`,
+          transactionalIdPrefix: `${prefix}-stream`,
+        },
+      });
+      if (this.kafkaLanding) this.landStreamResults(config.kafka, cluster, resultsTopic);
+      lagAlarm = `The stream job's Kafka consumer is more than ${stream.lagAlarmRecords} records behind topic ${config.kafka.topic} (stream.lagAlarmRecords): the job is failing, restarting or too slow.`;
+      lagThreshold = stream.lagAlarmRecords;
+      new CfnOutput(this, 'StreamResultsTopic', {
+        value: resultsTopic,
+        description:
+          'Create this topic before starting the stream job: its results go there and are landed from there',
+      });
+    } else {
+      feed = new ManagedFlinkKinesisFeed(this, 'StreamFeed', {
+        bus: stateful.bus.bus,
+        shardCount: stream.kinesisShards,
+        retryAttempts: config.ruleTarget.retryAttempts,
+        maxEventAge: Duration.seconds(config.ruleTarget.maxEventAgeSeconds),
+      });
+      job = new ManagedFlinkApplication(this, 'Stream', {
+        ...common,
+        source: { kind: 'kinesis', stream: feed.stream, resultsStream: feed.resultsStream },
+      });
+      monitoring.addAlarm(
+        'StreamFeedDlqNotEmpty',
+        "The rule could not put bus events on the stream job's Kinesis stream after its retries; they are in its dead-letter queue, and the live windows miss them.",
+        feed.metricDeadLetters(),
+        0,
+      );
+      lagAlarm = `The stream job reads its Kinesis stream more than ${stream.lagAlarmSeconds} s behind the newest record (stream.lagAlarmSeconds): the job is failing, restarting or too slow.`;
+      lagThreshold = stream.lagAlarmSeconds * 1000;
+    }
+    monitoring.addAlarm(
+      'StreamBackpressureHigh',
+      `A task of the stream job was back-pressured more than ${stream.backpressureAlarmMsPerSecond} ms a second (stream.backpressureAlarmMsPerSecond): an operator downstream cannot keep up; raise stream.parallelism.`,
+      job.metricBackpressure(),
+      stream.backpressureAlarmMsPerSecond,
+    );
+    monitoring.addAlarm('StreamLagHigh', lagAlarm, job.metricSourceLag(), lagThreshold);
+    monitoring.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Stream job (Managed Service for Apache Flink)',
+        left: [job.metricBackpressure()],
+        right: [job.metricSourceLag()],
+      }),
+    );
+    return feed ? { job, feed } : { job };
+  }
+
+  /**
+   * The stream job's results topic, landed by the Kafka landing function through a second event source mapping
+   * with a consumer group of its own; its role gets that topic and group only.
+   */
+  private landStreamResults(
+    kafka: KafkaConfig,
+    cluster: { readonly clusterArn: string; readonly clusterName: string },
+    resultsTopic: string,
+  ): void {
+    const landing = this.kafkaLanding;
+    if (!landing) return;
+    const group = `${kafka.consumerGroupId}-stream-results`;
+    landing.landing.function.addEventSourceMapping('StreamResultsSource', {
+      eventSourceArn: cluster.clusterArn,
+      kafkaTopic: resultsTopic,
+      kafkaConsumerGroupId: group,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: kafka.batchSize,
+      maxBatchingWindow: Duration.seconds(kafka.batchWindowSeconds),
+    });
+    const arnOf = (resource: 'topic' | 'group', name: string): string =>
+      this.formatArn({
+        service: 'kafka',
+        resource,
+        resourceName: `${cluster.clusterName}/*/${name}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    const role = landing.landing.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: [arnOf('topic', resultsTopic)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: [arnOf('group', group)],
+      }),
+    );
+    const finding = (resource: string, name: string): string =>
+      `Resource::arn:<AWS::Partition>:kafka:${this.region}:${this.account}:${resource}/${cluster.clusterName}/*/${name}`;
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'The stream job\'s results topic and its landing group: "*" stands for the cluster UUID, known only once the cluster exists.',
+          appliesTo: [finding('topic', resultsTopic), finding('group', group)],
+        },
+      ],
+      true,
+    );
   }
 
   /** The outbox relay of the user's database in the warehouse VPC, its alarms and a dashboard row. */

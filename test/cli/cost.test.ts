@@ -8,6 +8,10 @@ type CostJson = CostReport & {
   assumptionsText: string[];
 };
 
+/** The quantity of one line of one option. */
+const byLabelOf = (j: CostJson, id: string, label: string): number =>
+  j.options.find((o) => o.id === id)?.lines.find((l) => l.label === label)?.quantity ?? NaN;
+
 describe('elt cost', () => {
   it('prints a table of every option, a breakdown and the assumptions', async () => {
     const run = await runCli(['cost', '--rate', '1000', '--size', '1024']);
@@ -88,6 +92,66 @@ describe('elt cost', () => {
     expect(kinds(withApi)).toContain('ingest');
     expect(kinds(without)).not.toContain('ingest');
     expect(without.options[0]?.totalUsd ?? 0).toBeLessThan(withApi.options[0]?.totalUsd ?? 0);
+  });
+
+  it('adds the stream job with --stream: KPU-hours, the orchestration KPU and running storage everywhere, the Kinesis feed and pipe on EventBridge', async () => {
+    const args = [
+      'cost',
+      '--rate',
+      '100',
+      '--size',
+      '1024',
+      '--option',
+      'eventbridge,msk-serverless',
+      '--json',
+    ];
+    const streamLines = (j: CostJson, id: string) =>
+      j.options.find((o) => o.id === id)?.lines.filter((l) => l.kind === 'stream') ?? [];
+    const without = lastJson<CostJson>(await runCli(args));
+    expect(streamLines(without, 'eventbridge')).toEqual([]);
+    expect(without.assumptionsText.join('\n')).toContain('Stream job: left out');
+    const withStream = lastJson<CostJson>(await runCli([...args, '--stream']));
+    const byLabel = (id: string) => new Map(streamLines(withStream, id).map((l) => [l.label, l]));
+    for (const id of ['eventbridge', 'msk-serverless']) {
+      const lines = byLabel(id);
+      // Parallelism 1 at 1 per KPU: one KPU all month, plus the orchestration KPU, at 0.11 USD a KPU-hour.
+      expect(lines.get('Managed Service for Apache Flink KPU-hours (stream job)')).toMatchObject({
+        quantity: 730,
+        priceId: 'msf-kpu-hour',
+        unitUsd: 0.11,
+      });
+      expect(lines.get('Managed Service for Apache Flink orchestration KPU (stream job)')?.quantity).toBe(
+        730,
+      );
+      expect(
+        lines.get('Managed Service for Apache Flink running application storage (stream job)'),
+      ).toMatchObject({ quantity: 50, unitUsd: 0.1 });
+    }
+    const eb = byLabel('eventbridge');
+    // Two provisioned streams of one shard; every event PUT once by the rule, and 3 results a minute.
+    expect(eb.get('Kinesis shard-hours (stream job: events in, results out)')?.quantity).toBe(2 * 730);
+    expect(
+      eb.get('Kinesis PUT payload units (stream job: the rule to the events stream, results)')?.quantity,
+    ).toBeCloseTo((262_800_000 + 3 * 60 * 730) / 1e6, 9);
+    expect(eb.get('EventBridge Pipes requests (stream job results back to the bus)')?.quantity).toBeCloseTo(
+      (3 * 60 * 730) / 1e6,
+      9,
+    );
+    expect(byLabel('msk-serverless').has('Kinesis shard-hours (stream job: events in, results out)')).toBe(
+      false,
+    );
+    const total = (j: CostJson, id: string) => j.options.find((o) => o.id === id)?.totalUsd ?? NaN;
+    // 1,460 KPU-hours at 0.11 and 50 GB-months at 0.10: 165.60 USD before logs and the feed.
+    expect(total(withStream, 'msk-serverless') - total(without, 'msk-serverless')).toBeGreaterThan(165.6);
+    expect(total(withStream, 'eventbridge') - total(without, 'eventbridge')).toBeGreaterThan(165.6 + 21.9);
+    expect(withStream.assumptionsText.join('\n')).toContain('Stream job (--stream)');
+    const wide = lastJson<CostJson>(await runCli([...args, '--stream', '4']));
+    expect(byLabelOf(wide, 'msk-serverless', 'Managed Service for Apache Flink KPU-hours (stream job)')).toBe(
+      4 * 730,
+    );
+    const bad = await runCli(['cost', '--rate', '1', '--size', '1', '--stream', '65']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--stream.*1 to 64/);
   });
 
   it('adds the outbox relay with --oltp-relay: endpoints, function, its share off the ingest API, and a warning when it cannot keep up', async () => {

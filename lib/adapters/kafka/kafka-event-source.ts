@@ -1,4 +1,4 @@
-import { Consumer, type Message } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
 import {
   checkBatchSize,
   checkBatchWindowMs,
@@ -106,6 +106,8 @@ export class KafkaEventSource {
   private commitChain: Promise<void> = Promise.resolve();
   private joins = 0;
   private fatal: Error | undefined;
+  /** The end offsets (last stable offsets: read_committed) of the last lag measurement, by partition. */
+  private ends: readonly bigint[] = [];
 
   constructor(private readonly options: KafkaEventSourceOptions) {
     this.batchSize = checkBatchSize('batchSize', options.batchSize ?? DEFAULT_KAFKA_BATCH_SIZE);
@@ -122,6 +124,9 @@ export class KafkaEventSource {
       rebalanceTimeout: session,
       heartbeatInterval: Math.min(1000, Math.floor(session / 3)),
       maxWaitTime: 250,
+      // Records of aborted transactions (the stream job's results after a restart) are never landed, and
+      // records of open ones wait for their commit; also the default, said here because landing depends on it.
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       highWaterMark: Math.max(1024, this.batchSize * 2),
       retries: 5,
       retryDelay: 1000,
@@ -177,6 +182,7 @@ export class KafkaEventSource {
       });
       this.stats.lag = total;
       this.stats.lagByPartition = byPartition;
+      this.ends = ends;
       this.options.onLag?.(total, byPartition);
       this.options.onProgress?.(this.stats);
       return total;
@@ -229,7 +235,8 @@ export class KafkaEventSource {
       const poll = setInterval(() => {
         if (!opts.until?.() || this.current.length > 0 || this.inFlight > 0) return;
         void this.measureLag().then((lag) => {
-          if (lag === 0 && this.current.length === 0 && this.inFlight === 0) finish('done');
+          if (this.current.length > 0 || this.inFlight > 0) return;
+          if (lag === 0 || this.fetchedToEnd(s)) finish('done');
         });
       }, 250);
       s.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
@@ -245,6 +252,22 @@ export class KafkaEventSource {
       });
       if (opts.signal?.aborted) finish('done');
     });
+  }
+
+  /**
+   * Whether every record up to the end of each partition has been handed over (and, with nothing gathered or in
+   * flight, landed and committed). On a topic written in transactions (the stream job's results) the end is past
+   * the last transaction's commit marker, which is no record: the committed offset (last record + 1) stays one
+   * short of it, so the lag never reaches 0, while the fetch position has moved past the marker.
+   */
+  private fetchedToEnd(stream: {
+    readonly readableLength: number;
+    readonly offsetsToFetch: Map<string, bigint>;
+  }): boolean {
+    if (stream.readableLength > 0 || this.ends.length === 0) return false;
+    return this.ends.every(
+      (end, p) => (stream.offsetsToFetch.get(`${this.options.topic}:${p}`) ?? -1n) >= end,
+    );
   }
 
   /** Sends the gathered records as one batch; pauses the stream when enough batches are in flight. */

@@ -36,6 +36,8 @@ interface CostOptions {
   readonly provisionedPollers: number;
   /** --oltp-relay: the share of the events from the outbox; unset leaves the relay out. */
   readonly oltpRelay?: number;
+  /** --stream [parallelism]: the stream job on Managed Service for Apache Flink; unset leaves it out. */
+  readonly stream?: true | number;
 }
 
 /** Operator hours a month: a number from 0 to 744 (the hours of a 31-day month). */
@@ -76,6 +78,15 @@ function parseShare(value: string): number {
   return v;
 }
 
+function parseParallelism(value: string): number {
+  const v = Number(value);
+  if (!/^\d+$/.test(value.trim()) || v < 1 || v > 64)
+    throw new InvalidArgumentError(
+      "expected the stream job's parallelism, a whole number from 1 to 64 (stream.parallelism)",
+    );
+  return v;
+}
+
 function parseRegion(value: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value))
     throw new InvalidArgumentError('expected an AWS Region code, e.g. us-east-1 or eu-central-1');
@@ -94,6 +105,14 @@ function withOperations(options: CostOptions): CostAssumptions {
       options.oltpRelay === undefined
         ? DEFAULT_ASSUMPTIONS.oltpRelay
         : { ...DEFAULT_ASSUMPTIONS.oltpRelay, enabled: true, eventShare: options.oltpRelay },
+    streamJob:
+      options.stream === undefined
+        ? DEFAULT_ASSUMPTIONS.streamJob
+        : {
+            ...DEFAULT_ASSUMPTIONS.streamJob,
+            enabled: true,
+            ...(options.stream === true ? {} : { parallelism: options.stream }),
+          },
     operations: {
       hoursPerMonth:
         hours === undefined
@@ -188,6 +207,7 @@ const landingAt = (o: OptionCost, i: number): string => {
 
 function summaryTable(options: readonly OptionCost[], windows: readonly number[]): string {
   const carried = (o: OptionCost, text: string): string => (o.status === 'cannot-carry' ? '—' : text);
+  const withStream = options.some((o) => o.lines.some((l) => l.kind === 'stream'));
   const cols = {
     bus: padLeft(options.map((o) => carried(o, sumKinds(o, ['bus', 'buffer', 'transfer', 'fan-out'])))),
     operations: padLeft(options.map((o) => carried(o, sumKinds(o, ['operations'])))),
@@ -195,6 +215,7 @@ function summaryTable(options: readonly OptionCost[], windows: readonly number[]
     landing: padLeft(options.map((o) => carried(o, sumKinds(o, LANDING_KINDS)))),
     longest: padLeft(options.map((o) => carried(o, landingAt(o, 1)))),
     warehouse: padLeft(options.map((o) => carried(o, sumKinds(o, ['warehouse'])))),
+    stream: padLeft(options.map((o) => carried(o, sumKinds(o, ['stream'])))),
     total: padLeft(
       options.map((o) => carried(o, o.totalUsd !== null ? usd(o.totalUsd) : `≥ ${usd(o.pricedUsd)}`)),
     ),
@@ -208,6 +229,7 @@ function summaryTable(options: readonly OptionCost[], windows: readonly number[]
       warehouse: cols.warehouse[i],
       'ingest + logs': cols.ingest[i],
       operations: cols.operations[i],
+      ...(withStream ? { 'stream job': cols.stream[i] } : {}),
       'USD / month': cols.total[i],
       '':
         o.status === 'cannot-carry'
@@ -347,6 +369,11 @@ export function costCommand(): Command {
       parseShare,
     )
     .option(
+      '--stream [parallelism]',
+      'add the live-windows Flink job on Managed Service for Apache Flink (the stream deploy section): KPU-hours, the orchestration KPU, running storage and logs, and on EventBridge its Kinesis feed and results pipe; parallelism 1 to 64 (default 1, one KPU)',
+      parseParallelism,
+    )
+    .option(
       '--no-compaction',
       'leave out the compact step (closed hour partitions merged into large objects after every ELT run): the landed objects stay as written',
     )
@@ -362,9 +389,10 @@ Examples:
   $ elt cost --rate 200000 --size 1024 --region eu-central-1 --option eventbridge
   $ elt cost --rate 10 --size 1024 --no-ingest-api --option sqs,sqs-fifo
   $ elt cost --rate 100 --size 1024 --oltp-relay 0.3 --option eventbridge
+  $ elt cost --rate 100 --size 1024 --stream --option eventbridge,msk-serverless
 
 Each option's month is the bus (and the SQS buffer where it needs one), the ingest API in front of it
-(and with --oltp-relay the outbox relay),
+(and with --oltp-relay the outbox relay, with --stream the Flink job),
 the landing (Lambda or Firehose), S3 requests and a year of raw storage, the ELT runs and storage on
 Redshift Serverless, and the functions' CloudWatch Logs. Complete totals are ranked first; an option
 missing a price is a lower bound ("≥"), ranked apart after them. An event larger than an option carries is reported as

@@ -7,6 +7,7 @@ import {
   LOGS_SETTINGS,
   OLTP_SETTINGS,
   RAW_BUCKET_SETTINGS,
+  STREAM_SETTINGS,
   WAREHOUSE_SETTINGS,
 } from '../deploy-config/settings.js';
 import { EVENT_SOURCE_LIMITS } from '../landing/event-source-limits.js';
@@ -165,6 +166,28 @@ export interface CostAssumptions {
     /** Interface endpoints it needs in the isolated subnets (Secrets Manager, EventBridge), one per zone. */
     readonly endpointServices: number;
     readonly zones: number;
+  };
+  /**
+   * The live-windows Flink job on Managed Service for Apache Flink ({@link STREAM_JOB}; the `stream` deploy
+   * section, lib/infra/constructs/managed-flink.ts); `enabled: false` (the default) leaves it out.
+   */
+  readonly streamJob: {
+    readonly enabled: boolean;
+    /** `stream.parallelism` and `stream.parallelismPerKpu`: KPUs = ceil(parallelism / per KPU). */
+    readonly parallelism: number;
+    readonly parallelismPerKpu: number;
+    /** KPUs MSF adds to every streaming application for orchestration. */
+    readonly orchestrationKpus: number;
+    /** Running application storage MSF allocates per KPU, billed per GB-month. */
+    readonly storageGbPerKpu: number;
+    /** Bytes of INFO logs the application writes an hour (checkpoints, Kafka/Kinesis clients). Assumed. */
+    readonly logBytesPerHour: number;
+    /** Results a minute: one per window kind (minute, hour, day), each closed every minute. */
+    readonly resultsPerMinute: number;
+    /** Bytes of one result envelope. Assumed from the catalogue's examples. */
+    readonly resultBytes: number;
+    /** `stream.kinesisShards`: shards of each of the EventBridge variant's two streams. */
+    readonly kinesisShards: number;
   };
   /** CloudWatch Logs of the functions ({@link FUNCTION_LOGS}). */
   readonly logs: {
@@ -469,6 +492,26 @@ export const OLTP_RELAY = {
 } as const;
 
 /**
+ * The stream job, when deployed: fixed parallelism (autoscaling off), MSF's orchestration KPU, 50 GB of running
+ * application storage per KPU (Managed Service for Apache Flink developer guide, how-resources.html: "50 GB of disk
+ * space" per KPU; priced per GB-month on https://aws.amazon.com/managed-service-apache-flink/pricing/). Logs:
+ * 100 KB an hour at INFO (a checkpoint's few lines a minute, the clients' periodic lines), assumed. Results: 3 a
+ * minute (logins per minute, logins in the last hour, active users of the day) of about 600 bytes, late and
+ * malformed-record events aside.
+ */
+export const STREAM_JOB = {
+  enabled: false,
+  parallelism: literalDefault(STREAM_SETTINGS.parallelism),
+  parallelismPerKpu: literalDefault(STREAM_SETTINGS.parallelismPerKpu),
+  orchestrationKpus: 1,
+  storageGbPerKpu: 50,
+  logBytesPerHour: 100 * 1024,
+  resultsPerMinute: 3,
+  resultBytes: 600,
+  kinesisShards: literalDefault(STREAM_SETTINGS.kinesisShards),
+} as const;
+
+/**
  * CloudWatch Logs bytes per function invocation: Lambda's START, END and REPORT lines (about 350 bytes),
  * one structured summary line of the handler and one EMF metrics line (about 600 bytes each): 1.5 KiB.
  * An estimate from the line shapes `elt land` writes to <data-dir>/logs/land.ndjson, not a bill.
@@ -517,6 +560,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   infrequentAccessMinObjectBytes: 128 * 1024,
   ingestApi: INGEST_API,
   oltpRelay: OLTP_RELAY,
+  streamJob: STREAM_JOB,
   compaction: COMPACTION,
   logs: {
     bytesPerInvocation: FUNCTION_LOGS_BYTES_PER_INVOCATION,
@@ -571,6 +615,9 @@ export function describeAssumptions(a: CostAssumptions = DEFAULT_ASSUMPTIONS): s
     a.oltpRelay.enabled
       ? `Outbox relay (--oltp-relay): ${pct(a.oltpRelay.eventShare)} of the events come from the marketplace database's outbox; the relay function (${a.oltpRelay.memoryMb} MB) runs every ${a.oltpRelay.scheduleMinutes} min, ${a.oltpRelay.fixedMsPerRun} ms a run plus ${a.oltpRelay.msPerEvent} ms a row (assumed), in the warehouse VPC's isolated subnets with interface endpoints for Secrets Manager and EventBridge in ${a.oltpRelay.zones} zones; its PutEvents are the bus lines' events, the database and its secret are yours and not priced. The same for every option.`
       : 'Outbox relay: left out (the oltp deploy section is optional; --oltp-relay <share> prices it).',
+    a.streamJob.enabled
+      ? `Stream job (--stream): the live-windows Flink SQL job on Managed Service for Apache Flink with parallelism ${a.streamJob.parallelism} at ${a.streamJob.parallelismPerKpu} per KPU (${Math.ceil(a.streamJob.parallelism / a.streamJob.parallelismPerKpu)} KPU, autoscaling off) plus the ${a.streamJob.orchestrationKpus} orchestration KPU MSF bills per application, ${a.streamJob.storageGbPerKpu} GB of running application storage per KPU, ${(a.streamJob.logBytesPerHour / 1024).toLocaleString('en-US')} KiB of INFO logs an hour (assumed); snapshots (taken on stop and update only) are not counted. On EventBridge its feed: a rule to a provisioned Kinesis stream and the results back through a second one and a pipe (${a.streamJob.kinesisShards} shard each, ${a.streamJob.resultsPerMinute} results a minute); on Kafka it is one more consumer group (--consumers).`
+      : 'Stream job: left out (stream.enabled is false by default; --stream prices it).',
     `Kafka and MSK landings: the event source mapping runs in isolated subnets with interface endpoints for Lambda and STS in ${a.kafkaEndpoints.zones} zones (${a.kafkaEndpoints.services} × ${a.kafkaEndpoints.zones} endpoint-hours; the invocation payloads are counted through the Lambda endpoint, an upper bound), as the project's KafkaCluster construct builds it; a NAT gateway would cost more. ${a.kafkaLanding.provisionedPollers > 0 ? `Provisioned mode with ${a.kafkaLanding.provisionedPollers} event pollers kept ready (kafka.provisionedPollers.minimum), billed per event poller unit hour; more pollers at peak are not counted.` : 'On-demand event pollers, the deploy default (kafka.provisionedPollers is optional; --provisioned-pollers prices it).'}`,
     `SQS FIFO: Lambda takes at most 10 messages a batch from a FIFO queue and no batching window, so a batch is what a poll finds, taken as at most a second's worth; MSK Express: express.m7g.large brokers at AWS's recommended 15.6 MBps of client ingress each, in threes, storage billed as used (not provisioned, so no headroom).`,
     `Compression, one ratio wherever the path compresses: ${pct(a.compressionRatio)} of the event bytes for the landed gzip NDJSON objects and for Kafka's bytes on the wire and on disk (producer compression: MSK data in/out and storage, broker sizing, replication, gp3); EventBridge, SQS, SNS, Kinesis and Pub/Sub bill the bytes as sent. Measured on the project's generator output (bench/workloads.ts, 10,000 events, gzip -6: 15.7% whole, 17.7% in objects of 100 events; envelopes add ids, so 20%), 2026-12-03.`,

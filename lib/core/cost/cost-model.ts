@@ -44,7 +44,9 @@ export type LineKind =
   /** CloudWatch Logs of the functions. */
   | 'logs'
   /** Operator time (`operations` assumptions). */
-  | 'operations';
+  | 'operations'
+  /** The live-windows Flink job on Managed Service for Apache Flink and its feed (`--stream`). */
+  | 'stream';
 
 /** One priced quantity of one option's month. */
 export interface CostLine {
@@ -189,6 +191,10 @@ const P = {
   endpointHour: { id: 'vpc-interface-endpoint-hour', per: 'endpoint-AZ-hour' },
   kafkaPollerUnit: { id: 'lambda-kafka-event-poller-unit', per: 'EPU-hour' },
   endpointData: { id: 'vpc-interface-endpoint-data', per: 'GB processed' },
+  msfKpuHour: { id: 'msf-kpu-hour', per: 'KPU-hour' },
+  msfStorage: { id: 'msf-running-application-storage', per: 'GB-month' },
+  // Not in the data files yet (expected id): EventBridge Pipes requests, per 64 KB chunk.
+  pipesRequests: { id: 'eventbridge-pipes-requests', per: 'million requests' },
 } as const satisfies Record<string, PriceRef>;
 
 /** Every price id the model may use, including the ones the data files do not have yet. */
@@ -1733,6 +1739,112 @@ function oltpRelayLines(v: Volume, line: LineMaker): CostLine[] {
   ];
 }
 
+/**
+ * The live-windows Flink job on Managed Service for Apache Flink, when deployed (`--stream`): its KPUs, the
+ * orchestration KPU and running storage every option pays, its logs, and where the option lets the deployed app
+ * feed it, the feed. On EventBridge (the app's default bus) a rule puts every event on a provisioned Kinesis stream
+ * the job reads and the job's results return through a second stream and a pipe to the bus, as
+ * lib/infra/constructs/managed-flink-kinesis-feed.ts builds them; rule deliveries to a target carry no EventBridge
+ * charge (only published events are billed), so the extra target costs its stream's PUTs.
+ */
+function streamJobLines(def: OptionDefinition, v: Volume, line: LineMaker): CostLine[] {
+  const j = v.a.streamJob;
+  if (!j.enabled) return [];
+  const kpus = Math.ceil(j.parallelism / j.parallelismPerKpu);
+  const hours = v.a.hoursPerMonth;
+  const results = j.resultsPerMinute * 60 * hours;
+  const logBytes = j.logBytesPerHour * hours;
+  const lines = [
+    line(
+      'stream',
+      'Managed Service for Apache Flink KPU-hours (stream job)',
+      `${kpus} KPU(s) (parallelism ${j.parallelism} / ${j.parallelismPerKpu} per KPU, autoscaling off) × ${hours} h`,
+      kpus * hours,
+      P.msfKpuHour,
+    ),
+    line(
+      'stream',
+      'Managed Service for Apache Flink orchestration KPU (stream job)',
+      `${j.orchestrationKpus} KPU per streaming application × ${hours} h`,
+      j.orchestrationKpus * hours,
+      P.msfKpuHour,
+    ),
+    line(
+      'stream',
+      'Managed Service for Apache Flink running application storage (stream job)',
+      `${j.storageGbPerKpu} GB per KPU × ${kpus} KPU(s), all month`,
+      j.storageGbPerKpu * kpus,
+      P.msfStorage,
+    ),
+    line(
+      'stream',
+      'CloudWatch Logs ingestion (stream job)',
+      `${fmt(j.logBytesPerHour / 1024)} KiB an hour at INFO × ${hours} h`,
+      v.gb(logBytes),
+      P.logsIngestion,
+    ),
+    line(
+      'stream',
+      'CloudWatch Logs storage (stream job)',
+      `${v.a.logs.retentionDays} days kept`,
+      v.gb((logBytes / (hours / 24)) * v.a.logs.retentionDays),
+      P.logsStorage,
+    ),
+  ];
+  if (def.id !== 'eventbridge' && def.id !== 'eventbridge-firehose') return lines;
+  const units = Math.ceil(v.input.eventBytes / KINESIS_PUT_UNIT_BYTES);
+  const resultUnits = Math.ceil(j.resultBytes / KINESIS_PUT_UNIT_BYTES);
+  return [
+    ...lines,
+    line(
+      'stream',
+      'Kinesis shard-hours (stream job: events in, results out)',
+      `2 provisioned streams × ${j.kinesisShards} shard(s) × ${hours} h`,
+      2 * j.kinesisShards * hours,
+      P.kinesisShardHour,
+    ),
+    line(
+      'stream',
+      'Kinesis PUT payload units (stream job: the rule to the events stream, results)',
+      `${fmt(v.events)} events × ${units} + ${fmt(results)} results × ${resultUnits} unit(s) of 25 KB`,
+      (v.events * units + results * resultUnits) / 1e6,
+      P.kinesisPutUnits,
+    ),
+    line(
+      'stream',
+      'EventBridge Pipes requests (stream job results back to the bus)',
+      `${fmt(results)} results (${j.resultsPerMinute} a minute), each under 64 KB`,
+      results / 1e6,
+      P.pipesRequests,
+    ),
+    line(
+      'stream',
+      'EventBridge custom events (stream job results on the bus)',
+      `${fmt(results)} results put on the bus by the pipe`,
+      results / 1e6,
+      P.eventbridgeEvents,
+    ),
+  ];
+}
+
+/** What the stream job means on an option, beyond its lines. */
+function streamJobNotes(def: OptionDefinition, v: Volume): string[] {
+  const j = v.a.streamJob;
+  if (!j.enabled) return [];
+  if (def.id === 'eventbridge' || def.id === 'eventbridge-firehose') return [];
+  if (def.feed === 'kafka')
+    return [
+      'Stream job: reads the topic as one more consumer group and writes a few results a minute to a topic of its own; count its reads with --consumers (one more) where the bus bills them.',
+    ];
+  if (def.id.startsWith('kinesis'))
+    return [
+      'Stream job: the deployed app builds it on Kafka (MSK) or EventBridge only; on Kinesis it would read the stream directly as one more consumer (--consumers).',
+    ];
+  return [
+    `Stream job: the deployed app builds its feed on Kafka (MSK) or EventBridge only; on ${def.id} only its KPUs, storage and logs are counted.`,
+  ];
+}
+
 /** HTTP APIs meter requests in 512 KB increments (API Gateway pricing page). */
 const HTTP_API_METER_BYTES = 512 * 1024;
 
@@ -1915,6 +2027,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
     ...(extra > 0 && def.fanOut ? def.fanOut(v, line, extra) : []),
     ...ingestLines(v, line),
     ...oltpRelayLines(v, line),
+    ...streamJobLines(def, v, line),
     ...landingLines(v.a.batchWindowSeconds),
     ...(ops ? [ops] : []),
   ];
@@ -1928,6 +2041,7 @@ function costOption(def: OptionDefinition, v: Volume, line: LineMaker): OptionCo
         ]
       : []),
     ...(def.notes?.(v) ?? []),
+    ...streamJobNotes(def, v),
     ...(thirdParty.length > 0
       ? [
           `Rests on third-party figures for ${thirdParty.join(', ')} (the primary page's table was not readable; data files say where each was read).`,

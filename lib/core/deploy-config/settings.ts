@@ -404,6 +404,66 @@ export const OLTP_SETTINGS = {
   }),
 } as const satisfies Section;
 
+/**
+ * `stream`: the live-windows Flink SQL job (sql/stream/) as a Managed Service for Apache Flink application,
+ * reading the MSK topic (`kafka.mode` "msk-serverless") or, without Kafka, the bus's events through a Kinesis
+ * data stream (lib/infra/constructs/managed-flink.ts).
+ */
+export const STREAM_SETTINGS = {
+  enabled: bool({
+    default: false,
+    doc: 'run the live-windows Flink SQL job on Managed Service for Apache Flink (only with target `aws`): it reads the MSK topic with `kafka.mode` "msk-serverless", else the bus\'s `marketplace.*` events through a Kinesis data stream; its results come back to the landing as `elt.stream` events',
+  }),
+  parallelism: int({
+    min: 1,
+    max: 64,
+    default: 1,
+    doc: 'parallel subtasks of the job (MSF `Parallelism`; autoscaling off, so the bill is fixed)',
+  }),
+  parallelismPerKpu: int({
+    min: 1,
+    max: 8,
+    default: 1,
+    doc: 'subtasks per KPU: KPUs = ceil(parallelism / parallelismPerKpu), plus one KPU MSF bills for orchestration',
+  }),
+  allowedLatenessSeconds: int({
+    min: 0,
+    max: 86_400,
+    default: 60,
+    doc: "how late (event time) an event may arrive and still count in its window; later ones go to the job's late-event output",
+  }),
+  checkpointIntervalSeconds: int({
+    min: 1,
+    max: 3600,
+    default: 60,
+    doc: 'seconds between checkpoints (exactly once); the Kafka results are committed at each, so this is also their delay',
+  }),
+  kinesisShards: int({
+    min: 1,
+    max: 500,
+    default: 1,
+    doc: 'shards of the provisioned Kinesis data streams of the EventBridge variant (events in, results out); 1 MB/s or 1,000 records/s of writes each',
+  }),
+  backpressureAlarmMsPerSecond: int({
+    min: 1,
+    max: 1000,
+    default: 500,
+    doc: 'alarm when a task of the job is back-pressured more than this many ms per second (largest over 5 minutes)',
+  }),
+  lagAlarmRecords: int({
+    min: 1,
+    max: 1_000_000_000,
+    default: 100_000,
+    doc: "alarm when the job's Kafka consumer is this many records behind the topic (`records_lag_max`; Kafka variant)",
+  }),
+  lagAlarmSeconds: int({
+    min: 1,
+    max: 86_400,
+    default: 300,
+    doc: 'alarm when the job reads the Kinesis stream this many seconds behind its newest record (`millisBehindLatest`; EventBridge variant)',
+  }),
+} as const satisfies Section;
+
 /** Every section of an environment block, by key, in the README's order. */
 export const DEPLOY_SECTIONS = {
   bus: BUS_SETTINGS,
@@ -417,6 +477,7 @@ export const DEPLOY_SECTIONS = {
   kafka: { ...KAFKA_SETTINGS, ...SELF_MANAGED_KAFKA_SETTINGS },
   ingestApi: INGEST_API_SETTINGS,
   oltp: OLTP_SETTINGS,
+  stream: STREAM_SETTINGS,
 } as const;
 
 /** A section key of {@link DEPLOY_SECTIONS}. */
@@ -442,3 +503,5 @@ export type AlarmsConfig = SectionValue<typeof ALARMS_SETTINGS>;
 export type IngestApiConfig = SectionValue<typeof INGEST_API_SETTINGS>;
 /** Parsed `oltp` settings. */
 export type OltpConfig = SectionValue<typeof OLTP_SETTINGS>;
+/** Parsed `stream` settings. */
+export type StreamConfig = SectionValue<typeof STREAM_SETTINGS>;

@@ -1,11 +1,14 @@
--- description: Events the stream processor received after their windows had closed (LateEventSeen events of
--- description: source elt.stream), one row per late event (its own eventId): counted here instead of in the
--- description: stream's windows, they are what stream_batch_agreement adds back.
--- test: unique late_event_id
--- test: not_null late_event_id, late_detail_type, event_time, watermark
+-- description: Event copies the stream processor received after their windows had closed (LateEventSeen events
+-- description: of source elt.stream), one row per late copy (its envelope id, late_bus_id; the event's own id
+-- description: when the result has none): counted there instead of in the stream's windows. An event is out of
+-- description: the stream's counts when every copy of it that landed came late (stream_batch_agreement).
+-- test: unique late_copy_id
+-- test: not_null late_copy_id, late_event_id, late_detail_type, event_time, watermark
 -- sort_key: event_time
 select
+  late_copy_id,
   late_event_id,
+  late_bus_id,
   late_source,
   late_detail_type,
   late_user_id,
@@ -14,7 +17,9 @@ select
   loaded_at
 from (
   select
+    {{ json_text(event, 'detail.eventId') }} as late_copy_id,
     {{ json_text(event, 'detail.lateEventId') }} as late_event_id,
+    {{ json_text(event, 'detail.lateBusId') }} as late_bus_id,
     {{ json_text(event, 'detail.lateSource') }} as late_source,
     {{ json_text(event, 'detail.lateDetailType') }} as late_detail_type,
     {{ json_text(event, 'detail.lateUserId') }} as late_user_id,
@@ -22,7 +27,7 @@ from (
     {{ json_timestamp(event, 'detail.watermark') }} as watermark,
     loaded_at,
     row_number() over (
-      partition by {{ json_text(event, 'detail.lateEventId') }}
+      partition by {{ json_text(event, 'detail.eventId') }}
       order by loaded_at, object_key
     ) as copy_number
   from {{ source('raw_events') }}

@@ -1,20 +1,38 @@
 -- description: Stream against batch, window by window, up to the common watermark (the earlier of the stream's
 -- description: newest closed window and the batch's newest minute, less the run's lateness): every window the
 -- description: stream processor closed, and every minute with logins in the batch. stream_value is the stream's
--- description: count, batch_value the batch's over every event, on_time_value over the events the stream did not
--- description: see late (stg_stream_late_events). agreement: equal (stream = batch), explained (stream = batch
+-- description: count, batch_value the batch's over every event, on_time_value over the events the stream counted
+-- description: (not those whose every landed copy it saw late, stg_stream_late_events). agreement: equal (stream = batch), explained (stream = batch
 -- description: without the late events: the difference is exactly those) or unexplained.
 -- test: not_null metric, window_kind, window_start, window_end, stream_value, batch_value, agreement
 -- test: accepted_values agreement equal|explained
 -- sort_key: window_end
-with evt as (
+with late_events as (
+  select late_event_id, count(distinct coalesce(late_bus_id, late_copy_id)) as late_copies
+  from {{ ref('stg_stream_late_events') }}
+  group by late_event_id
+),
+-- The copies of each late event that landed (a producer's retry is a copy under another envelope id): the
+-- stream counted the event when one of them was not late.
+landed_copies as (
+  select r.event_id, count(distinct r.id) as copies
+  from (
+    select {{ json_text(event, 'detail.eventId') }} as event_id, id
+    from {{ source('raw_events') }}
+    where source <> 'elt.pipeline' and source <> 'elt.stream' and source <> 'oltp'
+  ) r
+  join late_events l on l.late_event_id = r.event_id
+  group by r.event_id
+),
+evt as (
   select
     e.event_time,
     e.user_id,
     e.detail_type,
-    case when l.late_event_id is null then 1 else 0 end as on_time
+    case when l.late_event_id is null or l.late_copies < c.copies then 1 else 0 end as on_time
   from {{ ref('stg_events') }} e
-  left join {{ ref('stg_stream_late_events') }} l on l.late_event_id = e.event_id
+  left join late_events l on l.late_event_id = e.event_id
+  left join landed_copies c on c.event_id = e.event_id
 ),
 horizon as (
   select

@@ -33,7 +33,7 @@
 --   envelope, hence the same time and minute. The deduplicated rows go on with their window_time (window end
 --   - 1 ms), which falls in the same hour and day windows as ts: the three aggregations cascade from it.
 -- * Results are whole envelopes whose id and detail.eventId are a UUID (version 3 layout) of MD5 of the result's
---   key: metric, window and bounds; the late event's eventId; topic, partition and offset. A result produced again
+--   key: metric, window and bounds; the late event's eventId and envelope id; topic, partition and offset. A result produced again
 --   after a restart carries the same id, so downstream keeps it once. Their `time` is deterministic as well: the
 --   window end, the watermark at which an event was late, the broker's timestamp of a malformed record.
 -- * Restarts. From a checkpoint (a failure) or a savepoint (elt stream stop --savepoint, then start --from-savepoint)
@@ -61,6 +61,7 @@ SELECT
   JSON_VALUE(raw_value, '$[''detail-type'']') AS detail_type,
   JSON_VALUE(raw_value, '$.time') AS time_text,
   JSON_VALUE(raw_value, '$.detail.eventId') AS event_id,
+  JSON_VALUE(raw_value, '$.id') AS bus_id,
   JSON_VALUE(raw_value, '$.detail.userId') AS user_id,
   CURRENT_WATERMARK(ts) AS seen_watermark
 FROM elt_events_raw;
@@ -163,11 +164,14 @@ SELECT
 FROM elt_window_counts
 UNION ALL
 SELECT
-  CONCAT_WS('|', 'LateEventSeen', event_id) AS result_key,
+  -- One result per late copy (its envelope id): the batch keeps one row per eventId, and counts it as seen by
+  -- the stream when any of its landed copies was not reported late.
+  CONCAT_WS('|', 'LateEventSeen', event_id, CASE WHEN CHAR_LENGTH(bus_id) <= 64 THEN bus_id END) AS result_key,
   'LateEventSeen' AS detail_type,
   CONCAT(REPLACE(CAST(seen_watermark AS STRING), ' ', 'T'), 'Z') AS result_time,
   JSON_OBJECT(
     KEY 'lateEventId' VALUE event_id,
+    KEY 'lateBusId' VALUE CASE WHEN CHAR_LENGTH(bus_id) <= 64 THEN bus_id END,
     KEY 'lateSource' VALUE source,
     KEY 'lateDetailType' VALUE detail_type,
     KEY 'lateUserId' VALUE CASE WHEN CHAR_LENGTH(user_id) <= 64 THEN user_id END,

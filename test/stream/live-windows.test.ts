@@ -420,7 +420,7 @@ describe('the live windows job (sql/stream/) on Flink over Kafka', () => {
     checkResults(results, w, malformedKeys, true);
     // The eventId is the one its key gives (so a copy sent after a restart is the same event).
     const first = w.late[0]!.detail.eventId;
-    expect(results.ids.has(streamResultEventId(`LateEventSeen|${first}`))).toBe(true);
+    expect(results.ids.has(streamResultEventId(`LateEventSeen|${first}|${w.late[0]!.id}`))).toBe(true);
     expect(
       results.ids.has(
         streamResultEventId(

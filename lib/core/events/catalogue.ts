@@ -372,12 +372,17 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
     detailType: 'LateEventSeen',
     version: 1,
     description:
-      "An event reached the stream processor after its windows had closed (its time at or before the watermark, which trails the newest event time by the allowed lateness): counted here instead of in them, so that stream and batch differ by exactly these. eventId is derived from the late event's own.",
+      "An event reached the stream processor after its windows had closed (its time at or before the watermark, which trails the newest event time by the allowed lateness): counted here instead of in them, so that stream and batch differ by exactly these. One per late copy: eventId is derived from the late event's eventId and the copy's envelope id.",
     schema: detailSchema(
       schemaId(STREAM_EVENT_SOURCE, 'LateEventSeen', 1),
       ['lateEventId', 'lateSource', 'lateDetailType', 'eventTime', 'watermark'],
       {
         lateEventId: { type: 'string', maxLength: 64, description: "The late event's detail.eventId." },
+        lateBusId: {
+          type: ['string', 'null'],
+          maxLength: 64,
+          description: "The late copy's envelope id: one result per copy that came late.",
+        },
         lateSource: { type: 'string', maxLength: 256 },
         lateDetailType: { type: 'string', maxLength: 256 },
         lateUserId: { type: ['string', 'null'], maxLength: 64 },
@@ -389,6 +394,7 @@ export const EVENT_CATALOGUE: readonly EventType[] = [
     example: {
       eventId: '6c4b5a6f-7e8d-4c9b-8aa9-988776655443',
       lateEventId: '1d2c3b4a-5f6e-4d7c-8b9a-0a1b2c3d4e5f',
+      lateBusId: '9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b',
       lateSource: 'marketplace.users',
       lateDetailType: 'UserLoggedIn',
       lateUserId: 'u_1001',

@@ -25,7 +25,7 @@ export interface StreamComparison {
   readonly windowsEqual: number;
   /** Windows whose difference the late events explain exactly. */
   readonly windowsExplained: number;
-  /** Events the stream counted as late (LateEventSeen), all of them. */
+  /** Events of which the stream saw a copy late (LateEventSeen), all of them. */
   readonly lateEvents: number;
   /** Windows whose difference nothing explains. */
   readonly unexplained: number;
@@ -52,7 +52,9 @@ export async function compareStreamWithBatch(warehouse: QueryableWarehouse): Pro
   const counts = await warehouse.query(`
     SELECT metric, window_kind, agreement, COUNT(*) AS n, MAX(window_end) AS upto
     FROM stream_batch_agreement GROUP BY metric, window_kind, agreement`);
-  const [late] = await warehouse.query('SELECT COUNT(*) AS n FROM stg_stream_late_events');
+  const [late] = await warehouse.query(
+    'SELECT COUNT(DISTINCT late_event_id) AS n FROM stg_stream_late_events',
+  );
   const rows = await warehouse.query(`
     SELECT metric, window_kind, window_start, window_end, stream_value, batch_value, on_time_value, agreement
     FROM stream_batch_agreement WHERE agreement <> 'equal'

@@ -221,7 +221,7 @@ export function streamJobStatements(settings: StreamJobSettings, files: readonly
 /**
  * The eventId the job gives a result with this key (live-windows.sql computes it in SQL): MD5 of the key laid
  * out as a UUID with version nibble 3 and variant 10xx. Keys: `StreamWindowCounted|<metric>|<window>|<start>|<end>`
- * (bounds as Flink casts a TIMESTAMP(3) to text, `2026-12-03 10:00:00.000`), `LateEventSeen|<eventId>`,
+ * (bounds as Flink casts a TIMESTAMP(3) to text, `2026-12-03 10:00:00.000`), `LateEventSeen|<eventId>|<envelope id>`,
  * `MalformedRecordSeen|<topic>|<partition>|<offset>`.
  */
 export function streamResultEventId(key: string): string {

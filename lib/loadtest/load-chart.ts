@@ -10,15 +10,19 @@ export interface ChartInput {
   readonly timeline?: readonly TimelineEvent[];
 }
 
-interface Series {
+/** One line of a panel: a value per second (null: no value that second). */
+export interface Series {
   readonly id: string;
   readonly label: string;
   readonly color: string;
   readonly dashed?: boolean;
+  /** Draw a dot at each value (a sparse series, e.g. one value per window result, has no line to draw). */
+  readonly dots?: boolean;
   readonly values: readonly (number | null)[];
 }
 
-interface Panel {
+/** One panel of the chart: its title, unit and lines. */
+export interface Panel {
   readonly title: string;
   readonly unit: string;
   readonly series: readonly Series[];
@@ -83,6 +87,29 @@ export function renderLoadChart(input: ChartInput): string {
       ],
     },
   ];
+  return renderChartPanels({
+    title: input.title,
+    seconds,
+    steps: input.steps,
+    timeline: input.timeline ?? [],
+    drainFrom: samples.findIndex((s) => s.phase === 'drain'),
+    panels,
+  });
+}
+
+/** What {@link renderChartPanels} draws: panels on one time axis of `seconds`, the drain shaded from `drainFrom` (-1: none). */
+export interface PanelChartInput {
+  readonly title: string;
+  readonly seconds: number;
+  readonly steps: readonly ScheduledStep[];
+  readonly timeline: readonly TimelineEvent[];
+  readonly drainFrom: number;
+  readonly panels: readonly Panel[];
+}
+
+/** Panels stacked on one time axis (seconds from the start), with the steps, the drain and the timeline marked. */
+export function renderChartPanels(input: PanelChartInput): string {
+  const { seconds, panels, drainFrom } = input;
   const plotWidth = LAYOUT.width - LAYOUT.left - LAYOUT.right;
   const height = LAYOUT.top + panels.length * (LAYOUT.panelHeight + LAYOUT.gap) + 10;
   const x = (second: number): number => LAYOUT.left + (second / seconds) * plotWidth;
@@ -92,7 +119,6 @@ export function renderLoadChart(input: ChartInput): string {
     `<rect width="${LAYOUT.width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${LAYOUT.left}" y="22" font-size="15" font-weight="bold">${esc(input.title)}</text>`,
   ];
-  const drainFrom = samples.findIndex((s) => s.phase === 'drain');
   panels.forEach((panel, p) => {
     const top = LAYOUT.top + p * (LAYOUT.panelHeight + LAYOUT.gap);
     const bottom = top + LAYOUT.panelHeight;
@@ -129,7 +155,7 @@ export function renderLoadChart(input: ChartInput): string {
         );
     }
     if (p === 0) {
-      for (const t of input.timeline ?? []) {
+      for (const t of input.timeline) {
         const tx = fx(x(t.atMs / 1000));
         out.push(
           `<line class="marker" x1="${tx}" x2="${tx}" y1="${bottom - 8}" y2="${bottom}" stroke="#ca0020" stroke-width="2"><title>${esc(`${(t.atMs / 1000).toFixed(1)} s: ${t.what}`)}</title></line>`,
@@ -142,6 +168,13 @@ export function renderLoadChart(input: ChartInput): string {
         out.push(
           `<path class="series" data-series="${esc(s.id)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
         );
+      if (s.dots)
+        s.values.forEach((v, i) => {
+          if (v !== null)
+            out.push(
+              `<circle class="dot" data-series="${esc(s.id)}" cx="${fx(x(i + 0.5))}" cy="${fx(y(v))}" r="3" fill="${s.color}"/>`,
+            );
+        });
     }
     out.push(
       `<rect x="${LAYOUT.left}" y="${top}" width="${plotWidth}" height="${LAYOUT.panelHeight}" fill="none" stroke="#636363"/>`,

@@ -156,7 +156,11 @@ taskmanager.numberOfTaskSlots: 2
 parallelism.default: 1
 # Sized for a 2-core laptop or CI machine; Flink splits each total into heap, metaspace, network and managed memory.
 jobmanager.memory.process.size: 1g
-taskmanager.memory.process.size: 1536m
+# Keyed state lives on the heap (hashmap backend, no managed memory needed): the window deduplication keeps
+# every event id of the open minutes, and a job catching up holds several minutes open; 1.5 GB with the default
+# 40% managed memory ran out of heap catching up from a 270,000-record lag (elt loadtest --stream, 2026-12-03).
+taskmanager.memory.process.size: 3g
+taskmanager.memory.managed.fraction: 0.05
 # Keyed state on the heap, snapshotted to files every 5 s, exactly once. A killed TaskManager's jobs restart from
 # the last completed checkpoint; they retry every 2 s for as long as no slot is free (until a TaskManager returns).
 state.backend.type: hashmap

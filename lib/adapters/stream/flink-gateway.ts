@@ -594,9 +594,10 @@ export class FlinkJobManager {
       'GET',
       `/jobs/${checkId('job id', jobId)}/vertices/${checkId('vertex id', vertexId)}/subtasks/metrics?get=${get}`,
     );
+    // A value Flink cannot measure (an idle task's busy time) comes as the string "NaN", or is missing.
+    const num = (v: unknown): number => (v === undefined || v === null ? NaN : Number(v));
     const out: Record<string, AggregatedMetric> = {};
-    for (const m of raw)
-      out[m.id] = { min: m.min ?? NaN, max: m.max ?? NaN, avg: m.avg ?? NaN, sum: m.sum ?? NaN };
+    for (const m of raw) out[m.id] = { min: num(m.min), max: num(m.max), avg: num(m.avg), sum: num(m.sum) };
     return out;
   }
 

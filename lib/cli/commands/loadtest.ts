@@ -1,9 +1,29 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { kafkaVersions, machineInfo } from '../../local/machine-info.js';
 import { KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
+import {
+  DEFAULT_FLINK_GATEWAY_URL,
+  DEFAULT_FLINK_REST_URL,
+  FlinkError,
+} from '../../adapters/stream/flink-gateway.js';
+import {
+  DEFAULT_ALLOWED_LATENESS_SECONDS,
+  DEFAULT_STREAM_GROUP,
+  LATENESS_RANGE,
+} from '../../core/stream/job.js';
+import { EltError } from '../../core/util/errors.js';
+import { LoadEventFactory } from '../../loadtest/load-events.js';
+import {
+  buildStreamReport,
+  renderStreamChart,
+  renderStreamMarkdown,
+  streamReportFile,
+  type StreamReportPart,
+} from '../../loadtest/stream-report.js';
+import { startStreamLoadTarget, type StreamLoadTarget } from '../../loadtest/stream-target.js';
 import { EVENT_SOURCE_LIMITS } from '../../core/landing/event-source-limits.js';
 import { startKafkaTarget } from '../../loadtest/kafka-target.js';
 import { renderLoadChart } from '../../loadtest/load-chart.js';
@@ -50,6 +70,11 @@ interface LoadtestOptions extends KafkaCliOptions {
   readonly dataDir?: string;
   readonly keepData: boolean;
   readonly json: boolean;
+  readonly stream: boolean;
+  readonly flinkRestUrl: string;
+  readonly flinkGatewayUrl: string;
+  readonly streamGroup: string;
+  readonly allowedLateness: number;
 }
 
 const EXAMPLES = `
@@ -63,6 +88,10 @@ Examples:
   # Through Kafka (a fresh topic of 3 partitions, deleted at the end)
   npm run kafka:up && npx elt loadtest --transport kafka --start-rate 2000 --max-rate 64000
 
+  # Kafka with a second consumer: the live windows job on Flink (started on the run's topic, stopped after)
+  npm run kafka:up && npm run flink:up
+  npx elt loadtest --transport kafka --stream --start-rate 1000 --step +1000 --step-seconds 30 --max-rate 6000 --max-seconds 180 --drain-seconds 300
+
   # The stack deployed on LocalStack (PutEvents → SQS → elt land → S3)
   npm run localstack:up && npm run localstack:deploy && eval "$(scripts/services/localstack.sh env)"
   npx elt loadtest --transport localstack --start-rate 50 --max-rate 800 --step-seconds 15
@@ -70,6 +99,17 @@ Examples:
 Writes <out>/<transport>.json (every second's sample and the summary), <transport>.svg (the chart) and
 <transport>.md (where backpressure appeared, how it propagated, and the loss check). Exit 1 when an
 accepted event did not land, an event landed twice, or the pipeline did not drain in --drain-seconds.
+
+--stream (with --transport kafka) writes stream.json, stream.svg and stream.md instead: it starts the live
+windows job (sql/stream/) on the Flink cluster at --flink-gateway-url/--flink-rest-url reading the run's topic
+(refusing when the job runs there already), and records every second each vertex's back-pressured and busy
+time (ms/s, max over subtasks) from the JobManager's REST API, the records its source read, the lag of the
+job's group and of the landing's group, and each minute's result as read (read committed) from the results
+topic: end-to-end latency = read time − window end, whose floor is the allowed lateness plus the checkpoint
+interval. After the load it waits for both lags to reach 0, sends one record per partition past the last
+minute's end so that minute closes, and checks that the minutes' login counts add up to the logins Kafka
+acknowledged less the late ones. Exit 1 also when they do not, or a result was read twice. --json prints the
+summary with every per-second series.
 `;
 
 const positive = (max: number) => intInRange(1, max);
@@ -200,13 +240,38 @@ export function loadtestCommand(): Command {
       'local, kafka: where the pipeline lands (default: a temporary directory, removed after)',
     )
     .option('--keep-data', 'keep the temporary data directory', false)
-    .option('--json', 'the summary as JSON on stdout', false)
+    .option('--json', 'the summary as JSON on stdout (with --stream: and every per-second series)', false)
+    .option(
+      '--stream',
+      "kafka: also run the live windows job on Flink over the run's topic and record its backpressure, busy time, lag and window latency",
+      false,
+    )
+    .option('--flink-rest-url <url>', "--stream: the Flink JobManager's REST API", DEFAULT_FLINK_REST_URL)
+    .option(
+      '--flink-gateway-url <url>',
+      "--stream: the Flink SQL Gateway's REST API",
+      DEFAULT_FLINK_GATEWAY_URL,
+    )
+    .option(
+      '--stream-group <id>',
+      "--stream: the job's consumer group on the run's topic",
+      DEFAULT_STREAM_GROUP,
+    )
+    .addOption(
+      new Option('--allowed-lateness <s>', '--stream: how far the watermark trails the newest event time')
+        .default(DEFAULT_ALLOWED_LATENESS_SECONDS)
+        .argParser(intInRange(LATENESS_RANGE.min, LATENESS_RANGE.max)),
+    )
     .addHelpText('after', EXAMPLES);
   withKafkaOptions(
     command,
     'kafka: the topic (default: a new elt-loadtest-<time> topic, deleted at the end)',
   );
   return command.action(async (options: LoadtestOptions) => {
+    if (options.stream && options.transport !== 'kafka')
+      throw new CliError(
+        `--stream needs --transport kafka (the stream job reads a Kafka topic), got --transport ${options.transport}`,
+      );
     let steps: ScheduledStep[];
     try {
       steps = rampSteps({
@@ -221,12 +286,15 @@ export function loadtestCommand(): Command {
       throw error;
     }
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-    const out = resolve(options.out ?? join('.elt', 'loadtest', `${options.transport}-${stamp}`));
+    const kind = options.stream ? 'stream' : options.transport;
+    const out = resolve(options.out ?? join('.elt', 'loadtest', `${kind}-${stamp}`));
+    const factory = new LoadEventFactory();
+    const loadAtStart = loadavg().map((v) => Math.round(v * 100) / 100);
     const tempData = options.dataDir === undefined && options.transport !== 'localstack';
     const dataDir = options.dataDir ?? (tempData ? await mkdtemp(join(tmpdir(), 'elt-loadtest-')) : '');
     const progress = new Progress(!options.json);
     try {
-      const target = await startTarget(options, dataDir, stamp);
+      const target = await startTarget(options, dataDir, stamp, factory);
       const settings: LoadSettings = {
         startRate: options.startRate,
         step: describeRampStep(options.step),
@@ -250,6 +318,7 @@ export function loadtestCommand(): Command {
         maxInFlight: options.maxInFlight,
         drainSeconds: options.drainSeconds,
         pollMs: options.transport === 'localstack' ? 1000 : 500,
+        factory,
         onSecond: (tick) => progress.update(progressLine(tick, steps.length), true),
       });
       progress.done();
@@ -265,24 +334,46 @@ export function loadtestCommand(): Command {
         run,
       });
       await mkdir(out, { recursive: true });
-      const base = join(out, options.transport);
-      await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
-      await writeFile(
-        `${base}.svg`,
-        renderLoadChart({
-          title: `elt loadtest --transport ${options.transport} (${report.startedAt.slice(0, 10)})`,
-          samples: report.samples,
-          steps,
-          timeline: report.timeline,
-        }),
-      );
-      await writeFile(`${base}.md`, renderLoadMarkdown(report, `${options.transport}.svg`));
+      const base = join(out, kind);
+      const files = { json: `${base}.json`, svg: `${base}.svg`, markdown: `${base}.md` };
       const s = report.summary;
       if (s.checks.some((c) => !c.ok)) process.exitCode = 1;
-      const files = { json: `${base}.json`, svg: `${base}.svg`, markdown: `${base}.md` };
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ...s, files })}\n`);
-        return;
+      if (options.stream) {
+        const streamReport = buildStreamReport(report, (target as StreamLoadTarget).streamData(), {
+          start: loadAtStart,
+          end: loadavg().map((v) => Math.round(v * 100) / 100),
+        });
+        await writeFile(`${base}.json`, streamReportFile(streamReport));
+        await writeFile(
+          `${base}.svg`,
+          renderStreamChart(
+            streamReport,
+            `elt loadtest --transport kafka --stream (${report.startedAt.slice(0, 10)})`,
+          ),
+        );
+        await writeFile(`${base}.md`, renderStreamMarkdown(streamReport, 'stream.svg'));
+        if (streamReport.stream.checks.some((c) => !c.ok)) process.exitCode = 1;
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify({ ...s, stream: streamReport.stream, files })}\n`);
+          return;
+        }
+        process.stdout.write(`${streamLines(streamReport.stream).join('\n')}\n`);
+      } else {
+        await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+        await writeFile(
+          `${base}.svg`,
+          renderLoadChart({
+            title: `elt loadtest --transport ${options.transport} (${report.startedAt.slice(0, 10)})`,
+            samples: report.samples,
+            steps,
+            timeline: report.timeline,
+          }),
+        );
+        await writeFile(`${base}.md`, renderLoadMarkdown(report, `${options.transport}.svg`));
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify({ ...s, files })}\n`);
+          return;
+        }
       }
       const lines = [
         `offered ${n(s.offered)} events in ${s.offerSeconds} s: ${n(s.accepted)} accepted, ${n(s.rejected)} refused${
@@ -326,7 +417,12 @@ export function loadtestCommand(): Command {
 }
 
 /** Starts the transport's pipeline; errors a user can fix become one line. */
-async function startTarget(options: LoadtestOptions, dataDir: string, stamp: string): Promise<LoadTarget> {
+async function startTarget(
+  options: LoadtestOptions,
+  dataDir: string,
+  stamp: string,
+  factory: LoadEventFactory,
+): Promise<LoadTarget> {
   if (options.transport === 'local') {
     return startLocalTarget({
       dataDir,
@@ -340,6 +436,22 @@ async function startTarget(options: LoadtestOptions, dataDir: string, stamp: str
   if (options.transport === 'kafka') {
     const name = `elt-loadtest-${stamp.toLowerCase()}`;
     try {
+      if (options.stream)
+        return await startStreamLoadTarget({
+          brokers: parseBrokers(options.brokers),
+          topic: parseTopic(options.topic ?? name),
+          keepTopic: options.topic !== undefined,
+          partitions: options.partitions,
+          groupId: name,
+          dataDir,
+          restUrl: options.flinkRestUrl,
+          gatewayUrl: options.flinkGatewayUrl,
+          streamGroupId: options.streamGroup,
+          resultsTopic: `${name}-stream`,
+          transactionalIdPrefix: name,
+          allowedLatenessSeconds: options.allowedLateness,
+          isRunEvent: (id) => factory.seqOf(id) !== undefined,
+        });
       return await startKafkaTarget({
         brokers: parseBrokers(options.brokers),
         topic: parseTopic(options.topic ?? name),
@@ -350,6 +462,9 @@ async function startTarget(options: LoadtestOptions, dataDir: string, stamp: str
       });
     } catch (error) {
       if (error instanceof KafkaUnavailableError) throw new CliError(error.message);
+      // The stream job's errors (Flink down, the job running already, a bad setting) are one line each.
+      if (options.stream && (error instanceof FlinkError || error instanceof EltError))
+        throw new CliError(error.message);
       throw error;
     }
   }
@@ -418,7 +533,38 @@ function commandLine(options: LoadtestOptions, settings: LoadSettings): string {
     if (options.breakerOpenMs !== 5000) args.push(`--breaker-open-ms ${options.breakerOpenMs}`);
   }
   if (options.transport === 'kafka') args.push(`--partitions ${options.partitions}`);
+  if (options.stream)
+    args.push(
+      '--stream',
+      `--allowed-lateness ${options.allowedLateness}`,
+      `--stream-group ${options.streamGroup}`,
+      ...(options.flinkRestUrl !== DEFAULT_FLINK_REST_URL
+        ? [`--flink-rest-url ${options.flinkRestUrl}`]
+        : []),
+      ...(options.flinkGatewayUrl !== DEFAULT_FLINK_GATEWAY_URL
+        ? [`--flink-gateway-url ${options.flinkGatewayUrl}`]
+        : []),
+    );
   if (options.transport === 'localstack')
     args.push(`--batch-size ${options.batchSize}`, `--batch-window ${options.batchWindow}`);
   return args.join(' ');
+}
+
+/** The stream side's figures, after the landing's lines. */
+function streamLines(st: StreamReportPart): string[] {
+  const a = st.analysis;
+  const fb = a.firstBackpressure;
+  const secs = (ms: number | null): string => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  return [
+    '',
+    `stream job ${st.job.jobId} (started by the load test), vertices: ${st.vertices.join(' → ')}`,
+    fb
+      ? `backpressure first at ${fb.vertex} (${fb.second} s, ${n(fb.rate)} events/s offered)${fb.bottleneck ? `, waiting on ${fb.bottleneck} (busy ${n(fb.bottleneckBusyMs ?? 0)} ms/s)` : ''}`
+      : 'no vertex back-pressured',
+    `kept up to ${a.keptUpTo === null ? '–' : `${n(a.keptUpTo)} events/s`}; Flink source ${a.throughput.catchUpMean === null ? '–' : `${n(a.throughput.catchUpMean)}/s`} while catching up`,
+    `lag peaks: stream job ${n(a.lags.streamMax)}, landing ${n(a.lags.landingMax)}; both 0 ${a.recovery.bothZeroAfter === null ? 'NEVER' : `${a.recovery.bothZeroAfter} s after the load`}`,
+    `window results: ${a.latency.count} minutes, latency p50 ${secs(a.latency.p50Ms)}, p99 ${secs(a.latency.p99Ms)} (floor ${secs(a.latency.floorMs)} + up to ${secs(a.latency.commitWaitMaxMs)})`,
+    `logins acknowledged ${n(a.loss.acceptedLogins)} = counted ${n(a.loss.counted)} + late ${n(a.loss.late)} + missing ${n(a.loss.missing)}; repeated results ${n(a.loss.repeatedResults)}`,
+    ...st.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}`),
+  ];
 }

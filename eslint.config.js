@@ -42,7 +42,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/*.js'],
-    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
+    // The CLI's launcher is CommonJS (bin/elt.cjs says why).
+    files: ['bin/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

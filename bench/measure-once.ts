@@ -3,7 +3,7 @@
 //        measure-once kafka-produce <brokers> <topic> <workload.ndjson> <storeDir>
 //        measure-once kafka-land <brokers> <topic> <group> <storeDir> <expectedRecords>
 //        measure-once kafka-consume <brokers> <topic> <group> <expectedRecords>
-//        measure-once <land-kafka|land-sqs|land-ceiling> <events>
+//        measure-once <land-kafka|land-sqs|land-ceiling> <events> <scratchDir>
 import { measureEmbeddedPipeline } from './embedded-pipeline.js';
 import { measureJsonCeiling } from './json-ceiling.js';
 import { measureKafkaConsume, measureKafkaLand, measureKafkaProduce } from './kafka.js';
@@ -14,7 +14,7 @@ const USAGE = [
   '       measure-once kafka-produce <brokers> <topic> <workload.ndjson> <storeDir>',
   '       measure-once kafka-land <brokers> <topic> <group> <storeDir> <expectedRecords>',
   '       measure-once kafka-consume <brokers> <topic> <group> <expectedRecords>',
-  '       measure-once <land-kafka|land-sqs|land-ceiling> <events>',
+  '       measure-once <land-kafka|land-sqs|land-ceiling> <events> <scratchDir>',
 ].join('\n');
 
 async function measure(kind: string | undefined, args: string[]): Promise<object> {
@@ -23,8 +23,8 @@ async function measure(kind: string | undefined, args: string[]): Promise<object
   if (kind === 'kafka-land' && a && b && c && d && e)
     return measureKafkaLand(a.split(','), b, c, d, Number(e));
   if (kind === 'kafka-consume' && a && b && c && d) return measureKafkaConsume(a.split(','), b, c, Number(d));
-  if ((kind === 'land-kafka' || kind === 'land-sqs' || kind === 'land-ceiling') && a)
-    return measureLandAlone(kind, Number(a));
+  if ((kind === 'land-kafka' || kind === 'land-sqs' || kind === 'land-ceiling') && a && b)
+    return measureLandAlone(kind, Number(a), b);
   if ((kind === 'pipeline' || kind === 'ceiling') && a && b) {
     return kind === 'pipeline'
       ? measureEmbeddedPipeline(a, c ?? '', Number(b))

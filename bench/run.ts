@@ -16,6 +16,7 @@
 //             same models, exported by `elt dbt export`: time and peak RSS (bench/dbt-compare.ts).
 // If the Kafka or the ELT section cannot run (no Java, no broker, no PostgreSQL), it says why and the process
 // exits with 1, after the other sections have been reported and written; so does an ELT run whose marts differ.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -25,6 +26,7 @@ import { intInRange, n } from '../lib/cli/output.js';
 import { kafkaText, runKafkaBench, type KafkaSummary } from './kafka-bench.js';
 import { child, eltText, runEltBench, type EltSummary } from './elt-bench.js';
 import { machineInfo } from '../lib/local/machine-info.js';
+import { withLandingThreadPool } from '../lib/local/thread-pool.js';
 import { embeddedText, readme, type EmbeddedMeasured, type EmbeddedSummary } from './report.js';
 import { median } from './stats.js';
 import noteRunningServices from '../test/support/stop-started-services.js';
@@ -240,11 +242,23 @@ if (selected('embedded')) {
   await save('embedded-pipeline.json', embedded);
 }
 if (selected('landing')) {
+  // Stores on this disk, and on tmpfs where the machine has one (Linux: /dev/shm).
+  const scratch = {
+    disk: join(work, 'landing'),
+    memory: join('/dev/shm', `elt-bench-landing-${process.pid}`),
+  };
+  const memory = existsSync('/dev/shm');
+  const cleanUp = async (): Promise<void> => {
+    for (const dir of Object.values(scratch)) await rm(dir, { recursive: true, force: true });
+  };
+  await cleanUp();
   landing = await runLandingBench(
     options.landingEvents,
     options.runs,
-    (kind, records) => child<LandAloneMeasure>('measure-once.js', [kind, String(records)]),
+    (kind, records, store) =>
+      child<LandAloneMeasure>('measure-once.js', [kind, String(records), scratch[store]]),
     (line) => process.stderr.write(`${line}\n`),
+    { cleanUp, memory, threadPool: Number(withLandingThreadPool(process.env).UV_THREADPOOL_SIZE) },
   );
   process.stdout.write(`\n${landingText(landing)}\n\n`);
   await save('landing.json', landing);

@@ -1,5 +1,8 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envelopeBodies, measureLandAlone, runLandingBench } from '../../bench/land-alone.js';
+import { envelopeBodies, landingText, measureLandAlone, runLandingBench } from '../../bench/land-alone.js';
 import { createEventValidator } from '../../lib/core/events/validator.js';
 
 describe('bench: landing alone', () => {
@@ -18,16 +21,27 @@ describe('bench: landing alone', () => {
   it('lands every valid record of the Kafka and SQS shapes, and times the ceiling over the same records', async () => {
     const validator = createEventValidator();
     const valid = envelopeBodies(3000).filter((b) => validator.validateText(b).ok).length;
-    for (const kind of ['land-kafka', 'land-sqs'] as const) {
-      const m = await measureLandAlone(kind, 3000);
-      expect(m.records, kind).toBe(3000);
-      expect(m.landedEvents, kind).toBe(valid);
-      expect(m.objects ?? 0, kind).toBeGreaterThan(0);
-      expect(m.recordsPerSecond, kind).toBeCloseTo(3000 / m.seconds, 6);
+    const scratch = await mkdtemp(join(tmpdir(), 'land-alone-'));
+    try {
+      for (const kind of ['land-kafka', 'land-sqs'] as const) {
+        const m = await measureLandAlone(kind, 3000, scratch);
+        expect(m.records, kind).toBe(3000);
+        expect(m.landedEvents, kind).toBe(valid);
+        expect(m.objects ?? 0, kind).toBeGreaterThan(0);
+        expect(m.recordsPerSecond, kind).toBeCloseTo(3000 / m.seconds, 6);
+        expect(m.createMicros ?? 0, kind).toBeGreaterThan(0);
+      }
+      // Each side's store stays under the scratch directory for the caller to remove after the last run.
+      expect((await readdir(scratch)).sort().map((d) => d.replace(/-\w+$/, ''))).toEqual([
+        'land-kafka',
+        'land-sqs',
+      ]);
+      const ceiling = await measureLandAlone('land-ceiling', 3000, scratch);
+      expect(ceiling.records).toBe(3000);
+      expect(ceiling.landedEvents).toBeUndefined();
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
-    const ceiling = await measureLandAlone('land-ceiling', 3000);
-    expect(ceiling.records).toBe(3000);
-    expect(ceiling.landedEvents).toBeUndefined();
   });
 
   it('reports medians, the ratio to the ceiling and the 75% targets', async () => {
@@ -39,15 +53,61 @@ describe('bench: landing alone', () => {
       async (kind) => {
         calls.push(kind);
         const rate = rates[kind][calls.filter((k) => k === kind).length - 1] ?? 0;
-        return { records: 1000, seconds: 1000 / rate, recordsPerSecond: rate, cpuSeconds: 1 };
+        return {
+          records: 1000,
+          seconds: 1000 / rate,
+          recordsPerSecond: rate,
+          cpuSeconds: 1,
+          createMicros: 20,
+        };
       },
       () => undefined,
+      {
+        cleanUp: async () => {
+          calls.push('clean-up');
+        },
+        threadPool: 16,
+      },
     );
+    // The stores are removed once, after the last run.
+    expect(calls.at(-1)).toBe('clean-up');
+    expect(calls.filter((c) => c === 'clean-up')).toHaveLength(1);
+    expect(summary.threadPool).toBe(16);
+    expect(summary.sqs.createMicros).toBe(20);
+    expect(landingText(summary)).toContain('16-thread pool');
+    expect(landingText(summary)).not.toContain('⚠');
     // Alternating order run to run.
     expect(calls.slice(0, 3)).toEqual(['land-ceiling', 'land-kafka', 'land-sqs']);
     expect(calls.slice(3, 6)).toEqual(['land-sqs', 'land-kafka', 'land-ceiling']);
     expect(summary.ceiling.recordsPerSecond).toBe(110);
     expect(summary.kafka.ratio).toBeCloseTo(85 / 110, 3);
     expect(summary.targets.map((t) => t.met)).toEqual([true, false]);
+  });
+
+  it('says when creating a file is so slow that the filesystem sets the figures', async () => {
+    const summary = await runLandingBench(
+      1000,
+      1,
+      async (kind, _records, store) => ({
+        records: 1000,
+        seconds: 1,
+        recordsPerSecond: store === 'memory' ? 2000 : 1000,
+        cpuSeconds: 1,
+        ...(kind === 'land-ceiling'
+          ? {}
+          : { createMicros: store === 'memory' ? 6 : kind === 'land-sqs' ? 850 : 12, objects: 7 }),
+      }),
+      () => undefined,
+      { memory: true },
+    );
+    expect(summary.kafka.createMicros).toBe(12);
+    expect(summary.sqs.createMicros).toBe(850);
+    expect(summary.memory?.sqs).toMatchObject({ recordsPerSecond: 2000, ratio: 2, createMicros: 6 });
+    const text = landingText(summary);
+    expect(text).toContain('| SQS events (1,000 messages) | 1,000 | 1 | 100% | 7 | 850 µs |');
+    expect(text).toContain('| SQS events, store on tmpfs | 2,000 | 1 | 200% | 7 | 6 µs |');
+    expect(text).toContain('⚠ Creating a file took over 100 µs');
+    // The targets stay on the disk rows.
+    expect(summary.targets.map((t) => t.value)).toEqual(['100%', '100%']);
   });
 });

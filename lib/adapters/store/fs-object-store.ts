@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StagedObject } from '../../core/landing/land-batch.js';
 import { assertListPrefix, assertSafeKey, ObjectKeyInvalidError } from '../../core/landing/object-keys.js';
@@ -23,6 +23,10 @@ export interface FsObjectStoreOptions {
 export class FsObjectStore implements ObjectStore {
   readonly root: string;
   private readonly durable: boolean;
+  /** Directories made (and, when durable, synced into their parents) by this store. */
+  private readonly madeDirectories = new Set<string>();
+  /** Directories are made one after another: the chain's tail. */
+  private directoryQueue: Promise<void> = Promise.resolve();
 
   constructor(root: string, options: FsObjectStoreOptions = {}) {
     this.root = resolve(root);
@@ -55,10 +59,19 @@ export class FsObjectStore implements ObjectStore {
   async stage(dirKey: string): Promise<StagedObject> {
     if (dirKey) assertSafeKey(dirKey);
     const dir = dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
-    await mkdir(dir, { recursive: true });
+    await this.makeDirectory(dir);
     // `~` is never in a key (object-keys.ts), so a temporary file can neither pass for an object nor hide one.
     const tmp = join(dir, `~${randomBytes(6).toString('hex')}.tmp`);
-    const file = await open(tmp, 'w');
+    let file;
+    try {
+      file = await open(tmp, 'w');
+    } catch (error) {
+      // A directory this store made was removed since (by hand, or a cleanup): make it again, once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.madeDirectories.delete(dir);
+      await this.makeDirectory(dir);
+      file = await open(tmp, 'w');
+    }
     let done = false;
     const discard = async (): Promise<void> => {
       if (done) return;
@@ -88,6 +101,34 @@ export class FsObjectStore implements ObjectStore {
       if (this.durable) await syncDirectory(dir);
     };
     return { commit, discard };
+  }
+
+  /**
+   * Makes `dir` and its missing parents. When durable, the entry of every directory it creates is synced
+   * into its parent before this resolves (the directory's own entries are synced when an object is
+   * committed in it): a new partition's directory would otherwise vanish in a crash with the objects it
+   * holds, although each object and its directory were synced. Directories are made one at a time, so a
+   * stage never commits into a directory whose parents another stage is still making durable; once made,
+   * a directory is remembered and costs nothing more.
+   */
+  private async makeDirectory(dir: string): Promise<void> {
+    if (this.madeDirectories.has(dir)) return;
+    const made = this.directoryQueue.then(() => this.createDirectory(dir));
+    this.directoryQueue = made.catch(() => undefined);
+    await made;
+  }
+
+  private async createDirectory(dir: string): Promise<void> {
+    if (this.madeDirectories.has(dir)) return;
+    const first = await mkdir(dir, { recursive: true });
+    if (first !== undefined && this.durable) {
+      // `first` is the outermost directory created: its entry goes into its parent, and each new
+      // directory above `dir` holds the entry of the next one.
+      await syncDirectory(dirname(first));
+      for (let d = first; d !== dir; d = join(d, relative(d, dir).split(sep)[0]!)) await syncDirectory(d);
+    }
+    if (this.madeDirectories.size >= MADE_DIRECTORIES_KEPT) this.madeDirectories.clear();
+    this.madeDirectories.add(dir);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -161,6 +202,9 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 }
+
+/** Directories a store remembers as made before it starts over (a store lives as long as its process). */
+const MADE_DIRECTORIES_KEPT = 10_000;
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;

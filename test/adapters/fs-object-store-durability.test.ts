@@ -1,0 +1,152 @@
+// What FsObjectStore makes durable, and in which order: every file operation it does is recorded through a
+// wrapper around node:fs/promises, on a real directory (only the recording is added).
+import type * as FsPromises from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+/** `sync <dir>`, `datasync <file>`, `mkdir <dir>`, `open <file>`, `rename <from> <to>`: paths as given. */
+const ops: string[] = [];
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fs = await importOriginal<typeof FsPromises>();
+  return {
+    ...fs,
+    mkdir: async (...args: Parameters<typeof fs.mkdir>) => {
+      ops.push(`mkdir ${String(args[0])}`);
+      return fs.mkdir(...args);
+    },
+    rename: async (from: string, to: string) => {
+      ops.push(`rename ${from} ${to}`);
+      return fs.rename(from, to);
+    },
+    open: async (path: string, flags?: string) => {
+      const handle = await fs.open(path, flags);
+      if (flags === 'w') ops.push(`open ${path}`);
+      const sync = handle.sync.bind(handle);
+      const datasync = handle.datasync.bind(handle);
+      handle.sync = async () => {
+        ops.push(`sync ${path}`);
+        return sync();
+      };
+      handle.datasync = async () => {
+        ops.push(`datasync ${path}`);
+        return datasync();
+      };
+      return handle;
+    },
+  };
+});
+
+const { FsObjectStore } = await import('../../lib/adapters/store/fs-object-store.js');
+
+const body = new TextEncoder().encode('{"a":1}\n');
+
+describe('FsObjectStore: what a durable write syncs', () => {
+  let base: string;
+  let root: string;
+  /** The recorded operations with paths relative to the store's root (`.` for the root itself). */
+  const seen = (): string[] =>
+    ops.map((op) =>
+      op
+        .split(' ')
+        .map((part, i) => (i === 0 ? part : relative(root, part) || '.'))
+        .map((part) => part.replace(/~[0-9a-f]+\.tmp$/, '~tmp'))
+        .join(' '),
+    );
+
+  beforeEach(async () => {
+    base = await mkdtemp(join(tmpdir(), 'fs-object-store-durability-'));
+    root = join(base, 'store');
+    ops.length = 0;
+  });
+
+  afterEach(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('syncs each directory it creates into its parent before the object is written', async () => {
+    const store = new FsObjectStore(root);
+    await store.put('raw/a/b/x.json.gz', body);
+    expect(seen()).toEqual([
+      'mkdir raw/a/b',
+      // The outermost new directory (the root itself) goes into its parent, then each new one holds the next.
+      'sync ..',
+      'sync .',
+      'sync raw',
+      'sync raw/a',
+      'open raw/a/b/~tmp',
+      'datasync raw/a/b/~tmp',
+      'rename raw/a/b/~tmp raw/a/b/x.json.gz',
+      'sync raw/a/b',
+    ]);
+  });
+
+  it('syncs only the object and its directory when the directory exists, without making it again', async () => {
+    const store = new FsObjectStore(root);
+    await store.put('raw/a/b/x.json.gz', body);
+    ops.length = 0;
+    await store.put('raw/a/b/y.json.gz', body);
+    expect(seen()).toEqual([
+      'open raw/a/b/~tmp',
+      'datasync raw/a/b/~tmp',
+      'rename raw/a/b/~tmp raw/a/b/y.json.gz',
+      'sync raw/a/b',
+    ]);
+  });
+
+  it('makes a directory again, durably, when it was removed behind the store’s back', async () => {
+    const store = new FsObjectStore(root);
+    await store.put('raw/a/b/x.json.gz', body);
+    await rm(join(root, 'raw', 'a'), { recursive: true });
+    ops.length = 0;
+    await store.put('raw/a/b/y.json.gz', body);
+    expect(seen()).toEqual([
+      'mkdir raw/a/b',
+      'sync raw',
+      'sync raw/a',
+      'open raw/a/b/~tmp',
+      'datasync raw/a/b/~tmp',
+      'rename raw/a/b/~tmp raw/a/b/y.json.gz',
+      'sync raw/a/b',
+    ]);
+    expect(new TextDecoder().decode(await store.get('raw/a/b/y.json.gz'))).toBe('{"a":1}\n');
+  });
+
+  it('writes nothing into a new directory before its parents are durable, when writes run at once', async () => {
+    const store = new FsObjectStore(root);
+    await Promise.all(
+      ['raw/a/c/1.gz', 'raw/a/d/2.gz', 'raw/b/e/3.gz', 'raw/a/c/4.gz'].map((key) => store.put(key, body)),
+    );
+    const list = seen();
+    // Each object's file is made only after every directory entry on its path is synced.
+    const path = {
+      'raw/a/c': ['..', '.', 'raw', 'raw/a'],
+      'raw/a/d': ['raw/a'],
+      'raw/b/e': ['raw', 'raw/b'],
+    };
+    for (const [dir, parents] of Object.entries(path)) {
+      const opened = list.indexOf(`open ${dir}/~tmp`);
+      expect(opened, dir).toBeGreaterThan(0);
+      for (const parent of parents) {
+        const synced = list.indexOf(`sync ${parent}`);
+        expect(synced, `${parent} before ${dir}`).toBeGreaterThanOrEqual(0);
+        expect(synced, `${parent} before ${dir}`).toBeLessThan(opened);
+      }
+    }
+    expect(list.filter((op) => op.startsWith('mkdir'))).toEqual([
+      'mkdir raw/a/c',
+      'mkdir raw/a/d',
+      'mkdir raw/b/e',
+    ]);
+    expect(list.filter((op) => op.startsWith('rename'))).toHaveLength(4);
+  });
+
+  it('syncs nothing when not durable', async () => {
+    const store = new FsObjectStore(root, { durable: false });
+    await store.put('raw/a/b/x.json.gz', body);
+    expect(seen().filter((op) => op.includes('sync'))).toEqual([]);
+    expect(seen()).toContain('rename raw/a/b/~tmp raw/a/b/x.json.gz');
+  });
+});

@@ -42,12 +42,7 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI's launcher is CommonJS (bin/elt.cjs says why).
-    files: ['bin/*.cjs'],
-    languageOptions: {
-      sourceType: 'commonjs',
-      globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly' },
-    },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    files: ['bin/*.js'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
   },
 );

@@ -16,7 +16,6 @@ import { machineInfo, type MachineInfo } from '../lib/local/machine-info.js';
 import type { EmbeddedMeasured } from './report.js';
 import { median } from './stats.js';
 import { benchWorkload, writeWorkload } from './workloads.js';
-import { withLandingThreadPool } from '../lib/local/thread-pool.js';
 
 const exec = promisify(execFile);
 
@@ -154,8 +153,6 @@ export async function child<T>(script: string, args: readonly string[]): Promise
   try {
     const { stdout } = await exec(process.execPath, [join(packageRoot(), 'dist', 'bench', script), ...args], {
       maxBuffer: 1 << 20,
-      // The measured code runs with the thread pool `elt` gives it (bin/elt.cjs).
-      env: withLandingThreadPool(process.env),
     });
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
   } catch (error) {

@@ -243,8 +243,6 @@ export interface LandingSummary {
   readonly sqs: LandingSide;
   /** The same sides with their stores on tmpfs, when the machine has one. */
   readonly memory?: { readonly kafka: LandingSide; readonly sqs: LandingSide };
-  /** libuv's thread pool in the measuring processes, as `elt` sizes it (lib/local/thread-pool.ts). */
-  readonly threadPool?: number;
   readonly targets: readonly { readonly target: string; readonly value: string; readonly met: boolean }[];
   readonly machine: MachineInfo;
   readonly raw: readonly (LandAloneMeasure & {
@@ -269,7 +267,6 @@ export async function runLandingBench(
   options: {
     /** Removes every run's stores, after the last run. */
     readonly cleanUp?: () => Promise<void>;
-    readonly threadPool?: number;
     /** Also land into stores on tmpfs. */
     readonly memory?: boolean;
   } = {},
@@ -326,7 +323,6 @@ export async function runLandingBench(
     ...(options.memory
       ? { memory: { kafka: side('land-kafka', 'memory'), sqs: side('land-sqs', 'memory') } }
       : {}),
-    ...(options.threadPool === undefined ? {} : { threadPool: options.threadPool }),
     targets: [
       {
         target: `Kafka-shaped landing alone ≥ ${pct(LANDING_ALONE_TARGET)} of the ceiling`,
@@ -358,12 +354,12 @@ export function landingText(s: LandingSummary): string {
     `${n(s.workload.records)} records (${s.workload.file}), medians of ${s.runs} runs, each side in a fresh process;`,
     `the landing parses each invocation payload's JSON, decodes, validates, groups by partition, gzips at the`,
     'default level and writes each object durably (file and directory synced, and a new directory into its',
-    `parent)${s.threadPool === undefined ? '' : `, with the ${s.threadPool}-thread pool \`elt\` gives it (lib/local/thread-pool.ts)`}. The ceiling is the`,
-    'bare loop over the same envelopes (parse, validate, stringify, gzip). Each side lands into a fresh',
-    'directory under `.tmp/bench/landing/`, all removed after the last run; "file create" is the median time',
-    'to create an empty file there, probed just before the timed part: a bound no landing of small objects',
-    'can beat on this filesystem. The tmpfs rows land the same way into `/dev/shm` (a file costs microseconds,',
-    'a sync returns at once): the landing’s own cost, without the disk’s. The targets are on the disk rows.',
+    'parent). The ceiling is the bare loop over the same envelopes (parse, validate, stringify, gzip).',
+    'Each side lands into a fresh directory under `.tmp/bench/landing/`, all removed after the last run;',
+    '"file create" is the median time to create an empty file there, probed just before the timed part: a',
+    'bound no landing of small objects can beat on this filesystem. The tmpfs rows land the same way into',
+    '`/dev/shm` (a file costs microseconds, a sync returns at once): the landing’s own cost, without the',
+    'disk’s. The targets are on the disk rows.',
     '',
     '| side | records/s | CPU-s | of the ceiling | objects | file create |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -26,7 +26,6 @@ import { intInRange, n } from '../lib/cli/output.js';
 import { kafkaText, runKafkaBench, type KafkaSummary } from './kafka-bench.js';
 import { child, eltText, runEltBench, type EltSummary } from './elt-bench.js';
 import { machineInfo } from '../lib/local/machine-info.js';
-import { withLandingThreadPool } from '../lib/local/thread-pool.js';
 import { embeddedText, readme, type EmbeddedMeasured, type EmbeddedSummary } from './report.js';
 import { median } from './stats.js';
 import noteRunningServices from '../test/support/stop-started-services.js';
@@ -258,7 +257,7 @@ if (selected('landing')) {
     (kind, records, store) =>
       child<LandAloneMeasure>('measure-once.js', [kind, String(records), scratch[store]]),
     (line) => process.stderr.write(`${line}\n`),
-    { cleanUp, memory, threadPool: Number(withLandingThreadPool(process.env).UV_THREADPOOL_SIZE) },
+    { cleanUp, memory },
   );
   process.stdout.write(`\n${landingText(landing)}\n\n`);
   await save('landing.json', landing);

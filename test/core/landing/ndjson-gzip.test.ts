@@ -1,6 +1,11 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gunzipNdjson, gzipNdjson, NdjsonGzipBuilder } from '../../../lib/core/landing/ndjson-gzip.js';
+import {
+  gunzipNdjson,
+  gzipNdjson,
+  NdjsonGzipBuilder,
+  windowBitsFor,
+} from '../../../lib/core/landing/ndjson-gzip.js';
 
 const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ i, text: `line ${i} ✓`.repeat(3) }));
 
@@ -32,5 +37,32 @@ describe('NdjsonGzipBuilder', () => {
     builder.add('{"a":1}');
     builder.drain();
     expect(() => builder.close()).not.toThrow();
+  });
+});
+
+describe('windowBitsFor', () => {
+  it('is the smallest window whose reach (the window less 262 bytes) covers the body, from 9 to 15 bits', () => {
+    expect(windowBitsFor(0)).toBe(9);
+    expect(windowBitsFor(512 - 262)).toBe(9);
+    expect(windowBitsFor(512 - 261)).toBe(10);
+    expect(windowBitsFor(17_000)).toBe(15);
+    expect(windowBitsFor(16_384 - 262)).toBe(14);
+    expect(windowBitsFor(10_000_000)).toBe(15);
+  });
+
+  it('compresses a body that fits its window to exactly the bytes of the 32 KiB window', async () => {
+    for (const count of [1, 20, 60, 200]) {
+      const some = lines.slice(0, count);
+      const builder = new NdjsonGzipBuilder(6);
+      for (const line of some) builder.add(line);
+      const body = await builder.finish();
+      const text = Buffer.from(`${some.join('\n')}\n`);
+      expect(windowBitsFor(text.length), `${count} lines`).toBeLessThan(15);
+      expect(gunzipSync(body).equals(text), `${count} lines`).toBe(true);
+      // Every match the large window finds is within reach of the fitted one: the deflate data is the same.
+      expect(body.subarray(10).equals(gzipSync(text, { level: 6 }).subarray(10)), `${count} lines`).toBe(
+        true,
+      );
+    }
   });
 });

@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthesize, withEnvironment, type SynthesizedApp } from '../support/cdk-app.js';
+import { nagFindings, synthesize, withEnvironment, type SynthesizedApp } from '../support/cdk-app.js';
 
 interface Suppression {
   readonly id: string;
@@ -52,13 +52,7 @@ beforeAll(() => {
   );
 });
 
-const findings = (app: SynthesizedApp, which: 'stateful' | 'stateless'): string[] => {
-  const annotations = Annotations.fromStack(app[which]);
-  return [
-    ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
-    ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
-  ].map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
-};
+const findings = (app: SynthesizedApp, which: 'stateful' | 'stateless'): string[] => nagFindings(app[which]);
 
 describe('cdk-nag AWS Solutions checks', () => {
   it.each(['stateful', 'stateless'] as const)(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
 import { buildApp, type EltStacks } from '../../lib/infra/app.js';
 import { packageRoot } from '../../lib/package-paths.js';
@@ -12,6 +12,15 @@ export function cdkJsonContext(): Record<string, unknown> {
     context: Record<string, unknown>;
   };
   return json.context;
+}
+
+/** cdk-nag's AWS Solutions findings (errors and warnings) on a stack, as `<path>: <first line>`. */
+export function nagFindings(stack: Stack): string[] {
+  const annotations = Annotations.fromStack(stack);
+  return [
+    ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
+    ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
+  ].map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
 }
 
 /** The app and its templates. */

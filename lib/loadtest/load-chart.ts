@@ -28,6 +28,47 @@ export interface Panel {
   readonly series: readonly Series[];
 }
 
+/** What one second of a run says about rates (a LoadSample, or a second of the stream run's series). */
+export interface RateRow {
+  readonly phase: string;
+  readonly scheduledRate: number;
+  readonly offered: number;
+  readonly accepted: number;
+  readonly landed: number;
+}
+
+/**
+ * The Rate panel: the scheduled rate (during the ramp, dashed), then events offered, accepted and landed per
+ * second, then `extra` lines. `acceptedLabel` names who accepted (the bus, the API, Kafka).
+ */
+export function ratePanel(
+  rows: readonly RateRow[],
+  options: { readonly acceptedLabel?: string; readonly extra?: readonly Series[] } = {},
+): Panel {
+  return {
+    title: 'Rate',
+    unit: 'events/s',
+    series: [
+      {
+        id: 'scheduled',
+        label: 'scheduled',
+        color: '#969696',
+        dashed: true,
+        values: rows.map((r) => (r.phase === 'ramp' ? r.scheduledRate : null)),
+      },
+      { id: 'offered', label: 'offered', color: '#525252', values: rows.map((r) => r.offered) },
+      {
+        id: 'accepted',
+        label: options.acceptedLabel ?? 'accepted',
+        color: '#0571b0',
+        values: rows.map((r) => r.accepted),
+      },
+      { id: 'landed', label: 'landed', color: '#1a9641', values: rows.map((r) => r.landed) },
+      ...(options.extra ?? []),
+    ],
+  };
+}
+
 /** The chart's geometry in SVG pixels: its width, each panel's height and the gap below it, the margins. */
 const LAYOUT = { width: 960, panelHeight: 190, gap: 46, left: 70, right: 170, top: 56 } as const;
 const PALETTE = ['#7b3294', '#e66101', '#0571b0', '#1a9641', '#ca0020', '#525252'];
@@ -44,25 +85,11 @@ export function renderLoadChart(input: ChartInput): string {
   const refused = samples.map((s) => Object.values(s.rejected).reduce((a, b) => a + b, 0));
   const partNames = [...new Set(samples.flatMap((s) => Object.keys(s.depthParts)))];
   const panels: Panel[] = [
-    {
-      title: 'Rate',
-      unit: 'events/s',
-      series: [
-        {
-          id: 'scheduled',
-          label: 'scheduled',
-          color: '#969696',
-          dashed: true,
-          values: samples.map((s) => (s.phase === 'ramp' ? s.scheduledRate : null)),
-        },
-        { id: 'offered', label: 'offered', color: '#525252', values: samples.map((s) => s.offered) },
-        { id: 'accepted', label: 'accepted', color: '#0571b0', values: samples.map((s) => s.accepted) },
-        { id: 'landed', label: 'landed', color: '#1a9641', values: samples.map((s) => s.landed) },
-        ...(refused.some((r) => r > 0)
-          ? [{ id: 'refused', label: 'refused', color: '#ca0020', values: refused }]
-          : []),
-      ],
-    },
+    ratePanel(samples, {
+      extra: refused.some((r) => r > 0)
+        ? [{ id: 'refused', label: 'refused', color: '#ca0020', values: refused }]
+        : [],
+    }),
     {
       title: 'Backlog',
       unit: 'events',

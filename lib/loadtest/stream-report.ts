@@ -1,4 +1,4 @@
-import { renderChartPanels, type Panel } from './load-chart.js';
+import { ratePanel, renderChartPanels, type Panel } from './load-chart.js';
 import { analyseLoad } from './load-analysis.js';
 import { renderLoadMarkdown, type LoadCheck, type LoadReport } from './load-report.js';
 import type { LoadSample } from './sample-recorder.js';
@@ -124,20 +124,9 @@ export function renderStreamChart(report: StreamLoadReport, title: string): stri
       values: series.map((s) => s.vertices[v]?.[pick] ?? null),
     }));
   const panels: Panel[] = [
-    {
-      title: 'Rate',
-      unit: 'events/s',
-      series: [
-        {
-          id: 'scheduled',
-          label: 'scheduled',
-          color: '#969696',
-          dashed: true,
-          values: series.map((s) => (s.phase === 'ramp' ? s.scheduledRate : null)),
-        },
-        { id: 'offered', label: 'offered', color: '#525252', values: series.map((s) => s.offered) },
-        { id: 'accepted', label: 'acked by Kafka', color: '#0571b0', values: series.map((s) => s.accepted) },
-        { id: 'landed', label: 'landed', color: '#1a9641', values: series.map((s) => s.landed) },
+    ratePanel(series, {
+      acceptedLabel: 'acked by Kafka',
+      extra: [
         {
           id: 'flink-source',
           label: 'read by Flink',
@@ -145,7 +134,7 @@ export function renderStreamChart(report: StreamLoadReport, title: string): stri
           values: series.map((s) => s.sourceRecordsPerSecond),
         },
       ],
-    },
+    }),
     {
       title: 'Consumer lag on the topic',
       unit: 'records',

@@ -14,6 +14,8 @@ import type { MachineInfo } from '../lib/local/machine-info.js';
 export interface EmbeddedMeasured extends RunMeasure {
   readonly kind: 'pipeline' | 'ceiling';
   readonly peakRssMb: number;
+  /** Microseconds to create an empty file beside the run's store, probed just before it (fileCreateMicros). */
+  readonly createMicros?: number;
 }
 
 /** docs/benchmarks/embedded-pipeline.json. */
@@ -28,6 +30,8 @@ export interface EmbeddedSummary {
     readonly eventsPerObject: number;
     readonly landedObjects: number | undefined;
     readonly quarantined: number | undefined;
+    /** Median of the runs' file-create probes, in microseconds. */
+    readonly createMicros?: number;
   };
   readonly ceiling: { readonly eventsPerSecond: number; readonly peakRssMb: number };
   readonly ratio: number;
@@ -55,7 +59,7 @@ export function embeddedText(s: EmbeddedSummary): string {
     '',
     table(rows),
     '',
-    `ratio ${(s.ratio * 100).toFixed(1)}% of the ceiling · ${s.pipeline.eventsPerObject.toFixed(0)} events per landed object`,
+    `ratio ${(s.ratio * 100).toFixed(1)}% of the ceiling · ${s.pipeline.eventsPerObject.toFixed(0)} events per landed object${s.pipeline.createMicros === undefined ? '' : ` · creating a file beside the store took ${s.pipeline.createMicros} µs`}`,
     '',
     ...s.targets.map((t) => `${t.met ? '✓' : '✗'} ${t.target}: ${t.value}`),
   ].join('\n');

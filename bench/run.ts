@@ -32,7 +32,13 @@ import noteRunningServices from '../test/support/stop-started-services.js';
 import { benchWorkload, writeWorkload } from './workloads.js';
 import { runEltScaling, scalingText, type ScalingSummary } from './elt-scaling.js';
 import type { EltMeasure } from './elt.js';
-import { landingText, runLandingBench, type LandAloneMeasure, type LandingSummary } from './land-alone.js';
+import {
+  fileCreateMicros,
+  landingText,
+  runLandingBench,
+  type LandAloneMeasure,
+  type LandingSummary,
+} from './land-alone.js';
 import { dbtText, runDbtCompare, type DbtCompareSummary } from './dbt-compare.js';
 import { compactionText, runCompactionBench, type CompactionSummary } from './compaction-bench.js';
 
@@ -159,18 +165,28 @@ async function embeddedBench(): Promise<EmbeddedSummary> {
   await writeWorkload(file, benchWorkload(options.events));
 
   const results: EmbeddedMeasured[] = [];
+  // Every run lands into a fresh store, all removed after the last run (as the landing section does): no run
+  // creates its files while the filesystem still holds the previous run's freed inodes.
+  const stores = join(work, 'embedded');
+  await rm(stores, { recursive: true, force: true });
+  await mkdir(stores, { recursive: true });
   for (let run = 1; run <= options.runs; run++) {
     // Alternate the order so drift in the machine's speed hits both sides alike.
     const order: ('pipeline' | 'ceiling')[] = run % 2 ? ['ceiling', 'pipeline'] : ['pipeline', 'ceiling'];
     for (const kind of order) {
-      const r = await measure(kind, file, options.gzipLevel, join(work, 'store'));
+      const storeDir = join(stores, `${kind}-${run}`);
+      const createMicros = kind === 'pipeline' ? await fileCreateMicros(stores) : undefined;
+      const r = {
+        ...(await measure(kind, file, options.gzipLevel, storeDir)),
+        ...(createMicros === undefined ? {} : { createMicros }),
+      };
       results.push(r);
       process.stderr.write(
-        `run ${run}/${options.runs} ${kind.padEnd(8)} ${n(Math.round(r.eventsPerSecond))} events/s, peak RSS ${Math.round(r.peakRssMb)} MB\n`,
+        `run ${run}/${options.runs} ${kind.padEnd(8)} ${n(Math.round(r.eventsPerSecond))} events/s, peak RSS ${Math.round(r.peakRssMb)} MB${createMicros === undefined ? '' : `, file create ${Math.round(createMicros)} µs`}\n`,
       );
     }
   }
-  await rm(join(work, 'store'), { recursive: true, force: true });
+  await rm(stores, { recursive: true, force: true });
 
   const pipeline = results.filter((r) => r.kind === 'pipeline');
   const ceiling = results.filter((r) => r.kind === 'ceiling');
@@ -179,6 +195,7 @@ async function embeddedBench(): Promise<EmbeddedSummary> {
   const ratio = pipelineRate / ceilingRate;
   const peakRss = Math.max(...pipeline.map((r) => r.peakRssMb));
   const perObject = median(pipeline.map((r) => r.eventsPerObject ?? 0));
+  const creates = pipeline.flatMap((r) => (r.createMicros === undefined ? [] : [r.createMicros]));
   return {
     benchmark: 'embedded-pipeline',
     workload: {
@@ -193,6 +210,7 @@ async function embeddedBench(): Promise<EmbeddedSummary> {
       eventsPerObject: Math.round(perObject),
       landedObjects: pipeline[0]?.landedObjects,
       quarantined: pipeline[0]?.quarantined,
+      ...(creates.length > 0 ? { createMicros: Math.round(median(creates)) } : {}),
     },
     ceiling: {
       eventsPerSecond: Math.round(ceilingRate),

@@ -400,7 +400,8 @@ export async function runKafkaBench(options: KafkaBenchOptions): Promise<KafkaSu
     const consumeAlone = async (topic: string, group: string): Promise<KafkaLandMeasure & Rss> =>
       runOurs<KafkaLandMeasure>('kafka-consume', [bootstrap, topic, group, String(N)]);
     const landAlone = async (): Promise<LandAloneMeasure & Rss> =>
-      runOurs<LandAloneMeasure>('land-kafka', [String(options.events)]);
+      // Its stores stay under land-alone/ until the end (bench/land-alone.ts says why).
+      runOurs<LandAloneMeasure>('land-kafka', [String(options.events), store('land-alone')]);
 
     // The topic both consumers read, filled by the project's producer with the workload's envelopes. Filling
     // it and one untimed run of each Kafka tool warm the broker (and the page cache) for both sides.
@@ -459,6 +460,7 @@ export async function runKafkaBench(options: KafkaBenchOptions): Promise<KafkaSu
   } finally {
     await rm(store('kafka-publish-store'), { recursive: true, force: true });
     await rm(store('kafka-land-store'), { recursive: true, force: true });
+    await rm(store('land-alone'), { recursive: true, force: true });
     if (topics.length > 0) {
       await admin.deleteTopics({ topics }).catch((error: Error) => {
         process.stderr.write(`could not delete the benchmark topics ${prefix}-*: ${error.message}\n`);

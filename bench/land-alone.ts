@@ -344,9 +344,8 @@ export async function runLandingBench(
 export function landingText(s: LandingSummary): string {
   const n = (x: number): string => x.toLocaleString('en-US');
   const pct = (x: number): string => `${Math.round(x * 100)}%`;
-  const objects = (side: LandingSide): string => (side.objects === undefined ? '' : n(side.objects));
-  const create = (side: LandingSide): string =>
-    side.createMicros === undefined ? '' : `${n(side.createMicros)} µs`;
+  const row = (label: string, side: LandingSide): string =>
+    `| ${label} | ${n(side.recordsPerSecond)} | ${side.cpuSeconds} | ${pct(side.ratio)} | ${side.objects === undefined ? '' : n(side.objects)} | ${side.createMicros === undefined ? '' : `${n(side.createMicros)} µs`} |`;
   const slow = [s.kafka, s.sqs].filter((side) => (side.createMicros ?? 0) > SLOW_CREATE_MICROS);
   return [
     '## Landing alone: Lambda-shaped batches into the filesystem store',
@@ -364,13 +363,10 @@ export function landingText(s: LandingSummary): string {
     '| side | records/s | CPU-s | of the ceiling | objects | file create |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     `| ceiling loop | ${n(s.ceiling.recordsPerSecond)} | | 100% | | |`,
-    `| Kafka events (10,000 base64 records) | ${n(s.kafka.recordsPerSecond)} | ${s.kafka.cpuSeconds} | ${pct(s.kafka.ratio)} | ${objects(s.kafka)} | ${create(s.kafka)} |`,
-    `| SQS events (1,000 messages) | ${n(s.sqs.recordsPerSecond)} | ${s.sqs.cpuSeconds} | ${pct(s.sqs.ratio)} | ${objects(s.sqs)} | ${create(s.sqs)} |`,
+    row('Kafka events (10,000 base64 records)', s.kafka),
+    row('SQS events (1,000 messages)', s.sqs),
     ...(s.memory
-      ? [
-          `| Kafka events, store on tmpfs | ${n(s.memory.kafka.recordsPerSecond)} | ${s.memory.kafka.cpuSeconds} | ${pct(s.memory.kafka.ratio)} | ${objects(s.memory.kafka)} | ${create(s.memory.kafka)} |`,
-          `| SQS events, store on tmpfs | ${n(s.memory.sqs.recordsPerSecond)} | ${s.memory.sqs.cpuSeconds} | ${pct(s.memory.sqs.ratio)} | ${objects(s.memory.sqs)} | ${create(s.memory.sqs)} |`,
-        ]
+      ? [row('Kafka events, store on tmpfs', s.memory.kafka), row('SQS events, store on tmpfs', s.memory.sqs)]
       : []),
     '',
     ...s.targets.map((t) => `- ${t.met ? '✓' : '✗'} ${t.target}: ${t.value}`),

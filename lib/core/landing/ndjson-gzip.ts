@@ -41,7 +41,7 @@ export function windowBitsFor(bytes: number): number {
  * Output buffer of a one-shot gzip: room for any body below the streaming threshold in one piece, so zlib
  * answers in one round trip to the thread pool (with its default 16 KiB, most objects took two).
  */
-const ONE_SHOT_CHUNK = 128 * 1024;
+const ONE_SHOT_CHUNK = 64 * 1024;
 
 /**
  * Gzips NDJSON lines as they are added, into one gzip member (the bytes {@link gzipNdjson} would make, up

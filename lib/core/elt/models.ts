@@ -121,25 +121,25 @@ export function parseModel(name: string, text: string): Model {
         tests.push({ kind, column: identifier(c, `column in test of ${name}`) });
       }
     } else if (kind === 'accepted_values') {
-      const [column, values] = args.split(/\s+/, 2);
-      if (!column || !values)
-        throw new ModelDefinitionError(name, `accepted_values needs "<column> <v1>|<v2>…", got "${args}"`);
-      tests.push({
-        kind,
-        column: identifier(column, `column in test of ${name}`),
-        values: values.split('|'),
-      });
+      const m = testArgs(name, kind, args, /^(\S+)\s+(\S+)$/, '<column> <v1>|<v2>…');
+      tests.push({ kind, column: identifier(m[1]!, `column in test of ${name}`), values: m[2]!.split('|') });
     } else if (kind === 'freshness') {
-      const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+([1-9][0-9]{0,5})h$/.exec(args);
-      if (!m) throw new ModelDefinitionError(name, `freshness needs "<column> <hours>h", got "${args}"`);
+      const m = testArgs(
+        name,
+        kind,
+        args,
+        /^([A-Za-z_][A-Za-z0-9_]*)\s+([1-9][0-9]{0,5})h$/,
+        '<column> <hours>h',
+      );
       tests.push({ kind, column: identifier(m[1]!, `column in test of ${name}`), hours: Number(m[2]) });
     } else if (kind === 'relationships_as_of') {
-      const m = /^(\S+)\s+(\S+)\s+([^\s.]+)\.(\S+)$/.exec(args);
-      if (!m)
-        throw new ModelDefinitionError(
-          name,
-          `relationships_as_of needs "<column> <timestamp column> <model>.<column>", got "${args}"`,
-        );
+      const m = testArgs(
+        name,
+        kind,
+        args,
+        /^(\S+)\s+(\S+)\s+([^\s.]+)\.(\S+)$/,
+        '<column> <timestamp column> <model>.<column>',
+      );
       const what = `column in test of ${name}`;
       tests.push({
         kind,
@@ -149,12 +149,13 @@ export function parseModel(name: string, text: string): Model {
         field: identifier(m[4]!, what),
       });
     } else if (kind === 'reconciles') {
-      const m = /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+(?:\s*,\s*\S+)*)$/.exec(args);
-      if (!m)
-        throw new ModelDefinitionError(
-          name,
-          `reconciles needs "<key column> <timestamp column> <model> <column>[,<column>…]", got "${args}"`,
-        );
+      const m = testArgs(
+        name,
+        kind,
+        args,
+        /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+(?:\s*,\s*\S+)*)$/,
+        '<key column> <timestamp column> <model> <column>[,<column>…]',
+      );
       const what = `column in test of ${name}`;
       tests.push({
         kind,
@@ -437,6 +438,19 @@ export function describeDataTest(model: string, test: DataTest): string {
   if (test.kind === 'reconciles')
     return `reconciles(${model}.${test.column} ↔ ${test.with}.${test.column} on ${test.compare.join(', ')} up to the common ${test.at})`;
   return `${test.kind}(${model}.${test.column})`;
+}
+
+/** The parts of a data test's arguments that `pattern` matches; otherwise an error that shows `usage`. */
+function testArgs(
+  model: string,
+  kind: string,
+  args: string,
+  pattern: RegExp,
+  usage: string,
+): RegExpExecArray {
+  const m = pattern.exec(args);
+  if (!m) throw new ModelDefinitionError(model, `${kind} needs "${usage}", got "${args}"`);
+  return m;
 }
 
 function parseArgs(model: string, raw: string): string[] {

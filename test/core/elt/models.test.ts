@@ -204,6 +204,17 @@ describe('freshness tests', () => {
   });
 });
 
+describe('accepted_values tests', () => {
+  it('rejects values split by a space, which would have dropped every value after it', () => {
+    expect(() => parseModel('m', '-- test: accepted_values status open|closed cancelled\nselect 1')).toThrow(
+      'accepted_values needs "<column> <v1>|<v2>…", got "status open|closed cancelled"',
+    );
+    expect(() => parseModel('m', '-- test: accepted_values status\nselect 1')).toThrow(
+      'accepted_values needs "<column> <v1>|<v2>…"',
+    );
+  });
+});
+
 describe('the repository models', () => {
   it('load, order and render without errors, staging first', () => {
     const models = orderModels(loadModels());

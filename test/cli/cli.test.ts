@@ -360,6 +360,15 @@ describe('elt publish, run, quarantine, query, runs', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('--file: cannot read');
   });
+
+  it.each([
+    ['publish', '--file', '-'],
+    ['oltp', 'relay', '--once'],
+  ])('elt %s refuses a --bus that is neither local nor eventbridge:<bus-name>', async (...command) => {
+    const run = await runCli([...command, '--bus', 'sqs:nope', '--data-dir', dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--bus must be "local" or "eventbridge:<bus-name>", got "sqs:nope"');
+  });
 });
 
 describe('elt redrive --kafka from a directory of failure records', () => {

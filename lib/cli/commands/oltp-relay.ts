@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
 import { KafkaBus, type KafkaCompression } from '../../adapters/kafka/kafka-bus.js';
 import { explainKafkaError, KafkaUnavailableError } from '../../adapters/kafka/kafka-errors.js';
@@ -17,13 +17,12 @@ import {
   type KafkaCliOptions,
 } from '../kafka-options.js';
 import { openOltpForCli, withDatabaseOption } from '../oltp-options.js';
+import { eventBridgeBusName, withBusOptions, type BusCliOptions } from '../bus-options.js';
 import { CliError, intInRange, n, Progress, warn } from '../output.js';
 import { onStop } from '../stop-signals.js';
 
-interface OltpRelayCliOptions extends CommonOptions, KafkaCliOptions {
+interface OltpRelayCliOptions extends CommonOptions, KafkaCliOptions, BusCliOptions {
   readonly database?: string;
-  readonly bus: string;
-  readonly transport?: 'kafka';
   readonly compression: KafkaCompression;
   readonly batchSize: number;
   readonly once: boolean;
@@ -43,17 +42,6 @@ export function oltpRelayCommand(): Command {
       .description(
         "Relay the marketplace database's outbox to the bus: claim the oldest unsent rows (FOR UPDATE SKIP LOCKED, so several relays can run), publish them, mark them sent, in one transaction per batch. At least once per row; rows no schema accepts are quarantined. Follows new rows until SIGINT/SIGTERM, or drains and exits with --once.",
       )
-      .option(
-        '--bus <bus>',
-        '"local" (the in-process bus, landing into --data-dir) or "eventbridge:<bus-name>" (a deployed bus; AWS credentials and region from the default chain)',
-        'local',
-      )
-      .addOption(
-        new Option(
-          '--transport <transport>',
-          'kafka: produce to a Kafka topic instead of a bus (land it with elt land --transport kafka)',
-        ).choices(['kafka']),
-      )
       .option('--batch-size <rows>', 'rows claimed and published per transaction', intInRange(1, 10_000), 500)
       .option('--once', 'relay what is unsent, then exit (default: follow new rows until stopped)', false)
       .option(
@@ -64,6 +52,7 @@ export function oltpRelayCommand(): Command {
       ),
   );
   withDatabaseOption(command);
+  withBusOptions(command);
   withDefaultTopicOptions(command);
   withCompressionOption(command);
   return command.action(async (options: OltpRelayCliOptions) => {
@@ -100,9 +89,7 @@ async function relay(options: OltpRelayCliOptions, db: OltpDatabase, ctx: LocalS
     closeBus = () => kafka.close();
     explainBus = (error) => explainKafkaError(error, brokers, topic);
   } else if (options.bus !== 'local') {
-    const m = /^eventbridge:(.+)$/.exec(options.bus);
-    if (!m) throw new CliError(`--bus must be "local" or "eventbridge:<bus-name>", got "${options.bus}"`);
-    const eventBridge = new EventBridgeBus({ busName: m[1]! });
+    const eventBridge = new EventBridgeBus({ busName: eventBridgeBusName(options.bus) });
     bus = eventBridge;
     closeBus = async () => eventBridge.close();
     explainBus = (error) => {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { PublishFailedError, publishEvents, type PublishInput } from '../../core/publish/publisher.js';
 import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
 import { awsEndpoint, explainAwsError, isLocalEndpoint } from '../aws-errors.js';
@@ -16,12 +16,11 @@ import { systemClock, type Bus } from '../../core/ports.js';
 import { LocalPipeline } from '../../local/local-pipeline.js';
 import { readLineChunks } from '../../local/ndjson-reader.js';
 import { openDataDir, withCommonOptions, type CommonOptions, type LocalStore } from '../context.js';
+import { eventBridgeBusName, withBusOptions, type BusCliOptions } from '../bus-options.js';
 import { CliError, n, Progress, table, warn } from '../output.js';
 
-interface PublishCliOptions extends CommonOptions, KafkaCliOptions {
+interface PublishCliOptions extends CommonOptions, KafkaCliOptions, BusCliOptions {
   readonly file: string;
-  readonly bus: string;
-  readonly transport?: 'kafka';
   readonly createTopic?: string | true;
   readonly compression: KafkaCompression;
 }
@@ -49,21 +48,11 @@ export function publishCommand(): Command {
       )
       .requiredOption('--file <path>', 'NDJSON file to publish, or - for stdin')
       .option(
-        '--bus <bus>',
-        '"local" (the in-process bus, landing into --data-dir) or "eventbridge:<bus-name>" (a deployed bus; AWS credentials and region from the default chain)',
-        'local',
-      )
-      .addOption(
-        new Option(
-          '--transport <transport>',
-          'kafka: produce to a Kafka topic instead of a bus (land it with elt land --transport kafka)',
-        ).choices(['kafka']),
-      )
-      .option(
         '--create-topic [partitions]',
         'with --transport kafka: create the topic if it does not exist (default 3 partitions)',
       ),
   );
+  withBusOptions(command);
   withDefaultTopicOptions(command);
   withCompressionOption(command);
   return command.action(async (options: PublishCliOptions) => {
@@ -137,9 +126,7 @@ export function publishCommand(): Command {
 
 /** `elt publish --bus eventbridge:<name>`: PutEvents to a deployed bus; landing then happens in AWS. */
 async function publishToEventBridge(options: PublishCliOptions, ctx: LocalStore): Promise<void> {
-  const m = /^eventbridge:(.+)$/.exec(options.bus);
-  if (!m) throw new CliError(`--bus must be "local" or "eventbridge:<bus-name>", got "${options.bus}"`);
-  const bus = new EventBridgeBus({ busName: m[1]! });
+  const bus = new EventBridgeBus({ busName: eventBridgeBusName(options.bus) });
   try {
     await publishRemote(
       options,

@@ -39,7 +39,8 @@ export function windowBitsFor(bytes: number): number {
 
 /**
  * Output buffer of a one-shot gzip: room for any body below the streaming threshold in one piece, so zlib
- * answers in one round trip to the thread pool (with its default 16 KiB, most objects took two).
+ * answers in one round trip to the thread pool (with its default 16 KiB, most objects took two). It stays
+ * below glibc's 128 KiB mmap threshold, so the buffer is not mapped and unmapped again for every object.
  */
 const ONE_SHOT_CHUNK = 64 * 1024;
 

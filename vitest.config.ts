@@ -15,11 +15,11 @@ const SERVICE_DIRECTORIES = [
 
 /**
  * A test file outside those directories that still belongs to the end-to-end tier: it starts a service
- * (imports the PostgreSQL, LocalStack, MiniStack or Kafka helpers of test/support), or runs a CLI in a child process
+ * (imports the PostgreSQL, LocalStack, MiniStack, Kafka or Flink helpers of test/support), or runs a CLI in a child process
  * (`elt` through test/support/cli.ts, `cdk` through npx), which costs seconds per call.
  */
 const END_TO_END_SOURCE =
-  /support\/(?:postgres|scratch-database|localstack|ministack|kafka|flink|cli)\.js'|\bexec\(\s*'npx'/;
+  /support\/(?:postgres|scratch-database|localstack|ministack|kafka|flink|flink-kafka|cli)\.js'|\bexec\(\s*'npx'/;
 
 /**
  * A test file that builds CDK constructs (imports aws-cdk-lib, or the helpers of test/support that do):

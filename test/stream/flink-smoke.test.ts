@@ -1,8 +1,7 @@
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer, Producer } from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
 import type { FlinkSqlSession } from '../../lib/adapters/stream/flink-gateway.js';
-import { flinkCluster, type FlinkCluster } from '../support/flink.js';
-import { kafkaBroker, type KafkaBroker } from '../support/kafka.js';
+import { flinkWithKafka } from '../support/flink-kafka.js';
 import { listensOnLoopbackOnly } from '../support/listening.js';
 
 // A real Flink (scripts/services/flink.sh: JobManager, TaskManager, SQL Gateway as host processes) reading a real
@@ -10,29 +9,14 @@ import { listensOnLoopbackOnly } from '../support/listening.js';
 // Gateway, writing its windows to a topic with Kafka transactions. The counts read back (read_committed) must
 // equal the counts computed here from the records produced, also after the TaskManager is killed mid-run.
 
-let broker: KafkaBroker;
-let flink: FlinkCluster;
 const stamp = Date.now();
-const topics: string[] = [];
 const jobs: string[] = [];
 const sessions: FlinkSqlSession[] = [];
 
-beforeAll(async () => {
-  broker = await kafkaBroker();
-  flink = await flinkCluster();
-}, 600_000);
-
-afterAll(async () => {
-  for (const job of jobs) await flink?.jobManager.cancel(job).catch(() => undefined);
+const env = flinkWithKafka('flink-smoke-admin', async (flink) => {
+  for (const job of jobs) await flink.jobManager.cancel(job).catch(() => undefined);
   for (const session of sessions) await session.close().catch(() => undefined);
-  if (broker && topics.length > 0) {
-    const admin = new Admin({ clientId: 'flink-smoke-admin', bootstrapBrokers: [broker.bootstrap] });
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.close();
-  }
-  await flink?.stop();
-  await broker?.stop();
-}, 180_000);
+});
 
 const KINDS = ['login', 'view', 'bid'] as const;
 /** Event time of the first record: windows are whole minutes from here. */
@@ -73,24 +57,13 @@ function expectedCounts(all: readonly Event[]): Map<string, number> {
   return counts;
 }
 
-async function createTopic(name: string, partitions: number): Promise<string> {
-  const admin = new Admin({ clientId: 'flink-smoke-admin', bootstrapBrokers: [broker.bootstrap] });
-  try {
-    await admin.createTopics({ topics: [name], partitions, replicas: 1 });
-  } finally {
-    await admin.close();
-  }
-  topics.push(name);
-  return name;
-}
-
 const INPUT_PARTITIONS = 2;
 
 /** Produces events round-robin over the input's partitions, in event-time order within each (acks=all). */
 async function produce(topic: string, batch: readonly Event[]): Promise<void> {
   const producer = new Producer({
     clientId: 'flink-smoke',
-    bootstrapBrokers: [broker.bootstrap],
+    bootstrapBrokers: [env.broker.bootstrap],
     idempotent: true,
   });
   try {
@@ -114,7 +87,7 @@ async function produce(topic: string, batch: readonly Event[]): Promise<void> {
 async function flushWindows(topic: string): Promise<void> {
   const producer = new Producer({
     clientId: 'flink-smoke',
-    bootstrapBrokers: [broker.bootstrap],
+    bootstrapBrokers: [env.broker.bootstrap],
     idempotent: true,
   });
   try {
@@ -132,7 +105,7 @@ async function flushWindows(topic: string): Promise<void> {
 
 /** Opens a gateway session and submits the window job; returns its job id. */
 async function submitWindowJob(name: string, input: string, output: string): Promise<string> {
-  const session = await flink.gateway.openSession({
+  const session = await env.flink.gateway.openSession({
     name,
     properties: { 'table.local-time-zone': 'UTC', 'pipeline.name': name },
   });
@@ -147,7 +120,7 @@ async function submitWindowJob(name: string, input: string, output: string): Pro
     ) WITH (
       'connector' = 'kafka',
       'topic' = '${input}',
-      'properties.bootstrap.servers' = '${broker.bootstrap}',
+      'properties.bootstrap.servers' = '${env.broker.bootstrap}',
       'properties.group.id' = '${name}',
       'scan.startup.mode' = 'earliest-offset',
       'format' = 'json'
@@ -162,7 +135,7 @@ async function submitWindowJob(name: string, input: string, output: string): Pro
     ) WITH (
       'connector' = 'kafka',
       'topic' = '${output}',
-      'properties.bootstrap.servers' = '${broker.bootstrap}',
+      'properties.bootstrap.servers' = '${env.broker.bootstrap}',
       'properties.transaction.timeout.ms' = '600000',
       'sink.delivery-guarantee' = 'exactly-once',
       'sink.transactional-id-prefix' = '${name}',
@@ -176,7 +149,7 @@ async function submitWindowJob(name: string, input: string, output: string): Pro
     GROUP BY window_start, window_end, kind`);
   expect(insert.jobId).toMatch(/^[0-9a-f]{32}$/);
   jobs.push(insert.jobId!);
-  await flink.jobManager.waitForState(insert.jobId!, ['RUNNING'], 60_000);
+  await env.flink.jobManager.waitForState(insert.jobId!, ['RUNNING'], 60_000);
   return insert.jobId!;
 }
 
@@ -198,7 +171,7 @@ async function readWindows(
   const consumer = new Consumer({
     clientId: 'flink-smoke-reader',
     groupId: `${topic}-reader`,
-    bootstrapBrokers: [broker.bootstrap],
+    bootstrapBrokers: [env.broker.bootstrap],
     isolationLevel: 1, // READ_COMMITTED: only records of committed transactions
     autocommit: false,
     maxWaitTime: 250,
@@ -247,18 +220,18 @@ const sorted = (m: ReadonlyMap<string, number>): [string, number][] =>
 
 describe('Flink on the host', () => {
   it('listens on 127.0.0.1 only and reports one TaskManager with its slots', async () => {
-    const overview = await flink.jobManager.overview();
+    const overview = await env.flink.jobManager.overview();
     expect(overview.taskmanagers).toBeGreaterThanOrEqual(1);
     expect(overview['slots-total']).toBeGreaterThanOrEqual(2);
-    expect((await flink.gateway.info()).productName).toBe('Apache Flink');
-    for (const url of [flink.restUrl, flink.gatewayUrl]) {
+    expect((await env.flink.gateway.info()).productName).toBe('Apache Flink');
+    for (const url of [env.flink.restUrl, env.flink.gatewayUrl]) {
       const { ok, addresses } = await listensOnLoopbackOnly(Number(new URL(url).port));
       expect({ url, ok, addresses }).toMatchObject({ ok: true });
     }
   });
 
   it('rejects SQL the planner cannot validate with its own message and the gateway URL', async () => {
-    const session = await flink.gateway.openSession({ name: `flink-smoke-bad-${stamp}` });
+    const session = await env.flink.gateway.openSession({ name: `flink-smoke-bad-${stamp}` });
     sessions.push(session);
     await expect(session.execute('SELECT * FROM no_such_table')).rejects.toThrow(
       /gateway at http:\/\/127\.0\.0\.1:\d+: ValidationException: .*Object 'no_such_table' not found/,
@@ -268,8 +241,8 @@ describe('Flink on the host', () => {
 
 describe('a Flink SQL job of one-minute event-time windows over Kafka', () => {
   it('writes exactly the window counts computed from the records produced (read_committed)', async () => {
-    const input = await createTopic(`flink-smoke-in-${stamp}`, INPUT_PARTITIONS);
-    const output = await createTopic(`flink-smoke-out-${stamp}`, 1);
+    const input = await env.createTopic(`flink-smoke-in-${stamp}`, INPUT_PARTITIONS);
+    const output = await env.createTopic(`flink-smoke-out-${stamp}`, 1);
     const produced = events(200, 0, 5, 7);
     await produce(input, produced);
     await flushWindows(input);
@@ -282,24 +255,24 @@ describe('a Flink SQL job of one-minute event-time windows over Kafka', () => {
     expect(sorted(counts)).toEqual(sorted(expected));
     // Exactly once, no failure: every window came once.
     expect([...copies.values()].filter((c) => c.length > 1)).toEqual([]);
-    const vertices = await flink.jobManager.vertices(job);
+    const vertices = await env.flink.jobManager.vertices(job);
     expect(vertices.length).toBeGreaterThanOrEqual(2);
     // The JobManager fetches task metrics lazily (the first request may find none yet) and an idle task's
     // busy time is NaN: ask until a number comes.
     let busy = NaN;
     for (const end = Date.now() + 30_000; !Number.isFinite(busy) && Date.now() < end;) {
-      busy = (await flink.jobManager.vertexLoad(job, vertices[0]!.id)).busyTimeMsPerSecond?.max ?? NaN;
+      busy = (await env.flink.jobManager.vertexLoad(job, vertices[0]!.id)).busyTimeMsPerSecond?.max ?? NaN;
       if (!Number.isFinite(busy)) await new Promise((r) => setTimeout(r, 1000));
     }
     expect(busy).toBeGreaterThanOrEqual(0);
-    expect(await flink.jobManager.backpressure(job, vertices[0]!.id)).toHaveProperty('status');
-    await flink.jobManager.cancel(job);
-    expect(await flink.jobManager.waitForState(job, ['CANCELED'], 60_000)).toBe('CANCELED');
+    expect(await env.flink.jobManager.backpressure(job, vertices[0]!.id)).toHaveProperty('status');
+    await env.flink.jobManager.cancel(job);
+    expect(await env.flink.jobManager.waitForState(job, ['CANCELED'], 60_000)).toBe('CANCELED');
   }, 240_000);
 
   it('recovers from a killed TaskManager from its last checkpoint, and the counts stay exact', async () => {
-    const input = await createTopic(`flink-smoke-kill-in-${stamp}`, INPUT_PARTITIONS);
-    const output = await createTopic(`flink-smoke-kill-out-${stamp}`, 1);
+    const input = await env.createTopic(`flink-smoke-kill-in-${stamp}`, INPUT_PARTITIONS);
+    const output = await env.createTopic(`flink-smoke-kill-out-${stamp}`, 1);
     const before = events(100, 0, 5, 11);
     const after = events(100, 5, 5, 13);
     const expected = expectedCounts([...before, ...after]);
@@ -308,28 +281,28 @@ describe('a Flink SQL job of one-minute event-time windows over Kafka', () => {
     const job = await submitWindowJob(`flink-smoke-kill-${stamp}`, input, output);
     // Wait for a completed checkpoint that holds the first half's state.
     const deadline = Date.now() + 90_000;
-    let checkpoint = await flink.jobManager.lastCompletedCheckpoint(job);
+    let checkpoint = await env.flink.jobManager.lastCompletedCheckpoint(job);
     while (!checkpoint && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      checkpoint = await flink.jobManager.lastCompletedCheckpoint(job);
+      checkpoint = await env.flink.jobManager.lastCompletedCheckpoint(job);
     }
     expect(checkpoint, 'a checkpoint completed before the kill').toBeDefined();
 
-    await flink.killTaskManager();
+    await env.flink.killTaskManager();
     const killedAt = Date.now();
     await produce(input, after);
     await flushWindows(input);
-    await flink.startTaskManager();
+    await env.flink.startTaskManager();
 
     // The job restarts from its last completed checkpoint once the new TaskManager offers slots.
-    let stats = await flink.jobManager.checkpoints(job);
+    let stats = await env.flink.jobManager.checkpoints(job);
     while (!stats.lastRestored && Date.now() < killedAt + 180_000) {
       await new Promise((r) => setTimeout(r, 1000));
-      stats = await flink.jobManager.checkpoints(job);
+      stats = await env.flink.jobManager.checkpoints(job);
     }
     expect(stats.lastRestored, 'the job restored a checkpoint').toBeDefined();
     expect(stats.lastRestored!.id).toBeGreaterThanOrEqual(checkpoint!.id);
-    await flink.jobManager.waitForState(job, ['RUNNING'], 120_000);
+    await env.flink.jobManager.waitForState(job, ['RUNNING'], 120_000);
     console.error(
       `[flink-smoke] killed the TaskManager after checkpoint ${checkpoint!.id}; the job restored checkpoint ${stats.lastRestored!.id} ${Math.round((stats.lastRestored!.restoredAt - killedAt) / 100) / 10} s after the kill`,
     );
@@ -343,6 +316,6 @@ describe('a Flink SQL job of one-minute event-time windows over Kafka', () => {
     expect(sorted(counts)).toEqual(sorted(expected));
     // read_committed: a transaction open at the kill was aborted, not read, so no window came twice.
     expect([...copies].filter(([, c]) => c.length > 1)).toEqual([]);
-    await flink.jobManager.cancel(job);
+    await env.flink.jobManager.cancel(job);
   }, 420_000);
 });

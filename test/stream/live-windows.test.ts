@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer, Producer } from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
 import { createEventValidator } from '../../lib/core/events/validator.js';
 import { streamResultEventId } from '../../lib/core/stream/job.js';
 import { activeStreamJobs, startStreamJob, stopStreamJob } from '../../lib/local/stream/live-windows.js';
-import { flinkCluster, type FlinkCluster } from '../support/flink.js';
-import { kafkaBroker, type KafkaBroker } from '../support/kafka.js';
+import { flinkWithKafka } from '../support/flink-kafka.js';
 
 // The live windows job of sql/stream/ on a real Flink reading a real Kafka topic of EventBridge envelopes: its
 // window counts, read back read_committed, must equal what this file computes from the events that were on time,
@@ -13,27 +12,12 @@ import { kafkaBroker, type KafkaBroker } from '../support/kafka.js';
 // MalformedRecordSeen, and every result must be a valid event of the catalogue. Also after the TaskManager is
 // killed mid-run (results deduplicated by eventId, as the warehouse does).
 
-let broker: KafkaBroker;
-let flink: FlinkCluster;
 const stamp = Date.now();
-const topics: string[] = [];
 const validator = createEventValidator();
 
-beforeAll(async () => {
-  broker = await kafkaBroker();
-  flink = await flinkCluster();
-}, 600_000);
-
-afterAll(async () => {
-  if (flink) await stopStreamJob({ restUrl: flink.restUrl }).catch(() => undefined);
-  if (broker && topics.length > 0) {
-    const admin = new Admin({ clientId: 'live-windows-admin', bootstrapBrokers: [broker.bootstrap] });
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.close();
-  }
-  await flink?.stop();
-  await broker?.stop();
-}, 180_000);
+const env = flinkWithKafka('live-windows-admin', async (flink) => {
+  await stopStreamJob({ restUrl: flink.restUrl });
+});
 
 const MINUTE = 60_000;
 const BASE_MS = Date.parse('2026-12-03T10:00:00Z');
@@ -99,22 +83,11 @@ function events(n: number, fromMs: number, toMs: number, seed: number): Envelope
 const spread = (envelopes: readonly Envelope[], from = 0): Record_[] =>
   envelopes.map((e, i) => ({ partition: (from + i) % PARTITIONS, value: JSON.stringify(e) }));
 
-async function createTopic(name: string, partitions: number): Promise<string> {
-  const admin = new Admin({ clientId: 'live-windows-admin', bootstrapBrokers: [broker.bootstrap] });
-  try {
-    await admin.createTopics({ topics: [name], partitions, replicas: 1 });
-  } finally {
-    await admin.close();
-  }
-  topics.push(name);
-  return name;
-}
-
 /** Produces the records in order (acks=all); returns the offset of each when `oneByOne`. */
 async function produce(topic: string, records: readonly Record_[], oneByOne = false): Promise<bigint[]> {
   const producer = new Producer({
     clientId: 'live-windows',
-    bootstrapBrokers: [broker.bootstrap],
+    bootstrapBrokers: [env.broker.bootstrap],
     idempotent: true,
   });
   const offsets: bigint[] = [];
@@ -184,7 +157,7 @@ async function readResults(
   const consumer = new Consumer({
     clientId: 'live-windows-reader',
     groupId: `${topic}-reader-${randomUUID()}`,
-    bootstrapBrokers: [broker.bootstrap],
+    bootstrapBrokers: [env.broker.bootstrap],
     isolationLevel: 1, // READ_COMMITTED
     autocommit: false,
     maxWaitTime: 250,
@@ -369,20 +342,20 @@ async function run(
   seed: number,
   midRun?: (input: string) => Promise<void>,
 ): Promise<{ results: Results; w: Workload; malformedKeys: string[] }> {
-  const input = await createTopic(`live-windows-in-${name}-${stamp}`, PARTITIONS);
-  const output = await createTopic(`live-windows-out-${name}-${stamp}`, 1);
+  const input = await env.createTopic(`live-windows-in-${name}-${stamp}`, PARTITIONS);
+  const output = await env.createTopic(`live-windows-out-${name}-${stamp}`, 1);
   const w = workload(seed);
   await produce(input, w.phase1);
   const offsets = await produce(input, w.malformed, true);
   const malformedKeys = w.malformed.map((m, i) => `${m.partition}|${offsets[i]}`);
 
   const job = await startStreamJob({
-    restUrl: flink.restUrl,
-    gatewayUrl: flink.gatewayUrl,
+    restUrl: env.flink.restUrl,
+    gatewayUrl: env.flink.gatewayUrl,
     settings: {
       sourceTopic: input,
       resultsTopic: output,
-      bootstrapServers: [broker.bootstrap],
+      bootstrapServers: [env.broker.bootstrap],
       groupId: `live-windows-${name}-${stamp}`,
       transactionalIdPrefix: `live-windows-${name}-${stamp}`,
       allowedLatenessSeconds: LATENESS_S,
@@ -395,9 +368,9 @@ async function run(
   // A second copy is refused.
   await expect(
     startStreamJob({
-      restUrl: flink.restUrl,
-      gatewayUrl: flink.gatewayUrl,
-      settings: { sourceTopic: input, resultsTopic: output, bootstrapServers: [broker.bootstrap] },
+      restUrl: env.flink.restUrl,
+      gatewayUrl: env.flink.gatewayUrl,
+      settings: { sourceTopic: input, resultsTopic: output, bootstrapServers: [env.broker.bootstrap] },
     }),
   ).rejects.toThrow(/elt-live-windows is RUNNING already/);
 
@@ -431,28 +404,28 @@ describe('the live windows job (sql/stream/) on Flink over Kafka', () => {
     console.error(
       `[live-windows] ${results.raw.length} results in ${Math.round((Date.now() - started) / 1000)} s`,
     );
-    const [stopped] = await stopStreamJob({ restUrl: flink.restUrl });
+    const [stopped] = await stopStreamJob({ restUrl: env.flink.restUrl });
     expect(stopped!.state).toBe('CANCELED');
-    expect(await activeStreamJobs({ restUrl: flink.restUrl })).toEqual([]);
+    expect(await activeStreamJobs({ restUrl: env.flink.restUrl })).toEqual([]);
   }, 600_000);
 
   it('stays exact after the TaskManager is killed mid-run (results deduplicated by eventId)', async () => {
     const started = Date.now();
     const { results, w, malformedKeys } = await run('kill', 33, async (input) => {
-      const jobs = await activeStreamJobs({ restUrl: flink.restUrl });
+      const jobs = await activeStreamJobs({ restUrl: env.flink.restUrl });
       const job = jobs[0]!.jid;
-      const checkpoint = await flink.jobManager.lastCompletedCheckpoint(job);
+      const checkpoint = await env.flink.jobManager.lastCompletedCheckpoint(job);
       expect(checkpoint, 'a checkpoint completed before the kill').toBeDefined();
-      await flink.killTaskManager();
-      await flink.startTaskManager();
+      await env.flink.killTaskManager();
+      await env.flink.startTaskManager();
       const deadline = Date.now() + 180_000;
-      let stats = await flink.jobManager.checkpoints(job);
+      let stats = await env.flink.jobManager.checkpoints(job);
       while (!stats.lastRestored && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 1000));
-        stats = await flink.jobManager.checkpoints(job);
+        stats = await env.flink.jobManager.checkpoints(job);
       }
       expect(stats.lastRestored, 'the job restored a checkpoint').toBeDefined();
-      await flink.jobManager.waitForState(job, ['RUNNING'], 120_000);
+      await env.flink.jobManager.waitForState(job, ['RUNNING'], 120_000);
       // A restored job's window operators keep their watermark (FLINK-36663), but its source starts without
       // one: until the source has read a record per partition, CURRENT_WATERMARK is NULL and a late record is
       // taken for on time, then dropped by the windows: neither counted nor reported (seen here without these
@@ -477,12 +450,12 @@ describe('the live windows job (sql/stream/) on Flink over Kafka', () => {
     console.error(
       `[live-windows] killed run: ${results.raw.length} results in ${Math.round((Date.now() - started) / 1000)} s`,
     );
-    await stopStreamJob({ restUrl: flink.restUrl });
+    await stopStreamJob({ restUrl: env.flink.restUrl });
   }, 900_000);
   it('does not let a partition without records hold back every window (idle timeout)', async () => {
     const started = Date.now();
-    const input = await createTopic(`live-windows-in-idle-${stamp}`, PARTITIONS);
-    const output = await createTopic(`live-windows-out-idle-${stamp}`, 1);
+    const input = await env.createTopic(`live-windows-in-idle-${stamp}`, PARTITIONS);
+    const output = await env.createTopic(`live-windows-out-idle-${stamp}`, 1);
     // Partition 1 gets nothing: without the idle timeout the job's watermark (the least of its partitions')
     // would never move, and no window would close.
     const only = events(40, BASE_MS, BASE_MS + 3 * MINUTE, 5);
@@ -492,12 +465,12 @@ describe('the live windows job (sql/stream/) on Flink over Kafka', () => {
       [...only, end].map((e) => ({ partition: 0, value: JSON.stringify(e) })),
     );
     await startStreamJob({
-      restUrl: flink.restUrl,
-      gatewayUrl: flink.gatewayUrl,
+      restUrl: env.flink.restUrl,
+      gatewayUrl: env.flink.gatewayUrl,
       settings: {
         sourceTopic: input,
         resultsTopic: output,
-        bootstrapServers: [broker.bootstrap],
+        bootstrapServers: [env.broker.bootstrap],
         groupId: `live-windows-idle-${stamp}`,
         transactionalIdPrefix: `live-windows-idle-${stamp}`,
         allowedLatenessSeconds: LATENESS_S,
@@ -511,6 +484,6 @@ describe('the live windows job (sql/stream/) on Flink over Kafka', () => {
     console.error(
       `[live-windows] idle partition: ${results.raw.length} results in ${Math.round((Date.now() - started) / 1000)} s`,
     );
-    await stopStreamJob({ restUrl: flink.restUrl });
+    await stopStreamJob({ restUrl: env.flink.restUrl });
   }, 300_000);
 });

@@ -7,7 +7,10 @@
 #   scripts/services/postgres.sh status print whether the server of this folder runs (exit 1 when it does not)
 #   scripts/services/postgres.sh url    print its URL
 # Listens on 127.0.0.1:${ELT_PG_PORT:-55432} only; data and log under .services/postgres (git-ignored). Tuned for
-# tests, not durability: fsync and synchronous commit are off. wal_level is logical, for change data capture
+# tests, not durability: fsync and synchronous commit are off. ELT_PG_SYNCHRONOUS_COMMIT=on makes a commit wait
+# until its WAL is written, so a transaction another session saw committed survives `crash` (with it off, the
+# last fraction of a second of commits may vanish in a crash; fsync stays off: a crash of the server is not one
+# of the machine). wal_level is logical, for change data capture
 # (Debezium's replication slots): `up` restarts a server of this folder that runs with another wal_level.
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user.
 set -euo pipefail
@@ -17,6 +20,11 @@ base="${ELT_PG_HOME:-$root/.services/postgres}"
 data="$base/data"
 log="$base/postgres.log"
 port="${ELT_PG_PORT:-55432}"
+synchronous_commit="${ELT_PG_SYNCHRONOUS_COMMIT:-off}"
+case "$synchronous_commit" in
+  on | off) ;;
+  *) echo "ELT_PG_SYNCHRONOUS_COMMIT must be on or off, got \"$synchronous_commit\"" >&2; exit 2 ;;
+esac
 url="postgres://postgres@127.0.0.1:$port/elt"
 
 find_bin() {
@@ -83,7 +91,7 @@ up() {
   fi
   [ "$(id -u)" = 0 ] && chown -R postgres "$base"
   as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20" start >/dev/null 2>&1 9>&- </dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=$synchronous_commit -c full_page_writes=off -c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20" start >/dev/null 2>&1 9>&- </dev/null \
     || { echo "PostgreSQL did not start; see $log" >&2; tail -n 20 "$log" >&2 || true; exit 3; }
   for _ in $(seq 1 60); do
     if "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q; then break; fi

@@ -17,10 +17,14 @@ import { packageRoot } from '../../lib/package-paths.js';
 import { runServiceScript } from '../support/service-script.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
-// A PostgreSQL server of this suite's own (its folder and port), so crashing it disturbs no other suite.
+// A PostgreSQL server of this suite's own (its folder and port), so crashing it disturbs no other suite. Its
+// commits wait for their WAL to be written, as a production server's do: with synchronous_commit off (the
+// test servers' default), a crash may take back the last commits after the relay has read and published
+// them, and the events would land with no outbox row left behind them.
 const PG_ENV = {
   ELT_PG_HOME: join(packageRoot(), '.services', 'postgres-restart-test'),
   ELT_PG_PORT: process.env.ELT_PG_RESTART_PORT ?? '55439',
+  ELT_PG_SYNCHRONOUS_COMMIT: 'on',
 };
 const script = join(packageRoot(), 'scripts', 'services', 'postgres.sh');
 const pg = (command: string): Promise<string> =>
@@ -43,6 +47,8 @@ describe('the marketplace database restarted under load', () => {
 
   it('loses nothing and counts nothing twice: the relay recovers, and the warehouse reconciles', async () => {
     const db = await PostgresOltpDatabase.open(url);
+    const setting = await db.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    expect(setting.rows[0]!.synchronous_commit).toBe('on');
     await db.migrate();
     await db.query('TRUNCATE outbox, bids, items, users');
     const store = new FsObjectStore(await tempDir(), { durable: false });

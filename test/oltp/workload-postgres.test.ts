@@ -12,6 +12,8 @@ import { expectBidsRisePerItem, expectOutboxMatchesChanges } from '../support/ou
 import { useScratchDatabase } from '../support/scratch-database.js';
 
 const scratch = useScratchDatabase();
+/** The rules a transaction can break only because another one committed while it ran. */
+const RACES = new Set(['bid-too-low', 'item-closed', 'no-item', 'has-bids']);
 
 describe('the workload on PostgreSQL, four transactions at a time', () => {
   let db: OltpDatabase;
@@ -31,7 +33,11 @@ describe('the workload on PostgreSQL, four transactions at a time', () => {
     const rejected = Object.values(result.rejected).reduce((a, b) => a + b, 0);
     expect(result.transactions).toBe(600);
     expect(committed + rejected).toBe(600);
-    expect(committed).toBeGreaterThan(500);
+    // How many lose a race depends on how the four connections interleave (480–530 commit, CI and laptop,
+    // 2026-12-04); what must hold is that only races are lost: a bid overtaken, an item closed or bid on
+    // meanwhile. The planner never plans a transaction that breaks a rule on its own.
+    expect(Object.keys(result.rejectedByRule).filter((r) => !RACES.has(r))).toEqual([]);
+    expect(committed).toBeGreaterThan(450);
     expect(result.committed.placeBid).toBeGreaterThan(result.committed.listItem);
   });
 

@@ -113,7 +113,10 @@ export class NdjsonGzipBuilder {
   }
 
   private take(): Buffer {
-    const body = Buffer.from(this.pending.length > 0 ? `${this.pending.join('\n')}\n` : '', 'utf8');
+    // A last empty line makes join end the body with a newline in the one string it builds (appending '\n'
+    // to the joined string would make a second string, copied again before it is encoded).
+    if (this.pending.length > 0) this.pending.push('');
+    const body = Buffer.from(this.pending.join('\n'), 'utf8');
     this.pending = [];
     this.pendingChars = 0;
     return body;

@@ -44,9 +44,12 @@ export function assertSafeKey(key: string): void {
  * retried batch produces the same name and overwrites its own object instead of adding a copy.
  */
 export function objectNameFor(ids: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const id of [...ids].sort()) hash.update(id).update('\n');
-  return `part-${hash.digest('hex').slice(0, 32)}${OBJECT_SUFFIX}`;
+  // One update of the joined ids hashes the same bytes as an update per id and newline, without a call
+  // into the hash per id: an object's name must not change from one version to the next.
+  const sorted = [...ids].sort();
+  sorted.push('');
+  const digest = createHash('sha256').update(sorted.join('\n')).digest('hex');
+  return `part-${digest.slice(0, 32)}${OBJECT_SUFFIX}`;
 }
 
 /** The key of a raw object. `source` and `detailType` come from the catalogue, never from event text. */

@@ -41,6 +41,11 @@ describe('object keys', () => {
     expect(objectNameFor(['b', 'a', 'c'])).toBe(objectNameFor(['c', 'b', 'a']));
     expect(objectNameFor(['a', 'b'])).not.toBe(objectNameFor(['a', 'b', 'c']));
     expect(objectNameFor(['a'])).toMatch(/^part-[0-9a-f]{32}\.ndjson\.gz$/);
+    // Pinned: a batch retried after an upgrade must overwrite its own object, not add a copy under a new name.
+    expect(objectNameFor(['b', 'a', 'c'])).toBe('part-880553fca8fcea94e325ee2cfb48e5a9.ndjson.gz');
+    expect(objectNameFor(['00000000-0000-4000-8000-000000000001', 'é€😀'])).toBe(
+      'part-5e053a7748243f6fa92b6528afe885bf.ndjson.gz',
+    );
   });
 
   it.each(['../etc/passwd', '/abs', 'a//b', 'a/./b', 'a b', 'a/$(x)', "a/'q'", 'a/\n', ''])(

@@ -83,7 +83,9 @@ export function kafkaLandingRecords(
         });
         continue;
       }
-      records.push({ id, body: text });
+      // The decoder drops a leading byte order mark from the text; the bytes would keep it in the line.
+      const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+      records.push(bom ? { id, body: text } : { id, body: text, bytes });
     }
   }
   return { records, unkeyed };

@@ -16,6 +16,11 @@ export interface LandingRecord {
   readonly id: string;
   readonly body: string;
   /**
+   * `body` as the UTF-8 bytes the carrier delivered (a Kafka record's value), when it has them: a valid
+   * event is written from them instead of encoding `body` again.
+   */
+  readonly bytes?: Uint8Array;
+  /**
    * Set when the carrier already knows the record cannot be an event (a Kafka record without a value, or
    * not UTF-8): it goes to quarantine with this reason, `body` being what is kept of the input.
    */
@@ -174,7 +179,9 @@ export async function landBatch(
       // The envelope as delivered is the line; a body spread over lines (not what EventBridge sends) is
       // re-serialized so the object stays valid NDJSON.
       const body = record.body;
-      group.body.add(body.includes('\n') || body.includes('\r') ? JSON.stringify(envelope) : body);
+      if (body.includes('\n') || body.includes('\r')) group.body.add(JSON.stringify(envelope));
+      else if (record.bytes) group.body.addBytes(record.bytes);
+      else group.body.add(body);
       group.eventIds.push(envelope.id);
       group.recordIds.push(record.id);
     }

@@ -52,8 +52,10 @@ const ONE_SHOT_CHUNK = 64 * 1024;
  * are gzipped in one call at the end, without a stream.
  */
 export class NdjsonGzipBuilder {
-  private pending: string[] = [];
+  private pending: (string | Uint8Array)[] = [];
   private pendingChars = 0;
+  /** Whether a pending line is bytes (then the body is concatenated, not joined). */
+  private pendingBytes = false;
   private stream: Gzip | undefined;
   private ended: Promise<void> | undefined;
   private readonly out: Buffer[] = [];
@@ -69,6 +71,17 @@ export class NdjsonGzipBuilder {
   add(line: string): void {
     this.pending.push(line);
     this.pendingChars += line.length + 1;
+    this.lines++;
+  }
+
+  /**
+   * Adds one line given as its UTF-8 bytes (a single line of JSON, no newline), as a carrier that delivers
+   * bytes has it: the line is not encoded again.
+   */
+  addBytes(line: Uint8Array): void {
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    this.pendingBytes = true;
     this.lines++;
   }
 
@@ -113,14 +126,35 @@ export class NdjsonGzipBuilder {
   }
 
   private take(): Buffer {
-    // A last empty line makes join end the body with a newline in the one string it builds (appending '\n'
-    // to the joined string would make a second string, copied again before it is encoded).
-    if (this.pending.length > 0) this.pending.push('');
-    const body = Buffer.from(this.pending.join('\n'), 'utf8');
+    const body = this.pendingBytes ? concatLines(this.pending) : joinLines(this.pending as string[]);
     this.pending = [];
     this.pendingChars = 0;
+    this.pendingBytes = false;
     return body;
   }
+}
+
+/** Lines given as text, each followed by a newline, as UTF-8. */
+function joinLines(lines: string[]): Buffer {
+  // A last empty line makes join end the body with a newline in the one string it builds (appending '\n'
+  // to the joined string would make a second string, copied again before it is encoded).
+  if (lines.length > 0) lines.push('');
+  return Buffer.from(lines.join('\n'), 'utf8');
+}
+
+/** Lines given as bytes or text, each followed by a newline, copied once into one buffer. */
+function concatLines(lines: readonly (string | Uint8Array)[]): Buffer {
+  const parts = lines.map((l) => (typeof l === 'string' ? Buffer.from(l, 'utf8') : l));
+  let size = parts.length;
+  for (const p of parts) size += p.length;
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of parts) {
+    body.set(p, at);
+    at += p.length;
+    body[at++] = 0x0a;
+  }
+  return body;
 }
 
 /** Writes NDJSON lines as one gzip object, labelled as such; returns its size in bytes. */

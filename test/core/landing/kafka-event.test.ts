@@ -48,8 +48,14 @@ describe('kafkaLandingRecords', () => {
   it('decodes base64 values into landing records named <topic>-<partition>@<offset>', () => {
     const body = valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000001');
     const { records, unkeyed } = kafkaLandingRecords(event(record(41, b64(body), 'u_1', 2)));
-    expect(records).toEqual([{ id: 'events-2@41', body }]);
+    expect(records).toEqual([{ id: 'events-2@41', body, bytes: Buffer.from(body) }]);
     expect(unkeyed).toBe(0);
+  });
+
+  it('keeps no bytes for a value that starts with a byte order mark, which the text drops', () => {
+    const body = valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000002');
+    const { records } = kafkaLandingRecords(event(record(42, b64(Buffer.from(`\uFEFF${body}`)))));
+    expect(records).toEqual([{ id: 'events-0@42', body }]);
   });
 
   it('marks a record without a value for quarantine', () => {
@@ -82,7 +88,7 @@ describe('kafkaLandingRecords', () => {
   it('lands a record without a key and counts it', () => {
     const body = valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000004');
     const { records, unkeyed } = kafkaLandingRecords(event(record(4, b64(body), null)));
-    expect(records).toEqual([{ id: 'events-0@4', body }]);
+    expect(records).toEqual([{ id: 'events-0@4', body, bytes: Buffer.from(body) }]);
     expect(unkeyed).toBe(1);
   });
 });
@@ -112,6 +118,20 @@ describe('landKafkaEvent', () => {
       ['events-0@11', 'NOT_JSON'],
       ['events-0@12', 'NOT_JSON'],
     ]);
+  });
+
+  it('writes each value as it came, one line per record, without a byte order mark', async () => {
+    const store = new FsObjectStore(await tempDir());
+    const bodies = ['5c1a0d3e-2b4f-4c6d-8e9f-000000000020', '5c1a0d3e-2b4f-4c6d-8e9f-000000000021'].map(
+      valid,
+    );
+    const outcome = await landKafkaEvent(
+      event(record(20, b64(bodies[0]!)), record(21, b64(Buffer.from(`\uFEFF${bodies[1]!}`)))),
+      { store, validator: createEventValidator(), clock },
+    );
+    expect(outcome.result).toMatchObject({ landedEvents: 2, quarantined: 0, failedIds: [] });
+    const [object] = outcome.result.objects;
+    expect(gunzipSync(await store.get(object!.key)).toString()).toBe(`${bodies.join('\n')}\n`);
   });
 
   it('fails the whole batch when a write fails, so the event source retries it', async () => {

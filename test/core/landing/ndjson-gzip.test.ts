@@ -24,6 +24,20 @@ describe('NdjsonGzipBuilder', () => {
     expect(body.readUInt32LE(body.length - 4)).toBe(Buffer.byteLength(`${lines.join('\n')}\n`));
   });
 
+  it('takes lines as UTF-8 bytes, mixed with text, streamed or in one call, with the same content', async () => {
+    for (const flushChars of [4096, 1 << 30]) {
+      const builder = new NdjsonGzipBuilder(6, flushChars);
+      for (const [i, line] of lines.entries()) {
+        if (i % 3 === 0) builder.add(line);
+        else builder.addBytes(Buffer.from(line));
+        if (i % 100 === 99) builder.drain();
+      }
+      const body = await builder.finish();
+      expect(builder.lines).toBe(lines.length);
+      expect(gunzipSync(body).equals(Buffer.from(`${lines.join('\n')}\n`))).toBe(true);
+    }
+  });
+
   it('gzips in one call when the lines never reach the flush size', async () => {
     const builder = new NdjsonGzipBuilder(1);
     builder.add('{"a":1}');

@@ -15,11 +15,10 @@
 // A crash after 2 or during 3 leaves originals beside their compacted object: the next compaction deletes
 // them, and no ELT run loads them (the ledger has them). Compaction holds the warehouse's run lock, so no
 // load runs while it reads and writes the ledger.
-import { createHash } from 'node:crypto';
 import { createGzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { timePartition } from '../events/event-time.js';
-import { OBJECT_SUFFIX, RAW_PREFIX, parseRawKey } from '../landing/object-keys.js';
+import { linesDigest, OBJECT_SUFFIX, RAW_PREFIX, parseRawKey } from '../landing/object-keys.js';
 import { DEFAULT_GZIP_LEVEL } from '../landing/ndjson-gzip.js';
 import type { Clock, EltWarehouse, ObjectInfo, ObjectStore } from '../ports.js';
 import { EltError } from '../util/errors.js';
@@ -113,9 +112,8 @@ export class CompactionError extends EltError {}
 
 /** The compacted object replacing these originals: a hash of their sorted keys, so a retry names it the same. */
 export function compactedKey(partitionPrefix: string, originals: readonly string[], loaded: boolean): string {
-  const hash = createHash('sha256');
-  for (const k of [...originals].sort()) hash.update(k).update('\n');
-  const key = `${partitionPrefix}${loaded ? COMPACTED_LOADED_PREFIX : COMPACTED_PREFIX}${hash.digest('hex').slice(0, 32)}${OBJECT_SUFFIX}`;
+  const digest = linesDigest([...originals].sort());
+  const key = `${partitionPrefix}${loaded ? COMPACTED_LOADED_PREFIX : COMPACTED_PREFIX}${digest.slice(0, 32)}${OBJECT_SUFFIX}`;
   parseObjectKey(key);
   return key;
 }

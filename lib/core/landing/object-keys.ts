@@ -44,12 +44,18 @@ export function assertSafeKey(key: string): void {
  * retried batch produces the same name and overwrites its own object instead of adding a copy.
  */
 export function objectNameFor(ids: readonly string[]): string {
-  // One update of the joined ids hashes the same bytes as an update per id and newline, without a call
-  // into the hash per id: an object's name must not change from one version to the next.
-  const sorted = [...ids].sort();
-  sorted.push('');
-  const digest = createHash('sha256').update(sorted.join('\n')).digest('hex');
-  return `part-${digest.slice(0, 32)}${OBJECT_SUFFIX}`;
+  return `part-${linesDigest([...ids].sort()).slice(0, 32)}${OBJECT_SUFFIX}`;
+}
+
+/**
+ * The SHA-256 (hex) of the lines, each followed by a newline: what deterministic object names are made
+ * of. One update of the joined text hashes the same bytes as an update per line and newline, without a
+ * call into the hash per line; the bytes must not change from one version to the next, or a retry after an
+ * upgrade would write its object under a new name.
+ */
+export function linesDigest(lines: readonly string[]): string {
+  const all = [...lines, ''];
+  return createHash('sha256').update(all.join('\n')).digest('hex');
 }
 
 /** The key of a raw object. `source` and `detailType` come from the catalogue, never from event text. */
@@ -86,9 +92,7 @@ export const OLTP_EXTRACT_PREFIX = `${RAW_PREFIX}source=oltp/`;
  * first and last `(updated_at, key)`, the rows), so a rerun that reads the same rows writes the same key.
  */
 export function oltpExtractObjectName(parts: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\n');
-  return `extract-${hash.digest('hex').slice(0, 32)}${OBJECT_SUFFIX}`;
+  return `extract-${linesDigest(parts).slice(0, 32)}${OBJECT_SUFFIX}`;
 }
 
 /**

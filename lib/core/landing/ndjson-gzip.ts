@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { createGzip, gunzip, gzip, type Gzip } from 'node:zlib';
+import { constants, createGzip, gunzip, gzip, type Gzip } from 'node:zlib';
 import type { ObjectStore } from '../ports.js';
 
 const gzipAsync = promisify(gzip);
@@ -16,40 +16,111 @@ export async function gzipNdjson(lines: readonly string[], level = DEFAULT_GZIP_
   return gzipAsync(Buffer.from(lines.join('\n') + '\n', 'utf8'), { level });
 }
 
-/** zlib's largest window (32 KiB), what a stream of unknown length is compressed with. */
-const MAX_WINDOW_BITS = 15;
-/** The least window zlib's gzip wrapper takes (512 bytes). */
-const MIN_WINDOW_BITS = 9;
-/** Bytes zlib keeps free at the end of its window: a match reaches back at most the window less this. */
-const MIN_LOOKAHEAD = 262;
-
-/**
- * The smallest window that still reaches back over a whole body of `bytes`: compressing with it finds
- * every match the largest window would, so the object is as small, but zlib sets up (allocates, clears
- * and faults in) a fraction of the 256 KiB a 32 KiB window needs. Readers need nothing: the window size is
- * the compressor's choice, and every inflater reads a stream made with any of them. Measured 2026-12-04
- * on 2 cores, re-gzipping the 4,423 objects of the SQS-shaped landing benchmark (mean 17 KB): 186–215 µs
- * of CPU per object with the 32 KiB window, 158–174 µs with the fitted one, the same bytes stored.
- */
-export function windowBitsFor(bytes: number): number {
-  let bits = MIN_WINDOW_BITS;
-  while (bits < MAX_WINDOW_BITS && (1 << bits) - MIN_LOOKAHEAD < bytes) bits++;
-  return bits;
-}
-
 /**
  * Output buffer of a one-shot gzip: room for any body below the streaming threshold in one piece, so zlib
  * answers in one round trip to the thread pool (with its default 16 KiB, most objects took two). It stays
- * below glibc's 128 KiB mmap threshold, so the buffer is not mapped and unmapped again for every object.
+ * below glibc's 128 KiB mmap threshold, so the buffer is not mapped and unmapped again.
  */
 const ONE_SHOT_CHUNK = 64 * 1024;
+
+/**
+ * What {@link ReusedGzip} calls on a zlib stream beyond its typed API: `_processChunk`, the stream's own
+ * entry point for one chunk with a flush flag, and `reset` (documented for every zlib class).
+ */
+interface ZlibCalls {
+  _processChunk(chunk: Buffer, flushFlag: number, callback: () => void): void;
+  reset(): void;
+}
+
+/**
+ * A gzip compressor that makes one member per call and is then reset for the next, so its zlib state
+ * (about 270 KB: window, hash chains, pending buffer) is allocated once instead of for every object. A fresh
+ * compressor per object costs that allocation (zeroed by calloc) on the thread pool every time, and the pool
+ * threads' heaps hand the memory back to the system between objects, so it is faulted in again: measured
+ * 2026-12-04 on 2 cores, the 4,256 SQS-shaped objects of the landing benchmark (mean 17 KB, four at a time)
+ * took 885–932 ms of CPU with a new compressor each and 522–612 ms with four reused ones, 80,000 fewer page
+ * faults per 200,000 records. The bytes are a valid gzip member of the same text; zlib does not clear its
+ * window on reset, so a rare match may be chosen differently than by a fresh compressor (2–4 objects of
+ * 4,256 differed in their compressed bytes, none in their text).
+ */
+class ReusedGzip {
+  private readonly stream: Gzip & ZlibCalls;
+  private out: Buffer[] = [];
+  private failed: Error | undefined;
+  /** Rejects the call in progress: zlib reports a failure as an error event, not through the callback. */
+  private fail: ((error: Error) => void) | undefined;
+
+  constructor(level: number) {
+    this.stream = createGzip({ level, chunkSize: ONE_SHOT_CHUNK }) as Gzip & ZlibCalls;
+    this.stream.on('data', (chunk: Buffer) => this.out.push(chunk));
+    this.stream.on('error', (error: Error) => {
+      this.failed = error;
+      this.fail?.(error);
+    });
+  }
+
+  /** Whether this compressor can take another body (it has not failed). */
+  get usable(): boolean {
+    return this.failed === undefined && !this.stream.destroyed;
+  }
+
+  /** One gzip member of `body`, compressed on the thread pool. */
+  compress(body: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.fail = reject;
+      // One round trip to the thread pool: the body with Z_FINISH. (write + flush(Z_FINISH) takes two, and
+      // measured 15–20% more CPU.)
+      this.stream._processChunk(body, constants.Z_FINISH, () => {
+        this.fail = undefined;
+        // A chunk the stream could not hand over at once is still in its buffer: take it now.
+        while (this.stream.readableLength > 0 && this.stream.read() !== null);
+        const out = this.out;
+        this.out = [];
+        if (!this.usable) {
+          reject(this.failed ?? new Error('the gzip stream closed before its end'));
+          return;
+        }
+        this.stream.reset();
+        resolve(out.length === 1 ? out[0]! : Buffer.concat(out));
+      });
+    });
+  }
+
+  close(): void {
+    this.stream.destroy();
+  }
+}
+
+/**
+ * Compressors kept per level, at most {@link POOL_SIZE} of them in use: the thread pool runs that many
+ * at once anyway, so a caller beyond them waits here instead of in libuv's queue.
+ */
+const POOL_SIZE = Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4);
+const pools = new Map<number, { idle: ReusedGzip[]; busy: number; waiting: (() => void)[] }>();
+
+/** One gzip member of `body` at `level`, from a compressor reused across calls. */
+export async function gzipReused(body: Buffer, level = DEFAULT_GZIP_LEVEL): Promise<Buffer> {
+  let pool = pools.get(level);
+  if (!pool) pools.set(level, (pool = { idle: [], busy: 0, waiting: [] }));
+  while (pool.busy >= POOL_SIZE) await new Promise<void>((resolve) => pool.waiting.push(resolve));
+  pool.busy++;
+  const compressor = pool.idle.pop() ?? new ReusedGzip(level);
+  try {
+    return await compressor.compress(body);
+  } finally {
+    if (compressor.usable) pool.idle.push(compressor);
+    else compressor.close();
+    pool.busy--;
+    pool.waiting.shift()?.();
+  }
+}
 
 /**
  * Gzips NDJSON lines as they are added, into one gzip member (the bytes {@link gzipNdjson} would make, up
  * to how the compressor split its blocks). Once `flushChars` characters are pending, {@link drain} hands
  * them to a zlib stream, which compresses them on libuv's thread pool while the caller goes on (parsing,
  * validating the next records); {@link finish} compresses the rest. Lines that never reach `flushChars`
- * are gzipped in one call at the end, without a stream.
+ * are gzipped in one call at the end, without a stream, by a compressor reused across objects ({@link gzipReused}).
  */
 export class NdjsonGzipBuilder {
   private pending: (string | Uint8Array)[] = [];
@@ -94,12 +165,7 @@ export class NdjsonGzipBuilder {
   /** The gzip body of every line added. */
   async finish(): Promise<Buffer> {
     if (!this.stream) {
-      const body = this.take();
-      return gzipAsync(body, {
-        level: this.level,
-        windowBits: windowBitsFor(body.length),
-        chunkSize: ONE_SHOT_CHUNK,
-      });
+      return gzipReused(this.take(), this.level);
     }
     this.stream.end(this.take());
     await this.ended;

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   gunzipNdjson,
   gzipNdjson,
+  gzipReused,
   NdjsonGzipBuilder,
-  windowBitsFor,
 } from '../../../lib/core/landing/ndjson-gzip.js';
 
 const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ i, text: `line ${i} ✓`.repeat(3) }));
@@ -54,29 +55,30 @@ describe('NdjsonGzipBuilder', () => {
   });
 });
 
-describe('windowBitsFor', () => {
-  it('is the smallest window whose reach (the window less 262 bytes) covers the body, from 9 to 15 bits', () => {
-    expect(windowBitsFor(0)).toBe(9);
-    expect(windowBitsFor(512 - 262)).toBe(9);
-    expect(windowBitsFor(512 - 261)).toBe(10);
-    expect(windowBitsFor(17_000)).toBe(15);
-    expect(windowBitsFor(16_384 - 262)).toBe(14);
-    expect(windowBitsFor(10_000_000)).toBe(15);
+describe('gzipReused', () => {
+  it('makes one valid gzip member per body from compressors reused across calls, more calls than compressors at once', async () => {
+    // Bodies of every size in turn, an empty one and an incompressible one whose gzip spans several output
+    // chunks: a body after a large one must not see any of it.
+    const random = randomBytes(300_000);
+    const bodies = Array.from({ length: 60 }, (_, i) =>
+      i % 10 === 0
+        ? random.subarray(0, 5000 * i)
+        : Buffer.from(lines.slice(0, (i * 37) % lines.length).join('\n')),
+    );
+    const out = await Promise.all(bodies.map((b) => gzipReused(b, 6)));
+    for (const [i, body] of out.entries()) {
+      // One member each: the trailer's length is the body's own.
+      expect(body.readUInt32LE(body.length - 4), `body ${i}`).toBe(bodies[i]!.length);
+      expect(gunzipSync(body).equals(bodies[i]!), `body ${i}`).toBe(true);
+    }
+    expect(out[50]!.length).toBeGreaterThan(64 * 1024);
   });
 
-  it('compresses a body that fits its window to exactly the bytes of the 32 KiB window', async () => {
-    for (const count of [1, 20, 60, 200]) {
-      const some = lines.slice(0, count);
-      const builder = new NdjsonGzipBuilder(6);
-      for (const line of some) builder.add(line);
-      const body = await builder.finish();
-      const text = Buffer.from(`${some.join('\n')}\n`);
-      expect(windowBitsFor(text.length), `${count} lines`).toBeLessThan(15);
-      expect(gunzipSync(body).equals(text), `${count} lines`).toBe(true);
-      // Every match the large window finds is within reach of the fitted one: the deflate data is the same.
-      expect(body.subarray(10).equals(gzipSync(text, { level: 6 }).subarray(10)), `${count} lines`).toBe(
-        true,
-      );
-    }
+  it('keeps each level apart', async () => {
+    const text = Buffer.from(lines.join('\n'));
+    const [fast, best] = await Promise.all([gzipReused(text, 1), gzipReused(text, 9)]);
+    expect(gunzipSync(fast).equals(text) && gunzipSync(best).equals(text)).toBe(true);
+    expect(best.length).toBeLessThan(fast.length);
+    expect(fast.equals(gzipSync(text, { level: 1 }))).toBe(true);
   });
 });

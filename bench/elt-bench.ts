@@ -149,9 +149,14 @@ async function warehouseVersions(pgUrl: string): Promise<Record<string, string>>
  * Runs a measurement script of dist/bench in a fresh Node process; returns its last JSON line, or throws
  * with the end of its stderr.
  */
-export async function child<T>(script: string, args: readonly string[]): Promise<T> {
+export async function child<T>(
+  script: string,
+  args: readonly string[],
+  nodeArgs: readonly string[] = [],
+): Promise<T> {
   try {
-    const { stdout } = await exec(process.execPath, [join(packageRoot(), 'dist', 'bench', script), ...args], {
+    const path = join(packageRoot(), 'dist', 'bench', script);
+    const { stdout } = await exec(process.execPath, [...nodeArgs, path, ...args], {
       maxBuffer: 1 << 20,
     });
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;

@@ -243,6 +243,8 @@ export interface LandingSummary {
   readonly sqs: LandingSide;
   /** The same sides with their stores on tmpfs, when the machine has one. */
   readonly memory?: { readonly kafka: LandingSide; readonly sqs: LandingSide };
+  /** The node options the landing sides ran with (the deployed landing function's heap), if any. */
+  readonly landingNodeOptions?: string;
   readonly targets: readonly { readonly target: string; readonly value: string; readonly met: boolean }[];
   readonly machine: MachineInfo;
   readonly raw: readonly (LandAloneMeasure & {
@@ -269,6 +271,8 @@ export async function runLandingBench(
     readonly cleanUp?: () => Promise<void>;
     /** Also land into stores on tmpfs. */
     readonly memory?: boolean;
+    /** The node options `measureOnce` gives the landing sides, for the report. */
+    readonly landingNodeOptions?: string;
   } = {},
 ): Promise<LandingSummary> {
   const sides: { kind: LandAloneKind; store: LandAloneStore }[] = [
@@ -323,6 +327,7 @@ export async function runLandingBench(
     ...(options.memory
       ? { memory: { kafka: side('land-kafka', 'memory'), sqs: side('land-sqs', 'memory') } }
       : {}),
+    ...(options.landingNodeOptions ? { landingNodeOptions: options.landingNodeOptions } : {}),
     targets: [
       {
         target: `Kafka-shaped landing alone ≥ ${pct(LANDING_ALONE_TARGET)} of the ceiling`,
@@ -359,6 +364,12 @@ export function landingText(s: LandingSummary): string {
     'bound no landing of small objects can beat on this filesystem. The tmpfs rows land the same way into',
     '`/dev/shm` (a file costs microseconds, a sync returns at once): the landing’s own cost, without the',
     'disk’s. The targets are on the disk rows.',
+    ...(s.landingNodeOptions
+      ? [
+          `The landing sides run with the heap of the deployed landing function (\`NODE_OPTIONS=${s.landingNodeOptions}\`),`,
+          'the ceiling loop with Node’s defaults, where it is fastest.',
+        ]
+      : []),
     '',
     '| side | records/s | CPU-s | of the ceiling | objects | file create |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

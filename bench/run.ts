@@ -20,6 +20,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { DEFAULT_LANDING_MEMORY_MB } from '../lib/core/deploy-config/settings.js';
+import { landingNodeArgs, landingNodeOptions } from '../lib/core/landing/landing-heap.js';
 import { DEFAULT_GZIP_LEVEL } from '../lib/core/landing/ndjson-gzip.js';
 import { packageRoot } from '../lib/package-paths.js';
 import { intInRange, n } from '../lib/cli/output.js';
@@ -273,9 +275,15 @@ if (selected('landing')) {
     options.landingEvents,
     options.runs,
     (kind, records, store) =>
-      child<LandAloneMeasure>('measure-once.js', [kind, String(records), scratch[store]]),
+      child<LandAloneMeasure>(
+        'measure-once.js',
+        [kind, String(records), scratch[store]],
+        // The landing sides run with the heap the landing function is deployed with; the ceiling loop,
+        // whose live set is small, with Node's defaults, where it is fastest.
+        kind === 'land-ceiling' ? [] : landingNodeArgs(DEFAULT_LANDING_MEMORY_MB),
+      ),
     (line) => process.stderr.write(`${line}\n`),
-    { cleanUp, memory },
+    { cleanUp, memory, landingNodeOptions: landingNodeOptions(DEFAULT_LANDING_MEMORY_MB) },
   );
   process.stdout.write(`\n${landingText(landing)}\n\n`);
   await save('landing.json', landing);

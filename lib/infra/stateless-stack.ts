@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { landingSettings } from '../../lambdas/land/settings.js';
+import { landingNodeOptions } from '../core/landing/landing-heap.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../core/landing/object-keys.js';
 import type { EltConfig, KafkaConfig, OltpConfig } from './config.js';
 import { grantBucketAccess } from './constructs/bucket-access.js';
@@ -77,10 +78,13 @@ export class EltStatelessStack extends Stack {
       logRetention,
       memoryMb: config.landing.memoryMb,
       timeout: Duration.seconds(config.landing.timeoutSeconds),
-      environment: landingSettings.toEnvironment({
-        bucket: bucket.bucketName,
-        latenessHours: config.elt.latenessHours,
-      }),
+      environment: {
+        ...landingSettings.toEnvironment({
+          bucket: bucket.bucketName,
+          latenessHours: config.elt.latenessHours,
+        }),
+        NODE_OPTIONS: landingNodeOptions(config.landing.memoryMb),
+      },
     });
     // Landing writes under raw/ and quarantine/ and nowhere else; it never reads or deletes.
     grantBucketAccess(bucket, this.landing.role, { put: [RAW_PREFIX, QUARANTINE_PREFIX] });

@@ -66,7 +66,13 @@ describe('bench: landing alone', () => {
         cleanUp: async () => {
           calls.push('clean-up');
         },
+        landingNodeOptions: '--max-semi-space-size=64 --max-old-space-size=729',
       },
+    );
+    // The landing sides' heap is part of the report.
+    expect(summary.landingNodeOptions).toBe('--max-semi-space-size=64 --max-old-space-size=729');
+    expect(landingText(summary)).toContain(
+      'heap of the deployed landing function (`NODE_OPTIONS=--max-semi-space-size=64 --max-old-space-size=729`)',
     );
     // The stores are removed once, after the last run.
     expect(calls.at(-1)).toBe('clean-up');

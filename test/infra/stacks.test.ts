@@ -38,6 +38,28 @@ describe('stateless stack: landing', () => {
     });
   });
 
+  it('runs the landing function with a heap sized from its memory (landing.memoryMb), both spaces given', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 1024,
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'elt-landing',
+          NODE_OPTIONS: '--max-semi-space-size=64 --max-old-space-size=729',
+        }),
+      },
+    });
+    const small = synthesize(withEnvironment('dev', { landing: { memoryMb: 512 } }));
+    small.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'elt-landing',
+          NODE_OPTIONS: '--max-semi-space-size=32 --max-old-space-size=364',
+        }),
+      },
+    });
+  });
+
   it('consumes the landing queue with the configured batching, partial batch responses and concurrency cap', () => {
     s.statelessTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 1000,

@@ -77,6 +77,9 @@ export const RULE_TARGET_SETTINGS = {
   }),
 } as const satisfies Section;
 
+/** The landing function's memory unless configured (`landing.memoryMb`). */
+export const DEFAULT_LANDING_MEMORY_MB = 1024;
+
 /** `landing`: the landing function and its SQS event source. */
 export const LANDING_SETTINGS = {
   batchSize: int({
@@ -96,7 +99,12 @@ export const LANDING_SETTINGS = {
     default: 10,
     doc: 'landing concurrency cap (backpressure: the queue absorbs bursts)',
   }),
-  memoryMb: int({ min: 128, max: 10_240, default: 1024, doc: 'memory of the landing function' }),
+  memoryMb: int({
+    min: 128,
+    max: 10_240,
+    default: DEFAULT_LANDING_MEMORY_MB,
+    doc: 'memory of the landing function; its V8 heap is sized from it (NODE_OPTIONS: semi-spaces of a sixteenth, up to 128 MiB)',
+  }),
   timeoutSeconds: int({ min: 1, max: 900, default: 60, doc: 'timeout of the landing function' }),
   maxReceiveCount: int({
     min: 1,

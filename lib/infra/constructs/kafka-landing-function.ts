@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { landingSettings } from '../../../lambdas/land/settings.js';
+import { landingNodeOptions } from '../../core/landing/landing-heap.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../core/landing/object-keys.js';
 import type { KafkaConfig } from '../config.js';
 import { allObjectsOfBucket, objectsUnderPrefixes } from '../nag-findings.js';
@@ -71,10 +72,13 @@ export class KafkaLandingFunction extends Construct {
       logRetention: props.logRetention,
       memoryMb: props.memoryMb,
       timeout: props.timeout,
-      environment: landingSettings.toEnvironment({
-        bucket: props.rawBucket.bucketName,
-        latenessHours: props.latenessHours,
-      }),
+      environment: {
+        ...landingSettings.toEnvironment({
+          bucket: props.rawBucket.bucketName,
+          latenessHours: props.latenessHours,
+        }),
+        NODE_OPTIONS: landingNodeOptions(props.memoryMb),
+      },
     });
     const role = this.landing.role;
     // Like the SQS landing: writes under raw/ and quarantine/ and nowhere else; never reads or deletes.

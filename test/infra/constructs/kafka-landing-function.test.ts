@@ -47,6 +47,8 @@ describe('the optional Kafka landing path', () => {
               RAW_BUCKET: { 'Fn::ImportValue': Match.stringLikeRegexp('RawBucket') },
               POWERTOOLS_SERVICE_NAME: 'elt-landing-kafka',
               ELT_LATENESS_HOURS: '72',
+              // The heap sized for a 1,024 MB function holding a whole Kafka batch (landing-heap.ts).
+              NODE_OPTIONS: '--max-semi-space-size=64 --max-old-space-size=729',
             }),
           },
         });

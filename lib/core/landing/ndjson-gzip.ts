@@ -1,8 +1,7 @@
 import { promisify } from 'node:util';
-import { constants, createGzip, gunzip, gzip, type Gzip } from 'node:zlib';
+import { constants, createGzip, gunzip, type Gzip } from 'node:zlib';
 import type { ObjectStore } from '../ports.js';
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** zlib's default: the usual size/speed balance for objects that are stored for months and read by COPY. */
@@ -13,7 +12,7 @@ export const DEFAULT_GZIP_LEVEL = 6;
  * thread pool, so compression overlaps with parsing and validation on the main thread.
  */
 export async function gzipNdjson(lines: readonly string[], level = DEFAULT_GZIP_LEVEL): Promise<Buffer> {
-  return gzipAsync(Buffer.from(lines.join('\n') + '\n', 'utf8'), { level });
+  return gzipReused(Buffer.from(lines.join('\n') + '\n', 'utf8'), level);
 }
 
 /**

@@ -13,7 +13,7 @@ import { useScratchDatabase } from '../support/scratch-database.js';
 
 const scratch = useScratchDatabase();
 /** The rules a transaction can break only because another one committed while it ran. */
-const RACES = new Set(['bid-too-low', 'item-closed', 'no-item', 'has-bids']);
+const RACES = new Set(['bid-too-low', 'item-closed', 'no-item', 'has-bids', 'user-closed']);
 
 describe('the workload on PostgreSQL, four transactions at a time', () => {
   let db: OltpDatabase;
@@ -35,7 +35,8 @@ describe('the workload on PostgreSQL, four transactions at a time', () => {
     expect(committed + rejected).toBe(600);
     // How many lose a race depends on how the four connections interleave (492 committed on CI, 513–524 in
     // three runs here, 2026-12-04); what must hold is that only races are lost: a bid overtaken, an item closed or bid on
-    // meanwhile. The planner never plans a transaction that breaks a rule on its own.
+    // meanwhile, or a user who closed their account meanwhile (seen once on CI, 2026-12-04). The planner never plans a
+    // transaction that breaks a rule on its own.
     expect(Object.keys(result.rejectedByRule).filter((r) => !RACES.has(r))).toEqual([]);
     expect(committed).toBeGreaterThan(450);
     expect(result.committed.placeBid).toBeGreaterThan(result.committed.listItem);

@@ -21,7 +21,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_LANDING_MEMORY_MB } from '../lib/core/deploy-config/settings.js';
-import { landingNodeArgs, landingNodeOptions } from '../lib/core/landing/landing-heap.js';
+import { landingNodeArgs } from '../lib/core/landing/landing-heap.js';
 import { DEFAULT_GZIP_LEVEL } from '../lib/core/landing/ndjson-gzip.js';
 import { packageRoot } from '../lib/package-paths.js';
 import { intInRange, n } from '../lib/cli/output.js';
@@ -271,6 +271,9 @@ if (selected('landing')) {
     for (const dir of Object.values(scratch)) await rm(dir, { recursive: true, force: true });
   };
   await cleanUp();
+  // The landing sides run with the heap the landing function is deployed with; the ceiling loop, whose
+  // live set is small, with Node's defaults, where it is fastest. The report names what the sides ran with.
+  const landingHeap = landingNodeArgs(DEFAULT_LANDING_MEMORY_MB);
   landing = await runLandingBench(
     options.landingEvents,
     options.runs,
@@ -278,12 +281,10 @@ if (selected('landing')) {
       child<LandAloneMeasure>(
         'measure-once.js',
         [kind, String(records), scratch[store]],
-        // The landing sides run with the heap the landing function is deployed with; the ceiling loop,
-        // whose live set is small, with Node's defaults, where it is fastest.
-        kind === 'land-ceiling' ? [] : landingNodeArgs(DEFAULT_LANDING_MEMORY_MB),
+        kind === 'land-ceiling' ? [] : landingHeap,
       ),
     (line) => process.stderr.write(`${line}\n`),
-    { cleanUp, memory, landingNodeOptions: landingNodeOptions(DEFAULT_LANDING_MEMORY_MB) },
+    { cleanUp, memory, landingNodeOptions: landingHeap.join(' ') },
   );
   process.stdout.write(`\n${landingText(landing)}\n\n`);
   await save('landing.json', landing);

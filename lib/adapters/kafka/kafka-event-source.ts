@@ -1,4 +1,4 @@
-import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
+import { Base, Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
 import {
   checkBatchSize,
   checkBatchWindowMs,
@@ -106,6 +106,8 @@ export class KafkaEventSource {
   private commitChain: Promise<void> = Promise.resolve();
   private joins = 0;
   private fatal: Error | undefined;
+  /** Ends the current consumer stream with a restart; set while one runs. */
+  private restartStream: ((error: Error) => void) | undefined;
   /** The end offsets (last stable offsets: read_committed) of the last lag measurement, by partition. */
   private ends: readonly bigint[] = [];
 
@@ -134,6 +136,13 @@ export class KafkaEventSource {
     this.consumer.on('consumer:group:join', () => {
       if (this.joins++ > 0) this.stats.rebalances++;
     });
+    // The client emits 'error' when it gives up rejoining the group (the broker was gone for longer than its
+    // retries). Without a listener that would throw out of the event loop and end the process; the member
+    // starts a new stream instead, which joins the group again, as after any other failed stream.
+    this.consumer.on('error', (error: Error) => {
+      this.stats.lastError = explainKafkaError(error, this.options.brokers, this.options.topic);
+      this.restartStream?.(error);
+    });
   }
 
   /**
@@ -156,7 +165,10 @@ export class KafkaEventSource {
       try {
         await this.consumer.close(true);
       } catch {
-        // Leaving the group failed (the broker is gone): the session timeout removes the member.
+        // Leaving the group failed (the broker is gone, or the group is rebalancing): the session timeout
+        // removes the member. The client then stays open (its close undoes itself), so its connections are
+        // closed here without leaving: nothing of this source outlives run().
+        await Base.prototype.close.call(this.consumer).catch(() => undefined);
       }
     }
     if (this.fatal) throw this.fatal;
@@ -221,6 +233,7 @@ export class KafkaEventSource {
       const finish = (how: 'done' | 'restart'): void => {
         if (finished) return;
         finished = true;
+        this.restartStream = undefined;
         clearInterval(poll);
         opts.signal?.removeEventListener('abort', onAbort);
         this.flushCurrent();
@@ -230,6 +243,7 @@ export class KafkaEventSource {
           .then(() => resolve(how));
       };
       const onAbort = (): void => finish('done');
+      this.restartStream = () => finish('restart');
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       // Stop when asked to and caught up: nothing gathered, nothing landing, lag 0.
       const poll = setInterval(() => {

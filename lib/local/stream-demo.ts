@@ -81,8 +81,11 @@ export async function runStreamDemo(options: StreamDemoOptions): Promise<StreamD
 
   await ensureTopic(options.brokers, sourceTopic, { partitions: 3 });
   progress('stream', `starting the live windows job on ${sourceTopic}`);
+  // Publishing starts once the job reads the topic, so that the workload's late events reach it late.
   const job = await startStreamJob({
     ...flink,
+    untilCheckpointed: true,
+    timeoutMs: 120_000,
     settings: {
       sourceTopic,
       resultsTopic,

@@ -464,9 +464,11 @@ describe('the live windows job (sql/stream/) on Flink over Kafka', () => {
       input,
       [...only, end].map((e) => ({ partition: 0, value: JSON.stringify(e) })),
     );
-    await startStreamJob({
+    const job = await startStreamJob({
       restUrl: env.flink.restUrl,
       gatewayUrl: env.flink.gatewayUrl,
+      // Returns once every task runs: a checkpoint has completed (what the stream demo waits for).
+      untilCheckpointed: true,
       settings: {
         sourceTopic: input,
         resultsTopic: output,
@@ -477,6 +479,10 @@ describe('the live windows job (sql/stream/) on Flink over Kafka', () => {
         idleTimeoutSeconds: 2,
       },
     });
+    expect((await env.flink.jobManager.checkpoints(job.jobId)).completed).toBeGreaterThan(0);
+    expect(new Set((await env.flink.jobManager.vertices(job.jobId)).map((v) => v.status))).toEqual(
+      new Set(['RUNNING']),
+    );
     const expected = expectedWindows([...only, end], BASE_MS + 10 * MINUTE - LATENESS_S * 1000);
     const results = await readResults(output, complete(expected, [], []), 120_000);
     const counts = new Map([...results.windows].map(([k, v]) => [k, v[0]!]));

@@ -42,8 +42,15 @@ export interface StartStreamJobOptions extends FlinkEndpoints {
   readonly resultsPartitions?: number;
   /** Restore the job's state from this savepoint (what `stopStreamJob({savepointDir})` returned). */
   readonly fromSavepoint?: string;
-  /** Wait until the job runs. @default 60000 */
+  /** Wait until the job runs (and, with `untilCheckpointed`, has checkpointed). @default 60000 */
   readonly timeoutMs?: number;
+  /**
+   * Return only once the job has completed its first checkpoint, not as soon as Flink calls it RUNNING (its
+   * tasks may still be deploying then). A checkpoint completes only when every task runs, the source included,
+   * so what is published after that is read as it arrives rather than as a backlog: a backlog read in one go,
+   * before the periodic watermark moves, would let no event arrive late.
+   */
+  readonly untilCheckpointed?: boolean;
 }
 
 /** A started job. */
@@ -133,7 +140,9 @@ export async function startStreamJob(options: StartStreamJobOptions): Promise<St
     await session.close().catch(() => undefined);
   }
   if (!jobId) throw new StreamJobError('the SQL Gateway ran sql/stream/ but started no job');
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   await jobManager.waitForState(jobId, ['RUNNING'], options.timeoutMs ?? 60_000);
+  if (options.untilCheckpointed) await waitForFirstCheckpoint(jobManager, jobId, deadline);
   return {
     jobId,
     name: STREAM_JOB_NAME,
@@ -142,6 +151,26 @@ export async function startStreamJob(options: StartStreamJobOptions): Promise<St
     groupId: values.group_id,
     allowedLatenessSeconds: Number(values.allowed_lateness_seconds),
   };
+}
+
+/** Waits until the job has completed a checkpoint; fails when it ends first or the deadline passes. */
+async function waitForFirstCheckpoint(
+  jobManager: FlinkJobManager,
+  jobId: string,
+  deadline: number,
+): Promise<void> {
+  for (;;) {
+    const { completed, failed } = await jobManager.checkpoints(jobId);
+    if (completed > 0) return;
+    const state = await jobManager.jobState(jobId);
+    if (!ACTIVE.has(state))
+      throw new StreamJobError(`the stream job ${jobId} ended ${state} before its first checkpoint`);
+    if (Date.now() >= deadline)
+      throw new StreamJobError(
+        `the stream job ${jobId} is ${state} but completed no checkpoint in time (${failed} failed): see ${jobManager.url}/#/job/running/${jobId}/checkpoints`,
+      );
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** Options of {@link stopStreamJob}. */

@@ -47,7 +47,15 @@ export function kafkaLandingRecords(
 ): { records: LandingRecord[]; unkeyed: number } {
   const records: LandingRecord[] = [];
   let unkeyed = 0;
-  for (const list of Object.values(event.records)) {
+  const lists = Object.values(event.records);
+  // Every value is decoded into one buffer (views of it go to the landing) rather than a buffer each: one
+  // allocation per event instead of one per record. 3 bytes per 4 characters bound each value's bytes.
+  let room = 0;
+  for (const list of lists)
+    for (const r of list) if (typeof r.value === 'string') room += Math.ceil(r.value.length / 4) * 3;
+  const slab = Buffer.allocUnsafe(room);
+  let at = 0;
+  for (const list of lists) {
     for (const r of list) {
       const id = kafkaRecordRef(r);
       if (!r.key) unkeyed++;
@@ -59,7 +67,8 @@ export function kafkaLandingRecords(
         });
         continue;
       }
-      const bytes = Buffer.from(r.value, 'base64');
+      const bytes = slab.subarray(at, at + slab.write(r.value, at, 'base64'));
+      at += bytes.length;
       if (bytes.length > maxValueBytes) {
         records.push({
           id,

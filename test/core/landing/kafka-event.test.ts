@@ -52,6 +52,36 @@ describe('kafkaLandingRecords', () => {
     expect(unkeyed).toBe(0);
   });
 
+  it('decodes every value of an event to its own bytes, whatever lies between them and whatever their padding', () => {
+    // Values of 1–3 bytes past a multiple of 3 (base64 padding), across two partitions, with a tombstone,
+    // a value that is not UTF-8, an oversized one and unpadded base64 between them.
+    const bodies = ['a', 'ab', 'abc', 'abcd', 'é', valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000009')];
+    const records = [
+      ...bodies.map((b, i) => record(i, b64(b), 'u_1', i % 2)),
+      record(10, null),
+      record(11, b64(Buffer.from([0xc3, 0x28]))),
+      record(12, b64('x'.repeat(1500))),
+      record(13, b64('unpadded').replace(/=+$/, '')),
+    ];
+    const landed = kafkaLandingRecords(event(...records), 1000).records;
+    const byId = new Map(landed.map((r) => [r.id, r]));
+    bodies.forEach((b, i) => {
+      expect(byId.get(`events-${i % 2}@${i}`), b).toEqual({
+        id: `events-${i % 2}@${i}`,
+        body: b,
+        bytes: Buffer.from(b),
+      });
+    });
+    expect(byId.get('events-0@10')!.rejection!.reason).toContain('no value');
+    expect(byId.get('events-0@11')!.rejection!.reason).toContain('not UTF-8');
+    expect(byId.get('events-0@12')!.rejection!.code).toBe('ENTRY_TOO_LARGE');
+    expect(byId.get('events-0@13')).toEqual({
+      id: 'events-0@13',
+      body: 'unpadded',
+      bytes: Buffer.from('unpadded'),
+    });
+  });
+
   it('keeps no bytes for a value that starts with a byte order mark, which the text drops', () => {
     const body = valid('5c1a0d3e-2b4f-4c6d-8e9f-000000000002');
     const { records } = kafkaLandingRecords(event(record(42, b64(Buffer.from(`\uFEFF${body}`)))));

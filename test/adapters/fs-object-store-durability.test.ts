@@ -96,11 +96,15 @@ describe('FsObjectStore: what a durable write syncs', () => {
     const store = new FsObjectStore(root);
     await store.put('raw/a/b/x.json.gz', body);
     expect(seen()).toEqual([
-      'mkdir raw/a/b',
-      // The outermost new directory (the root itself) goes into its parent, then each new one holds the next.
+      // The root goes into its parent; then each directory is made once the one above it is durable, and
+      // its entry is synced into that one.
+      'mkdir .',
       'sync ..',
+      'mkdir raw',
       'sync .',
+      'mkdir raw/a',
       'sync raw',
+      'mkdir raw/a/b',
       'sync raw/a',
       ...committed('raw/a/b', 'x.json.gz'),
     ]);
@@ -120,7 +124,15 @@ describe('FsObjectStore: what a durable write syncs', () => {
     await rm(join(root, 'raw', 'a'), { recursive: true });
     ops.length = 0;
     await store.put('raw/a/b/y.json.gz', body);
-    expect(seen()).toEqual(['mkdir raw/a/b', 'sync raw', 'sync raw/a', ...committed('raw/a/b', 'y.json.gz')]);
+    expect(seen()).toEqual([
+      // The first attempt finds its parent gone: the parent is made again first.
+      'mkdir raw/a/b',
+      'mkdir raw/a',
+      'sync raw',
+      'mkdir raw/a/b',
+      'sync raw/a',
+      ...committed('raw/a/b', 'y.json.gz'),
+    ]);
     expect(new TextDecoder().decode(await store.get('raw/a/b/y.json.gz'))).toBe('{"a":1}\n');
   });
 
@@ -145,12 +157,38 @@ describe('FsObjectStore: what a durable write syncs', () => {
         expect(synced, `${parent} before ${dir}`).toBeLessThan(opened);
       }
     }
-    expect(list.filter((op) => op.startsWith('mkdir'))).toEqual([
+    // Each directory is made once, directories on different paths at the same time.
+    expect(list.filter((op) => op.startsWith('mkdir')).sort()).toEqual([
+      'mkdir .',
+      'mkdir raw',
+      'mkdir raw/a',
       'mkdir raw/a/c',
       'mkdir raw/a/d',
+      'mkdir raw/b',
       'mkdir raw/b/e',
     ]);
     expect(list.filter((op) => op.startsWith('rename'))).toHaveLength(4);
+  });
+
+  it('syncs a directory after every rename into it, one sync serving the renames made before it starts', async () => {
+    const store = new FsObjectStore(root);
+    await store.put('raw/a/first.gz', body);
+    ops.length = 0;
+    const names = Array.from({ length: 24 }, (_, i) => `raw/a/${i}.gz`);
+    await Promise.all(names.map((key) => store.put(key, body)));
+    const list = seen();
+    const syncs = list.flatMap((op, i) => (op === 'sync raw/a' ? [i] : []));
+    for (const name of names) {
+      const renamed = list.findIndex((op) => op.endsWith(` ${name}`) && op.startsWith('rename'));
+      expect(renamed, name).toBeGreaterThanOrEqual(0);
+      // A sync of the directory started after the rename (a sync recorded before it may have missed it).
+      expect(
+        syncs.some((at) => at > renamed),
+        name,
+      ).toBe(true);
+    }
+    expect(syncs.length).toBeGreaterThan(0);
+    expect(syncs.length).toBeLessThanOrEqual(names.length);
   });
 
   it('syncs nothing when not durable', async () => {

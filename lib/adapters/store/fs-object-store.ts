@@ -25,10 +25,10 @@ export interface FsObjectStoreOptions {
 export class FsObjectStore implements ObjectStore {
   readonly root: string;
   private readonly durable: boolean;
-  /** Directories made (and, when durable, synced into their parents) by this store. */
-  private readonly madeDirectories = new Set<string>();
-  /** Directories are made one after another: the chain's tail. */
-  private directoryQueue: Promise<void> = Promise.resolve();
+  /** Directories made (and, when durable, synced into their parents) by this store, or being made. */
+  private readonly madeDirectories = new Map<string, Promise<void>>();
+  /** Per directory, its latest sync, and whether that sync has started yet. */
+  private readonly directorySyncs = new Map<string, { started: boolean; done: Promise<void> }>();
 
   constructor(root: string, options: FsObjectStoreOptions = {}) {
     this.root = resolve(root);
@@ -104,7 +104,7 @@ export class FsObjectStore implements ObjectStore {
         rmSync(tmp, { force: true });
         throw error;
       }
-      if (this.durable) await syncDirectory(dir);
+      if (this.durable) await this.syncDirectory(dir);
     };
     return { commit, discard };
   }
@@ -113,28 +113,74 @@ export class FsObjectStore implements ObjectStore {
    * Makes `dir` and its missing parents. When durable, the entry of every directory it creates is synced
    * into its parent before this resolves (the directory's own entries are synced when an object is
    * committed in it): a new partition's directory would otherwise vanish in a crash with the objects it
-   * holds, although each object and its directory were synced. Directories are made one at a time, so a
-   * stage never commits into a directory whose parents another stage is still making durable; once made,
-   * a directory is remembered and costs nothing more.
+   * holds, although each object and its directory were synced. A directory is made once its parent is
+   * made and durable, so a stage never commits into a directory whose parents are still being made
+   * durable; directories on other paths are made at the same time. Once made, a directory is remembered
+   * and costs nothing more.
    */
-  private async makeDirectory(dir: string): Promise<void> {
-    if (this.madeDirectories.has(dir)) return;
-    const made = this.directoryQueue.then(() => this.createDirectory(dir));
-    this.directoryQueue = made.catch(() => undefined);
-    await made;
+  private makeDirectory(dir: string): Promise<void> {
+    let made = this.madeDirectories.get(dir);
+    if (!made) {
+      if (this.madeDirectories.size >= MADE_DIRECTORIES_KEPT) this.madeDirectories.clear();
+      made = this.createDirectory(dir);
+      this.madeDirectories.set(dir, made);
+      // A failure is the caller's; the next stage tries again.
+      made.catch(() => this.madeDirectories.delete(dir));
+    }
+    return made;
   }
 
   private async createDirectory(dir: string): Promise<void> {
-    if (this.madeDirectories.has(dir)) return;
-    const first = await mkdir(dir, { recursive: true });
-    if (first !== undefined && this.durable) {
-      // `first` is the outermost directory created: its entry goes into its parent, and each new
-      // directory above `dir` holds the entry of the next one.
-      await syncDirectory(dirname(first));
-      for (let d = first; d !== dir; d = join(d, relative(d, dir).split(sep)[0]!)) await syncDirectory(d);
+    if (dir === this.root || !dir.startsWith(this.root + sep)) {
+      // The root: its missing parents are made at once, each new one synced into the one above it.
+      const first = await mkdir(dir, { recursive: true });
+      if (first !== undefined && this.durable) {
+        await syncDirectory(dirname(first));
+        for (let d = first; d !== dir; d = join(d, relative(d, dir).split(sep)[0]!)) await syncDirectory(d);
+      }
+      return;
     }
-    if (this.madeDirectories.size >= MADE_DIRECTORIES_KEPT) this.madeDirectories.clear();
-    this.madeDirectories.add(dir);
+    const parent = dirname(dir);
+    await this.makeDirectory(parent);
+    try {
+      await mkdir(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      if (code !== 'ENOENT') throw error;
+      // The parent was removed since this store made it (by hand, or a cleanup): made again, once.
+      this.madeDirectories.delete(parent);
+      await this.makeDirectory(parent);
+      try {
+        await mkdir(dir);
+      } catch (again) {
+        if ((again as NodeJS.ErrnoException).code === 'EEXIST') return;
+        throw again;
+      }
+    }
+    // Made here: its entry goes into its parent, whose own entry is durable already.
+    if (this.durable) await this.syncDirectory(parent);
+  }
+
+  /**
+   * Syncs a directory's entries, sharing one sync among the callers that ask before it starts: a sync
+   * started before a caller's change (a rename, a new directory) may miss it, so that caller waits for the
+   * next one, which starts once the running one is done.
+   */
+  private syncDirectory(dir: string): Promise<void> {
+    const latest = this.directorySyncs.get(dir);
+    if (latest && !latest.started) return latest.done;
+    const next = { started: false, done: Promise.resolve() };
+    next.done = (latest ? latest.done.catch(() => undefined) : Promise.resolve())
+      .then(() => {
+        next.started = true;
+        return syncDirectory(dir);
+      })
+      .finally(() => {
+        if (this.directorySyncs.get(dir) === next) this.directorySyncs.delete(dir);
+      });
+    this.directorySyncs.set(dir, next);
+    return next.done;
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -136,6 +136,24 @@ describe('FsObjectStore: what a durable write syncs', () => {
     expect(new TextDecoder().decode(await store.get('raw/a/b/y.json.gz'))).toBe('{"a":1}\n');
   });
 
+  it('makes a removed directory again once, durably, when writes into it run at once', async () => {
+    const store = new FsObjectStore(root);
+    await store.put('raw/a/b/x.json.gz', body);
+    await rm(join(root, 'raw', 'a'), { recursive: true });
+    ops.length = 0;
+    const keys = ['raw/a/b/1.gz', 'raw/a/b/2.gz', 'raw/a/b/3.gz'];
+    await Promise.all(keys.map((key) => store.put(key, body)));
+    const list = seen();
+    const made = list.filter((op) => op === 'mkdir raw/a');
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    for (const parent of ['raw', 'raw/a']) {
+      const synced = list.indexOf(`sync ${parent}`);
+      expect(synced, parent).toBeGreaterThanOrEqual(0);
+      for (const [i, op] of list.entries()) if (op === 'open raw/a/b/~tmp') expect(synced).toBeLessThan(i);
+    }
+    for (const key of keys) expect(new TextDecoder().decode(await store.get(key))).toBe('{"a":1}\n');
+  });
+
   it('writes nothing into a new directory before its parents are durable, when writes run at once', async () => {
     const store = new FsObjectStore(root);
     await Promise.all(

@@ -61,7 +61,8 @@ export class FsObjectStore implements ObjectStore {
   async stage(dirKey: string): Promise<StagedObject> {
     if (dirKey) assertSafeKey(dirKey);
     const dir = dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
-    await this.makeDirectory(dir);
+    const made = this.makeDirectory(dir);
+    await made;
     // `~` is never in a key (object-keys.ts), so a temporary file can neither pass for an object nor hide one.
     const tmp = join(dir, `~${randomBytes(6).toString('hex')}.tmp`);
     let fd: number;
@@ -70,7 +71,7 @@ export class FsObjectStore implements ObjectStore {
     } catch (error) {
       // A directory this store made was removed since (by hand, or a cleanup): make it again, once.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      this.madeDirectories.delete(dir);
+      this.forgetDirectory(dir, made);
       await this.makeDirectory(dir);
       fd = await openFile(tmp);
     }
@@ -125,7 +126,7 @@ export class FsObjectStore implements ObjectStore {
       made = this.createDirectory(dir);
       this.madeDirectories.set(dir, made);
       // A failure is the caller's; the next stage tries again.
-      made.catch(() => this.madeDirectories.delete(dir));
+      made.catch(() => this.forgetDirectory(dir, made!));
     }
     return made;
   }
@@ -141,15 +142,17 @@ export class FsObjectStore implements ObjectStore {
       return;
     }
     const parent = dirname(dir);
-    await this.makeDirectory(parent);
+    const parentMade = this.makeDirectory(parent);
+    await parentMade;
     try {
       await mkdir(dir);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return;
       if (code !== 'ENOENT') throw error;
-      // The parent was removed since this store made it (by hand, or a cleanup): made again, once.
-      this.madeDirectories.delete(parent);
+      // The parent was removed since this store made it (by hand, or a cleanup): made again, once (by the
+      // first stage to find it gone; the others wait for that one).
+      this.forgetDirectory(parent, parentMade);
       await this.makeDirectory(parent);
       try {
         await mkdir(dir);
@@ -160,6 +163,11 @@ export class FsObjectStore implements ObjectStore {
     }
     // Made here: its entry goes into its parent, whose own entry is durable already.
     if (this.durable) await this.syncDirectory(parent);
+  }
+
+  /** Forgets that `dir` was made, unless it is being made again already (`made` is the stale promise). */
+  private forgetDirectory(dir: string, made: Promise<void>): void {
+    if (this.madeDirectories.get(dir) === made) this.madeDirectories.delete(dir);
   }
 
   /**

@@ -107,7 +107,7 @@ export class KafkaEventSource {
   private joins = 0;
   private fatal: Error | undefined;
   /** Ends the current consumer stream with a restart; set while one runs. */
-  private restartStream: ((error: Error) => void) | undefined;
+  private restartStream: (() => void) | undefined;
   /** The end offsets (last stable offsets: read_committed) of the last lag measurement, by partition. */
   private ends: readonly bigint[] = [];
 
@@ -141,7 +141,7 @@ export class KafkaEventSource {
     // starts a new stream instead, which joins the group again, as after any other failed stream.
     this.consumer.on('error', (error: Error) => {
       this.stats.lastError = explainKafkaError(error, this.options.brokers, this.options.topic);
-      this.restartStream?.(error);
+      this.restartStream?.();
     });
   }
 

@@ -144,25 +144,19 @@ export class FsObjectStore implements ObjectStore {
     const parent = dirname(dir);
     const parentMade = this.makeDirectory(parent);
     await parentMade;
+    let made: boolean;
     try {
-      await mkdir(dir);
+      made = await makeOneDirectory(dir);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return;
-      if (code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // The parent was removed since this store made it (by hand, or a cleanup): made again, once (by the
       // first stage to find it gone; the others wait for that one).
       this.forgetDirectory(parent, parentMade);
       await this.makeDirectory(parent);
-      try {
-        await mkdir(dir);
-      } catch (again) {
-        if ((again as NodeJS.ErrnoException).code === 'EEXIST') return;
-        throw again;
-      }
+      made = await makeOneDirectory(dir);
     }
     // Made here: its entry goes into its parent, whose own entry is durable already.
-    if (this.durable) await this.syncDirectory(parent);
+    if (made && this.durable) await this.syncDirectory(parent);
   }
 
   /** Forgets that `dir` was made, unless it is being made again already (`made` is the stale promise). */
@@ -265,6 +259,17 @@ export class FsObjectStore implements ObjectStore {
 
 /** Directories a store remembers as made before it starts over (a store lives as long as its process). */
 const MADE_DIRECTORIES_KEPT = 10_000;
+
+/** Makes `dir`, whose parent exists; whether it made it (false: it was there already). */
+async function makeOneDirectory(dir: string): Promise<boolean> {
+  try {
+    await mkdir(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;

@@ -50,6 +50,9 @@ export const DEFAULT_FLINK_GATEWAY_URL = 'http://127.0.0.1:8084';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The states a job ends in. */
+const ENDED_STATES: readonly string[] = ['FAILED', 'CANCELED', 'FINISHED'];
+
 /**
  * The useful line of a Flink server error. The REST APIs answer `{"errors": ["Internal server error.",
  * "<Exception on server side: …stack…>"]}`: the cause that is not the gateway's own wrapper says what went wrong
@@ -552,7 +555,7 @@ export class FlinkJobManager {
       // Cancelling a job that has ended is no error for the caller: it does not run.
       if (error instanceof FlinkRequestError && error.status !== undefined) {
         const state = await this.jobState(jobId).catch(() => undefined);
-        if (state && ['CANCELED', 'FINISHED', 'FAILED'].includes(state)) return;
+        if (state && ENDED_STATES.includes(state)) return;
       }
       throw error;
     }
@@ -563,7 +566,7 @@ export class FlinkJobManager {
     const deadline = Date.now() + timeoutMs;
     let state = await this.jobState(jobId);
     while (!states.includes(state)) {
-      if (['FAILED', 'CANCELED', 'FINISHED'].includes(state))
+      if (ENDED_STATES.includes(state))
         throw new FlinkError(`Flink job ${jobId} ended ${state} while ${states.join(' or ')} was awaited`);
       if (Date.now() >= deadline)
         throw new FlinkTimeoutError(
@@ -573,6 +576,26 @@ export class FlinkJobManager {
       state = await this.jobState(jobId);
     }
     return state;
+  }
+
+  /**
+   * Waits until a job has completed a checkpoint, which it does only once every task runs; fails if the
+   * job ends first or `timeoutMs` passes.
+   */
+  async waitForCheckpoint(jobId: string, timeoutMs = 60_000): Promise<CheckpointStats> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const stats = await this.checkpoints(jobId);
+      if (stats.completed > 0) return stats;
+      const state = await this.jobState(jobId);
+      if (ENDED_STATES.includes(state))
+        throw new FlinkError(`Flink job ${jobId} ended ${state} before its first checkpoint`);
+      if (Date.now() >= deadline)
+        throw new FlinkTimeoutError(
+          `Flink job ${jobId} was ${state} but completed no checkpoint after ${timeoutMs} ms (${stats.failed} failed; see ${this.url}/#/job/running/${jobId}/checkpoints)`,
+        );
+      await sleep(500);
+    }
   }
 
   /** Backpressure of one vertex, as the JobManager last sampled it. */

@@ -140,9 +140,11 @@ export async function startStreamJob(options: StartStreamJobOptions): Promise<St
     await session.close().catch(() => undefined);
   }
   if (!jobId) throw new StreamJobError('the SQL Gateway ran sql/stream/ but started no job');
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  await jobManager.waitForState(jobId, ['RUNNING'], options.timeoutMs ?? 60_000);
-  if (options.untilCheckpointed) await waitForFirstCheckpoint(jobManager, jobId, deadline);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  await jobManager.waitForState(jobId, ['RUNNING'], timeoutMs);
+  if (options.untilCheckpointed)
+    await jobManager.waitForCheckpoint(jobId, Math.max(0, deadline - Date.now()));
   return {
     jobId,
     name: STREAM_JOB_NAME,
@@ -151,26 +153,6 @@ export async function startStreamJob(options: StartStreamJobOptions): Promise<St
     groupId: values.group_id,
     allowedLatenessSeconds: Number(values.allowed_lateness_seconds),
   };
-}
-
-/** Waits until the job has completed a checkpoint; fails when it ends first or the deadline passes. */
-async function waitForFirstCheckpoint(
-  jobManager: FlinkJobManager,
-  jobId: string,
-  deadline: number,
-): Promise<void> {
-  for (;;) {
-    const { completed, failed } = await jobManager.checkpoints(jobId);
-    if (completed > 0) return;
-    const state = await jobManager.jobState(jobId);
-    if (!ACTIVE.has(state))
-      throw new StreamJobError(`the stream job ${jobId} ended ${state} before its first checkpoint`);
-    if (Date.now() >= deadline)
-      throw new StreamJobError(
-        `the stream job ${jobId} is ${state} but completed no checkpoint in time (${failed} failed): see ${jobManager.url}/#/job/running/${jobId}/checkpoints`,
-      );
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** Options of {@link stopStreamJob}. */

@@ -1,6 +1,6 @@
-// Landing alone: the Lambda-shaped batches of the Kafka path (events of 10,000 base64 records, as the Kafka
-// benchmark's consumer hands them over) and of the SQS path (events of 1,000 messages, the landing's batch
-// size), parsed from the invocation payload's JSON text and landed into the filesystem store (durable: every
+// Landing alone: the Lambda-shaped batches of the Kafka path (events of base64 records) and of the SQS path
+// (events of messages), cut as the event source mappings cut them (default batch size, 6 MiB payload),
+// parsed from the invocation payload's JSON text and landed into the filesystem store (durable: every
 // object and its directory synced), against the ceiling loop over the same envelopes. No broker, no queue.
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -9,9 +9,12 @@ import { FsObjectStore } from '../lib/adapters/store/fs-object-store.js';
 import { EntryAcceptor } from '../lib/core/bus/put-events.js';
 import { createEventValidator } from '../lib/core/events/validator.js';
 import { generateWorkload, itemLine } from '../lib/core/generator/workload.js';
-import { landKafkaEvent, type KafkaEvent } from '../lib/core/landing/kafka-event.js';
+import { landKafkaEvent, type KafkaEvent, type KafkaEventRecord } from '../lib/core/landing/kafka-event.js';
 import { DEFAULT_GZIP_LEVEL } from '../lib/core/landing/ndjson-gzip.js';
-import { landSqsEvent, type SqsEvent } from '../lib/core/landing/sqs-event.js';
+import { landSqsEvent, type SqsEvent, type SqsRecord } from '../lib/core/landing/sqs-event.js';
+import { EVENT_SOURCE_LIMITS } from '../lib/core/landing/event-source-limits.js';
+import { KAFKA_SETTINGS, LANDING_SETTINGS } from '../lib/core/deploy-config/settings.js';
+import { literalDefault } from '../lib/core/deploy-config/setting.js';
 import { machineInfo, type MachineInfo } from '../lib/local/machine-info.js';
 import { median } from './stats.js';
 import { CeilingLoop } from './json-ceiling.js';
@@ -26,6 +29,8 @@ export interface LandAloneMeasure {
   readonly cpuSeconds: number;
   readonly landedEvents?: number;
   readonly objects?: number;
+  /** Lambda events (invocations) the records came in, as the event source mapping cut them. */
+  readonly invocations?: number;
   /**
    * Microseconds to create (and close) an empty file in the store's directory, median of a probe run just
    * before the timed part: what one object's file costs this filesystem before any byte is written.
@@ -42,9 +47,49 @@ export type LandAloneKind = 'land-kafka' | 'land-sqs' | 'land-ceiling';
  */
 export type LandAloneStore = 'disk' | 'memory';
 
-/** Records per Lambda event: the Kafka benchmark's 10,000, the SQS landing's default batch of 1,000. */
-export const KAFKA_EVENT_RECORDS = 10_000;
-export const SQS_EVENT_RECORDS = 1_000;
+/**
+ * Records per Lambda event at most: the deployed default batch size of each event source mapping (SQS:
+ * `landing.batchSize`, Kafka: `kafka.batchSize`). A mapping also ends a batch where its payload would pass
+ * Lambda's invocation payload limit, which the events here follow ({@link mappingBatches}).
+ */
+export const SQS_BATCH_SIZE = literalDefault(LANDING_SETTINGS.batchSize);
+export const KAFKA_BATCH_SIZE = literalDefault(KAFKA_SETTINGS.batchSize);
+
+/**
+ * The batches an event source mapping makes of `records`: in order, up to `batchSize` records each, and no
+ * more than fit in `maxBytes` of UTF-8 once `event` wraps them (the records are one JSON array in it), as
+ * Lambda's invocation payload limit ends a batch. Returns each batch with its payload, the JSON text the
+ * function receives.
+ */
+export function mappingBatches<R>(
+  records: readonly R[],
+  batchSize: number,
+  event: (records: R[]) => unknown,
+  maxBytes: number = EVENT_SOURCE_LIMITS.invocationPayloadBytes,
+): { records: R[]; payload: string }[] {
+  // The event without records, and each record's own bytes: the array adds a comma between two records.
+  const empty = Buffer.byteLength(JSON.stringify(event([])));
+  const out: { records: R[]; payload: string }[] = [];
+  let batch: R[] = [];
+  let bytes = empty;
+  const flush = (): void => {
+    const payload = JSON.stringify(event(batch));
+    if (Buffer.byteLength(payload) !== bytes)
+      throw new Error(`payload of ${Buffer.byteLength(payload)} bytes, ${bytes} expected`);
+    out.push({ records: batch, payload });
+    batch = [];
+    bytes = empty;
+  };
+  for (const record of records) {
+    const size = Buffer.byteLength(JSON.stringify(record));
+    if (empty + size > maxBytes) throw new Error(`a record of ${size} bytes does not fit in ${maxBytes}`);
+    if (batch.length === batchSize || (batch.length > 0 && bytes + 1 + size > maxBytes)) flush();
+    bytes += (batch.length > 0 ? 1 : 0) + size;
+    batch.push(record);
+  }
+  if (batch.length > 0) flush();
+  return out;
+}
 
 /**
  * The workload's entries as the bus delivers them: one EventBridge envelope body per entry (ids made from
@@ -87,56 +132,50 @@ export function envelopeBodies(events: number): string[] {
   return bodies;
 }
 
-/** The invocation payloads (JSON text, as Lambda receives them) of the Kafka path. */
-function kafkaPayloads(bodies: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let s = 0; s < bodies.length; s += KAFKA_EVENT_RECORDS) {
-    const event: KafkaEvent = {
-      eventSource: 'SelfManagedKafka',
-      bootstrapServers: '127.0.0.1:9092',
-      records: {
-        'elt-events-0': bodies.slice(s, s + KAFKA_EVENT_RECORDS).map((body, k) => ({
-          topic: 'elt-events',
-          partition: 0,
-          offset: s + k,
-          timestamp: 1_762_560_000_000,
-          timestampType: 'CREATE_TIME',
-          key: Buffer.from(`user-${k % 97}`).toString('base64'),
-          value: Buffer.from(body).toString('base64'),
-          headers: [],
-        })),
-      },
-    };
-    out.push(JSON.stringify(event));
-  }
-  return out;
+/** The Kafka path's batches of the bodies, as its event source mapping cuts them (the deploy default's size). */
+export function kafkaBatches(
+  bodies: readonly string[],
+  batchSize: number = KAFKA_BATCH_SIZE,
+): { records: KafkaEventRecord[]; payload: string }[] {
+  const records: KafkaEventRecord[] = bodies.map((body, i) => ({
+    topic: 'elt-events',
+    partition: 0,
+    offset: i,
+    timestamp: 1_762_560_000_000,
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from(`user-${i % 97}`).toString('base64'),
+    value: Buffer.from(body).toString('base64'),
+    headers: [],
+  }));
+  return mappingBatches(records, batchSize, (batch): KafkaEvent => ({
+    eventSource: 'SelfManagedKafka',
+    bootstrapServers: '127.0.0.1:9092',
+    records: { 'elt-events-0': batch },
+  }));
 }
 
-/** The invocation payloads of the SQS path. */
-function sqsPayloads(bodies: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let s = 0; s < bodies.length; s += SQS_EVENT_RECORDS) {
-    const event: SqsEvent = {
-      Records: bodies.slice(s, s + SQS_EVENT_RECORDS).map((body, k) => ({
-        messageId: `00000000-0000-4000-9000-${(s + k).toString(16).padStart(12, '0')}`,
-        receiptHandle: `handle-${s + k}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '1762560000000',
-          SenderId: 'AIDAEXAMPLE',
-          ApproximateFirstReceiveTimestamp: '1762560000000',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:elt-landing',
-        awsRegion: 'us-east-1',
-      })),
-    };
-    out.push(JSON.stringify(event));
-  }
-  return out;
+/** The SQS path's batches of the bodies, as its event source mapping cuts them (the deploy default's size). */
+export function sqsBatches(
+  bodies: readonly string[],
+  batchSize: number = SQS_BATCH_SIZE,
+): { records: SqsRecord[]; payload: string }[] {
+  const records: SqsRecord[] = bodies.map((body, i) => ({
+    messageId: `00000000-0000-4000-9000-${i.toString(16).padStart(12, '0')}`,
+    receiptHandle: `handle-${i}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1762560000000',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1762560000000',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:elt-landing',
+    awsRegion: 'us-east-1',
+  }));
+  return mappingBatches(records, batchSize, (batch): SqsEvent => ({ Records: batch }));
 }
 
 /** Files made by the probe of {@link fileCreateMicros}. */
@@ -196,7 +235,7 @@ export async function measureLandAlone(
       return {};
     });
   }
-  const payloads = kind === 'land-kafka' ? kafkaPayloads(bodies) : sqsPayloads(bodies);
+  const payloads = (kind === 'land-kafka' ? kafkaBatches(bodies) : sqsBatches(bodies)).map((b) => b.payload);
   await mkdir(scratch, { recursive: true });
   const dir = await mkdtemp(join(scratch, `${kind}-`));
   const createMicros = await fileCreateMicros(dir);
@@ -214,7 +253,7 @@ export async function measureLandAlone(
         objects += result.objects.length;
       }
       if (landedEvents === 0) throw new Error('landing did no work');
-      return { landedEvents, objects };
+      return { landedEvents, objects, invocations: payloads.length };
     })),
     createMicros,
   };
@@ -226,6 +265,8 @@ export interface LandingSide {
   readonly cpuSeconds: number;
   readonly ratio: number;
   readonly objects?: number;
+  /** Lambda events the records came in. */
+  readonly invocations?: number;
   /** Median microseconds to create an empty file in the side's store directory ({@link fileCreateMicros}). */
   readonly createMicros?: number;
 }
@@ -308,6 +349,7 @@ export async function runLandingBench(
       cpuSeconds: Math.round(med((r) => r.cpuSeconds) * 100) / 100,
       ratio: Math.round((rate / ceiling) * 1000) / 1000,
       ...(measured[0]?.objects === undefined ? {} : { objects: measured[0].objects }),
+      ...(measured[0]?.invocations === undefined ? {} : { invocations: measured[0].invocations }),
       ...(create.length === 0 ? {} : { createMicros: Math.round(median(create)) }),
     };
   };
@@ -318,7 +360,7 @@ export async function runLandingBench(
     benchmark: 'landing-alone',
     workload: {
       records,
-      file: 'bench/workloads.ts entries (seed "bench") as bus envelopes; Kafka events of 10,000 records, SQS events of 1,000',
+      file: `bench/workloads.ts entries (seed "bench") as bus envelopes, in Lambda events cut as the event source mappings cut them: at the default batch size (Kafka ${KAFKA_BATCH_SIZE.toLocaleString('en-US')} records, SQS ${SQS_BATCH_SIZE.toLocaleString('en-US')} messages) or where the payload would pass Lambda's ${EVENT_SOURCE_LIMITS.invocationPayloadBytes / 1024 / 1024} MiB, whichever comes first`,
     },
     runs,
     ceiling: { recordsPerSecond: Math.round(ceiling) },
@@ -350,7 +392,7 @@ export function landingText(s: LandingSummary): string {
   const n = (x: number): string => x.toLocaleString('en-US');
   const pct = (x: number): string => `${Math.round(x * 100)}%`;
   const row = (label: string, side: LandingSide): string =>
-    `| ${label} | ${n(side.recordsPerSecond)} | ${side.cpuSeconds} | ${pct(side.ratio)} | ${side.objects === undefined ? '' : n(side.objects)} | ${side.createMicros === undefined ? '' : `${n(side.createMicros)} µs`} |`;
+    `| ${label} | ${n(side.recordsPerSecond)} | ${side.cpuSeconds} | ${pct(side.ratio)} | ${side.invocations === undefined ? '' : n(side.invocations)} | ${side.objects === undefined ? '' : n(side.objects)} | ${side.createMicros === undefined ? '' : `${n(side.createMicros)} µs`} |`;
   const slow = [s.kafka, s.sqs].filter((side) => (side.createMicros ?? 0) > SLOW_CREATE_MICROS);
   return [
     '## Landing alone: Lambda-shaped batches into the filesystem store',
@@ -371,11 +413,11 @@ export function landingText(s: LandingSummary): string {
         ]
       : []),
     '',
-    '| side | records/s | CPU-s | of the ceiling | objects | file create |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    `| ceiling loop | ${n(s.ceiling.recordsPerSecond)} | | 100% | | |`,
-    row('Kafka events (10,000 base64 records)', s.kafka),
-    row('SQS events (1,000 messages)', s.sqs),
+    '| side | records/s | CPU-s | of the ceiling | Lambda events | objects | file create |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ceiling loop | ${n(s.ceiling.recordsPerSecond)} | | 100% | | | |`,
+    row('Kafka events (base64 records)', s.kafka),
+    row('SQS events (messages)', s.sqs),
     ...(s.memory
       ? [row('Kafka events, store on tmpfs', s.memory.kafka), row('SQS events, store on tmpfs', s.memory.sqs)]
       : []),

@@ -2,7 +2,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envelopeBodies, landingText, measureLandAlone, runLandingBench } from '../../bench/land-alone.js';
+import {
+  envelopeBodies,
+  landingText,
+  mappingBatches,
+  measureLandAlone,
+  runLandingBench,
+} from '../../bench/land-alone.js';
 import { createEventValidator } from '../../lib/core/events/validator.js';
 
 describe('bench: landing alone', () => {
@@ -18,6 +24,49 @@ describe('bench: landing alone', () => {
     expect(envelopeBodies(2000)).toEqual(bodies);
   });
 
+  it('cuts Lambda events as a mapping does: at the batch size, or before the payload passes its limit', () => {
+    // Records of different sizes, some with characters of two and three UTF-8 bytes.
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      i,
+      body: `${'é€'.repeat(i % 7)}${'x'.repeat(i * 3)}`,
+    }));
+    const wrap = (batch: unknown[]) => ({ Records: batch });
+    const bytes = (p: string): number => Buffer.byteLength(p);
+    const back = (payloads: string[]) =>
+      payloads.flatMap((p) => (JSON.parse(p) as { Records: unknown[] }).Records);
+
+    // Small records, a large limit: the batch size alone cuts.
+    const payloads = (...args: Parameters<typeof mappingBatches<(typeof records)[number]>>): string[] =>
+      mappingBatches(...args).map((b) => {
+        // Each batch comes with its own payload.
+        expect(JSON.parse(b.payload)).toEqual(wrap(b.records));
+        return b.payload;
+      });
+    const bySize = payloads(records, 16, wrap, 1 << 20);
+    expect(bySize.map((p) => (JSON.parse(p) as { Records: unknown[] }).Records.length)).toEqual([16, 16, 8]);
+    expect(back(bySize)).toEqual(records);
+
+    // A limit of 400 bytes: every payload fits, and none could have taken the next record.
+    const limit = 400;
+    const byBytes = payloads(records, 10_000, wrap, limit);
+    expect(back(byBytes)).toEqual(records);
+    expect(byBytes.length).toBeGreaterThan(3);
+    let next = 0;
+    for (const payload of byBytes) {
+      expect(bytes(payload)).toBeLessThanOrEqual(limit);
+      next += (JSON.parse(payload) as { Records: unknown[] }).Records.length;
+      if (next < records.length)
+        expect(
+          bytes(
+            JSON.stringify(wrap([...(JSON.parse(payload) as { Records: unknown[] }).Records, records[next]])),
+          ),
+        ).toBeGreaterThan(limit);
+    }
+
+    // A record that fits in no payload is an error, not a payload over the limit.
+    expect(() => mappingBatches([{ body: 'x'.repeat(500) }], 10, wrap, limit)).toThrow(/does not fit in 400/);
+  });
+
   it('lands every valid record of the Kafka and SQS shapes, and times the ceiling over the same records', async () => {
     const validator = createEventValidator();
     const valid = envelopeBodies(3000).filter((b) => validator.validateText(b).ok).length;
@@ -28,6 +77,8 @@ describe('bench: landing alone', () => {
         expect(m.records, kind).toBe(3000);
         expect(m.landedEvents, kind).toBe(valid);
         expect(m.objects ?? 0, kind).toBeGreaterThan(0);
+        // 3,000 records fit in one event of either mapping's default batch size and 6 MiB.
+        expect(m.invocations, kind).toBe(1);
         expect(m.recordsPerSecond, kind).toBeCloseTo(3000 / m.seconds, 6);
         expect(m.createMicros ?? 0, kind).toBeGreaterThan(0);
       }
@@ -78,7 +129,7 @@ describe('bench: landing alone', () => {
     expect(calls.at(-1)).toBe('clean-up');
     expect(calls.filter((c) => c === 'clean-up')).toHaveLength(1);
     expect(summary.sqs.createMicros).toBe(20);
-    expect(landingText(summary)).toContain('| Kafka events (10,000 base64 records) | 85 | 1 | 77% |');
+    expect(landingText(summary)).toContain('| Kafka events (base64 records) | 85 | 1 | 77% |');
     expect(landingText(summary)).not.toContain('⚠');
     // Alternating order run to run.
     expect(calls.slice(0, 3)).toEqual(['land-ceiling', 'land-kafka', 'land-sqs']);
@@ -99,7 +150,11 @@ describe('bench: landing alone', () => {
         cpuSeconds: 1,
         ...(kind === 'land-ceiling'
           ? {}
-          : { createMicros: store === 'memory' ? 6 : kind === 'land-sqs' ? 850 : 12, objects: 7 }),
+          : {
+              createMicros: store === 'memory' ? 6 : kind === 'land-sqs' ? 850 : 12,
+              objects: 7,
+              invocations: 3,
+            }),
       }),
       () => undefined,
       { memory: true },
@@ -108,8 +163,8 @@ describe('bench: landing alone', () => {
     expect(summary.sqs.createMicros).toBe(850);
     expect(summary.memory?.sqs).toMatchObject({ recordsPerSecond: 2000, ratio: 2, createMicros: 6 });
     const text = landingText(summary);
-    expect(text).toContain('| SQS events (1,000 messages) | 1,000 | 1 | 100% | 7 | 850 µs |');
-    expect(text).toContain('| SQS events, store on tmpfs | 2,000 | 1 | 200% | 7 | 6 µs |');
+    expect(text).toContain('| SQS events (messages) | 1,000 | 1 | 100% | 3 | 7 | 850 µs |');
+    expect(text).toContain('| SQS events, store on tmpfs | 2,000 | 1 | 200% | 3 | 7 | 6 µs |');
     expect(text).toContain('⚠ Creating a file took over 100 µs');
     // The targets stay on the disk rows.
     expect(summary.targets.map((t) => t.value)).toEqual(['100%', '100%']);

@@ -33,10 +33,11 @@ describe('elt cost', () => {
     const run = await runCli(['cost', '--rate', '10', '--size', '1024', '--option', 'msk-serverless']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/landing \+ S3 \(30 s\)\s+\(300 s window\)/);
-    // 10 events/s: 300 events a batch at 30 s, the 1,000 batch size at 300 s (a year of raw storage in both).
-    expect(run.stdout).toMatch(/^msk-serverless\s+[\d,.]+\s+6\.10\s+2\.45\s/m);
+    // 10 events/s: 300 events a batch at 30 s, 3,000 at 300 s (the window's worth: under the 10,000 batch
+    // size and the 6 MiB payload), a year of raw storage in both.
+    expect(run.stdout).toMatch(/^msk-serverless\s+[\d,.]+\s+6\.10\s+1\.41\s/m);
     expect(run.stdout).toContain(
-      'Landing (Lambda + S3): 6.10 USD at a 30 s window, 2.45 USD at a 300 s window.',
+      'Landing (Lambda + S3): 6.10 USD at a 30 s window, 1.41 USD at a 300 s window.',
     );
     expect(run.stdout).toContain('87,600 invocations of 300 events (30 s window)');
     for (const assumption of [

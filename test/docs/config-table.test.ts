@@ -47,7 +47,10 @@ describe('README: the settings table of "Deploy to AWS"', () => {
   });
 
   it('shows the default beside the values the dev and prod blocks of cdk.json change', () => {
-    expect(row('landing.batchSize')).toContain('| 1,000 (· 5,000) ');
+    expect(row('landing.batchWindowSeconds')).toContain('| 30 (· 60) ');
+    expect(row('landing.maxConcurrency')).toContain('| 10 (5 · 50) ');
+    // Neither block changes it: the default alone.
+    expect(row('landing.batchSize')).toMatch(/^\| `landing\.batchSize` +\| 10,000 +\|/);
     expect(row('bus.archiveRetentionDays')).toContain('| 30 (7 · 365) ');
     expect(row('warehouse.maxCapacityRpu')).toContain('| 4 × base, at most 1,024 (32 · 128) ');
     expect(row('landing.batchSize')).toContain('| 1–10,000 ');

@@ -21,7 +21,7 @@ describe('parseConfig', () => {
     expect(c).toMatchObject({
       envName: 'dev',
       landing: {
-        batchSize: 1000,
+        batchSize: 10_000,
         batchWindowSeconds: 30,
         maxConcurrency: 10,
         memoryMb: 1024,
@@ -287,7 +287,7 @@ describe('parseConfig: the optional kafka section', () => {
       mode: 'msk-serverless',
       topic: 'elt-events',
       consumerGroupId: 'elt-dev-landing',
-      batchSize: 1000,
+      batchSize: 10_000,
       batchWindowSeconds: 30,
       startingPosition: 'TRIM_HORIZON',
       lagAlarmRecords: 100_000,
@@ -298,7 +298,7 @@ describe('parseConfig: the optional kafka section', () => {
     expect(parseConfig('prod', { ...base, kafka: selfManaged }).kafka).toEqual({
       ...selfManaged,
       consumerGroupId: 'elt-prod-landing',
-      batchSize: 1000,
+      batchSize: 10_000,
       batchWindowSeconds: 30,
       startingPosition: 'TRIM_HORIZON',
       lagAlarmRecords: 100_000,
@@ -577,7 +577,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       envName: 'prod',
       region: 'us-east-1',
-      landing: { batchSize: 5000, maxConcurrency: 50 },
+      landing: { batchSize: 10_000, batchWindowSeconds: 60, maxConcurrency: 50 },
       warehouse: { baseCapacityRpu: 32 },
       rawBucket: { destroyOnRemoval: true },
     });

@@ -62,7 +62,7 @@ describe('stateless stack: landing', () => {
 
   it('consumes the landing queue with the configured batching, partial batch responses and concurrency cap', () => {
     s.statelessTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 1000,
+      BatchSize: 10_000,
       MaximumBatchingWindowInSeconds: 30,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 5 },

@@ -171,6 +171,37 @@ describe('the event source', () => {
         }
     for (const [user, parts] of partitionsOfUser) expect(parts.size, user).toBe(1);
   });
+
+  it('ends a batch before its event passes the payload limit, as Lambda does at 6 MiB', async () => {
+    const topic = topicName('payload');
+    await publishLogins(topic, { partitions: 2, count: 200, prefix: 'pl', users: 7 });
+
+    const limit = 16 * 1024;
+    const sizes: number[] = [];
+    let records = 0;
+    const source = new KafkaEventSource({
+      brokers: [broker.bootstrap],
+      topic,
+      groupId: `${topic}-g`,
+      batchSize: 10_000,
+      batchWindowMs: 500,
+      maxPayloadBytes: limit,
+      invoke: async (event) => {
+        sizes.push(Buffer.byteLength(JSON.stringify(event)));
+        records += Object.values(event.records).reduce((n, list) => n + list.length, 0);
+      },
+    });
+    const stats = await source.run({ until: () => true });
+    expect(stats.records).toBe(200);
+    expect(records).toBe(200);
+    // Every event within the limit, and batches cut near it: the 200 records take few more events than the
+    // limit forces.
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(limit);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(2 * limit);
+    expect(sizes.length).toBeGreaterThanOrEqual(Math.ceil(total / limit));
+    expect(sizes.length).toBeLessThanOrEqual(Math.ceil(total / limit) * 2);
+  });
 });
 
 describe('a client that gives up rejoining its group', () => {

@@ -26,6 +26,11 @@ export interface KafkaEventSourceOptions {
   readonly invoke: (event: KafkaEvent) => Promise<unknown>;
   /** Records per invocation, within EVENT_SOURCE_LIMITS.batchSize. @default {@link DEFAULT_KAFKA_BATCH_SIZE} */
   readonly batchSize?: number;
+  /**
+   * Ends a batch before its event would pass this many bytes of JSON, as Lambda's mapping ends a batch at
+   * the invocation payload limit. @default EVENT_SOURCE_LIMITS.invocationPayloadBytes (6 MiB)
+   */
+  readonly maxPayloadBytes?: number;
   /** Wait up to this long to fill a batch, from its first record. @default 500 (Lambda's default for Kafka) */
   readonly batchWindowMs?: number;
   /** Batches being landed at once; the stream pauses while this many are in flight. @default 2 */
@@ -99,7 +104,10 @@ export class KafkaEventSource {
   private readonly batchWindowMs: number;
   private readonly maxInFlight: number;
   private readonly bootstrap: string;
+  private readonly maxPayloadBytes: number;
   private current: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
+  /** The bytes `current` takes in its event, at most ({@link eventRecordBytes}). */
+  private currentBytes = EVENT_ENVELOPE_BYTES;
   private windowTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   private inFlight = 0;
@@ -114,6 +122,7 @@ export class KafkaEventSource {
   constructor(private readonly options: KafkaEventSourceOptions) {
     this.batchSize = checkBatchSize('batchSize', options.batchSize ?? DEFAULT_KAFKA_BATCH_SIZE);
     this.batchWindowMs = checkBatchWindowMs('batchWindowMs', options.batchWindowMs ?? 500);
+    this.maxPayloadBytes = options.maxPayloadBytes ?? EVENT_SOURCE_LIMITS.invocationPayloadBytes;
     this.maxInFlight = options.maxInFlight ?? 2;
     this.bootstrap = options.brokers.join(',');
     const session = options.sessionTimeoutMs ?? 10_000;
@@ -254,7 +263,10 @@ export class KafkaEventSource {
         });
       }, 250);
       s.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+        const bytes = eventRecordBytes(message);
+        if (this.current.length > 0 && this.currentBytes + bytes > this.maxPayloadBytes) this.flushCurrent(s);
         this.current.push(message);
+        this.currentBytes += bytes;
         if (this.current.length === 1 && this.batchWindowMs > 0) {
           this.windowTimer = setTimeout(() => this.flushCurrent(s), this.batchWindowMs);
         }
@@ -291,6 +303,7 @@ export class KafkaEventSource {
     if (this.current.length === 0) return;
     const batch: Batch = { seq: this.seq++, messages: this.current };
     this.current = [];
+    this.currentBytes = EVENT_ENVELOPE_BYTES;
     this.inFlight++;
     if (stream && this.inFlight >= this.maxInFlight) stream.pause();
     const landed = this.land(batch);
@@ -385,6 +398,26 @@ export class KafkaEventSource {
     }
     return { eventSource: 'SelfManagedKafka', bootstrapServers: this.bootstrap, records };
   }
+}
+
+/** The event's own fields around its records (`eventSource`, `bootstrapServers`, braces), at most. */
+const EVENT_ENVELOPE_BYTES = 1024;
+
+/**
+ * What one message adds to its event's JSON, at most: the record's fields ({@link toEventRecord}: key and
+ * value in base64, each header byte as a number of up to three digits and a comma), the comma before it
+ * and its partition's key (counted for every record, an upper bound of the one per partition).
+ */
+export function eventRecordBytes(m: Message<Buffer | undefined, Buffer | undefined, Buffer, Buffer>): number {
+  const base64 = (b: Buffer | undefined): number => 4 * Math.ceil((b?.length ?? 0) / 3);
+  let headers = 0;
+  for (const [k, v] of m.headers ?? new Map<Buffer, Buffer>())
+    headers += k.length * 6 + 8 + 4 * (v?.length ?? 0);
+  // {"topic":"","partition":,"offset":,"timestamp":,"timestampType":"CREATE_TIME","key":"","value":"","headers":[]}
+  // is 112 characters; the numbers take at most 10 + 20 + 20.
+  const fields = 112 + 50;
+  const partitionKey = 2 * m.topic.length + 30;
+  return fields + partitionKey + 1 + base64(m.key) + base64(m.value) + headers;
 }
 
 /** One record of the event, as Lambda encodes it. */

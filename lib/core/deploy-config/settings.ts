@@ -84,8 +84,8 @@ export const DEFAULT_LANDING_MEMORY_MB = 1024;
 export const LANDING_SETTINGS = {
   batchSize: int({
     ...BATCH_SIZE,
-    default: 1000,
-    doc: 'records per landing invocation (SQS event source)',
+    default: 10_000,
+    doc: 'records per landing invocation (SQS event source); a batch also ends at the window and at 6 MiB',
   }),
   batchWindowSeconds: int({
     ...BATCH_WINDOW,
@@ -278,7 +278,11 @@ export const KAFKA_SETTINGS = {
     defaultText: '`elt-<env>-landing`',
     doc: 'the consumer group the event source mapping joins',
   }),
-  batchSize: int({ ...BATCH_SIZE, default: 1000, doc: 'records per invocation (Kafka event source)' }),
+  batchSize: int({
+    ...BATCH_SIZE,
+    default: 10_000,
+    doc: 'records per invocation (Kafka event source); a batch also ends at the window and at 6 MiB',
+  }),
   batchWindowSeconds: int({
     ...BATCH_WINDOW,
     default: 30,

@@ -225,9 +225,10 @@ describe('cost model: hand-computed months', () => {
       ((bytes * 0.2 * 2 * 2) / GB) * 0.01,
       9,
     );
-    // The batch of 1,000 fills in 1 s, well inside the 30 s window: 1,000 events per invocation.
+    // The 6 MiB payload ends a batch before the 10,000 batch size or the 30 s window (30,000 events): a
+    // record of 1 KiB takes 1,366 bytes of base64 and 200 of fields, 6,291,456 / 1,566 = 4,017 per invocation.
     expect(lineOf(kafka, 'Lambda requests (landing)').quantity).toBeCloseTo(
-      (1000 * SECONDS_A_MONTH) / 1000 / 1e6,
+      (1000 * SECONDS_A_MONTH) / 4017 / 1e6,
       9,
     );
     expect(kafka.status).toBe('priced');
@@ -419,14 +420,16 @@ describe('cost model: equal terms', () => {
         o.id,
       ).toEqual([30, 300]);
       expect(o.landingByWindow[0]?.usd, o.id).toBeCloseTo(landing, 9);
-      // At 300 s the batch is capped by the 1,000 batch size: 1,000 events an invocation, 10 objects each.
-      const invocations = events / 1000;
-      const seconds = 0.1 + (1000 * 1024) / (116_858 * 366 * (1024 / 1769));
+      // At 300 s the batch is the window's 3,000 events: under the 10,000 batch size and under the 6 MiB
+      // payload (6,291,456 / (⌈1,024 × 1.1⌉ + 600) = 3,642 SQS messages, / (1,366 + 200) = 4,017 Kafka
+      // records of 1 KiB). 3,000 events an invocation, 10 objects each.
+      const invocations = events / 3000;
+      const seconds = 0.1 + (3000 * 1024) / (116_858 * 366 * (1024 / 1769));
       const longest =
         (invocations / 1e6) * 0.2 +
         invocations * seconds * 0.0000133334 +
         ((invocations * 10) / 1000) * (0.005 + 0.0004) +
-        // A year of raw: 30 days in Standard, then 335 more in Standard too (objects of 20 KiB are
+        // A year of raw: 30 days in Standard, then 335 more in Standard too (objects of 60 KiB are
         // under the 128 KiB filter of the Standard-IA transition).
         ((10 * 86_400 * 1024 * 365 * 0.2) / GB) * 0.023;
       expect(o.landingByWindow[1]?.usd, o.id).toBeCloseTo(longest, 9);
@@ -903,13 +906,15 @@ describe('cost model: the rest of the bill', () => {
       ...DEFAULT_ASSUMPTIONS,
       compaction: { ...DEFAULT_ASSUMPTIONS.compaction, enabled: false },
     };
-    // 1,000 events/s of 1 KiB, a 300 s window: batches of 1,000 (the batch size), objects of 20 KiB.
+    // 1,000 events/s of 1 KiB: the 6 MiB payload ends a batch at 6,291,456 / (⌈1,024 × 1.1⌉ + 600) = 3,642
+    // messages (before the 10,000 batch size and the 30 s window), in 10 objects of 3,642 × 1,024 × 0.2 / 10
+    // bytes = 72.84 KiB.
     const small = option(at(1000, ['sqs'], noCompaction), 'sqs');
     expect(small.lines.some((l) => l.priceId === 's3-standard-ia-storage')).toBe(false);
     expect(lineOf(small, 'S3 Standard storage (older raw, too small for Standard-IA)').basis).toContain(
-      '20 KiB',
+      '72.84 KiB',
     );
-    // Batches of 10,000 events in 1 partition: objects of 2,000 KiB, so 335 days go to Standard-IA.
+    // Batches of 3,642 events in 1 partition: objects of 728 KiB, so 335 days go to Standard-IA.
     const big = option(
       at(1000, ['sqs'], {
         ...noCompaction,
@@ -926,7 +931,7 @@ describe('cost model: the rest of the bill', () => {
 
   it('prices compaction: a GET per landed object, a PUT per partition-hour, and older raw in Standard-IA', () => {
     const compacted = option(at(1000, ['sqs']), 'sqs');
-    const landed = ((1000 * 730 * 3600) / 1000) * 10; // batches of 1,000 (at a 300 s window), 10 objects each
+    const landed = ((1000 * 730 * 3600) / 3642) * 10; // batches of 3,642 (the 6 MiB payload), 10 objects each
     expect(lineOf(compacted, 'S3 GET (compaction reads the landed objects)').quantity).toBeCloseTo(
       landed / 1000,
       6,
@@ -934,7 +939,7 @@ describe('cost model: the rest of the bill', () => {
     // An hour of a partition: 1,000 × 3,600 × 1,024 × 0.2 / 10 = 70 MiB, one object under the 128 MiB target.
     expect(lineOf(compacted, 'S3 PUT (compacted objects)').quantity).toBeCloseTo(7.3, 9);
     expect(lineOf(compacted, 'S3 Standard-IA storage (older raw)').basis).toContain('72,000 KiB');
-    // Left out (--no-compaction): no compaction lines, and the landed 20 KiB objects stay in Standard.
+    // Left out (--no-compaction): no compaction lines, and the landed 72.84 KiB objects stay in Standard.
     const off = option(
       at(1000, ['sqs'], {
         ...DEFAULT_ASSUMPTIONS,

@@ -13,8 +13,7 @@ import { landKafkaEvent, type KafkaEvent, type KafkaEventRecord } from '../lib/c
 import { DEFAULT_GZIP_LEVEL } from '../lib/core/landing/ndjson-gzip.js';
 import { landSqsEvent, type SqsEvent, type SqsRecord } from '../lib/core/landing/sqs-event.js';
 import { EVENT_SOURCE_LIMITS } from '../lib/core/landing/event-source-limits.js';
-import { KAFKA_SETTINGS, LANDING_SETTINGS } from '../lib/core/deploy-config/settings.js';
-import { literalDefault } from '../lib/core/deploy-config/setting.js';
+import { DEFAULT_ASSUMPTIONS } from '../lib/core/cost/assumptions.js';
 import { machineInfo, type MachineInfo } from '../lib/local/machine-info.js';
 import { median } from './stats.js';
 import { CeilingLoop } from './json-ceiling.js';
@@ -46,14 +45,6 @@ export type LandAloneKind = 'land-kafka' | 'land-sqs' | 'land-ceiling';
  * the disk's.
  */
 export type LandAloneStore = 'disk' | 'memory';
-
-/**
- * Records per Lambda event at most: the deployed default batch size of each event source mapping (SQS:
- * `landing.batchSize`, Kafka: `kafka.batchSize`). A mapping also ends a batch where its payload would pass
- * Lambda's invocation payload limit, which the events here follow ({@link mappingBatches}).
- */
-export const SQS_BATCH_SIZE = literalDefault(LANDING_SETTINGS.batchSize);
-export const KAFKA_BATCH_SIZE = literalDefault(KAFKA_SETTINGS.batchSize);
 
 /**
  * The batches an event source mapping makes of `records`: in order, up to `batchSize` records each, and no
@@ -135,7 +126,7 @@ export function envelopeBodies(events: number): string[] {
 /** The Kafka path's batches of the bodies, as its event source mapping cuts them (the deploy default's size). */
 export function kafkaBatches(
   bodies: readonly string[],
-  batchSize: number = KAFKA_BATCH_SIZE,
+  batchSize: number = DEFAULT_ASSUMPTIONS.kafkaLanding.batchSize,
 ): { records: KafkaEventRecord[]; payload: string }[] {
   const records: KafkaEventRecord[] = bodies.map((body, i) => ({
     topic: 'elt-events',
@@ -157,7 +148,7 @@ export function kafkaBatches(
 /** The SQS path's batches of the bodies, as its event source mapping cuts them (the deploy default's size). */
 export function sqsBatches(
   bodies: readonly string[],
-  batchSize: number = SQS_BATCH_SIZE,
+  batchSize: number = DEFAULT_ASSUMPTIONS.landing.batchSize,
 ): { records: SqsRecord[]; payload: string }[] {
   const records: SqsRecord[] = bodies.map((body, i) => ({
     messageId: `00000000-0000-4000-9000-${i.toString(16).padStart(12, '0')}`,
@@ -360,7 +351,7 @@ export async function runLandingBench(
     benchmark: 'landing-alone',
     workload: {
       records,
-      file: `bench/workloads.ts entries (seed "bench") as bus envelopes, in Lambda events cut as the event source mappings cut them: at the default batch size (Kafka ${KAFKA_BATCH_SIZE.toLocaleString('en-US')} records, SQS ${SQS_BATCH_SIZE.toLocaleString('en-US')} messages) or where the payload would pass Lambda's ${EVENT_SOURCE_LIMITS.invocationPayloadBytes / 1024 / 1024} MiB, whichever comes first`,
+      file: `bench/workloads.ts entries (seed "bench") as bus envelopes, in Lambda events cut as the event source mappings cut them: at the default batch size (Kafka ${DEFAULT_ASSUMPTIONS.kafkaLanding.batchSize.toLocaleString('en-US')} records, SQS ${DEFAULT_ASSUMPTIONS.landing.batchSize.toLocaleString('en-US')} messages) or where the payload would pass Lambda's ${EVENT_SOURCE_LIMITS.invocationPayloadBytes / 1024 / 1024} MiB, whichever comes first`,
     },
     runs,
     ceiling: { recordsPerSecond: Math.round(ceiling) },

@@ -61,20 +61,9 @@ export class FsObjectStore implements ObjectStore {
   async stage(dirKey: string): Promise<StagedObject> {
     if (dirKey) assertSafeKey(dirKey);
     const dir = dirKey ? join(this.root, ...dirKey.split('/')) : this.root;
-    const made = this.makeDirectory(dir);
-    await made;
     // `~` is never in a key (object-keys.ts), so a temporary file can neither pass for an object nor hide one.
     const tmp = join(dir, `~${randomBytes(6).toString('hex')}.tmp`);
-    let fd: number;
-    try {
-      fd = await openFile(tmp);
-    } catch (error) {
-      // A directory this store made was removed since (by hand, or a cleanup): make it again, once.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      this.forgetDirectory(dir, made);
-      await this.makeDirectory(dir);
-      fd = await openFile(tmp);
-    }
+    const fd = await this.inDirectory(dir, () => openFile(tmp));
     let done = false;
     const discard = async (): Promise<void> => {
       if (done) return;
@@ -142,21 +131,27 @@ export class FsObjectStore implements ObjectStore {
       return;
     }
     const parent = dirname(dir);
-    const parentMade = this.makeDirectory(parent);
-    await parentMade;
-    let made: boolean;
-    try {
-      made = await makeOneDirectory(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      // The parent was removed since this store made it (by hand, or a cleanup): made again, once (by the
-      // first stage to find it gone; the others wait for that one).
-      this.forgetDirectory(parent, parentMade);
-      await this.makeDirectory(parent);
-      made = await makeOneDirectory(dir);
-    }
+    const made = await this.inDirectory(parent, () => makeOneDirectory(dir));
     // Made here: its entry goes into its parent, whose own entry is durable already.
     if (made && this.durable) await this.syncDirectory(parent);
+  }
+
+  /**
+   * Runs `op` in `dir`, once this store has made it. A directory this store made may have been removed
+   * since (by hand, or a cleanup): when `op` finds it gone (ENOENT), it is made again, once (by the first
+   * caller to find it gone; the others wait for that one), and `op` runs again.
+   */
+  private async inDirectory<T>(dir: string, op: () => Promise<T>): Promise<T> {
+    const made = this.makeDirectory(dir);
+    await made;
+    try {
+      return await op();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.forgetDirectory(dir, made);
+      await this.makeDirectory(dir);
+      return op();
+    }
   }
 
   /** Forgets that `dir` was made, unless it is being made again already (`made` is the stale promise). */

@@ -6,6 +6,7 @@ import type { SqsBatchResponse, SqsEvent } from '../core/landing/sqs-event.js';
 import {
   packBatch,
   toSqsRecords,
+  transferList,
   type PackedBatch,
   type ReceivedBatch,
   type SqsSourceInfo,
@@ -121,7 +122,7 @@ export class WorkerLandingInvoker implements SqsInvoker {
     return new Promise<InvocationOutcome>((resolve, reject) => {
       this.busy.set(worker, { id, resolve, reject });
       const request: WorkerRequest = { id, batch: packBatch(batch), source };
-      worker.postMessage(request, [request.batch.numbers.buffer as ArrayBuffer]);
+      worker.postMessage(request, transferList(request.batch));
     });
   }
 

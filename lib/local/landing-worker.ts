@@ -16,7 +16,8 @@ const deps = {
 };
 
 parentPort?.on('message', (request: WorkerRequest) => {
-  landSqsEvent({ Records: toSqsRecords(unpackBatch(request.batch), request.source) }, deps).then(
+  const { batch, bytes } = unpackBatch(request.batch);
+  landSqsEvent({ Records: toSqsRecords(batch, request.source) }, deps, bytes).then(
     ({ response, result }) =>
       parentPort?.postMessage({ id: request.id, ok: true, response, result } satisfies WorkerReply),
     (error: unknown) =>

@@ -193,16 +193,24 @@ export class LocalPipeline {
   }
 }
 
+/** Sequence numbers per page of the landing tracker. */
+const TRACKER_PAGE = 4096;
+
 /**
  * Which delivered messages are not yet settled durably, by generation: {@link barrier} starts a new
  * generation and resolves when no message of an older one is left. Messages are known by their sequence
- * number in the queue (a number: hashing each body as a map key cost more than the rest of the bookkeeping).
+ * number in the queue, which it hands out in order: each unsettled message's generation is kept in pages of
+ * 4,096 sequence numbers (a page goes once none of its messages is unsettled). A Map entry per message cost
+ * more than the rest of the bookkeeping; hashing each body as a key cost more again.
  */
 class LandingTracker {
   private generation = 0;
-  private readonly pendingBySeq = new Map<number, number>();
+  /** Per page: generation + 1 of each unsettled message (0: settled or never sent), and how many. */
+  private readonly pages = new Map<number, { readonly gens: Uint32Array; unsettled: number }>();
   /** Unsettled messages per generation, oldest generation first. */
   private readonly counts = new Map<number, number>();
+  /** Messages sent in the current generation not yet added to {@link counts}. */
+  private sentNow = 0;
   private waiters: { generation: number; resolve: () => void }[] = [];
 
   /** The bus's target: the queue, with every message sent counted as pending. */
@@ -225,6 +233,10 @@ class LandingTracker {
         const seqs = Array.from(batch.numbers.subarray(0, batch.bodies.length));
         const outcome = await inner.invoke(batch, source);
         const failures = outcome.response?.batchItemFailures ?? [];
+        if (failures.length === 0) {
+          this.settled(seqs);
+          return outcome;
+        }
         const failed = new Set(failures.map((f) => (f.itemIdentifier ? queue.seqOf(f.itemIdentifier) : -1)));
         // As the event source does: an identifier not in the batch fails the whole batch.
         const inBatch = new Set(seqs);
@@ -238,20 +250,34 @@ class LandingTracker {
   }
 
   barrier(): Promise<void> {
+    this.addSent();
     const generation = this.generation++;
     if (this.oldestPending() > generation) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ generation, resolve }));
   }
 
   settled(seqs: readonly number[]): void {
+    this.addSent();
+    // Runs of one generation (the usual batch) are taken off its count at once.
+    let runGeneration = -1;
+    let run = 0;
     for (const seq of seqs) {
-      const generation = this.pendingBySeq.get(seq);
-      if (generation === undefined) continue;
-      this.pendingBySeq.delete(seq);
-      const left = (this.counts.get(generation) ?? 1) - 1;
-      if (left > 0) this.counts.set(generation, left);
-      else this.counts.delete(generation);
+      const key = Math.floor(seq / TRACKER_PAGE);
+      const page = this.pages.get(key);
+      if (!page) continue;
+      const at = seq - key * TRACKER_PAGE;
+      const stored = page.gens[at]!;
+      if (stored === 0) continue;
+      page.gens[at] = 0;
+      if (--page.unsettled === 0) this.pages.delete(key);
+      if (stored - 1 !== runGeneration) {
+        this.uncount(runGeneration, run);
+        runGeneration = stored - 1;
+        run = 0;
+      }
+      run++;
     }
+    this.uncount(runGeneration, run);
     const oldest = this.oldestPending();
     if (this.waiters.length === 0 || this.waiters[0]!.generation >= oldest) return;
     const ready = this.waiters.filter((w) => w.generation < oldest);
@@ -260,8 +286,28 @@ class LandingTracker {
   }
 
   private sent(seq: number): void {
-    this.pendingBySeq.set(seq, this.generation);
-    this.counts.set(this.generation, (this.counts.get(this.generation) ?? 0) + 1);
+    const key = Math.floor(seq / TRACKER_PAGE);
+    let page = this.pages.get(key);
+    if (!page) this.pages.set(key, (page = { gens: new Uint32Array(TRACKER_PAGE), unsettled: 0 }));
+    const at = seq - key * TRACKER_PAGE;
+    if (page.gens[at] !== 0) return; // The queue hands out each number once.
+    page.gens[at] = this.generation + 1;
+    page.unsettled++;
+    this.sentNow++;
+  }
+
+  /** Adds the current generation's sends to {@link counts}. */
+  private addSent(): void {
+    if (this.sentNow === 0) return;
+    this.counts.set(this.generation, (this.counts.get(this.generation) ?? 0) + this.sentNow);
+    this.sentNow = 0;
+  }
+
+  private uncount(generation: number, n: number): void {
+    if (n === 0) return;
+    const left = (this.counts.get(generation) ?? n) - n;
+    if (left > 0) this.counts.set(generation, left);
+    else this.counts.delete(generation);
   }
 
   /** The oldest generation with an unsettled message (Infinity when none). */

@@ -314,3 +314,102 @@ describe('LocalPipeline failures', () => {
     expect(pipeline.queue.visibleCount).toBe(1);
   });
 });
+
+describe('LocalPipeline.landed', () => {
+  // Gates a failed test left shut, opened so its pipeline can stop.
+  const gates: (() => void)[] = [];
+  afterEach(() => {
+    for (const open of gates.splice(0)) open();
+  });
+
+  /** Whether a promise has settled, after the callbacks already queued have run. */
+  async function isSettled(p: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    void p.then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return settled;
+  }
+
+  /** A store whose writes under raw/ wait until `open()`. */
+  function gatedStore(inner: FsObjectStore): { store: FlakyStore; open: () => void } {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    gates.push(open);
+    const store = new FlakyStore(inner, () => false);
+    const put = store.put.bind(store);
+    store.put = async (key, body, options) => {
+      if (key.startsWith('raw/')) await gate;
+      return put(key, body, options);
+    };
+    return { store, open };
+  }
+
+  it('resolves at once when nothing was delivered', async () => {
+    const pipeline = pipelineOf({ store: new FsObjectStore(await tempDir(), { durable: false }) });
+    expect(await isSettled(pipeline.landed())).toBe(true);
+  });
+
+  it('waits for every message delivered before it to be durable, and not for those delivered after', async () => {
+    const { store, open } = gatedStore(new FsObjectStore(await tempDir(), { durable: false }));
+    const pipeline = pipelineOf({ store, batchWindowMs: 0 });
+    await pipeline.bus.putEvents(entries(VALID[0], VALID[1]));
+    const first = pipeline.landed();
+    expect(await isSettled(first)).toBe(false);
+    open();
+    await first;
+    expect((await readRecords<EventEnvelope>(store, 'raw/')).length).toBe(2);
+
+    // Messages delivered after a barrier do not hold it.
+    const gated = gatedStore(new FsObjectStore(await tempDir(), { durable: false }));
+    const second = pipelineOf({ store: gated.store, batchWindowMs: 0 });
+    await second.bus.putEvents(entries(VALID[0]));
+    const before = second.landed();
+    await second.bus.putEvents(entries(VALID[1]));
+    const after = second.landed();
+    gated.open();
+    await Promise.all([before, after]);
+    expect(second.stats.landedEvents).toBe(2);
+  });
+
+  it('holds on to a message whose first write failed until its redelivery lands', async () => {
+    let failures = 1;
+    const store = new FlakyStore(new FsObjectStore(await tempDir(), { durable: false }), (key) =>
+      key.startsWith('raw/') ? failures-- > 0 : false,
+    );
+    const pipeline = pipelineOf({ store, batchWindowMs: 0, retryDelayMs: 500 });
+    await pipeline.bus.putEvents(entries(VALID[0]));
+    const barrier = pipeline.landed();
+    while (pipeline.stats.failedRecords === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await isSettled(barrier)).toBe(false);
+    await barrier;
+    expect(pipeline.stats.landedEvents).toBe(1);
+  });
+
+  it('lets go of a dead-lettered message once its dead letter is written', async () => {
+    const store = new FlakyStore(new FsObjectStore(await tempDir(), { durable: false }), (key) =>
+      key.startsWith('raw/'),
+    );
+    const pipeline = pipelineOf({ store, batchWindowMs: 0, maxReceiveCount: 1 });
+    await pipeline.bus.putEvents(entries(VALID[0]));
+    await pipeline.landed();
+    expect(pipeline.stats.deadLettered).toBe(1);
+    expect((await readObjects(store, 'dlq/')).size).toBe(1);
+  });
+
+  it('tracks messages across many thousands of sequence numbers and barriers', async () => {
+    const root = await tempDir();
+    const { store, open } = gatedStore(new FsObjectStore(root, { durable: false }));
+    const pipeline = pipelineOf({ store, batchWindowMs: 0, queueCapacity: 100_000 });
+    const barriers: Promise<void>[] = [];
+    // 12,000 messages (sequence numbers over three pages of the tracker), a barrier after every 1,000.
+    for (let n = 0; n < 12_000; n += 10) {
+      await pipeline.bus.putEvents(entries(...Array.from({ length: 10 }, () => VALID[0])));
+      if ((n + 10) % 1000 === 0) barriers.push(pipeline.landed());
+    }
+    expect(await isSettled(barriers[0]!)).toBe(false);
+    open();
+    await Promise.all(barriers);
+    expect(pipeline.stats.landedEvents).toBe(12_000);
+    expect(await isSettled(pipeline.landed())).toBe(true);
+  });
+});

@@ -4,8 +4,10 @@ import {
   batchOf,
   packBatch,
   toSqsRecords,
+  transferList,
   unpackBatch,
   type ReceivedBatch,
+  type UnpackedBatch,
 } from '../../lib/local/sqs-records.js';
 
 const SOURCE = { arn: 'arn:aws:sqs:eu-west-1:123456789012:landing', region: 'eu-west-1' };
@@ -111,42 +113,68 @@ describe('toSqsRecords', () => {
 });
 
 describe('packBatch and unpackBatch', () => {
-  it('packs one-line bodies into one newline-joined string', () => {
-    const { batch } = received(['{"a":1}', '{"b":2}']);
-    expect(packBatch(batch).bodies).toBe('{"a":1}\n{"b":2}');
+  /** A batch as it reaches a worker: packed, structured-cloned with its buffers transferred, unpacked. */
+  function crossed(batch: ReceivedBatch): UnpackedBatch {
+    const packed = packBatch(batch);
+    return unpackBatch(structuredClone(packed, { transfer: transferList(packed) }));
+  }
+
+  it('packs the bodies as their UTF-8 bytes, one after another, with where each ends', () => {
+    const { batch } = received(['{"a":1}', 'é', '']);
+    const packed = packBatch(batch);
+    expect(Buffer.from(packed.bytes).toString('utf8')).toBe('{"a":1}é');
+    expect([...packed.ends]).toEqual([7, 9, 9]);
+    expect(packed.texts).toEqual({});
   });
 
-  it('restores a batch of one-line bodies', () => {
-    const { batch } = received(['{"a":1}', '', '{"b":2}']);
-    const restored = unpackBatch(packBatch(batch));
-    expect(restored.bodies).toEqual(['{"a":1}', '', '{"b":2}']);
-    expect(restored.numbers).toEqual(batch.numbers);
+  it('restores every body, its bytes, the numbers and the lease', () => {
+    const bodies = ['{"a":1}', '', 'two\nlines\r\n', 'Zoë — “𝔘𝔫𝔦𝔠𝔬𝔡𝔢”', 'x'.repeat(100_000)];
+    const { batch } = received(bodies);
+    const numbers = batch.numbers.slice();
+    const { batch: restored, bytes } = crossed(batch);
+    expect(restored.bodies).toEqual(bodies);
+    expect(bytes.map((b) => Buffer.from(b!).toString('utf8'))).toEqual(bodies);
+    expect(restored.numbers).toEqual(numbers);
     expect(restored.leaseId).toBe(batch.leaseId);
     expect(restored.idPrefix).toBe(batch.idPrefix);
   });
 
-  it('restores bodies that contain a newline', () => {
-    const bodies = ['{"a":\n1}', 'plain', 'two\nnew\nlines\n'];
+  it('grows its buffer for bodies of characters that take three bytes each', () => {
+    const bodies = ['€'.repeat(50_000), 'a', '€'.repeat(70_000)];
     const { batch } = received(bodies);
-    expect(unpackBatch(packBatch(batch)).bodies).toEqual(bodies);
+    expect(crossed(batch).batch.bodies).toEqual(bodies);
   });
 
-  it('restores a batch with one empty body', () => {
-    const { batch } = received(['']);
-    expect(unpackBatch(packBatch(batch)).bodies).toEqual(['']);
+  it('carries a body with a lone surrogate as text, which UTF-8 would have replaced', () => {
+    const bodies = ['{"a":1}', '{"s":"\ud800"}', '{"b":2}'];
+    const { batch } = received(bodies);
+    const { batch: restored, bytes } = crossed(batch);
+    expect(restored.bodies).toEqual(bodies);
+    expect(restored.bodies[1]!.isWellFormed()).toBe(false);
+    expect(bytes[1]).toBeUndefined();
+    expect(Buffer.from(bytes[2]!).toString('utf8')).toBe('{"b":2}');
   });
 
   it('restores an empty batch as empty', () => {
     const batch: ReceivedBatch = { leaseId: 1, idPrefix: 'p', bodies: [], numbers: new Float64Array(0) };
-    expect(unpackBatch(packBatch(batch)).bodies).toEqual([]);
+    expect(crossed(batch).batch.bodies).toEqual([]);
+  });
+
+  it('moves the buffers to the worker instead of copying them', () => {
+    const { batch } = received(['{"a":1}']);
+    const packed = packBatch(batch);
+    structuredClone(packed, { transfer: transferList(packed) });
+    expect(packed.bytes.byteLength).toBe(0);
+    expect(packed.ends.byteLength).toBe(0);
+    expect(batch.numbers.byteLength).toBe(0);
   });
 
   it('builds the same records from an unpacked batch as from the original', () => {
     const { batch } = received(['{"a":1}', 'x\ny']);
     const direct = toSqsRecords(batch, SOURCE).map((r) => ({ ...r }));
-    const viaPack = toSqsRecords(unpackBatch(structuredClone(packBatch(batch))), SOURCE).map((r) => ({
-      ...r,
-    }));
+    const viaPack = toSqsRecords(crossed({ ...batch, numbers: batch.numbers.slice() }).batch, SOURCE).map(
+      (r) => ({ ...r }),
+    );
     expect(viaPack).toEqual(direct);
   });
 });

@@ -18,13 +18,28 @@ export function parseEventTime(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** The UTC instant of calendar fields, or undefined when a field is out of range (Date would roll it over). */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The UTC instant of calendar fields, or undefined when a field is out of range (Date would roll it over).
+ * Computed with integer arithmetic (days from the civil date, proleptic Gregorian) rather than Date's
+ * setters: this runs for every event on the publish and landing paths, and the setters were most of it.
+ */
 function utcFields(y: number, mo: number, d: number, h: number, mi: number, s: number): Date | undefined {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, 0);
-  return date.getUTCDate() === d && date.getUTCMonth() === mo - 1 ? date : undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  return new Date(daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + s * 1000);
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"). */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const year = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(year / 400);
+  const yoe = year - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 /** The Hive-style partition of an event time: `dt=YYYY-MM-DD/hour=HH`, UTC. */

@@ -29,14 +29,20 @@ export interface SqsBatchResponse {
 /**
  * Lands an SQS batch and maps the outcome to Lambda's partial batch response: the messages whose events
  * were not durably written are reported, so SQS redelivers them (and, after maxReceiveCount, moves them
- * to the DLQ); everything else is deleted by the event source mapping.
+ * to the DLQ); everything else is deleted by the event source mapping. `bodyBytes`, when the caller has
+ * them (the embedded runtime's landing workers receive the bodies as UTF-8), are record i's body as bytes:
+ * a valid event is written from them instead of encoding its body again.
  */
 export async function landSqsEvent(
   event: SqsEvent,
   deps: LandingDeps,
+  bodyBytes?: readonly (Uint8Array | undefined)[],
 ): Promise<{ response: SqsBatchResponse; result: LandingResult }> {
   const result = await landBatch(
-    event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+    event.Records.map((r, i) => {
+      const bytes = bodyBytes?.[i];
+      return bytes ? { id: r.messageId, body: r.body, bytes } : { id: r.messageId, body: r.body };
+    }),
     deps,
   );
   return { response: { batchItemFailures: result.failedIds.map((id) => ({ itemIdentifier: id })) }, result };

@@ -27,6 +27,7 @@ export const ENTRY_FIELDS: readonly string[] = ['source', 'detail-type', 'detail
 export function entryFromValue(
   value: unknown,
   maxEntryBytes: number = EVENT_LIMITS.maxEntryBytes,
+  textLength?: number,
 ): EntryInput {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return reject('NOT_AN_OBJECT', `the entry is ${describeJsonType(value)}, not a JSON object`);
@@ -70,8 +71,13 @@ export function entryFromValue(
     }
     resources = v.resources as string[];
   }
-  // Checked before serializing: JSON.stringify recurses and overflows the stack on very deep values.
-  if (jsonDepthExceeds(detail, EVENT_LIMITS.maxBusNestingDepth)) {
+  // Checked before serializing: JSON.stringify recurses and overflows the stack on very deep values. A value
+  // parsed from a text of n characters nests at most n deep (each level opens with a bracket): short texts,
+  // nearly every event, need no walk.
+  if (
+    (textLength === undefined || textLength > EVENT_LIMITS.maxBusNestingDepth) &&
+    jsonDepthExceeds(detail, EVENT_LIMITS.maxBusNestingDepth)
+  ) {
     return reject(
       'NESTING_TOO_DEEP',
       `"detail" nests deeper than ${EVENT_LIMITS.maxBusNestingDepth} levels, the most PutEvents processes`,
@@ -101,7 +107,10 @@ export function entryFromValue(
   return { ok: true, entry };
 }
 
-/** Parses one NDJSON line and checks it with {@link entryFromValue}. */
+/**
+ * Parses one NDJSON line and checks it with {@link entryFromValue}. `textLength`, there, is the length of
+ * the text a value was parsed from, when known: it bounds how deep the value can nest.
+ */
 export function entryFromLine(line: string, maxEntryBytes?: number): EntryInput {
   let value: unknown;
   try {
@@ -109,5 +118,5 @@ export function entryFromLine(line: string, maxEntryBytes?: number): EntryInput 
   } catch (error) {
     return reject('NOT_JSON', `not valid JSON: ${(error as Error).message}`);
   }
-  return entryFromValue(value, maxEntryBytes);
+  return entryFromValue(value, maxEntryBytes, line.length);
 }

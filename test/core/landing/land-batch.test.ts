@@ -250,27 +250,53 @@ describe('landBatch: compression and staged writes', () => {
 });
 
 describe('landSqsEvent', () => {
+  const sqsRecord = (messageId: string, body: unknown) => ({
+    messageId,
+    receiptHandle: 'r',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:landing',
+    awsRegion: 'us-east-1',
+  });
+
   it('maps failed records to batchItemFailures by messageId', async () => {
     const failing = new FlakyStore(
       await store(),
       () => true,
       () => 'InternalError',
     );
-    const sqsRecord = (messageId: string, body: unknown) => ({
-      messageId,
-      receiptHandle: 'r',
-      body: JSON.stringify(body),
-      attributes: {},
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:landing',
-      awsRegion: 'us-east-1',
-    });
     const { response } = await landSqsEvent(
       { Records: [sqsRecord('a', envelope('PageViewed'))] },
       { store: failing, validator, clock },
     );
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
+  });
+
+  it('writes the same objects from the bodies’ bytes as from the bodies', async () => {
+    const bodies = [
+      JSON.stringify(envelope('PageViewed', { id: 'a' })),
+      JSON.stringify(envelope('PageViewed', { id: 'b', detail: { path: '/zoë—“𝔘𝔫𝔦”' } })),
+      '{"not":"an event"}',
+    ];
+    const event = { Records: bodies.map((body, i) => sqsRecord(`m${i}`, body)) };
+    const fromText = await store();
+    const fromBytes = await store();
+    await landSqsEvent(event, { store: fromText, validator, clock });
+    // The last body has no bytes (as a body UTF-8 cannot carry): it is landed from its text.
+    const bytes = [...bodies.slice(0, 2).map((b) => new TextEncoder().encode(b)), undefined];
+    const { result } = await landSqsEvent(event, { store: fromBytes, validator, clock }, bytes);
+    expect(result.landedEvents).toBe(2);
+    expect(result.quarantined).toBe(1);
+    const raw = await readObjects(fromBytes, 'raw/');
+    expect(raw).toEqual(await readObjects(fromText, 'raw/'));
+    expect(
+      [...raw.values()]
+        .flat()
+        .map((l) => (JSON.parse(l) as { id: string }).id)
+        .sort(),
+    ).toEqual(['a', 'b']);
   });
 });

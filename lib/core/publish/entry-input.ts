@@ -22,7 +22,8 @@ export const ENTRY_FIELDS: readonly string[] = ['source', 'detail-type', 'detail
 /**
  * Turns one publish input (`{"source", "detail-type", "detail", "time"?, "resources"?}`) into a
  * PutEvents entry, checking on the client side what the service would reject, so each rejection gets a
- * specific reason instead of a bare error code.
+ * specific reason instead of a bare error code. `textLength`, when known, is the length of the JSON text the
+ * value was parsed from: it bounds how deep the value can nest.
  */
 export function entryFromValue(
   value: unknown,
@@ -107,10 +108,7 @@ export function entryFromValue(
   return { ok: true, entry };
 }
 
-/**
- * Parses one NDJSON line and checks it with {@link entryFromValue}. `textLength`, there, is the length of
- * the text a value was parsed from, when known: it bounds how deep the value can nest.
- */
+/** Parses one NDJSON line and checks it with {@link entryFromValue}. */
 export function entryFromLine(line: string, maxEntryBytes?: number): EntryInput {
   let value: unknown;
   try {

@@ -33,6 +33,32 @@ describe('parseEventTime', () => {
   ])('rejects %s', (text) => {
     expect(parseEventTime(text)).toBeUndefined();
   });
+
+  it.each(['1900-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-11-00T00:00:00Z'])(
+    'rejects %s, a day its month does not have',
+    (text) => {
+      expect(parseEventTime(text)).toBeUndefined();
+    },
+  );
+
+  it('agrees with Date over years 0 to 2500, a day and an hour apart, and at the ends of the range', () => {
+    const day = 86_400_000;
+    const mismatches: string[] = [];
+    // Steps of a day, 1 hour, 2 minutes and 3 seconds: through every month and every time of day.
+    for (
+      let t = Date.parse('0000-01-01T00:00:00Z');
+      t < Date.parse('2500-01-01T00:00:00Z');
+      t += day + 3_723_000
+    ) {
+      const expected = new Date(Math.floor(t / 1000) * 1000);
+      const text = `${expected.toISOString().slice(0, 19)}Z`;
+      if (parseEventTime(text)?.getTime() !== expected.getTime()) mismatches.push(text);
+    }
+    for (const text of ['0000-01-01T00:00:00Z', '2000-02-29T23:59:59Z', '9999-12-31T23:59:59Z']) {
+      if (parseEventTime(text)?.toISOString() !== text.replace('Z', '.000Z')) mismatches.push(text);
+    }
+    expect(mismatches).toEqual([]);
+  });
 });
 
 describe('partitions', () => {

@@ -76,6 +76,18 @@ describe('entryFromLine', () => {
     expect(!r.ok && r.rejection.code).toBe('NESTING_TOO_DEEP');
   });
 
+  it('checks the nesting of a line’s detail to the level: 1,100 levels pass, 1,101 do not', () => {
+    // detail = {"a": [[…]]}: the object is one level, each array one more.
+    const line = (arrays: number) =>
+      JSON.stringify({ ...valid, detail: {} }).replace(
+        '"detail":{}',
+        `"detail":{"a":${'['.repeat(arrays)}${']'.repeat(arrays)}}`,
+      );
+    expect(entryFromLine(line(1099)).ok).toBe(true);
+    const r = entryFromLine(line(1100));
+    expect(!r.ok && r.rejection.code).toBe('NESTING_TOO_DEEP');
+  });
+
   it('rejects an entry over the size limit, counting UTF-8 bytes', () => {
     const r = entryFromValue({ ...valid, detail: { s: '€'.repeat(400) } }, 1000);
     expect(!r.ok && r.rejection.code).toBe('ENTRY_TOO_LARGE');

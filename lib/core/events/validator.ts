@@ -70,6 +70,11 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
       : { ok: false, rejection: { code, reason } };
 
   function validate(value: unknown): EventValidation {
+    return check(value, true);
+  }
+
+  /** {@link validate}; `stringsMayBeMalformed` false skips the walk for NULs and unpaired surrogates. */
+  function check(value: unknown, stringsMayBeMalformed: boolean): EventValidation {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return reject('NOT_AN_OBJECT', `the event is ${describeJsonType(value)}, not a JSON object`);
     }
@@ -100,7 +105,7 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
     if (jsonDepthExceeds(detail, maxDepth)) {
       return reject('NESTING_TOO_DEEP', `detail nests deeper than ${maxDepth} levels`, envelope);
     }
-    if (hasMalformedString(value)) {
+    if (stringsMayBeMalformed && hasMalformedString(value)) {
       return reject(
         'MALFORMED_STRING',
         malformedStringPath(value, 'event') ?? 'a string is malformed',
@@ -141,7 +146,10 @@ export function createEventValidator(options: EventValidatorOptions = {}): Event
     } catch (error) {
       return reject('NOT_JSON', `not valid JSON: ${(error as Error).message}`);
     }
-    return validate(value);
+    // JSON text can put a NUL or an unpaired surrogate into a string only as a \u escape (a raw control
+    // character is not valid JSON) or, for a surrogate, as itself: text that is well-formed and has no
+    // `\u` has neither, and nearly every event is such text.
+    return check(value, text.includes('\\u') || !text.isWellFormed());
   }
 
   return { validate, validateText };

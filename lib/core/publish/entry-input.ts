@@ -1,4 +1,4 @@
-import { CHECKED_ENTRY, putEventsEntrySize, type MaybeCheckedEntry } from '../bus/put-events.js';
+import { CHECKED_ENTRY, entrySizeOver, type MaybeCheckedEntry } from '../bus/put-events.js';
 import type { PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
 import { isEnvelopeTime, parseEventTime } from '../events/event-time.js';
@@ -101,8 +101,8 @@ export function entryFromValue(
             : formatEventTime(time),
     },
   };
-  const size = putEventsEntrySize(entry);
-  if (size > maxEntryBytes) {
+  const size = entrySizeOver(entry, maxEntryBytes);
+  if (size !== undefined) {
     return reject('ENTRY_TOO_LARGE', `entry is ${size} bytes; the PutEvents limit is ${maxEntryBytes} bytes`);
   }
   return { ok: true, entry };

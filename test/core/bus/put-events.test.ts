@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CHECKED_ENTRY, EntryAcceptor, putEventsEntrySize } from '../../../lib/core/bus/put-events.js';
+import {
+  CHECKED_ENTRY,
+  EntryAcceptor,
+  entrySizeOver,
+  putEventsEntrySize,
+} from '../../../lib/core/bus/put-events.js';
 import type { PutEventsEntry } from '../../../lib/core/events/envelope.js';
 
 const acceptor = new EntryAcceptor({ account: '123456789012', region: 'eu-west-1', maxEntryBytes: 1000 });
@@ -19,6 +24,28 @@ describe('putEventsEntrySize', () => {
     expect(
       putEventsEntrySize({ Source: 'é', DetailType: 'x', Detail: '{"a":"🎉"}', Resources: ['r1', 'r2'] }),
     ).toBe(2 + 1 + 12 + 4);
+  });
+});
+
+describe('entrySizeOver', () => {
+  const sized = (detail: string, resources: string[] = []): PutEventsEntry => ({
+    Source: 'ab',
+    DetailType: 'cd',
+    Detail: detail,
+    Time: new Date(),
+    Resources: resources,
+  });
+
+  it('is undefined for an entry within the limit, however its characters encode', () => {
+    // 4 + 10 characters: at most 14 + 3 × 14 = 56 bytes.
+    expect(entrySizeOver(sized('{"a":"€€"}'), 56)).toBeUndefined();
+    // Past the 3-bytes-a-character bound, counted: 14 + 4 + 8 + 2 × 3 = 32 bytes.
+    expect(entrySizeOver(sized('{"a":"€€"}'), 32)).toBeUndefined();
+  });
+
+  it('is the exact size of an entry over the limit, resources included', () => {
+    expect(entrySizeOver(sized('{"a":"€€"}'), 31)).toBe(32);
+    expect(entrySizeOver(sized('{}', ['r'.repeat(100)]), 100)).toBe(14 + 4 + 2 + 100);
   });
 });
 

@@ -169,6 +169,25 @@ describe('event validator and warehouse-hostile text', () => {
     ).toBe(true);
   });
 
+  it('quarantines an unpaired surrogate in the text itself, not escaped', () => {
+    const body = JSON.stringify(envelope('ItemListed')).replace('"title":"', '"title":"lone \ud800 ');
+    expect(body.isWellFormed()).toBe(false);
+    const result = validator.validateText(body);
+    expect(!result.ok && result.rejection.code).toBe('MALFORMED_STRING');
+  });
+
+  it('quarantines a NUL in a key', () => {
+    const body = JSON.stringify(envelope('ItemListed')).replace('"title":"', '"ti\\u0000tle":"x","title":"');
+    const result = validator.validateText(body);
+    expect(!result.ok && result.rejection.reason).toContain('has a key that contains a NUL character');
+  });
+
+  it('accepts text with an escaped backslash before a u', () => {
+    const body = JSON.stringify(envelope('ItemListed', { detail: { title: 'C:\\users' } }));
+    expect(body).toContain('\\\\users');
+    expect(validator.validateText(body).ok).toBe(true);
+  });
+
   it('accepts a correctly paired surrogate written as escapes', () => {
     const body = JSON.stringify(envelope('ItemListed')).replace('"title":"', '"title":"\\ud83c\\udf89 ');
     expect(validator.validateText(body).ok).toBe(true);

@@ -73,11 +73,29 @@ class EmbeddedSqsRecord implements SqsRecord {
   }
 }
 
+/** A number's decimal text, made again only when the number differs from the last one. */
+class TimestampText {
+  private last = Number.NaN;
+  private text = '';
+
+  of(value: number): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.text = String(value);
+    }
+    return this.text;
+  }
+}
+
 /** Builds the records of the event Lambda's SQS event source mapping delivers, in its shape. */
 export function toSqsRecords(batch: ReceivedBatch, source: SqsSourceInfo): SqsRecord[] {
   const n = batch.bodies.length;
   const nums = batch.numbers;
   const records: SqsRecord[] = new Array(n);
+  // Messages of a batch were mostly sent in the same millisecond as the one before, and first received
+  // together: their timestamps' text is made once per distinct value.
+  const sent = new TimestampText();
+  const firstReceived = new TimestampText();
   for (let i = 0; i < n; i++) {
     records[i] = new EmbeddedSqsRecord(
       messageIdFor(batch.idPrefix, nums[i]!),
@@ -85,9 +103,9 @@ export function toSqsRecords(batch: ReceivedBatch, source: SqsSourceInfo): SqsRe
       batch.bodies[i]!,
       {
         ApproximateReceiveCount: String(nums[n + i]),
-        SentTimestamp: String(nums[2 * n + i]),
+        SentTimestamp: sent.of(nums[2 * n + i]!),
         SenderId: 'in-process-bus',
-        ApproximateFirstReceiveTimestamp: String(nums[3 * n + i]),
+        ApproximateFirstReceiveTimestamp: firstReceived.of(nums[3 * n + i]!),
       },
       {},
       'aws:sqs',

@@ -11,11 +11,21 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
     const node = stack.pop() as object;
     const depth = depths.pop() as number;
     if (depth > limit) return true;
-    const children = Array.isArray(node) ? node : Object.values(node);
-    for (const child of children) {
-      if (child !== null && typeof child === 'object') {
-        stack.push(child);
-        depths.push(depth + 1);
+    // Keys read in place rather than through Object.values, which allocates an array per object.
+    if (Array.isArray(node)) {
+      for (const child of node) {
+        if (child !== null && typeof child === 'object') {
+          stack.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in node) {
+        const child = (node as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          stack.push(child);
+          depths.push(depth + 1);
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../lib/adapters/store/fs-object-store.js';
+import { EVENT_CATALOGUE } from '../../../lib/core/events/catalogue.js';
 import { createEventValidator } from '../../../lib/core/events/validator.js';
 import { landBatch, type LandingRecord } from '../../../lib/core/landing/land-batch.js';
 import type { QuarantineRecord } from '../../../lib/core/landing/quarantine.js';
@@ -45,6 +46,20 @@ describe('landBatch', () => {
       ['raw/source=marketplace.web/detail_type=PageViewed/dt=2026-11-01/hour=10/', 2],
       ['raw/source=marketplace.web/detail_type=PageViewed/dt=2026-11-01/hour=11/', 1],
     ]);
+  });
+
+  it('lands the schema versions of one type in one object per partition', async () => {
+    const s = await store();
+    const v1 = EVENT_CATALOGUE.find((t) => t.detailType === 'PageViewed')!;
+    const v2 = { ...v1, version: 2 };
+    const twoVersions = createEventValidator({ catalogue: [...EVENT_CATALOGUE, v2] });
+    const records = [
+      record('m1', envelope('PageViewed', { id: 'a' })),
+      record('m2', envelope('PageViewed', { id: 'b', detail: { schemaVersion: 2 } })),
+    ];
+    const result = await landBatch(records, { store: s, validator: twoVersions, clock });
+    expect(result).toMatchObject({ landedEvents: 2, failedIds: [] });
+    expect([...(await readObjects(s, 'raw/')).values()].map((lines) => lines.length)).toEqual([2]);
   });
 
   it('files an event older than the lateness window under the window start, keeping its time', async () => {

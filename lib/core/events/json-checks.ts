@@ -98,3 +98,21 @@ function problemOf(s: string): string {
     ? 'contains a NUL character (\\u0000), which PostgreSQL text and JSONB reject'
     : 'contains an unpaired UTF-16 surrogate, which warehouse JSON parsers reject';
 }
+
+/**
+ * Whether a string is a UUID in its text form (8-4-4-4-12 hex digits, either case): what
+ * `/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i` matches, read without a regular
+ * expression (every landed event's eventId goes through it; the ingest API's idempotency keys too).
+ */
+export function isUuidText(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { EVENT_CATALOGUE, type EventType } from './catalogue.js';
 import type { EventEnvelope } from './envelope.js';
 import { parseEventTime } from './event-time.js';
-import { hasMalformedString, jsonDepthExceeds, malformedStringPath } from './json-checks.js';
+import { hasMalformedString, isUuidText, jsonDepthExceeds, malformedStringPath } from './json-checks.js';
 import { echoed, EVENT_LIMITS, type Rejection } from './rejection.js';
 
 /** An envelope that passed every check, with its parsed time and catalogue entry. */
@@ -28,24 +28,6 @@ export interface EventValidator {
   validate(value: unknown): EventValidation;
   /** Parses a message body (an SQS body, an NDJSON line) and validates it. */
   validateText(text: string): EventValidation;
-}
-
-/**
- * Whether a string is a UUID in its text form (8-4-4-4-12 hex digits, either case): what
- * `/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i` matches, read without a regular
- * expression (every landed event's eventId goes through it).
- */
-export function isUuidText(s: string): boolean {
-  if (s.length !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const c = s.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 45) return false;
-    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /** Options of {@link createEventValidator}. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isReservedSource } from '../events/catalogue.js';
 import type { PutEventsEntry } from '../events/envelope.js';
 import { formatEventTime } from '../events/envelope.js';
-import { jsonDepthExceeds } from '../events/json-checks.js';
+import { isUuidText, jsonDepthExceeds } from '../events/json-checks.js';
 import { EVENT_LIMITS } from '../events/rejection.js';
 import type { EventValidator } from '../events/validator.js';
 import { ENTRY_FIELDS, entryFromValue } from '../publish/entry-input.js';
@@ -13,7 +13,6 @@ export const MAX_ENTRIES_PER_REQUEST = 500;
 
 /** What an `Idempotency-Key` may look like: 1–255 visible ASCII characters, no spaces. */
 const KEY_PATTERN = /^[A-Za-z0-9._:~+/=-]{1,255}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The members a `{"entries": [...]}` body may have. */
 const BATCH_FIELDS: readonly string[] = ['entries'];
 
@@ -23,7 +22,7 @@ const BATCH_FIELDS: readonly string[] = ['entries'];
  * keys and the event ids are derived from keys in this form only.
  */
 export function normalizeIdempotencyKey(key: string): string {
-  return UUID.test(key) ? key.toLowerCase() : key;
+  return isUuidText(key) ? key.toLowerCase() : key;
 }
 
 /** Checks the `Idempotency-Key` header (required for writes, one value, a safe token) and normalizes it. */

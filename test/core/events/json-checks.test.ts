@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   hasMalformedString,
+  isUuidText,
   jsonDepthExceeds,
   malformedStringPath,
 } from '../../../lib/core/events/json-checks.js';
@@ -50,5 +51,37 @@ describe('malformed strings', () => {
     expect(malformedStringPath(JSON.parse('{"a":"x\\u0000y"}'), 'event')).toBe(
       'event.a contains a NUL character (\\u0000), which PostgreSQL text and JSONB reject',
     );
+  });
+});
+
+describe('isUuidText', () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+  it('matches exactly what the UUID pattern matches', () => {
+    const samples = [
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68de',
+      '3A0A5BD5-802E-4D78-B091-4E9CD00F68DE',
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68d',
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68dee',
+      '3a0a5bd5_802e-4d78-b091-4e9cd00f68de',
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68dg',
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68d:',
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68d/',
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68d@',
+      '3a0a5bd5-802e-4d78-b091-4e9cd00f68d`',
+      '3a0a5bd5-802e-4d78-b0914-e9cd00f68de',
+      '',
+      'e1',
+    ];
+    // And every character in every position of a valid one.
+    const base = samples[0]!;
+    for (let i = 0; i < base.length; i++) {
+      for (let c = 0; c < 128; c++)
+        samples.push(base.slice(0, i) + String.fromCharCode(c) + base.slice(i + 1));
+    }
+    const differ = samples.filter((s) => isUuidText(s) !== UUID.test(s));
+    expect(differ).toEqual([]);
+    // The two valid samples, 22 hex digits at each of 32 places and the dash at each of 4.
+    expect(samples.filter((s) => isUuidText(s)).length).toBe(2 + 32 * 22 + 4);
   });
 });

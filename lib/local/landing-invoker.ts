@@ -3,14 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { LandingResult } from '../core/landing/land-batch.js';
 import { EltError } from '../core/util/errors.js';
 import type { SqsBatchResponse, SqsEvent } from '../core/landing/sqs-event.js';
-import {
-  packBatch,
-  toSqsRecords,
-  transferList,
-  type PackedBatch,
-  type ReceivedBatch,
-  type SqsSourceInfo,
-} from './sqs-records.js';
+import { toSqsRecords, transferList, type ReceivedBatch, type SqsSourceInfo } from './sqs-records.js';
 
 /** What an invocation returned: Lambda's response and, when the handler is the landing code, its result. */
 export interface InvocationOutcome {
@@ -45,7 +38,7 @@ export interface WorkerLandingConfig {
 /** A request to a landing worker. */
 export interface WorkerRequest {
   readonly id: number;
-  readonly batch: PackedBatch;
+  readonly batch: ReceivedBatch;
   readonly source: SqsSourceInfo;
 }
 
@@ -121,8 +114,8 @@ export class WorkerLandingInvoker implements SqsInvoker {
     const id = this.nextId++;
     return new Promise<InvocationOutcome>((resolve, reject) => {
       this.busy.set(worker, { id, resolve, reject });
-      const request: WorkerRequest = { id, batch: packBatch(batch), source };
-      worker.postMessage(request, transferList(request.batch));
+      const request: WorkerRequest = { id, batch, source };
+      worker.postMessage(request, transferList(batch));
     });
   }
 

@@ -5,7 +5,7 @@ import { createEventValidator } from '../core/events/validator.js';
 import { landSqsEvent } from '../core/landing/sqs-event.js';
 import { systemClock } from '../core/ports.js';
 import type { WorkerLandingConfig, WorkerReply, WorkerRequest } from './landing-invoker.js';
-import { toSqsRecords, unpackBatch } from './sqs-records.js';
+import { bodyBytesOf, toSqsRecords } from './sqs-records.js';
 
 const config = workerData as WorkerLandingConfig;
 const deps = {
@@ -16,8 +16,8 @@ const deps = {
 };
 
 parentPort?.on('message', (request: WorkerRequest) => {
-  const { batch, bytes } = unpackBatch(request.batch);
-  landSqsEvent({ Records: toSqsRecords(batch, request.source) }, deps, bytes).then(
+  const records = toSqsRecords(request.batch, request.source);
+  landSqsEvent({ Records: records }, deps, bodyBytesOf(records)).then(
     ({ response, result }) =>
       parentPort?.postMessage({ id: request.id, ok: true, response, result } satisfies WorkerReply),
     (error: unknown) =>

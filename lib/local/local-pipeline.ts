@@ -230,7 +230,7 @@ class LandingTracker {
     return {
       invoke: async (batch, source) => {
         // Read before invoking: a worker invoker transfers the numbers' buffer away.
-        const seqs = Array.from(batch.numbers.subarray(0, batch.bodies.length));
+        const seqs = Array.from(batch.numbers.subarray(0, batch.ends.length));
         const outcome = await inner.invoke(batch, source);
         const failures = outcome.response?.batchItemFailures ?? [];
         if (failures.length === 0) {

@@ -3,7 +3,7 @@ import {
   checkBatchWindowMs,
   EVENT_SOURCE_LIMITS,
 } from '../core/landing/event-source-limits.js';
-import type { InProcessQueue, Lease } from './in-process-queue.js';
+import type { InProcessQueue, Lease, QueueMessage } from './in-process-queue.js';
 import {
   inProcessInvoker,
   type InvocationOutcome,
@@ -44,9 +44,11 @@ export interface SqsEventSourceStats {
  * of quotes and backslashes when the body becomes a JSON string in the event, and ~600 bytes of record
  * fields around it (ids, receipt handle, attributes, ARN).
  */
-function recordPayloadBytes(body: string): number {
-  return Math.ceil(Buffer.byteLength(body, 'utf8') * 1.1) + 600;
+function recordPayloadBytes(message: QueueMessage): number {
+  return Math.ceil(message.byteLength * 1.1) + RECORD_FIELDS_BYTES;
 }
+
+const RECORD_FIELDS_BYTES = 600;
 
 /**
  * Plays Lambda's SQS event source mapping in-process: polls the queue, builds the exact event shape,
@@ -133,9 +135,14 @@ export class SqsEventSource {
         await Promise.race([this.queue.whenVisible(1), this.sleepUntilPoked()]);
         continue;
       }
-      if (!this.flushing && this.windowMs > 0 && this.queue.visibleCount < this.batchSize) {
+      if (
+        !this.flushing &&
+        this.windowMs > 0 &&
+        this.queue.visibleCount < this.batchSize &&
+        !this.payloadFull(this.queue.visibleCount, this.queue.visibleBytes)
+      ) {
         await Promise.race([
-          this.queue.whenVisible(this.batchSize),
+          this.queue.whenVisible(this.batchSize, this.payloadFull),
           sleep(this.windowMs),
           this.sleepUntilPoked(),
         ]);
@@ -186,6 +193,18 @@ export class SqsEventSource {
     }
     return failed;
   }
+
+  /**
+   * Whether visible messages fill an invocation's payload already: Lambda invokes once the batching window
+   * ends, the batch size is met or the payload reaches 6 MB, whichever comes first
+   * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html, "Batching behavior").
+   * The estimate is {@link recordPayloadBytes} summed, up to its rounding (under a byte per record). Waiting
+   * for the batch size instead kept a landing worker idle after each batch until the publisher had refilled
+   * the queue (measured 2026-12-05 on 2 cores, 1,000,000 embedded events, 4 interleaved pairs: 134–136k →
+   * 136–141k events/s).
+   */
+  private readonly payloadFull = (count: number, bytes: number): boolean =>
+    bytes * 1.1 + count * RECORD_FIELDS_BYTES >= this.maxPayloadBytes;
 
   private poke(): void {
     const w = this.wake;

@@ -44,7 +44,7 @@ describe('InProcessQueue receiving', () => {
     const queue = new InProcessQueue('q');
     for (let i = 0; i < 4; i++) queue.trySend('x'.repeat(100));
     // 2 × (100 + 10) = 220 fits in 250; a third message would make 330.
-    const lease = queue.receiveBatch(10, 250, (body) => body.length + 10);
+    const lease = queue.receiveBatch(10, 250, (message) => message.byteLength + 10);
     expect(lease?.messages).toHaveLength(2);
   });
 
@@ -174,6 +174,14 @@ describe('InProcessQueue capacity', () => {
     expect(queue.trySend('12345')).toBe(true);
   });
 
+  it('counts capacityBytes in UTF-8 bytes, as SQS counts a message', () => {
+    const queue = new InProcessQueue('q', { capacityBytes: 10 });
+    // 'é' is one UTF-16 code unit and two bytes of UTF-8: four of them take 8 bytes.
+    expect(queue.trySend('éééé')).toBe(true);
+    expect(queue.trySend('abc')).toBe(false);
+    expect(queue.trySend('ab')).toBe(true);
+  });
+
   it('takes a message larger than capacityBytes when empty', () => {
     const queue = new InProcessQueue('q', { capacityBytes: 10 });
     expect(queue.trySend('x'.repeat(100))).toBe(true);
@@ -202,7 +210,78 @@ describe('InProcessQueue capacity', () => {
   });
 });
 
+describe('InProcessQueue bodies', () => {
+  it('gives back every body as it was sent, with its size in UTF-8 bytes', () => {
+    const queue = new InProcessQueue('q');
+    const sent = ['', '{"a":1}', 'two\nlines', 'Zoë — “𝔘𝔫𝔦𝔠𝔬𝔡𝔢”', 'x'.repeat(100_000)];
+    for (const b of sent) queue.trySend(b);
+    const lease = receive(queue);
+    expect(bodies(lease)).toEqual(sent);
+    expect(lease.messages.map((m) => m.byteLength)).toEqual(sent.map((b) => Buffer.byteLength(b)));
+  });
+
+  it('keeps bodies across the buffers it writes them into, and one larger than a buffer', () => {
+    const queue = new InProcessQueue('q', { capacityBytes: 64 * 1024 * 1024 });
+    // 1 MiB buffers: 3-byte characters take them in a few hundred messages; the last body needs one of its own.
+    const sent = Array.from({ length: 600 }, (_, i) => `${i}:${'€'.repeat(1000 + (i % 7))}`);
+    sent.push('€'.repeat(400_000));
+    for (const b of sent) expect(queue.trySend(b)).toBe(true);
+    expect(bodies(receive(queue, 1000))).toEqual(sent);
+  });
+
+  it('keeps a body UTF-8 cannot carry (a lone surrogate) as it was sent', () => {
+    const queue = new InProcessQueue('q');
+    queue.trySend('{"s":"\ud800"}');
+    const [message] = receive(queue).messages;
+    expect(message!.body).toBe('{"s":"\ud800"}');
+    expect(message!.byteLength).toBe(Buffer.byteLength('{"s":"\ud800"}'));
+  });
+
+  it('gives back the body of a message redelivered or dead-lettered after others were sent', async () => {
+    const queue = new InProcessQueue('q', { retryDelayMs: 1, maxReceiveCount: 2 });
+    queue.trySend('first é');
+    queue.settle(receive(queue).id, 'all', 'failed');
+    for (let i = 0; i < 2000; i++) queue.trySend('y'.repeat(1000));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const lease = receive(queue, 3000);
+    const at = lease.messages.findIndex((m) => m.receiveCount === 2);
+    expect(lease.messages[at]?.body).toBe('first é');
+    queue.settle(lease.id, new Set([at]), 'failed again');
+    expect(queue.deadLetters.map((m) => m.body)).toEqual(['first é']);
+  });
+
+  it('counts the bytes of the visible messages', () => {
+    const queue = new InProcessQueue('q');
+    queue.trySend('ab');
+    queue.trySend('é');
+    expect(queue.visibleBytes).toBe(4);
+    receive(queue, 1);
+    expect(queue.visibleBytes).toBe(2);
+  });
+});
+
 describe('InProcessQueue waiting', () => {
+  it('resolves whenVisible once the visible messages make a full batch by the given measure', async () => {
+    const queue = new InProcessQueue('q');
+    const seen: [number, number][] = [];
+    const full = (count: number, bytes: number): boolean => {
+      seen.push([count, bytes]);
+      return bytes >= 10;
+    };
+    const visible = queue.whenVisible(100, full);
+    const flag = settledFlag(visible);
+    queue.trySend('12345');
+    await tick();
+    expect(flag.done).toBe(false);
+    queue.trySend('67890');
+    await visible;
+    expect(seen).toEqual([
+      [0, 0],
+      [1, 5],
+      [2, 10],
+    ]);
+  });
+
   it('resolves whenVisible once the requested number of messages is visible', async () => {
     const queue = new InProcessQueue('q');
     queue.trySend('a');

@@ -242,6 +242,23 @@ describe('SqsEventSource lifecycle', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('invokes before the batch size and the window once the visible messages fill an invocation’s payload', async () => {
+    const queue = queueOf();
+    // Each record counts its body (+10%) and 600 bytes of fields: 10 of 1,000-byte bodies make 17,000 bytes.
+    const { source, calls } = recording(queue, {
+      batchSize: 10_000,
+      maxBatchingWindowMs: 60_000,
+      maxPayloadBytes: 17_000,
+    });
+    source.start();
+    sendAll(queue, 9, () => 'x'.repeat(1000));
+    await ms(30);
+    expect(calls).toHaveLength(0);
+    queue.trySend('x'.repeat(1000));
+    await until(() => calls.length === 1);
+    expect(calls[0]).toHaveLength(10);
+  });
+
   it('resolves drain only once a redelivered message has been processed', async () => {
     const queue = queueOf({ retryDelayMs: 30 });
     sendAll(queue, 1);
@@ -260,7 +277,7 @@ describe('SqsEventSource lifecycle', () => {
     const events: string[] = [];
     const invoker: SqsInvoker = {
       invoke: async (batch): Promise<InvocationOutcome> => {
-        events.push(`invoke ${batch.bodies.join(',')}`);
+        events.push(`invoke ${Buffer.from(batch.bytes).toString('utf8')}`);
         await held.promise;
         events.push('invoked');
         return { response: { batchItemFailures: [] } };

@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { InProcessQueue, type Lease } from '../../lib/local/in-process-queue.js';
 import {
   batchOf,
-  packBatch,
+  bodyBytesOf,
   toSqsRecords,
   transferList,
-  unpackBatch,
   type ReceivedBatch,
-  type UnpackedBatch,
 } from '../../lib/local/sqs-records.js';
 
 /** The fields of a record of Lambda's SQS event, in the order Lambda gives them. */
@@ -43,7 +41,6 @@ describe('batchOf', () => {
     const { lease, batch } = received(['a', 'b']);
     const [m0, m1] = lease.messages;
     expect(batch.leaseId).toBe(lease.id);
-    expect(batch.bodies).toEqual(['a', 'b']);
     expect([...batch.numbers]).toEqual([
       m0!.seq,
       m1!.seq,
@@ -115,14 +112,23 @@ describe('toSqsRecords', () => {
     expect(toSqsRecords(batch, SOURCE)[0]!.md5OfBody).toBe(md5);
   });
 
-  it('has every other field of Lambda’s record as its own, and computes md5OfBody only when it is read', () => {
+  it('reads every field of Lambda’s record from the batch when it is read: a view, not a copy', () => {
     const { batch } = received(['a']);
     const record = toSqsRecords(batch, SOURCE)[0]!;
-    expect(Object.keys(record)).toEqual(LAMBDA_FIELDS.filter((f) => f !== 'md5OfBody'));
-    expect(Object.hasOwn(record, 'md5OfBody')).toBe(false);
-    expect(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(record), 'md5OfBody')?.get).toBeTypeOf(
-      'function',
-    );
+    const prototype = Object.getPrototypeOf(record) as object;
+    for (const field of LAMBDA_FIELDS) {
+      expect(Object.hasOwn(record, field), field).toBe(false);
+      expect(Object.getOwnPropertyDescriptor(prototype, field)?.get, field).toBeTypeOf('function');
+    }
+  });
+
+  it('decodes the body on each read instead of keeping it', () => {
+    const { batch } = received(['{"a":"é"}']);
+    const record = toSqsRecords(batch, SOURCE)[0]!;
+    expect(record.body).toBe('{"a":"é"}');
+    // The bytes are the body's source: changed there, the next read sees it.
+    batch.bytes[2] = 'b'.charCodeAt(0);
+    expect(record.body).toBe('{"b":"é"}');
   });
 
   it('serializes md5OfBody like any other field, as the event crosses to a function as JSON', () => {
@@ -132,68 +138,85 @@ describe('toSqsRecords', () => {
   });
 });
 
-describe('packBatch and unpackBatch', () => {
-  /** A batch as it reaches a worker: packed, structured-cloned with its buffers transferred, unpacked. */
-  function crossed(batch: ReceivedBatch): UnpackedBatch {
-    const packed = packBatch(batch);
-    return unpackBatch(structuredClone(packed, { transfer: transferList(packed) }));
+describe('batchOf and the records of a batch that crossed to a worker', () => {
+  /** A batch as it reaches a worker: structured-cloned with its buffers transferred. */
+  function crossed(batch: ReceivedBatch): ReceivedBatch {
+    return structuredClone(batch, { transfer: transferList(batch) });
   }
 
-  it('packs the bodies as their UTF-8 bytes, one after another, with where each ends', () => {
+  it('copies the bodies as their UTF-8 bytes, one after another, with where each ends', () => {
     const { batch } = received(['{"a":1}', 'é', '']);
-    const packed = packBatch(batch);
-    expect(Buffer.from(packed.bytes).toString('utf8')).toBe('{"a":1}é');
-    expect([...packed.ends]).toEqual([7, 9, 9]);
-    expect(packed.texts).toEqual({});
+    expect(Buffer.from(batch.bytes).toString('utf8')).toBe('{"a":1}é');
+    expect([...batch.ends]).toEqual([7, 9, 9]);
+    expect(batch.texts).toEqual({});
   });
 
-  it('restores every body, its bytes, the numbers and the lease', () => {
+  it('gives every body, its bytes, the numbers and the lease on the other side', () => {
     const bodies = ['{"a":1}', '', 'two\nlines\r\n', 'Zoë — “𝔘𝔫𝔦𝔠𝔬𝔡𝔢”', 'x'.repeat(100_000)];
     const { batch } = received(bodies);
     const numbers = batch.numbers.slice();
-    const { batch: restored, bytes } = crossed(batch);
-    expect(restored.bodies).toEqual(bodies);
-    expect(bytes.map((b) => Buffer.from(b!).toString('utf8'))).toEqual(bodies);
-    expect(restored.numbers).toEqual(numbers);
-    expect(restored.leaseId).toBe(batch.leaseId);
-    expect(restored.idPrefix).toBe(batch.idPrefix);
+    const { leaseId, idPrefix } = batch;
+    const there = crossed(batch);
+    const records = toSqsRecords(there, SOURCE);
+    expect(records.map((r) => r.body)).toEqual(bodies);
+    const bytes = bodyBytesOf(records);
+    expect(records.map((_r, i) => Buffer.from(bytes(i)!).toString('utf8'))).toEqual(bodies);
+    expect(there.numbers).toEqual(numbers);
+    expect(there.leaseId).toBe(leaseId);
+    expect(there.idPrefix).toBe(idPrefix);
   });
 
-  it('grows its buffer for bodies of characters that take three bytes each', () => {
-    const bodies = ['€'.repeat(50_000), 'a', '€'.repeat(70_000)];
-    const { batch } = received(bodies);
-    expect(crossed(batch).batch.bodies).toEqual(bodies);
+  it('copies the bodies of messages that lie apart in the queue (a redelivered one among new ones)', async () => {
+    const queue = new InProcessQueue('landing', { retryDelayMs: 1 });
+    const first = leaseOf(queue, ['one', 'two', 'three']);
+    queue.settle(first.id, new Set([1]), 'failed');
+    for (const b of ['four', '€five']) queue.trySend(b);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const lease = queue.receiveBatch(10)!;
+    const batch = batchOf(lease, queue.messageIdPrefix);
+    expect(toSqsRecords(batch, SOURCE).map((r) => r.body)).toEqual(['four', '€five', 'two']);
+    expect([...batch.ends]).toEqual([4, 11, 14]);
   });
 
   it('carries a body with a lone surrogate as text, which UTF-8 would have replaced', () => {
     const bodies = ['{"a":1}', '{"s":"\ud800"}', '{"b":2}'];
     const { batch } = received(bodies);
-    const { batch: restored, bytes } = crossed(batch);
-    expect(restored.bodies).toEqual(bodies);
-    expect(restored.bodies[1]!.isWellFormed()).toBe(false);
-    expect(bytes[1]).toBeUndefined();
-    expect(Buffer.from(bytes[2]!).toString('utf8')).toBe('{"b":2}');
+    const records = toSqsRecords(crossed(batch), SOURCE);
+    expect(records.map((r) => r.body)).toEqual(bodies);
+    expect(records[1]!.body.isWellFormed()).toBe(false);
+    const bytes = bodyBytesOf(records);
+    expect(bytes(1)).toBeUndefined();
+    expect(Buffer.from(bytes(2)!).toString('utf8')).toBe('{"b":2}');
   });
 
-  it('restores an empty batch as empty', () => {
-    const batch: ReceivedBatch = { leaseId: 1, idPrefix: 'p', bodies: [], numbers: new Float64Array(0) };
-    expect(crossed(batch).batch.bodies).toEqual([]);
+  it('gives no bytes for records it did not build', () => {
+    const plain = [{ body: 'a' }] as unknown as Parameters<typeof bodyBytesOf>[0];
+    expect(bodyBytesOf(plain)(0)).toBeUndefined();
+  });
+
+  it('makes an empty batch of an empty lease', () => {
+    const batch = batchOf({ id: 1, messages: [] }, 'p');
+    expect(toSqsRecords(crossed(batch), SOURCE)).toEqual([]);
   });
 
   it('moves the buffers to the worker instead of copying them', () => {
     const { batch } = received(['{"a":1}']);
-    const packed = packBatch(batch);
-    structuredClone(packed, { transfer: transferList(packed) });
-    expect(packed.bytes.byteLength).toBe(0);
-    expect(packed.ends.byteLength).toBe(0);
+    crossed(batch);
+    expect(batch.bytes.byteLength).toBe(0);
+    expect(batch.ends.byteLength).toBe(0);
     expect(batch.numbers.byteLength).toBe(0);
   });
 
-  it('builds the same records from an unpacked batch as from the original', () => {
+  it('builds the same records on the other side as here', () => {
     const { batch } = received(['{"a":1}', 'x\ny']);
     const asJson = (records: unknown[]): unknown => JSON.parse(JSON.stringify(records));
-    const direct = asJson(toSqsRecords(batch, SOURCE));
-    const viaPack = asJson(toSqsRecords(crossed({ ...batch, numbers: batch.numbers.slice() }).batch, SOURCE));
-    expect(viaPack).toEqual(direct);
+    const here = asJson(toSqsRecords(batch, SOURCE));
+    const copy = {
+      ...batch,
+      numbers: batch.numbers.slice(),
+      bytes: batch.bytes.slice(),
+      ends: batch.ends.slice(),
+    };
+    expect(asJson(toSqsRecords(crossed(copy), SOURCE))).toEqual(here);
   });
 });

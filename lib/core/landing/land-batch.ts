@@ -10,7 +10,9 @@ import { quarantineRecord, writeQuarantine } from './quarantine.js';
 
 /**
  * One message to land, whatever carried it: `id` is what the carrier needs back to report a failure (an
- * SQS messageId, a Kafka `topic-partition@offset`); `body` is the EventBridge envelope as JSON text.
+ * SQS messageId, a Kafka `topic-partition@offset`); `body` is the EventBridge envelope as JSON text. The
+ * landing reads `body` and `bytes` once each, and `id` only for a record it quarantines or fails, so a
+ * carrier may make them on read.
  */
 export interface LandingRecord {
   readonly id: string;
@@ -87,7 +89,8 @@ interface PartitionGroup {
   readonly hour: string;
   readonly body: NdjsonGzipBuilder;
   readonly eventIds: string[];
-  readonly recordIds: string[];
+  /** Positions of the group's records in the batch. */
+  readonly positions: number[];
   readonly staged?: Promise<StagedObject>;
   settled: boolean;
 }
@@ -113,7 +116,7 @@ export async function landBatch(
 ): Promise<LandingResult> {
   const groups = new Map<string, PartitionGroup>();
   const rejected: string[] = [];
-  const rejectedIds: string[] = [];
+  const rejectedPositions: number[] = [];
   const now = deps.clock.now();
   // ISO partitions compare as text: an event before the floor is filed at the floor.
   const floor =
@@ -133,21 +136,20 @@ export async function landBatch(
         for (const group of groups.values()) group.body.drain();
         await nextTurn();
       }
+      const body = record.body;
       if (record.rejection) {
-        rejected.push(
-          JSON.stringify(quarantineRecord('landing', record.rejection, record.id, record.body, now)),
-        );
-        rejectedIds.push(record.id);
+        rejected.push(JSON.stringify(quarantineRecord('landing', record.rejection, record.id, body, now)));
+        rejectedPositions.push(i);
         continue;
       }
-      const result = deps.validator.validateText(record.body);
+      const result = deps.validator.validateText(body);
       if (!result.ok) {
         rejected.push(
           JSON.stringify(
-            quarantineRecord('landing', result.rejection, record.id, record.body, now, result.envelope?.id),
+            quarantineRecord('landing', result.rejection, record.id, body, now, result.envelope?.id),
           ),
         );
-        rejectedIds.push(record.id);
+        rejectedPositions.push(i);
         continue;
       }
       const { eventType: type, envelope, time } = result;
@@ -170,7 +172,7 @@ export async function landBatch(
           hour,
           body: new NdjsonGzipBuilder(level),
           eventIds: [],
-          recordIds: [],
+          positions: [],
           ...(staged ? { staged } : {}),
           settled: false,
         };
@@ -178,12 +180,12 @@ export async function landBatch(
       }
       // The envelope as delivered is the line; a body spread over lines (not what EventBridge sends) is
       // re-serialized so the object stays valid NDJSON.
-      const body = record.body;
+      const bytes = record.bytes;
       if (body.includes('\n') || body.includes('\r')) group.body.add(JSON.stringify(envelope));
-      else if (record.bytes) group.body.addBytes(record.bytes);
+      else if (bytes) group.body.addBytes(bytes);
       else group.body.add(body);
       group.eventIds.push(envelope.id);
-      group.recordIds.push(record.id);
+      group.positions.push(i);
     }
   } catch (error) {
     await Promise.all([...groups.values()].map(abandon));
@@ -191,7 +193,7 @@ export async function landBatch(
   }
 
   const objects: LandedObject[] = [];
-  const failedIds: string[] = [];
+  const failedPositions: number[] = [];
   const errors: string[] = [];
   let landedEvents = 0;
 
@@ -212,7 +214,7 @@ export async function landBatch(
       landedEvents += events;
     } catch (error) {
       await abandon(group);
-      failedIds.push(...group.recordIds);
+      failedPositions.push(...group.positions);
       errors.push(`writing ${key} failed: ${(error as Error).message}`);
     }
   };
@@ -223,7 +225,7 @@ export async function landBatch(
     try {
       quarantineKey = await writeQuarantine(deps.store, 'landing', rejected, deps.clock);
     } catch (error) {
-      failedIds.push(...rejectedIds);
+      failedPositions.push(...rejectedPositions);
       errors.push(`writing quarantine failed: ${(error as Error).message}`);
     }
   };
@@ -233,10 +235,8 @@ export async function landBatch(
     forEachBounded([...groups.values()], deps.writeConcurrency ?? 32, writeGroup),
   ]);
   // Writes finish in any order; report failures in the batch's own order, so the outcome is deterministic.
-  if (failedIds.length > 1) {
-    const position = new Map(records.map((r, i) => [r.id, i]));
-    failedIds.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
-  }
+  failedPositions.sort((a, b) => a - b);
+  const failedIds = failedPositions.map((i) => records[i]!.id);
   return {
     landedEvents,
     objects,

@@ -167,6 +167,48 @@ describe('landBatch', () => {
     );
   });
 
+  it('reads each record’s body and bytes once, and its id only when it quarantines or fails it', async () => {
+    const reads: string[] = [];
+    const counted = (id: string, body: string, bytes?: Uint8Array): LandingRecord => ({
+      get id() {
+        reads.push(`${id}.id`);
+        return id;
+      },
+      get body() {
+        reads.push(`${id}.body`);
+        return body;
+      },
+      get bytes() {
+        reads.push(`${id}.bytes`);
+        return bytes;
+      },
+    });
+    const page = JSON.stringify(envelope('PageViewed'));
+    const failing = new FlakyStore(
+      await store(),
+      (key) => key.includes('BidCreated'),
+      () => 'SlowDown',
+    );
+    const result = await landBatch(
+      [
+        counted('page', page, new TextEncoder().encode(page)),
+        counted('bid', JSON.stringify(envelope('BidCreated'))),
+        counted('bad', '{"not":"an event"}'),
+      ],
+      { store: failing, validator, clock },
+    );
+    expect(result.failedIds).toEqual(['bid']);
+    expect(reads.sort()).toEqual([
+      'bad.body',
+      'bad.id',
+      'bid.body',
+      'bid.bytes',
+      'bid.id',
+      'page.body',
+      'page.bytes',
+    ]);
+  });
+
   it('reports quarantined records as failed when the quarantine write fails', async () => {
     const failing = new FlakyStore(
       await store(),
@@ -302,7 +344,7 @@ describe('landSqsEvent', () => {
     await landSqsEvent(event, { store: fromText, validator, clock });
     // The last body has no bytes (as a body UTF-8 cannot carry): it is landed from its text.
     const bytes = [...bodies.slice(0, 2).map((b) => new TextEncoder().encode(b)), undefined];
-    const { result } = await landSqsEvent(event, { store: fromBytes, validator, clock }, bytes);
+    const { result } = await landSqsEvent(event, { store: fromBytes, validator, clock }, (i) => bytes[i]);
     expect(result.landedEvents).toBe(2);
     expect(result.quarantined).toBe(1);
     const raw = await readObjects(fromBytes, 'raw/');

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { FsObjectStore } from '../lib/adapters/store/fs-object-store.js';
 import { systemClock } from '../lib/core/ports.js';
-import { publishEvents, type PublishInput } from '../lib/core/publish/publisher.js';
+import { publishEvents, type PublishLines } from '../lib/core/publish/publisher.js';
 import { LocalPipeline } from '../lib/local/local-pipeline.js';
 import { readLineChunks } from '../lib/local/ndjson-reader.js';
 
@@ -16,9 +16,9 @@ export interface RunMeasure {
   readonly quarantined?: number;
 }
 
-async function* inputs(file: string): AsyncGenerator<PublishInput[]> {
+async function* inputs(file: string): AsyncGenerator<PublishLines> {
   for await (const chunk of readLineChunks(createReadStream(file, { highWaterMark: 1 << 20 }))) {
-    yield chunk.lines.map((line, i) => ({ ref: `bench:${chunk.firstLine + i}`, line }));
+    yield { lines: chunk.lines, ref: (i) => `bench:${chunk.firstLine + i}` };
   }
 }
 

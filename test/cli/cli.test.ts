@@ -2,9 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../lib/adapters/store/fs-object-store.js';
 import { NASTY_STRINGS } from '../../lib/core/generator/workload.js';
+import type { QuarantineRecord } from '../../lib/core/landing/quarantine.js';
 import { lastJson, runCli, startCli } from '../support/cli.js';
 import { eventType } from '../support/envelopes.js';
+import { readRecords } from '../support/objects.js';
 
 let work: string;
 beforeAll(async () => {
@@ -283,6 +286,13 @@ describe('elt publish, run, quarantine, query, runs', () => {
       },
     });
     expect(result.accepted).toBe((result.landedEvents as number) + 4);
+    // Each quarantined line is named by its line number in the file, counting the blank line it follows.
+    const notJson = lines.indexOf('{"source": "marketplace.web", "detail-type":') + 1;
+    const records = await readRecords<QuarantineRecord>(
+      new FsObjectStore(join(dataDir, 'store')),
+      'quarantine/stage=publish/',
+    );
+    expect(records.find((r) => r.code === 'NOT_JSON')?.ref).toBe(`${join(work, 'events.ndjson')}:${notJson}`);
   });
 
   it('shows each quarantined input with a specific reason', async () => {

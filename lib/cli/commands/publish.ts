@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { Command } from 'commander';
-import { PublishFailedError, publishEvents, type PublishInput } from '../../core/publish/publisher.js';
+import { PublishFailedError, publishEvents, type PublishLines } from '../../core/publish/publisher.js';
 import { EventBridgeBus } from '../../adapters/bus/eventbridge-bus.js';
 import { awsEndpoint, explainAwsError, isLocalEndpoint } from '../aws-errors.js';
 import { KafkaBus, type KafkaCompression } from '../../adapters/kafka/kafka-bus.js';
@@ -25,19 +25,34 @@ interface PublishCliOptions extends CommonOptions, KafkaCliOptions, BusCliOption
   readonly compression: KafkaCompression;
 }
 
-/** Reads NDJSON from a file or stdin (`-`) in chunks of inputs, skipping blank lines. */
-async function* ndjsonInputs(file: string, counters: { blank: number }): AsyncGenerator<PublishInput[]> {
+/**
+ * Reads NDJSON from a file or stdin (`-`) in chunks of lines, skipping blank lines. A line's reference for
+ * quarantine (`file:line`) is made only for a line that is quarantined.
+ */
+async function* ndjsonInputs(file: string, counters: { blank: number }): AsyncGenerator<PublishLines> {
   const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   const name = file === '-' ? 'stdin' : file;
   for await (const chunk of readLineChunks(input)) {
-    const inputs: PublishInput[] = [];
-    for (const [i, line] of chunk.lines.entries()) {
-      if (line.trim() === '') counters.blank++;
-      else inputs.push({ ref: `${name}:${chunk.firstLine + i}`, line });
+    const first = chunk.firstLine;
+    if (!chunk.lines.some(isBlank)) {
+      yield { lines: chunk.lines, ref: (i) => `${name}:${first + i}` };
+      continue;
     }
-    yield inputs;
+    const lines: string[] = [];
+    const numbers: number[] = [];
+    chunk.lines.forEach((line, i) => {
+      if (isBlank(line)) {
+        counters.blank++;
+      } else {
+        lines.push(line);
+        numbers.push(first + i);
+      }
+    });
+    yield { lines, ref: (i) => `${name}:${numbers[i]}` };
   }
 }
+
+const isBlank = (line: string): boolean => line.trim() === '';
 
 /** `elt publish`: NDJSON entries through the bus and landing into the local data directory. */
 export function publishCommand(): Command {

@@ -11,9 +11,20 @@ export type PublishInput =
   | { readonly ref: string; readonly line: string }
   | { readonly ref: string; readonly value: unknown; readonly text?: string };
 
-/** Inputs one by one or in chunks (chunks avoid an await per input on the hot path). */
-export type PublishSource =
-  AsyncIterable<PublishInput | readonly PublishInput[]> | Iterable<PublishInput | readonly PublishInput[]>;
+/**
+ * NDJSON lines read together, without an input object per line: `ref(i)` names line i, and is called only
+ * for a line that is quarantined.
+ */
+export interface PublishLines {
+  readonly lines: readonly string[];
+  readonly ref: (index: number) => string;
+}
+
+/** What a source yields: one input, a chunk of inputs or a chunk of lines (chunks avoid an await per input). */
+export type PublishItem = PublishInput | readonly PublishInput[] | PublishLines;
+
+/** Inputs one by one or in chunks. */
+export type PublishSource = AsyncIterable<PublishItem> | Iterable<PublishItem>;
 
 /** What a publish did. */
 export interface PublishSummary {
@@ -67,10 +78,16 @@ const RETRYABLE = new Set([
 ]);
 const QUARANTINE_FLUSH_BYTES = 8 * 1024 * 1024;
 
+/** An entry on its way, and where it came from: an input, or line `index` of a chunk of lines. */
 interface Pending {
   readonly entry: PutEventsEntry;
-  readonly input: PublishInput;
+  readonly from: PublishInput | PublishLines;
+  readonly index: number;
 }
+
+/** The input an entry came from, made for a line of a chunk only when it is needed (for quarantine). */
+const inputAt = (from: PublishInput | PublishLines, index: number): PublishInput =>
+  'lines' in from ? { ref: from.ref(index), line: from.lines[index]! } : from;
 
 /**
  * Publishes a stream of inputs to a bus: each input is checked and turned into an entry, entries go out
@@ -158,7 +175,10 @@ export async function publishEvents(inputs: PublishSource, options: PublishOptio
           lastRetryable = `${r.ErrorCode}: ${r.ErrorMessage}`;
         } else {
           const why = r ? `${r.ErrorCode}: ${r.ErrorMessage}` : 'the bus returned no result for this entry';
-          await quarantine({ code: 'BUS_REJECTED', reason: `the bus rejected the entry (${why})` }, p.input);
+          await quarantine(
+            { code: 'BUS_REJECTED', reason: `the bus rejected the entry (${why})` },
+            inputAt(p.from, p.index),
+          );
         }
       }
       if (retry.length > 0 && attempt >= maxAttempts) {
@@ -190,18 +210,20 @@ export async function publishEvents(inputs: PublishSource, options: PublishOptio
   // take() returns a promise only when the caller must wait (a full dispatch window, a quarantine
   // flush): awaiting every input would cost a microtask turn per event on the hot path.
   let batch: Pending[] = [];
-  const take = (input: PublishInput): Promise<void> | undefined => {
+  const take = (from: PublishInput | PublishLines, index: number): Promise<void> | undefined => {
     read++;
     if (read >= nextProgress) {
       nextProgress += progressEvery;
       options.onProgress?.(read, accepted, quarantined);
     }
     const checked =
-      'line' in input
-        ? entryFromLine(input.line, options.maxEntryBytes)
-        : entryFromValue(input.value, options.maxEntryBytes);
-    if (!checked.ok) return quarantine(checked.rejection, input);
-    batch.push({ entry: checked.entry, input });
+      'lines' in from
+        ? entryFromLine(from.lines[index]!, options.maxEntryBytes)
+        : 'line' in from
+          ? entryFromLine(from.line, options.maxEntryBytes)
+          : entryFromValue(from.value, options.maxEntryBytes);
+    if (!checked.ok) return quarantine(checked.rejection, inputAt(from, index));
+    batch.push({ entry: checked.entry, from, index });
     if (batch.length < PUT_EVENTS_MAX_ENTRIES) return undefined;
     const full = batch;
     batch = [];
@@ -212,12 +234,18 @@ export async function publishEvents(inputs: PublishSource, options: PublishOptio
     if (fatal) break;
     if (Array.isArray(item)) {
       for (const input of item as readonly PublishInput[]) {
-        const wait = take(input);
+        const wait = take(input, 0);
+        if (wait) await wait;
+        if (fatal) break;
+      }
+    } else if ('lines' in item) {
+      for (let i = 0; i < item.lines.length; i++) {
+        const wait = take(item, i);
         if (wait) await wait;
         if (fatal) break;
       }
     } else {
-      const wait = take(item as PublishInput);
+      const wait = take(item as PublishInput, 0);
       if (wait) await wait;
     }
   }

@@ -7,7 +7,12 @@ import type {
 } from '../../../lib/core/events/envelope.js';
 import type { QuarantineRecord } from '../../../lib/core/landing/quarantine.js';
 import type { Bus } from '../../../lib/core/ports.js';
-import { PublishFailedError, publishEvents, type PublishInput } from '../../../lib/core/publish/publisher.js';
+import {
+  PublishFailedError,
+  publishEvents,
+  type PublishInput,
+  type PublishLines,
+} from '../../../lib/core/publish/publisher.js';
 import { readRecords } from '../../support/objects.js';
 import { useTempDirs } from '../../support/temp-dir.js';
 
@@ -54,6 +59,34 @@ describe('publishEvents', () => {
     const store = new FsObjectStore(await tempDir());
     const summary = await publishEvents([[line(1), line(2)], [line(3)]], { bus, store, clock });
     expect(summary.accepted).toBe(3);
+  });
+
+  it('takes chunks of lines, naming a line only when it quarantines it, at publish or when the bus rejects it', async () => {
+    const bus = new ScriptedBus((e) =>
+      JSON.parse(e.Detail!).n === 2
+        ? { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }
+        : { EventId: 'id' },
+    );
+    const store = new FsObjectStore(await tempDir());
+    const named: number[] = [];
+    const chunk = (lines: string[], first: number): PublishLines => ({
+      lines,
+      ref: (i) => {
+        named.push(first + i);
+        return `f:${first + i}`;
+      },
+    });
+    const summary = await publishEvents(
+      [chunk([line(0).line, 'not json', line(2).line], 0), chunk([line(3).line], 3)],
+      { bus, store, clock },
+    );
+    expect(summary).toMatchObject({ read: 4, accepted: 2, quarantined: 2 });
+    expect(named.sort()).toEqual([1, 2]);
+    const records = await readRecords<QuarantineRecord>(store, 'quarantine/stage=publish/');
+    expect(records.map((r) => [r.code, r.ref, r.input]).sort()).toEqual([
+      ['BUS_REJECTED', 'f:2', line(2).line],
+      ['NOT_JSON', 'f:1', 'not json'],
+    ]);
   });
 
   it('retries only the entries the bus failed with a retryable code', async () => {

@@ -106,9 +106,9 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * window's start for an event older than it) and the invalid ones to
  * quarantine with their reasons. A write that fails marks its records as failed; nothing is swallowed.
  *
- * While the batch is validated, the thread pool already works for it: each partition's lines are compressed
- * as they fill (NdjsonGzipBuilder) and, with a store that can stage objects, its directory and temporary
- * file are made. Every object is durable (with FsObjectStore: file and directory synced) before this resolves.
+ * While the batch is validated, the thread pool already works for it: a partition's lines are compressed as
+ * they fill once they pass 1 MiB (NdjsonGzipBuilder; a smaller object is compressed in one call at the end,
+ * by a reused compressor) and, with a store that can stage objects, its directory and temporary file are made. Every object is durable (with FsObjectStore: file and directory synced) before this resolves.
  */
 export async function landBatch(
   records: readonly LandingRecord[],

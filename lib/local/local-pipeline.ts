@@ -9,6 +9,7 @@ import { InProcessBus, type BusTargetQueue } from './in-process-bus.js';
 import { InProcessQueue, type QueueMessage } from './in-process-queue.js';
 import { inProcessInvoker, WorkerLandingInvoker, type SqsInvoker } from './landing-invoker.js';
 import { SqsEventSource } from './sqs-event-source.js';
+import { bodyBytesOf } from './sqs-records.js';
 
 /** Options of {@link LocalPipeline}: the embedded runtime's equivalents of the AWS settings. */
 export interface LocalPipelineOptions {
@@ -97,7 +98,7 @@ export class LocalPipeline {
     } else {
       const deps = { store: this.store, validator, clock: this.clock, ...gzip };
       invoker = inProcessInvoker(async (event) => {
-        const { response, result } = await landSqsEvent(event, deps);
+        const { response, result } = await landSqsEvent(event, deps, bodyBytesOf(event.Records));
         this.count(result);
         return response;
       });

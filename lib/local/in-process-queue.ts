@@ -85,9 +85,9 @@ class StoredMessage implements QueueMessage {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Copies the bytes of messages into one new buffer, one after another, a run of messages adjacent in one
- * slab at a time. Returns the buffer, where each message's bytes end, and the bodies kept as text by
- * position (their bytes are empty).
+ * Copies the bytes of messages received from an {@link InProcessQueue} (a lease's) into one new buffer, one
+ * after another, a run of messages adjacent in one slab at a time. Returns the buffer, where each message's
+ * bytes end, and the bodies kept as text by position (their bytes are empty).
  */
 export function copyBodies(messages: readonly QueueMessage[]): {
   bytes: Uint8Array;

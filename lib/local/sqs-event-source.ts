@@ -45,9 +45,12 @@ export interface SqsEventSourceStats {
  * fields around it (ids, receipt handle, attributes, ARN).
  */
 function recordPayloadBytes(message: QueueMessage): number {
-  return Math.ceil(message.byteLength * 1.1) + RECORD_FIELDS_BYTES;
+  return Math.ceil(message.byteLength * ESCAPED_BODY) + RECORD_FIELDS_BYTES;
 }
 
+/** A body's bytes in the event, escaped as a JSON string, per byte of the body. */
+const ESCAPED_BODY = 1.1;
+/** A record's fields around its body. */
 const RECORD_FIELDS_BYTES = 600;
 
 /**
@@ -204,7 +207,7 @@ export class SqsEventSource {
    * 136–141k events/s).
    */
   private readonly payloadFull = (count: number, bytes: number): boolean =>
-    bytes * 1.1 + count * RECORD_FIELDS_BYTES >= this.maxPayloadBytes;
+    bytes * ESCAPED_BODY + count * RECORD_FIELDS_BYTES >= this.maxPayloadBytes;
 
   private poke(): void {
     const w = this.wake;

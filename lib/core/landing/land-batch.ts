@@ -108,7 +108,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  *
  * While the batch is validated, the thread pool already works for it: a partition's lines are compressed as
  * they fill once they pass 1 MiB (NdjsonGzipBuilder; a smaller object is compressed in one call at the end,
- * by a reused compressor) and, with a store that can stage objects, its directory and temporary file are made. Every object is durable (with FsObjectStore: file and directory synced) before this resolves.
+ * by a reused compressor) and, with a store that can stage objects, its directory and temporary file are
+ * made. Every object is durable (with FsObjectStore: file and directory synced) before this resolves.
  */
 export async function landBatch(
   records: readonly LandingRecord[],
